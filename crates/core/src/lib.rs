@@ -1,0 +1,10 @@
+//! Postern's pure core: the security policy as code, and what is derived from it.
+//!
+//! Nothing here does IO, reads a clock or draws randomness: the moment of "now" is passed in.
+//! That keeps every rule testable with fixed inputs and lets the store, the web layer and the
+//! binary share one source of truth.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod policy;
+pub mod render;

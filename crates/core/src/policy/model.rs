@@ -1,0 +1,501 @@
+//! The policy model: every promise a SECURITY.md can make, as plain data.
+//!
+//! A value of these types only exists after `policy::parse` has decoded and checked it, so code
+//! downstream (renderers, the server, later the clocks) never re-validates. The types carry no
+//! source positions; positions live in the `SpanMap` that parsing returns beside the policy.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::time_span::{Target, TimeSpan};
+
+/// A project's whole security policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    /// Who the policy is for.
+    pub project: Project,
+    /// Packages and artefacts the project ships.
+    pub products: Vec<Product>,
+    /// Which versions receive security fixes.
+    pub supported_versions: Vec<SupportedVersion>,
+    /// Private ways to reach the team, in order of preference.
+    pub channels: Vec<Channel>,
+    /// What a report should contain.
+    pub form: ReportForm,
+    /// How fast the team answers.
+    pub response: ResponseTargets,
+    /// Fix, release and disclosure deadlines per severity.
+    pub severity: Vec<SeverityDeadlines>,
+    /// What is and is not a vulnerability for this project.
+    pub scope: Scope,
+    /// Coordinated disclosure rules.
+    pub disclosure: Disclosure,
+    /// How reporters are credited.
+    pub credit: Credit,
+    /// Keys reporters can encrypt sensitive details to.
+    pub encryption: Vec<EncryptionKey>,
+    /// How users learn about fixes.
+    pub updates: Updates,
+    /// General terms: expiry, languages, safe harbour.
+    pub terms: Terms,
+    /// Fields of security.txt that are not derived from elsewhere.
+    pub security_txt: SecurityTxtLinks,
+    /// Free-form sections appended to SECURITY.md, for what no other key says.
+    pub sections: Vec<Section>,
+}
+
+/// Identity of the project.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Project {
+    /// Display name, such as "OpenInteractions".
+    pub name: String,
+    /// URL-safe identifier, unique per instance: lower-case letters, digits and dashes.
+    pub slug: String,
+    /// One paragraph about the project, shown at the top of SECURITY.md.
+    pub description: Option<String>,
+    /// The project's home page.
+    pub homepage: Option<String>,
+    /// Source repository.
+    pub repository: Option<String>,
+    /// Prefix of advisory ids, such as "OI" for "OI-2026-0001".
+    pub advisory_prefix: String,
+}
+
+/// A package or artefact the project publishes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Product {
+    /// Display name.
+    pub name: String,
+    /// OSV ecosystem, such as "PyPI" or "crates.io".
+    pub ecosystem: Option<String>,
+    /// Package name inside the ecosystem.
+    pub package: Option<String>,
+    /// Where its source lives.
+    pub repository: Option<String>,
+}
+
+/// One row of the supported-versions table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SupportedVersion {
+    /// The versions this row covers, as the project writes them: "0.1.x", "< 0.1", "main".
+    pub versions: String,
+    /// Whether these versions receive security fixes.
+    pub supported: bool,
+    /// The last day of support, when known.
+    pub end_of_support: Option<Date>,
+    /// A short remark shown beside the row.
+    pub note: Option<String>,
+}
+
+/// The kinds of private channel a policy can offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelKind {
+    /// Postern's own report form.
+    WebForm,
+    /// An email address.
+    Email,
+    /// A chat server (Discord, Matrix, Slack, ...).
+    Chat,
+    /// GitHub's private vulnerability reporting.
+    GithubAdvisories,
+    /// A (private) pull request.
+    PullRequest,
+    /// An issue tracker, for projects that accept reports there.
+    IssueTracker,
+    /// A telephone number.
+    Phone,
+}
+
+impl ChannelKind {
+    /// Every kind, with its policy-file spelling.
+    pub const ALL: [(&'static str, ChannelKind); 7] = [
+        ("web-form", ChannelKind::WebForm),
+        ("email", ChannelKind::Email),
+        ("chat", ChannelKind::Chat),
+        ("github-advisories", ChannelKind::GithubAdvisories),
+        ("pull-request", ChannelKind::PullRequest),
+        ("issue-tracker", ChannelKind::IssueTracker),
+        ("phone", ChannelKind::Phone),
+    ];
+
+    /// A human name for headings and lists.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChannelKind::WebForm => "Web form",
+            ChannelKind::Email => "Email",
+            ChannelKind::Chat => "Chat",
+            ChannelKind::GithubAdvisories => "GitHub Security Advisories",
+            ChannelKind::PullRequest => "Pull request",
+            ChannelKind::IssueTracker => "Issue tracker",
+            ChannelKind::Phone => "Phone",
+        }
+    }
+}
+
+/// A private way to reach the security team.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Channel {
+    /// What sort of channel.
+    pub kind: ChannelKind,
+    /// Overrides the kind's default title, such as "Discord".
+    pub label: Option<String>,
+    /// Email address, for `email`.
+    pub email: Option<String>,
+    /// Address of the channel, for web forms, chat servers, advisories, trackers.
+    pub url: Option<String>,
+    /// Telephone number in international form, for `phone`.
+    pub phone: Option<String>,
+    /// Chat platform name, for `chat`: "Discord", "Matrix".
+    pub platform: Option<String>,
+    /// The channel the team prefers.
+    pub preferred: bool,
+    /// When or how to use this channel: "for urgent issues".
+    pub note: Option<String>,
+}
+
+impl Channel {
+    /// The name a reader sees for this channel.
+    pub fn display_name(&self) -> &str {
+        self.label
+            .as_deref()
+            .or(self.platform.as_deref())
+            .unwrap_or(self.kind.title())
+    }
+}
+
+/// The report template: what a reporter is asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportForm {
+    /// Fields in the order they are asked.
+    pub fields: Vec<FormField>,
+    /// An example report shown to reporters who write by email.
+    pub example: Option<String>,
+}
+
+/// The kind of input a form field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldKind {
+    /// One line of text.
+    Line,
+    /// Several lines of text (Markdown).
+    Text,
+    /// An affected version, offered from the supported-versions table.
+    Version,
+    /// A URL.
+    Url,
+}
+
+impl FieldKind {
+    /// Every kind, with its policy-file spelling.
+    pub const ALL: [(&'static str, FieldKind); 4] = [
+        ("line", FieldKind::Line),
+        ("text", FieldKind::Text),
+        ("version", FieldKind::Version),
+        ("url", FieldKind::Url),
+    ];
+}
+
+/// One field of the report form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormField {
+    /// Stable identifier used in the API: lower-case letters, digits and underscores.
+    pub id: String,
+    /// Label shown to the reporter.
+    pub label: String,
+    /// Help text shown under the label.
+    pub help: Option<String>,
+    /// Whether a report without it is refused.
+    pub required: bool,
+    /// Input kind.
+    pub kind: FieldKind,
+}
+
+/// Promised response times, measured from receipt of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseTargets {
+    /// IANA time zone that business days are counted in.
+    pub time_zone: String,
+    /// Days that are not business days besides weekends.
+    pub holidays: Vec<Date>,
+    /// Acknowledge receipt.
+    pub acknowledge: Option<Target>,
+    /// First assessment (valid or not, severity estimate).
+    pub assess: Option<Target>,
+    /// A detailed plan.
+    pub plan: Option<Target>,
+    /// Longest silence towards the reporter while a report is open.
+    pub update_interval: Option<Target>,
+}
+
+/// Qualitative severity, as CVSS names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// CVSS 9.0-10.0.
+    Critical,
+    /// CVSS 7.0-8.9.
+    High,
+    /// CVSS 4.0-6.9.
+    Medium,
+    /// CVSS 0.1-3.9.
+    Low,
+}
+
+impl Severity {
+    /// From most to least severe, with policy-file spelling.
+    pub const ALL: [(&'static str, Severity); 4] = [
+        ("critical", Severity::Critical),
+        ("high", Severity::High),
+        ("medium", Severity::Medium),
+        ("low", Severity::Low),
+    ];
+
+    /// Capitalised name for prose.
+    pub fn title(self) -> &'static str {
+        match self {
+            Severity::Critical => "Critical",
+            Severity::High => "High",
+            Severity::Medium => "Medium",
+            Severity::Low => "Low",
+        }
+    }
+}
+
+/// Deadlines promised for one severity, counted from triage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeverityDeadlines {
+    /// Which severity.
+    pub severity: Severity,
+    /// A fix is ready.
+    pub fix: Option<Target>,
+    /// The fix is released.
+    pub release: Option<Target>,
+    /// The vulnerability is publicly disclosed.
+    pub disclose: Option<Target>,
+}
+
+/// What the project treats as a vulnerability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scope {
+    /// Kinds of issue in scope.
+    pub in_scope: Vec<ScopeItem>,
+    /// Kinds of issue out of scope.
+    pub out_of_scope: Vec<ScopeItem>,
+}
+
+/// One category of the scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScopeItem {
+    /// Identifier reporters pick on the form: lower-case letters, digits and dashes.
+    pub category: String,
+    /// Human title.
+    pub title: String,
+    /// Why it is in or out, shown to reporters and used when closing a report.
+    pub explanation: Option<String>,
+}
+
+/// Coordinated disclosure rules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Disclosure {
+    /// Whether the project coordinates the date with the reporter.
+    pub coordinated: bool,
+    /// Embargo when nothing else is agreed, counted from triage.
+    pub default_embargo: Option<TimeSpan>,
+    /// The embargo is never longer than this.
+    pub max_embargo: Option<TimeSpan>,
+    /// Whether reporters may state their own timeline wishes.
+    pub reporter_timeline: bool,
+    /// Where advisories are published.
+    pub advisories: Vec<String>,
+    /// What the team asks of reporters meanwhile.
+    pub request: Option<String>,
+}
+
+/// Places a reporter can be credited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CreditPlace {
+    /// In the published advisory.
+    Advisories,
+    /// In release notes.
+    ReleaseNotes,
+    /// In CONTRIBUTORS.md.
+    ContributorsFile,
+    /// On the hall of fame page.
+    HallOfFame,
+}
+
+impl CreditPlace {
+    /// Every place, with its policy-file spelling.
+    pub const ALL: [(&'static str, CreditPlace); 4] = [
+        ("advisories", CreditPlace::Advisories),
+        ("release-notes", CreditPlace::ReleaseNotes),
+        ("contributors-file", CreditPlace::ContributorsFile),
+        ("hall-of-fame", CreditPlace::HallOfFame),
+    ];
+
+    /// Prose name.
+    pub fn title(self) -> &'static str {
+        match self {
+            CreditPlace::Advisories => "our security advisories",
+            CreditPlace::ReleaseNotes => "the release notes",
+            CreditPlace::ContributorsFile => "CONTRIBUTORS.md",
+            CreditPlace::HallOfFame => "our security hall of fame",
+        }
+    }
+}
+
+/// How reporters are credited.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Credit {
+    /// Whether reporters are credited at all.
+    pub offered: bool,
+    /// Where they are credited.
+    pub places: Vec<CreditPlace>,
+    /// Whether a reporter may stay anonymous.
+    pub anonymity: bool,
+    /// Public hall of fame page, when it lives elsewhere.
+    pub hall_of_fame_url: Option<String>,
+}
+
+/// The kinds of key a reporter can encrypt to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    /// An OpenPGP public key.
+    Openpgp,
+    /// An age X25519 recipient.
+    Age,
+}
+
+/// A key offered to reporters for sensitive details.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EncryptionKey {
+    /// Key kind.
+    pub kind: KeyKind,
+    /// Where the key can be fetched (security.txt's Encryption field).
+    pub url: Option<String>,
+    /// OpenPGP fingerprint, hex.
+    pub fingerprint: Option<String>,
+    /// The key itself: an armored OpenPGP key or an `age1...` recipient.
+    pub key: Option<String>,
+}
+
+/// The kinds of update channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateKind {
+    /// Security advisories.
+    Advisories,
+    /// Release notes.
+    ReleaseNotes,
+    /// Email notifications.
+    Email,
+    /// Chat announcements.
+    Chat,
+    /// Blog posts.
+    Blog,
+    /// A feed (Atom).
+    Feed,
+}
+
+impl UpdateKind {
+    /// Every kind, with its policy-file spelling.
+    pub const ALL: [(&'static str, UpdateKind); 6] = [
+        ("advisories", UpdateKind::Advisories),
+        ("release-notes", UpdateKind::ReleaseNotes),
+        ("email", UpdateKind::Email),
+        ("chat", UpdateKind::Chat),
+        ("blog", UpdateKind::Blog),
+        ("feed", UpdateKind::Feed),
+    ];
+
+    /// Default title.
+    pub fn title(self) -> &'static str {
+        match self {
+            UpdateKind::Advisories => "Security advisories",
+            UpdateKind::ReleaseNotes => "Release notes",
+            UpdateKind::Email => "Email notifications",
+            UpdateKind::Chat => "Chat announcements",
+            UpdateKind::Blog => "Blog posts",
+            UpdateKind::Feed => "Advisory feed",
+        }
+    }
+}
+
+/// How users hear of security fixes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Updates {
+    /// Channels, in the order listed.
+    pub channels: Vec<UpdateChannel>,
+    /// Early access to fixes for trusted parties.
+    pub early_access: Option<EarlyAccess>,
+}
+
+/// One update channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpdateChannel {
+    /// Kind.
+    pub kind: UpdateKind,
+    /// Overrides the kind's title.
+    pub label: Option<String>,
+    /// Where to follow it.
+    pub url: Option<String>,
+}
+
+/// Early access to security updates before publication.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EarlyAccess {
+    /// Who gets it: "reporters", "distributors", ...
+    pub who: Vec<String>,
+    /// Days before publication.
+    pub days_before: Option<u32>,
+}
+
+/// When a policy stops being valid.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expiry {
+    /// A fixed moment.
+    At(Timestamp),
+    /// A number of days after each rendering: the server keeps security.txt fresh.
+    Rolling(TimeSpan),
+}
+
+/// General terms of the policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Terms {
+    /// When the policy expires (security.txt's Expires).
+    pub expires: Expiry,
+    /// Languages the team reads, as language tags.
+    pub languages: Vec<String>,
+    /// A safe-harbour statement for good-faith research.
+    pub safe_harbour: Option<String>,
+}
+
+/// Links security.txt carries when the policy gives them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SecurityTxtLinks {
+    /// Where this security.txt is canonically served.
+    pub canonical: Vec<String>,
+    /// The human-readable policy.
+    pub policy: Option<String>,
+    /// The acknowledgments (hall of fame) page.
+    pub acknowledgments: Option<String>,
+    /// Security job openings.
+    pub hiring: Option<String>,
+    /// CSAF provider metadata.
+    pub csaf: Option<String>,
+}
+
+/// A free-form section of SECURITY.md.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// Markdown body.
+    pub body: String,
+}

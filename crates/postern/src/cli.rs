@@ -1,0 +1,114 @@
+//! Command-line arguments. Raw arguments are parsed here; each subcommand validates its own.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Postern: a self-hosted vulnerability disclosure and response platform.
+#[derive(Debug, Parser)]
+#[command(name = "postern", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Check or render a policy file.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Write a commented starter policy file.
+    Init(InitArgs),
+}
+
+/// Options of `postern serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "POSTERN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory for Postern's data (database, keys).
+    #[arg(long, env = "POSTERN_DATA", default_value = "postern-data")]
+    pub data: PathBuf,
+    /// Policy file of a project; repeat for several projects. The first is the default project.
+    /// Without any, Postern serves a built-in example policy. In the environment, separate
+    /// several files with commas.
+    #[arg(long = "policy", env = "POSTERN_POLICY", value_delimiter = ',')]
+    pub policies: Vec<PathBuf>,
+    /// Public address of this instance, such as https://security.example.org, used in
+    /// security.txt (Canonical, Policy, the report form). Defaults to http://LISTEN.
+    #[arg(long, env = "POSTERN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// `postern policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file: exit 0 when valid, 1 when not; findings on stderr as FILE:LINE:COL.
+    Check(CheckArgs),
+    /// Render a policy file as SECURITY.md, security.txt or JSON on stdout.
+    Render(RenderArgs),
+}
+
+/// Options of `postern policy check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The policy file (TOML).
+    pub file: PathBuf,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Output formats of `postern policy render`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RenderFormat {
+    /// SECURITY.md for the repository.
+    SecurityMd,
+    /// RFC 9116 security.txt.
+    SecurityTxt,
+    /// The checked policy as JSON, for other tools.
+    Json,
+}
+
+/// Options of `postern policy render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The policy file (TOML).
+    pub file: PathBuf,
+    /// What to produce.
+    #[arg(long, value_enum, default_value = "security-md")]
+    pub format: RenderFormat,
+    /// Public address where Postern serves this project, to fill Canonical, Policy and the
+    /// report form's address.
+    #[arg(long)]
+    pub public_url: Option<String>,
+}
+
+/// Options of `postern init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy.
+    #[arg(long, short, default_value = "postern-policy.toml")]
+    pub output: PathBuf,
+    /// Project name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Security contact email address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Project home page or repository (https).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Never ask questions, even in a terminal.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}

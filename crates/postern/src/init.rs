@@ -1,0 +1,5 @@
+//! `postern init`: writes a commented starter policy.
+use std::process::ExitCode;
+pub fn run(_args: &crate::cli::InitArgs) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not yet")
+}

@@ -1,0 +1,30 @@
+//! The `postern` binary: parses the command line and hands off to one subcommand module.
+//!
+//! Each subcommand returns an exit code; errors are printed once, here, without internals.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod init;
+mod policy_cmd;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_cmd::check(&args),
+        cli::Command::Policy(cli::PolicyCommand::Render(args)) => policy_cmd::render(&args),
+        cli::Command::Init(args) => init::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("postern: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
