@@ -1,0 +1,4 @@
+//! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
+
+mod policy_cli;
+mod support;
