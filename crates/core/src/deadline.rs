@@ -79,7 +79,10 @@ impl Calendar {
             (start.date(), start.time())
         } else {
             // Received on a weekend or holiday: the clock starts at the next business morning.
-            (self.next_business_day(start.date()), jiff::civil::Time::midnight())
+            (
+                self.next_business_day(start.date()),
+                jiff::civil::Time::midnight(),
+            )
         };
         for _ in 0..amount {
             date = self.next_business_day(date);
@@ -113,13 +116,22 @@ mod tests {
         let cal = berlin(vec![jiff::civil::date(2026, 12, 25)]);
         // Friday 2026-11-27 16:00 Berlin: one business day later is Monday 16:00.
         let friday = at("2026-11-27T15:00:00Z");
-        assert_eq!(cal.due(friday, span(1, Unit::BusinessDays)), at("2026-11-30T15:00:00Z"));
+        assert_eq!(
+            cal.due(friday, span(1, Unit::BusinessDays)),
+            at("2026-11-30T15:00:00Z")
+        );
         // Thursday 24 December: Friday is a holiday, so one business day is Monday the 28th.
         let eve = at("2026-12-24T09:00:00Z");
-        assert_eq!(cal.due(eve, span(1, Unit::BusinessDays)), at("2026-12-28T09:00:00Z"));
+        assert_eq!(
+            cal.due(eve, span(1, Unit::BusinessDays)),
+            at("2026-12-28T09:00:00Z")
+        );
         // Saturday: the clock starts Monday 00:00 Berlin; one business day ends Tuesday 00:00.
         let saturday = at("2026-11-28T12:00:00Z");
-        assert_eq!(cal.due(saturday, span(1, Unit::BusinessDays)), at("2026-11-30T23:00:00Z"));
+        assert_eq!(
+            cal.due(saturday, span(1, Unit::BusinessDays)),
+            at("2026-11-30T23:00:00Z")
+        );
     }
 
     #[test]
@@ -128,10 +140,19 @@ mod tests {
         // 2027-03-28 Berlin springs forward. 09:00 CET on the 27th = 08:00Z;
         // one day later is 09:00 CEST = 07:00Z: 23 hours, same wall-clock time.
         let start = at("2027-03-27T08:00:00Z");
-        assert_eq!(cal.due(start, span(1, Unit::Days)), at("2027-03-28T07:00:00Z"));
+        assert_eq!(
+            cal.due(start, span(1, Unit::Days)),
+            at("2027-03-28T07:00:00Z")
+        );
         // Hours are exact, whatever the clock on the wall says.
-        assert_eq!(cal.due(start, span(24, Unit::Hours)), at("2027-03-28T08:00:00Z"));
-        assert_eq!(cal.due(start, span(1, Unit::Weeks)), at("2027-04-03T07:00:00Z"));
+        assert_eq!(
+            cal.due(start, span(24, Unit::Hours)),
+            at("2027-03-28T08:00:00Z")
+        );
+        assert_eq!(
+            cal.due(start, span(1, Unit::Weeks)),
+            at("2027-04-03T07:00:00Z")
+        );
     }
 
     proptest! {

@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod deadline;
+pub mod intake;
 pub mod policy;
 pub mod render;

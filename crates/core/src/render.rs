@@ -102,8 +102,14 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
     let expires = expires_at(policy, ctx.now);
     let _ = writeln!(out, "Expires: {}", expires.strftime("%Y-%m-%dT%H:%M:%SZ"));
     for key in &policy.encryption {
-        if let Some(url) = &key.url {
-            let _ = writeln!(out, "Encryption: {url}");
+        // RFC 9116 2.5.4: a URI to the key; an OpenPGP fingerprint is one (openpgp4fpr:).
+        let fingerprint = key
+            .fingerprint
+            .as_ref()
+            .filter(|_| key.kind == KeyKind::Openpgp)
+            .map(|fp| format!("openpgp4fpr:{}", fp.replace(' ', "").to_ascii_uppercase()));
+        if let Some(uri) = key.url.clone().or(fingerprint) {
+            let _ = writeln!(out, "Encryption: {uri}");
         }
     }
     let acknowledgments = policy
@@ -398,6 +404,9 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
     }
 }
 
+/// Picks one deadline of a severity's row.
+type DeadlineOf = fn(&SeverityDeadlines) -> Option<Target>;
+
 fn response(md: &mut String, policy: &Policy) {
     let r = &policy.response;
     let steps = [
@@ -459,19 +468,13 @@ fn response(md: &mut String, policy: &Policy) {
         md,
         "Once we have confirmed a vulnerability and rated its severity, we commit to these deadlines, counted from that assessment:\n"
     );
-    let has = |f: fn(&SeverityDeadlines) -> Option<Target>| {
-        policy.severity.iter().any(|s| f(s).is_some())
-    };
-    let columns: Vec<(&str, fn(&SeverityDeadlines) -> Option<Target>)> = [
-        (
-            "Fixed within",
-            (|s: &SeverityDeadlines| s.fix) as fn(&SeverityDeadlines) -> Option<Target>,
-        ),
+    let columns: Vec<(&str, DeadlineOf)> = [
+        ("Fixed within", (|s| s.fix) as DeadlineOf),
         ("Fix released within", |s| s.release),
         ("Disclosed within", |s| s.disclose),
     ]
     .into_iter()
-    .filter(|(_, f)| has(*f))
+    .filter(|(_, f)| policy.severity.iter().any(|s| f(s).is_some()))
     .collect();
     let mut header = String::from("| Severity |");
     let mut rule = String::from("| -------- |");

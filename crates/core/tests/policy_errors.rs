@@ -56,7 +56,10 @@ fn check(source: &str, expected: &[&str]) {
         "expected {expected:#?}\nfound {found:#?}"
     );
     for (f, e) in found.iter().zip(expected) {
-        assert!(f.starts_with(e) || f.contains(e), "expected `{e}` in `{f}`\nall: {found:#?}");
+        assert!(
+            f.starts_with(e) || f.contains(e),
+            "expected `{e}` in `{f}`\nall: {found:#?}"
+        );
     }
     let has_error = expected.iter().any(|e| e.contains("error:"));
     assert_eq!(checked.policy.is_none(), has_error);
@@ -69,13 +72,19 @@ fn the_minimal_policy_is_clean() {
 
 #[test]
 fn syntax_errors_point_at_the_line() {
-    check("[project]\nname = \"Acme\nx = 1\n", &["2:13: error: this is not valid TOML: invalid basic string"]);
+    check(
+        "[project]\nname = \"Acme\nx = 1\n",
+        &["2:13: error: this is not valid TOML: invalid basic string"],
+    );
     check("[project\n", &["1:9: error: this is not valid TOML"]);
 }
 
 #[test]
 fn empty_and_whitespace_files_say_how_to_start() {
-    check("", &["1:1: error: the policy file is empty: run `postern init`"]);
+    check(
+        "",
+        &["1:1: error: the policy file is empty: run `postern init`"],
+    );
     check("  \n\n", &["1:1: error: the policy file is empty"]);
 }
 
@@ -84,14 +93,14 @@ fn unknown_keys_suggest_the_closest_known_key() {
     let source = MINIMAL.replace("acknowledge = ", "acknowlege = ");
     check(
         &source,
-        &[
-            "13:1: error: unknown key `acknowlege` in `response`: did you mean `acknowledge`?",
-        ],
+        &["13:1: error: unknown key `acknowlege` in `response`: did you mean `acknowledge`?"],
     );
     let source = MINIMAL.replace("[project]\n", "[projet]\nname = \"x\"\n[project]\n");
     let found = findings(&parse_str(&source, now()), &source);
     assert!(
-        found.iter().any(|f| f.starts_with("1:2: error: unknown key `projet` in the top level of the file: did you mean `project`?")),
+        found.iter().any(|f| f.starts_with(
+            "1:2: error: unknown key `projet` in the top level of the file: did you mean `project`?"
+        )),
         "{found:#?}"
     );
 }
@@ -102,7 +111,11 @@ fn unknown_keys_far_from_anything_list_the_choices() {
     let found = findings(&parse_str(&source, now()), &source);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("`zebra`"));
-    assert!(found[0].contains("expected one of: project, products"), "{}", found[0]);
+    assert!(
+        found[0].contains("expected one of: project, products"),
+        "{}",
+        found[0]
+    );
 }
 
 #[test]
@@ -113,10 +126,18 @@ fn wrong_types_name_the_key_and_the_type() {
         &["13:15: error: `response.acknowledge` must be a string in quotes, not a number"],
     );
     let source = MINIMAL.replace("supported = true", "supported = \"yes\"");
-    check(&source, &["10:13: error: `supported_versions[0].supported` must be true or false, not a string"]);
+    check(
+        &source,
+        &["10:13: error: `supported_versions[0].supported` must be true or false, not a string"],
+    );
     let source = MINIMAL.replace("[[channels]]", "[channels]");
     let found = findings(&parse_str(&source, now()), &source);
-    assert!(found.iter().any(|f| f.contains("`channels` must be a list of tables, each written [[channels]], not a table")), "{found:#?}");
+    assert!(
+        found.iter().any(|f| f.contains(
+            "`channels` must be a list of tables, each written [[channels]], not a table"
+        )),
+        "{found:#?}"
+    );
 }
 
 #[test]
@@ -138,7 +159,10 @@ fn all_errors_are_reported_at_once() {
 #[test]
 fn missing_keys_say_what_to_add() {
     let source = MINIMAL.replace("name = \"Acme\"\n", "");
-    check(&source, &["1:1: error: `project` is missing `name`: add `name = \"Your project\"`"]);
+    check(
+        &source,
+        &["1:1: error: `project` is missing `name`: add `name = \"Your project\"`"],
+    );
     check(
         "[[channels]]\nkind = \"email\"\nemail = \"a@b.example\"\n",
         &["1:1: error: the policy has no [project] table"],
@@ -150,47 +174,101 @@ fn missing_keys_say_what_to_add() {
 #[test]
 fn semantic_errors_point_at_the_offending_value() {
     let source = MINIMAL.replace("security@acme.example.org", "security at acme");
-    check(&source, &["6:9: error: `channels[0].email` is not a valid email address"]);
+    check(
+        &source,
+        &["6:9: error: `channels[0].email` is not a valid email address"],
+    );
 
-    let source = MINIMAL.replace("https://acme.example.org/key.asc", "http://acme.example.org/key.asc");
-    check(&source, &["20:7: error: `encryption[0].url` must use https, not http: write \"https://acme.example.org/key.asc\""]);
+    let source = MINIMAL.replace(
+        "https://acme.example.org/key.asc",
+        "http://acme.example.org/key.asc",
+    );
+    check(
+        &source,
+        &[
+            "20:7: error: `encryption[0].url` must use https, not http: write \"https://acme.example.org/key.asc\"",
+        ],
+    );
 
     let source = MINIMAL.replace(
         "acknowledge = \"48 hours\"",
         "acknowledge = \"1 week\"\nassess = \"48 hours\"",
     );
-    check(&source, &["14:10: error: `response.assess` (48 hours) comes before `response.acknowledge` (1 week)"]);
+    check(
+        &source,
+        &[
+            "14:10: error: `response.assess` (48 hours) comes before `response.acknowledge` (1 week)",
+        ],
+    );
 
     let source = format!("{MINIMAL}\n[severity.low]\nfix = \"3 days\"\n");
-    check(&source, &["16:7: error: `severity.critical.fix` (7 days) is longer than for low (3 days)"]);
+    check(
+        &source,
+        &["16:7: error: `severity.critical.fix` (7 days) is longer than for low (3 days)"],
+    );
 
-    let source = format!("{MINIMAL}\n[disclosure]\ndefault_embargo = \"120 days\"\nmax_embargo = \"90 days\"\n");
-    check(&source, &["23:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)"]);
+    let source = format!(
+        "{MINIMAL}\n[disclosure]\ndefault_embargo = \"120 days\"\nmax_embargo = \"90 days\"\n"
+    );
+    check(
+        &source,
+        &[
+            "23:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)",
+        ],
+    );
 
     let source = MINIMAL.replace("[response]\n", "[response]\ntime_zone = \"CET-ish\"\n");
-    check(&source, &["13:13: error: `response.time_zone` \"CET-ish\" is not a known time zone: use an IANA name"]);
+    check(
+        &source,
+        &[
+            "13:13: error: `response.time_zone` \"CET-ish\" is not a known time zone: use an IANA name",
+        ],
+    );
 }
 
 #[test]
 fn expiry_must_be_in_the_coming_year() {
     let expired = format!("{MINIMAL}\n[policy]\nexpires = 2026-01-01T00:00:00Z\n");
-    check(&expired, &["23:11: error: the policy expired on 2026-01-01T00:00:00Z"]);
+    check(
+        &expired,
+        &["23:11: error: the policy expired on 2026-01-01T00:00:00Z"],
+    );
     let far = format!("{MINIMAL}\n[policy]\nexpires = 2028-01-01T00:00:00Z\n");
-    check(&far, &["23:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"]);
+    check(
+        &far,
+        &["23:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"],
+    );
     let soon = format!("{MINIMAL}\n[policy]\nexpires = 2026-12-01\n");
-    check(&soon, &["23:11: warning: the policy expires in less than 30 days"]);
+    check(
+        &soon,
+        &["23:11: warning: the policy expires in less than 30 days"],
+    );
     let local = format!("{MINIMAL}\n[policy]\nexpires = 2027-01-01T00:00:00\n");
-    check(&local, &["23:11: error: `policy.expires` has no time zone offset"]);
+    check(
+        &local,
+        &["23:11: error: `policy.expires` has no time zone offset"],
+    );
     let rolling = format!("{MINIMAL}\n[policy]\nexpires = \"400 days\"\n");
-    check(&rolling, &["23:11: error: a rolling expiry of 400 days is a year or more"]);
+    check(
+        &rolling,
+        &["23:11: error: a rolling expiry of 400 days is a year or more"],
+    );
 }
 
 #[test]
 fn warnings_leave_the_policy_usable() {
-    let source = MINIMAL.replace("[[encryption]]\nkind = \"openpgp\"\nurl = \"https://acme.example.org/key.asc\"\n", "");
+    let source = MINIMAL.replace(
+        "[[encryption]]\nkind = \"openpgp\"\nurl = \"https://acme.example.org/key.asc\"\n",
+        "",
+    );
     let checked = parse_str(&source, now());
     assert!(checked.policy.is_some());
-    assert!(checked.diagnostics.iter().all(|d| d.level == Level::Warning));
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .all(|d| d.level == Level::Warning)
+    );
     assert!(checked.diagnostics[0].message.contains("no encryption key"));
 }
 
@@ -213,7 +291,11 @@ fn huge_files_are_refused_before_parsing() {
     bytes.resize(postern_core::policy::POLICY_BYTES_MAX + 1, b'\n');
     let checked = parse(&bytes, now());
     assert!(checked.policy.is_none());
-    assert!(checked.diagnostics[0].message.contains("larger than the 1048576 bytes"));
+    assert!(
+        checked.diagnostics[0]
+            .message
+            .contains("larger than the 1048576 bytes")
+    );
     // Exactly at the limit is still parsed.
     bytes.truncate(postern_core::policy::POLICY_BYTES_MAX);
     assert!(parse(&bytes, now()).policy.is_some());

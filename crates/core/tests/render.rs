@@ -81,7 +81,10 @@ CSAF: https://acme.example.org/.well-known/csaf/provider-metadata.json
 fn security_txt_offline_omits_what_only_a_server_knows() {
     let policy = parse_str(FULL, now()).policy.expect("valid");
     let text = security_txt(&policy, &RenderContext::offline(now()));
-    assert!(!text.contains("/report"), "no form address without a server: {text}");
+    assert!(
+        !text.contains("/report"),
+        "no form address without a server: {text}"
+    );
     assert!(!text.contains("Policy:"), "{text}");
     assert_eq!(text.matches("Canonical: ").count(), 1);
     assert!(text.contains("Contact: mailto:security@acme.example.org\n"));
@@ -97,22 +100,43 @@ fn security_txt_follows_rfc_9116_field_rules() {
         .map(|l| l.split_once(": ").expect("field: value"))
         .collect();
     let known = [
-        "Acknowledgments", "Canonical", "Contact", "Encryption", "Expires", "Hiring", "Policy",
-        "Preferred-Languages", "CSAF",
+        "Acknowledgments",
+        "Canonical",
+        "Contact",
+        "Encryption",
+        "Expires",
+        "Hiring",
+        "Policy",
+        "Preferred-Languages",
+        "CSAF",
     ];
     for (name, value) in &fields {
         assert!(known.contains(name), "unknown field {name}");
-        assert!(!value.is_empty() && !value.contains(char::is_whitespace) || *name == "Preferred-Languages");
+        assert!(
+            !value.is_empty() && !value.contains(char::is_whitespace)
+                || *name == "Preferred-Languages"
+        );
     }
     assert!(fields.iter().any(|(n, _)| *n == "Contact"));
     let expires: Vec<_> = fields.iter().filter(|(n, _)| *n == "Expires").collect();
     assert_eq!(expires.len(), 1, "exactly one Expires");
     let expires: Timestamp = expires[0].1.parse().unwrap();
     assert!(expires > now() && expires.duration_since(now()).as_hours() < 365 * 24);
-    assert!(fields.iter().filter(|(n, _)| *n == "Preferred-Languages").count() <= 1);
+    assert!(
+        fields
+            .iter()
+            .filter(|(n, _)| *n == "Preferred-Languages")
+            .count()
+            <= 1
+    );
     for (name, value) in &fields {
         if *name == "Contact" {
-            assert!(["mailto:", "https://", "tel:"].iter().any(|s| value.starts_with(s)), "{value}");
+            assert!(
+                ["mailto:", "https://", "tel:"]
+                    .iter()
+                    .any(|s| value.starts_with(s)),
+                "{value}"
+            );
         }
     }
 }

@@ -184,7 +184,9 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let (Some(name), Some(email)) = (name, email) else {
-        bail!("give the project's --name and security contact --email (or run in a terminal to be asked)");
+        bail!(
+            "give the project's --name and security contact --email (or run in a terminal to be asked)"
+        );
     };
     let text = starter_policy(&Answers { name, email, url });
     let checked = policy::parse_str(&text, jiff::Timestamp::now());

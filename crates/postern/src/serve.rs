@@ -1,5 +1,143 @@
-//! `postern serve`.
+//! `postern serve`: loads the policies, binds the listener and runs until SIGTERM or Ctrl-C.
+
+use std::path::Path;
 use std::process::ExitCode;
-pub fn run(_args: crate::cli::ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+
+use anyhow::{Context as _, bail};
+use postern_core::policy::{self, Policy};
+use postern_web::{AppState, Clock, Project};
+
+use crate::cli::ServeArgs;
+use crate::policy_cmd::load_valid;
+
+/// The policy served when none is given: a complete, commented example.
+const EXAMPLE_POLICY: &str = include_str!("../../../examples/policies/example.toml");
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let projects = load_projects(&args.policies)?;
+    create_data_dir(&args.data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args, projects))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
+    let policies: Vec<Policy> = if paths.is_empty() {
+        let checked = policy::parse_str(EXAMPLE_POLICY, jiff::Timestamp::now());
+        vec![
+            checked
+                .policy
+                .context("the built-in example policy does not check; this is a bug")?,
+        ]
+    } else {
+        paths
+            .iter()
+            .map(|p| load_valid(p))
+            .collect::<anyhow::Result<_>>()?
+    };
+    for (i, policy) in policies.iter().enumerate() {
+        let slug = &policy.project.slug;
+        if let Some(j) = policies[..i].iter().position(|p| &p.project.slug == slug) {
+            bail!(
+                "policies {} and {} both use the project slug \"{slug}\"; give one of them another `slug` in [project]",
+                paths[j].display(),
+                paths[i].display()
+            );
+        }
+    }
+    Ok(policies
+        .into_iter()
+        .map(|policy| Project { policy })
+        .collect())
+}
+
+/// Creates the data directory readable by its owner only: it will hold keys and reports.
+fn create_data_dir(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if !path.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .with_context(|| format!("cannot create the data directory {}", path.display()))?;
+    }
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the data directory {}", path.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{} is not a directory; choose another --data",
+            path.display()
+        );
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            "the data directory is readable by other users; run chmod 700 on it"
+        );
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr().context("no local address")?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let state = AppState::new(projects, &public_url, Clock::system());
+    let app = postern_web::router(state.clone());
+    println!("Postern is listening on http://{local}");
+    println!(
+        "Security policy of {}: {public_url}/security-policy (security.txt at {public_url}/.well-known/security.txt)",
+        state.default_project().policy.project.name
+    );
+    for project in &state.projects()[1..] {
+        println!(
+            "Security policy of {}: {public_url}/projects/{}/security-policy",
+            project.policy.project.name,
+            project.slug()
+        );
+    }
+    tracing::info!(%local, data = %args.data.display(), "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
 }

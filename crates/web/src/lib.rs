@@ -1,1 +1,63 @@
-//! web
+//! Postern's HTTP layer: every page and API endpoint, and nothing else.
+//!
+//! Each area is a module with a `router()`; `router` merges them under one set of security
+//! headers and limits. Handlers turn requests into calls on the core and the store, and their
+//! results into HTML (askama templates, readable without JavaScript) or JSON.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod markdown;
+mod pages;
+mod policy_pages;
+mod state;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::Error;
+pub use state::{AppState, Clock, Project};
+
+/// Largest request body accepted anywhere, before any handler runs.
+pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+
+/// Content-Security-Policy for every response: no scripts at all, styles and images only from
+/// Postern itself, no framing, forms post only back to Postern.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let headers: [(HeaderName, &'static str); 7] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+    ];
+    let mut app = Router::new()
+        .merge(policy_pages::router())
+        .merge(pages::router())
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
+    for (name, value) in headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    app
+}

@@ -534,8 +534,12 @@ fn check_keys(c: &mut Checker, policy: &Policy) {
             }
         }
     }
-    if policy.encryption.is_empty() {
-        c.warning("encryption", "no encryption key is offered: reporters cannot encrypt sensitive details; add an [[encryption]] key (Postern's own form is encrypted at rest)");
+    let has_form = policy
+        .channels
+        .iter()
+        .any(|ch| ch.kind == ChannelKind::WebForm);
+    if policy.encryption.is_empty() && !has_form {
+        c.warning("encryption", "no encryption key is offered and no web-form channel: reporters cannot protect sensitive details; add an [[encryption]] key or a kind = \"web-form\" channel (Postern's form is encrypted at rest)");
     }
 }
 

@@ -886,11 +886,11 @@ fn decode_key(decoder: &mut Decoder, mut t: Table) -> Option<EncryptionKey> {
         fingerprint: decoder.string(&mut t, "fingerprint"),
         key: decoder.string(&mut t, "key"),
     };
-    if key.url.is_none() && key.key.is_none() {
+    if key.url.is_none() && key.key.is_none() && key.fingerprint.is_none() {
         decoder.missing(
             &t,
             "url",
-            "\"https://example.org/security.asc\" (or give the key itself as key = ...)",
+            "\"https://example.org/security.asc\"` (or the key itself as `key = ...`, or an OpenPGP `fingerprint`",
         );
     }
     decoder.finish(t);

@@ -9,6 +9,7 @@ pub mod diagnostic;
 mod model;
 pub mod time_span;
 
+pub use check::{FORM_FIELDS_MAX, check_email, check_https_url};
 pub use decode::{EXPIRY_ROLLING_DEFAULT, SLUG_CHARS_MAX, slugify};
 pub use diagnostic::{Diagnostic, Level, Position, SpanMap};
 pub use model::*;
@@ -47,10 +48,9 @@ impl Checked {
 pub fn parse(bytes: &[u8], now: Timestamp) -> Checked {
     if bytes.len() > POLICY_BYTES_MAX {
         return Checked::failed(Diagnostic::error(
-            Some(POLICY_BYTES_MAX..POLICY_BYTES_MAX),
+            Some(0..0),
             format!(
-                "the file is {} bytes, more than the {POLICY_BYTES_MAX} bytes a policy may have; is this the right file?",
-                bytes.len()
+                "the file is larger than the {POLICY_BYTES_MAX} bytes a policy may have; is this the right file?"
             ),
         ));
     }

@@ -172,6 +172,12 @@ fn checked_span(amount: u32, unit: Unit) -> Result<TimeSpan, String> {
 /// Parses a single span: "48 hours", "1 business day", "2w".
 pub fn parse_time_span(text: &str) -> Result<TimeSpan, String> {
     let (amount, unit_word) = split_amount(text);
+    if amount.is_empty() {
+        return Err(format!(
+            "`{}` is not a duration; {TIME_SPAN_HELP}",
+            text.trim()
+        ));
+    }
     let amount = parse_amount(amount)?;
     let unit = parse_unit(unit_word).ok_or_else(|| unit_error(unit_word))?;
     checked_span(amount, unit)

@@ -1,4 +1,5 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
 mod policy_cli;
+mod serve;
 mod support;

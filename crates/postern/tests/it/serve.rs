@@ -1,0 +1,204 @@
+//! `postern serve` as a real process: it starts, serves, and stops cleanly on SIGTERM.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::support::{postern, stderr, workspace};
+
+/// A running server, killed if a test fails before stopping it.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `postern serve` on a free port and waits (without sleeping) for its listening line.
+fn start(args: &[&str], data: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postern"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(args)
+        .current_dir(workspace())
+        .env_remove("POSTERN_POLICY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("postern starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.strip_prefix("Postern is listening on http://") {
+                let _ = tx.send(address.to_owned());
+            }
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server printed its address");
+    Server { child, address }
+}
+
+/// A minimal HTTP/1.1 GET; returns (status line, body).
+fn http_get(address: &str, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+fn sigterm(server: &mut Server) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    server.child.wait().unwrap()
+}
+
+#[test]
+fn serves_the_example_policy_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("postern-data");
+    let mut server = start(&[], &data_dir);
+    let (status, body) = http_get(&server.address, "/.well-known/security.txt");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        body.contains("Contact: mailto:security@widgets.example.org"),
+        "{body}"
+    );
+    assert_eq!(body.matches("\nExpires: ").count(), 1);
+    assert!(body.contains(&format!(
+        "Canonical: http://{}/.well-known/security.txt",
+        server.address
+    )));
+    let (status, body) = http_get(&server.address, "/healthz");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains(r#"{"status":"ok"}"#));
+    let (status, _) = http_get(&server.address, "/security-policy");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+
+    assert_eq!(
+        sigterm(&mut server).code(),
+        Some(0),
+        "clean exit on SIGTERM"
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&data_dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "data directory is private");
+}
+
+#[test]
+fn serves_several_projects_from_policy_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, project: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("[project]\nname = \"{project}\"\n[[channels]]\nkind = \"email\"\nemail = \"sec@{project}.example.org\"\n"),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let a = write("a.toml", "alpha");
+    let b = write("b.toml", "beta");
+    let mut server = start(&["--policy", &a, "--policy", &b], &dir.path().join("data"));
+    let (_, root) = http_get(&server.address, "/.well-known/security.txt");
+    assert!(root.contains("mailto:sec@alpha.example.org"), "{root}");
+    let (status, beta) = http_get(&server.address, "/projects/beta/.well-known/security.txt");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(beta.contains("mailto:sec@beta.example.org"), "{beta}");
+    assert_eq!(sigterm(&mut server).code(), Some(0));
+}
+
+#[test]
+fn refuses_to_start_with_a_broken_or_clashing_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[project]\nname = \"x\"\nchanels = []\n",
+    )
+    .unwrap();
+    let output = postern(
+        dir.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            "d",
+            "--policy",
+            "bad.toml",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("bad.toml:3:1: error: unknown key `chanels`"),
+        "{err}"
+    );
+    assert!(err.contains("bad.toml has errors"), "{err}");
+
+    let policy = "[project]\nname = \"Same\"\n[[channels]]\nkind = \"web-form\"\n";
+    std::fs::write(dir.path().join("one.toml"), policy).unwrap();
+    std::fs::write(dir.path().join("two.toml"), policy).unwrap();
+    let output = postern(
+        dir.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            "d",
+            "--policy",
+            "one.toml",
+            "--policy",
+            "two.toml",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("both use the project slug \"same\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_environment_configures_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_postern"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("POSTERN_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not-an-address"),
+        "{}",
+        stderr(&output)
+    );
+}

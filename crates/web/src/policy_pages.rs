@@ -1,0 +1,137 @@
+//! The policy as the world reads it: security.txt, SECURITY.md and the HTML policy page.
+//!
+//! The default project lives at the root; every project (the default too) also lives under
+//! `/projects/{slug}/`. Each rendering names the address it was served at (Canonical, Policy).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use postern_core::render::{RenderContext, security_md, security_txt};
+
+use crate::error::Error;
+use crate::markdown::to_safe_html;
+use crate::state::{AppState, Project};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/security.txt", get(default_security_txt))
+        .route("/security.txt", get(default_security_txt))
+        .route("/security-policy", get(default_policy_page))
+        .route("/SECURITY.md", get(default_security_md))
+        .route(
+            "/projects/{slug}/.well-known/security.txt",
+            get(project_security_txt),
+        )
+        .route("/projects/{slug}/security.txt", get(project_security_txt))
+        .route("/projects/{slug}/security-policy", get(project_policy_page))
+        .route("/projects/{slug}/SECURITY.md", get(project_security_md))
+}
+
+/// A project and the address it is being served under.
+struct Served<'a> {
+    project: &'a Project,
+    base_url: String,
+}
+
+impl Served<'_> {
+    fn context(&self, state: &AppState) -> RenderContext {
+        RenderContext {
+            now: state.now(),
+            base_url: Some(self.base_url.clone()),
+            report_form: false,
+        }
+    }
+}
+
+fn default_served(state: &AppState) -> Served<'_> {
+    Served {
+        project: state.default_project(),
+        base_url: state.public_url().to_owned(),
+    }
+}
+
+fn project_served<'a>(state: &'a AppState, slug: &str) -> Result<Served<'a>, Error> {
+    let project = state.project(slug).ok_or(Error::NotFound)?;
+    Ok(Served {
+        project,
+        base_url: format!("{}/projects/{}", state.public_url(), project.slug()),
+    })
+}
+
+fn text(body: String, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn txt(state: &AppState, served: &Served) -> Response {
+    let body = security_txt(&served.project.policy, &served.context(state));
+    text(body, "text/plain; charset=utf-8")
+}
+
+fn md(state: &AppState, served: &Served) -> Response {
+    let body = security_md(&served.project.policy, &served.context(state));
+    text(body, "text/markdown; charset=utf-8")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    title: String,
+    body_html: String,
+    markdown_url: String,
+    security_txt_url: String,
+}
+
+fn page(state: &AppState, served: &Served) -> PolicyPage {
+    let markdown = security_md(&served.project.policy, &served.context(state));
+    PolicyPage {
+        title: format!("Security policy of {}", served.project.policy.project.name),
+        body_html: to_safe_html(&markdown),
+        markdown_url: format!("{}/SECURITY.md", served.base_url),
+        security_txt_url: format!("{}/.well-known/security.txt", served.base_url),
+    }
+}
+
+async fn default_security_txt(State(state): State<AppState>) -> Response {
+    txt(&state, &default_served(&state))
+}
+
+async fn default_security_md(State(state): State<AppState>) -> Response {
+    md(&state, &default_served(&state))
+}
+
+async fn default_policy_page(State(state): State<AppState>) -> PolicyPage {
+    page(&state, &default_served(&state))
+}
+
+async fn project_security_txt(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    Ok(txt(&state, &project_served(&state, &slug)?))
+}
+
+async fn project_security_md(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    Ok(md(&state, &project_served(&state, &slug)?))
+}
+
+async fn project_policy_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<PolicyPage, Error> {
+    Ok(page(&state, &project_served(&state, &slug)?))
+}

@@ -1,0 +1,179 @@
+//! The policy pages, driven in-process through the router with a fixed clock.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt as _;
+use jiff::Timestamp;
+use postern_core::policy::parse_str;
+use postern_web::{AppState, Clock, Project, router};
+use tower::ServiceExt as _;
+
+fn now() -> Timestamp {
+    "2026-11-23T10:00:00Z".parse().unwrap()
+}
+
+fn project(name: &str, extra: &str) -> Project {
+    let source = format!(
+        "[project]\nname = \"{name}\"\n\n[[channels]]\nkind = \"email\"\nemail = \"security@{}.example.org\"\n{extra}",
+        name.to_lowercase()
+    );
+    let checked = parse_str(&source, now());
+    Project {
+        policy: checked
+            .policy
+            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics)),
+    }
+}
+
+fn app() -> axum::Router {
+    let hostile = r#"
+[[sections]]
+title = "Notes <b>bold</b>"
+body = """<script>alert(1)</script>
+
+<img src=https://evil.example/x> ![t](https://evil.example/y.png) [x](javascript:alert(2))"""
+"#;
+    let state = AppState::new(
+        vec![project("Alpha", hostile), project("Beta", "")],
+        "https://sec.example.org/",
+        Clock::fixed(now()),
+    );
+    router(state)
+}
+
+async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = app()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn security_txt_of_the_default_project_is_at_the_root() {
+    for path in ["/.well-known/security.txt", "/security.txt"] {
+        let (status, headers, body) = get(path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert!(
+            body.contains("Contact: mailto:security@alpha.example.org\n"),
+            "{body}"
+        );
+        let expires: Vec<&str> = body
+            .lines()
+            .filter(|l| l.starts_with("Expires: "))
+            .collect();
+        assert_eq!(expires, ["Expires: 2027-05-22T00:00:00Z"]);
+        let expires: Timestamp = expires[0]["Expires: ".len()..].parse().unwrap();
+        assert!(expires.duration_since(now()).as_hours() < 365 * 24);
+        assert!(body.contains("Canonical: https://sec.example.org/.well-known/security.txt\n"));
+        assert!(body.contains("Policy: https://sec.example.org/security-policy\n"));
+    }
+}
+
+#[tokio::test]
+async fn every_project_has_its_own_pages() {
+    let (status, _, body) = get("/projects/beta/.well-known/security.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Contact: mailto:security@beta.example.org\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "Canonical: https://sec.example.org/projects/beta/.well-known/security.txt\n"
+        )
+    );
+    assert!(!body.contains("alpha"));
+
+    let (status, headers, body) = get("/projects/beta/SECURITY.md").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "text/markdown; charset=utf-8"
+    );
+    assert!(body.starts_with("# Security Policy for Beta\n"));
+
+    let (status, _, body) = get("/projects/alpha/security-policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("<h1>Security Policy for Alpha</h1>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_projects_and_paths_are_404_pages() {
+    for path in [
+        "/projects/gamma/security.txt",
+        "/projects/gamma/security-policy",
+        "/nope",
+    ] {
+        let (status, headers, body) = get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(body.contains("There is nothing at this address."));
+    }
+}
+
+#[tokio::test]
+async fn the_policy_page_is_plain_html_without_scripts_and_with_safe_markdown() {
+    let (status, headers, body) = get("/security-policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert!(
+        body.contains("<h2>Reporting a Vulnerability</h2>"),
+        "{body}"
+    );
+    assert!(body.contains("href=\"mailto:security@alpha.example.org\""));
+    for bad in ["<script", "<img", "evil.example", "javascript:"] {
+        assert!(!body.contains(bad), "`{bad}` in the page:\n{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    for path in [
+        "/",
+        "/security-policy",
+        "/.well-known/security.txt",
+        "/healthz",
+        "/nope",
+    ] {
+        let (_, headers, _) = get(path).await;
+        assert_eq!(
+            headers[header::CONTENT_SECURITY_POLICY],
+            postern_web::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert!(!postern_web::CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    }
+}
+
+#[tokio::test]
+async fn health_home_and_stylesheet() {
+    let (status, _, body) = get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+    let (_, _, home) = get("/").await;
+    assert!(
+        home.contains("href=\"/security-policy\">Alpha</a>"),
+        "{home}"
+    );
+    assert!(home.contains("href=\"/projects/beta/security-policy\">Beta</a>"));
+    let (status, headers, css) = get("/static/postern.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(css.contains("font"));
+}
