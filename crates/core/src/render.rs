@@ -329,7 +329,15 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                         .map(|r| format!("{}/security/advisories/new", r.trim_end_matches('/')))
                 })
                 .map(|u| format!("report privately through GitHub Security Advisories at <{u}>")),
-            _ => c.url.as_ref().map(|u| format!("<{u}>")),
+            ChannelKind::IssueTracker => Some(c.url.as_ref().map_or_else(
+                || "our issue tracker".to_owned(),
+                |u| format!("our issue tracker at <{u}>"),
+            )),
+            ChannelKind::PullRequest => Some(c.url.as_ref().map_or_else(
+                || "a pull request".to_owned(),
+                |u| format!("a pull request at <{u}>"),
+            )),
+            ChannelKind::Chat => c.url.as_ref().map(|u| format!("<{u}>")),
         };
         line.push_str(&address.unwrap_or_default());
         if let Some(note) = &c.note {
@@ -391,9 +399,14 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
         }
         let _ = writeln!(md, "{line}");
     }
+    let credit = if policy.credit.offered {
+        ", and the name you would like to be credited under"
+    } else {
+        ""
+    };
     let _ = writeln!(
         md,
-        "- **Contact** (optional): how we can reach you, and the name you would like to be credited under.\n"
+        "- **Contact** (optional): how we can reach you{credit}.\n"
     );
     if let Some(example) = &policy.form.example {
         let _ = writeln!(
@@ -414,7 +427,9 @@ fn response(md: &mut String, policy: &Policy) {
         ("Give an initial assessment", r.assess),
         ("Send a detailed response with our plan", r.plan),
     ];
-    let any_step = steps.iter().any(|(_, t)| t.is_some()) || r.update_interval.is_some();
+    let any_step = steps.iter().any(|(_, t)| t.is_some())
+        || r.update_interval.is_some()
+        || !r.promises.is_empty();
     let _ = writeln!(md, "## Our Response Targets\n");
     if any_step {
         let _ = writeln!(md, "After we receive your report, we will:\n");
@@ -429,6 +444,9 @@ fn response(md: &mut String, policy: &Policy) {
                 "- Keep you updated on our progress at least every {}.",
                 t.limit
             );
+        }
+        for promise in &r.promises {
+            let _ = writeln!(md, "- {}.", one_line(promise).trim_end_matches('.'));
         }
         md.push('\n');
     } else {
@@ -537,12 +555,12 @@ fn disclosure(md: &mut String, policy: &Policy) {
     let d = &policy.disclosure;
     let _ = writeln!(md, "## Coordinated Disclosure\n");
     if d.coordinated {
-        let _ = writeln!(
+        let _ = write!(
             md,
             "We practise coordinated disclosure: we agree a disclosure date with you and ask that you keep the issue private until then."
         );
     } else {
-        let _ = writeln!(
+        let _ = write!(
             md,
             "We publish fixed vulnerabilities as soon as the fix is released."
         );
@@ -577,15 +595,22 @@ fn disclosure(md: &mut String, policy: &Policy) {
 
 fn credit(md: &mut String, policy: &Policy) {
     let c = &policy.credit;
-    let _ = writeln!(md, "## Credit\n");
     if !c.offered {
-        let _ = writeln!(md, "We do not publish the names of reporters.\n");
+        // The policy promises no credit; say nothing rather than invent a promise either way.
         return;
     }
-    let _ = writeln!(
-        md,
-        "We are grateful to everyone who reports a vulnerability responsibly. We will credit you:\n"
-    );
+    let _ = writeln!(md, "## Credit\n");
+    if c.places.is_empty() {
+        let _ = writeln!(
+            md,
+            "We are grateful to everyone who reports a vulnerability responsibly, and we will credit you for your contribution.\n"
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "We are grateful to everyone who reports a vulnerability responsibly. We will credit you:\n"
+        );
+    }
     for place in &c.places {
         let mut line = format!("- In {}", place.title());
         if *place == CreditPlace::HallOfFame
@@ -595,7 +620,9 @@ fn credit(md: &mut String, policy: &Policy) {
         }
         let _ = writeln!(md, "{line}");
     }
-    md.push('\n');
+    if !c.places.is_empty() {
+        md.push('\n');
+    }
     if c.anonymity {
         let _ = writeln!(
             md,

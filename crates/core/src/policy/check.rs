@@ -150,9 +150,6 @@ pub(crate) fn check(policy: &Policy, spans: &SpanMap, now: Timestamp) -> Vec<Dia
         "credit.hall_of_fame_url",
         policy.credit.hall_of_fame_url.as_deref(),
     );
-    if policy.credit.offered && policy.credit.places.is_empty() {
-        c.warning("credit.places", "credit is offered but `places` is empty: say where reporters are credited, such as [\"advisories\", \"hall-of-fame\"]");
-    }
     let links = &policy.security_txt;
     for (i, url) in links.canonical.iter().enumerate() {
         c.https_url(&format!("security_txt.canonical[{i}]"), Some(url));

@@ -544,6 +544,7 @@ pub(crate) fn decode(decoder: &mut Decoder, root: &Spanned<DeTable>) -> Option<P
             assess: None,
             plan: None,
             update_interval: None,
+            promises: Vec::new(),
         },
     };
     let severity = match decoder.table(&mut top, "severity") {
@@ -714,10 +715,11 @@ fn decode_channel(decoder: &mut Decoder, mut t: Table) -> Option<Channel> {
     let needs = match channel.kind {
         ChannelKind::Email => Some(("email", "\"security@example.org\"", channel.email.is_some())),
         ChannelKind::Phone => Some(("phone", "\"+1 555 0100\"", channel.phone.is_some())),
-        ChannelKind::Chat | ChannelKind::IssueTracker | ChannelKind::PullRequest => {
-            Some(("url", "\"https://...\"", channel.url.is_some()))
-        }
-        ChannelKind::WebForm | ChannelKind::GithubAdvisories => None,
+        ChannelKind::Chat => Some(("url", "\"https://...\"", channel.url.is_some())),
+        ChannelKind::WebForm
+        | ChannelKind::GithubAdvisories
+        | ChannelKind::IssueTracker
+        | ChannelKind::PullRequest => None,
     };
     if let Some((key, example, false)) = needs {
         decoder.missing(&t, key, example);
@@ -786,6 +788,7 @@ fn decode_response(decoder: &mut Decoder, mut t: Table) -> ResponseTargets {
         assess: decoder.target(&mut t, "assess"),
         plan: decoder.target(&mut t, "plan"),
         update_interval: decoder.target(&mut t, "update_interval"),
+        promises: decoder.strings(&mut t, "promises").unwrap_or_default(),
     };
     decoder.finish(t);
     targets

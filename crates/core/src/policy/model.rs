@@ -228,6 +228,9 @@ pub struct ResponseTargets {
     pub plan: Option<Target>,
     /// Longest silence towards the reporter while a report is open.
     pub update_interval: Option<Target>,
+    /// Further promises that run no clock, in the policy's own words, such as "Provide an
+    /// estimated timeline for a fix". Shown with the targets so that no promise is dropped.
+    pub promises: Vec<String>,
 }
 
 /// Qualitative severity, as CVSS names it.
