@@ -10,3 +10,4 @@ pub mod deadline;
 pub mod intake;
 pub mod policy;
 pub mod render;
+pub mod report;

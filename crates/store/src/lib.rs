@@ -1,0 +1,659 @@
+//! Postern's one store: SQLite (the default, a file in the data directory) or PostgreSQL
+//! (several instances sharing one database), chosen by URL, with the same SQL for both.
+//!
+//! Report contents never reach the database in plain text: each report has a random data key,
+//! wrapped by a master key from the keyring (`vault`). Writes on SQLite go through one writer
+//! task that commits many waiting writes in one durable transaction (group commit), so intake
+//! keeps up with many clients while every acknowledged write is on disk.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod vault;
+mod writer;
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use postern_core::intake::ValidSubmission;
+use postern_core::report::{
+    Author, CASE_KEY_BYTES, CaseKey, REPORT_ID_BYTES, ReportId, ReportStatus,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Row as _, SqlitePool};
+use zeroize::Zeroizing;
+
+pub use vault::Vault;
+
+/// Largest attachment, in bytes.
+pub const ATTACHMENT_BYTES_MAX: usize = 4 * 1024 * 1024;
+/// Most attachments a report may have in all.
+pub const ATTACHMENTS_PER_REPORT_MAX: usize = 10;
+/// Longest attachment file name, in characters.
+pub const ATTACHMENT_NAME_CHARS_MAX: usize = 200;
+/// Most messages in one conversation.
+pub const MESSAGES_PER_REPORT_MAX: usize = 500;
+/// The SQLite database file inside the data directory.
+pub const SQLITE_FILE: &str = "postern.sqlite3";
+
+/// What can go wrong in the store. Messages never contain report contents or key material.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No report with this id and case key. Deliberately the same for a missing report and a
+    /// wrong key.
+    #[error("no such report")]
+    NotFound,
+    /// A limit was reached.
+    #[error("{0}")]
+    Limit(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The keyring is missing, unreadable or unsafe.
+    #[error("keyring: {0}")]
+    Keyring(String),
+    /// Encryption or decryption failed.
+    #[error("encryption: {0}")]
+    Crypto(&'static str),
+    /// Stored data does not decode.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The writer task is gone (the server is shutting down).
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+/// The database behind the store.
+#[derive(Clone, Debug)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code on whichever pool the store has.
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Where the store keeps its data.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite:PATH`, `postgres://...`, or `None` for SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (tests give each run its own); `None` for the default.
+    pub postgres_schema: Option<String>,
+}
+
+/// An attachment as submitted.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    /// The reporter's file name (shown, never used as a path).
+    pub filename: String,
+    /// The declared content type (stored, never trusted for serving).
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Attachment metadata for the reporter's and the team's views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    /// Id within the report.
+    pub id: String,
+    /// File name as given.
+    pub filename: String,
+    /// Content type as declared.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// A message of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it.
+    pub author: Author,
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub body: String,
+}
+
+/// Everything the reporter may see of their report.
+#[derive(Debug, Clone)]
+pub struct ReporterView {
+    /// The report's id.
+    pub id: ReportId,
+    /// The project's slug.
+    pub project: String,
+    /// Lifecycle status.
+    pub status: ReportStatus,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// What the reporter submitted.
+    pub submission: ValidSubmission,
+    /// The conversation, oldest first.
+    pub messages: Vec<Message>,
+    /// Attachments, oldest first.
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// The encrypted part of a report row.
+#[derive(Serialize, Deserialize)]
+struct Content {
+    fields: Vec<(String, String)>,
+    scope_category: Option<String>,
+    contact_email: Option<String>,
+    credit_name: Option<String>,
+}
+
+/// A row ready to insert; all secrets already sealed.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportRow {
+    pub id: String,
+    pub project: String,
+    pub case_key_hash: Vec<u8>,
+    pub status: &'static str,
+    pub received_at: i64,
+    pub key_id: String,
+    pub wrapped_key: Vec<u8>,
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AttachmentRow {
+    pub id: String,
+    pub report_id: String,
+    pub at: i64,
+    pub meta: Vec<u8>,
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MessageRow {
+    pub id: String,
+    pub report_id: String,
+    pub author: &'static str,
+    pub at: i64,
+    pub body: Vec<u8>,
+}
+
+/// One write, applied inside a transaction.
+#[derive(Debug, Clone)]
+pub(crate) enum WriteOp {
+    Report(ReportRow, Vec<AttachmentRow>),
+    Message(MessageRow),
+    Attachments(Vec<AttachmentRow>),
+}
+
+/// The store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+    vault: Arc<Vault>,
+    writer: Option<writer::Writer>,
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn aad(report_id: &str, parts: &[&str]) -> Vec<u8> {
+    let mut out = format!("postern report v1\0{report_id}");
+    for p in parts {
+        out.push('\0');
+        out.push_str(p);
+    }
+    out.into_bytes()
+}
+
+fn random_id() -> Result<String, StoreError> {
+    Ok(ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?).to_string())
+}
+
+impl Store {
+    /// Opens (and migrates) the database, and the keyring in `data_dir`.
+    pub async fn open(config: &StoreConfig, data_dir: &Path) -> Result<Store, StoreError> {
+        let vault = Arc::new(Vault::open(data_dir)?);
+        let url = config.database_url.as_deref().unwrap_or("");
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = PgConnectOptions::from_str(url)?;
+            if let Some(schema) = &config.postgres_schema {
+                options = options.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            return Ok(Store {
+                db: Db::Postgres(pool),
+                vault,
+                writer: None,
+            });
+        }
+        let path = match url.strip_prefix("sqlite:") {
+            Some(path) if !path.is_empty() => path.trim_start_matches("//").to_owned(),
+            _ if url.is_empty() => data_dir.join(SQLITE_FILE).display().to_string(),
+            _ => {
+                return Err(StoreError::Database(sqlx::Error::Configuration(
+                    "unsupported database URL (use sqlite:PATH or postgres://...)".into(),
+                )));
+            }
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk before it is acknowledged, even across a power cut.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let writer = writer::Writer::start(pool.clone());
+        Ok(Store {
+            db: Db::Sqlite(pool),
+            vault,
+            writer: Some(writer),
+        })
+    }
+
+    /// Which database this is, for logs: "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The keyring.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        match (&self.writer, &self.db) {
+            (Some(writer), _) => writer.submit(op).await,
+            (None, Db::Postgres(pool)) => {
+                let mut tx = pool.begin().await?;
+                writer::apply!(&mut *tx, &op);
+                tx.commit().await?;
+                Ok(())
+            }
+            (None, Db::Sqlite(pool)) => {
+                let mut tx = pool.begin().await?;
+                writer::apply!(&mut *tx, &op);
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    }
+
+    fn seal_attachments(
+        &self,
+        report_id: &str,
+        data_key: &[u8],
+        at: Timestamp,
+        attachments: &[NewAttachment],
+    ) -> Result<Vec<AttachmentRow>, StoreError> {
+        attachments
+            .iter()
+            .map(|a| {
+                if a.bytes.len() > ATTACHMENT_BYTES_MAX {
+                    return Err(StoreError::Limit(format!(
+                        "attachment {} is larger than {} MiB",
+                        a.filename,
+                        ATTACHMENT_BYTES_MAX / 1024 / 1024
+                    )));
+                }
+                let id = random_id()?;
+                let info = AttachmentInfo {
+                    id: id.clone(),
+                    filename: a.filename.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.bytes.len() as u64,
+                };
+                let meta = Zeroizing::new(
+                    serde_json::to_vec(&info).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+                Ok(AttachmentRow {
+                    meta: vault::seal(
+                        data_key,
+                        &aad(report_id, &["attachment", &id, "meta"]),
+                        &meta,
+                    )?,
+                    content: vault::seal(
+                        data_key,
+                        &aad(report_id, &["attachment", &id, "content"]),
+                        &a.bytes,
+                    )?,
+                    id,
+                    report_id: report_id.to_owned(),
+                    at: millis(at),
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a new report; returns only once it is durably committed.
+    pub async fn create_report(
+        &self,
+        project: &str,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        received_at: Timestamp,
+    ) -> Result<(ReportId, CaseKey), StoreError> {
+        if attachments.len() > ATTACHMENTS_PER_REPORT_MAX {
+            return Err(StoreError::Limit(format!(
+                "a report may have at most {ATTACHMENTS_PER_REPORT_MAX} attachments"
+            )));
+        }
+        let id = ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?);
+        let case_key = CaseKey::from_random(vault::random_bytes::<CASE_KEY_BYTES>()?);
+        let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
+        let (key_id, wrapped_key) = self.vault.wrap(id.as_str(), &*data_key)?;
+        let content = Content {
+            fields: submission.fields.clone(),
+            scope_category: submission.scope_category.clone(),
+            contact_email: submission.contact_email.clone(),
+            credit_name: submission.credit_name.clone(),
+        };
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+        let row = ReportRow {
+            id: id.to_string(),
+            project: project.to_owned(),
+            case_key_hash: self.vault.case_key_hash(case_key.canonical_bytes()),
+            status: ReportStatus::Received.name(),
+            received_at: millis(received_at),
+            key_id,
+            wrapped_key,
+            content: vault::seal(&*data_key, &aad(id.as_str(), &["content"]), &plain)?,
+        };
+        let attachment_rows =
+            self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;
+        self.write(WriteOp::Report(row, attachment_rows)).await?;
+        Ok((id, case_key))
+    }
+
+    /// Finds the report a case key opens, checking the id too where the caller gives one.
+    /// A wrong key and a missing report give the same `NotFound`.
+    async fn locate(
+        &self,
+        id: Option<&ReportId>,
+        case_key: &CaseKey,
+    ) -> Result<(ReportId, Zeroizing<Vec<u8>>, LocatedRow), StoreError> {
+        let hash = self.vault.case_key_hash(case_key.canonical_bytes());
+        let sql = "SELECT id, project, status, received_at, key_id, wrapped_key, content FROM reports WHERE case_key_hash = $1";
+        let row = on_db!(&self.db, pool => {
+            let row = sqlx::query(sql).bind(&hash).fetch_optional(pool).await?;
+            row.map(|r| -> Result<LocatedRow, sqlx::Error> {
+                Ok(LocatedRow {
+                    id: r.try_get("id")?,
+                    project: r.try_get("project")?,
+                    status: r.try_get("status")?,
+                    received_at: r.try_get("received_at")?,
+                    key_id: r.try_get("key_id")?,
+                    wrapped_key: r.try_get("wrapped_key")?,
+                    content: r.try_get("content")?,
+                })
+            })
+            .transpose()?
+        });
+        let row = row.ok_or(StoreError::NotFound)?;
+        let found =
+            ReportId::parse(&row.id).ok_or_else(|| StoreError::Corrupt("report id".into()))?;
+        if id.is_some_and(|wanted| *wanted != found) {
+            return Err(StoreError::NotFound);
+        }
+        let data_key = self.vault.unwrap(&row.id, &row.key_id, &row.wrapped_key)?;
+        Ok((found, data_key, row))
+    }
+
+    /// The reporter's view of their report.
+    pub async fn reporter_view(
+        &self,
+        id: Option<&ReportId>,
+        case_key: &CaseKey,
+    ) -> Result<ReporterView, StoreError> {
+        let (id, data_key, row) = self.locate(id, case_key).await?;
+        let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &row.content)?;
+        let content: Content =
+            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let message_rows: Vec<(String, String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, author, at, body FROM messages WHERE report_id = $1 ORDER BY at, id")
+                .bind(id.as_str())
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("author")?, r.try_get("at")?, r.try_get("body")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut messages = Vec::with_capacity(message_rows.len());
+        for (mid, author, at, body) in message_rows {
+            let body = vault::open(&data_key, &aad(id.as_str(), &["message", &mid]), &body)?;
+            messages.push(Message {
+                author: Author::parse(&author)
+                    .ok_or_else(|| StoreError::Corrupt("author".into()))?,
+                at: from_millis(at)?,
+                body: String::from_utf8(body.to_vec())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            });
+        }
+        let attachment_rows: Vec<(String, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, meta FROM attachments WHERE report_id = $1 ORDER BY at, id")
+                .bind(id.as_str())
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("meta")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let attachments = attachment_rows
+            .into_iter()
+            .map(|(aid, meta)| {
+                let meta = vault::open(
+                    &data_key,
+                    &aad(id.as_str(), &["attachment", &aid, "meta"]),
+                    &meta,
+                )?;
+                serde_json::from_slice(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<Result<Vec<AttachmentInfo>, StoreError>>()?;
+        Ok(ReporterView {
+            status: ReportStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt("status".into()))?,
+            received_at: from_millis(row.received_at)?,
+            project: row.project,
+            submission: ValidSubmission {
+                fields: content.fields,
+                scope_category: content.scope_category,
+                contact_email: content.contact_email,
+                credit_name: content.credit_name,
+            },
+            messages,
+            attachments,
+            id,
+        })
+    }
+
+    /// Adds a message from the reporter to their conversation.
+    pub async fn add_reporter_message(
+        &self,
+        id: Option<&ReportId>,
+        case_key: &CaseKey,
+        body: &str,
+        at: Timestamp,
+    ) -> Result<ReportId, StoreError> {
+        let (id, data_key, _) = self.locate(id, case_key).await?;
+        let count: i64 = on_db!(&self.db, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM messages WHERE report_id = $1")
+                .bind(id.as_str()).fetch_one(pool).await?.try_get("n")?
+        });
+        if count >= MESSAGES_PER_REPORT_MAX as i64 {
+            return Err(StoreError::Limit(format!(
+                "this conversation has reached {MESSAGES_PER_REPORT_MAX} messages"
+            )));
+        }
+        let mid = random_id()?;
+        let row = MessageRow {
+            body: vault::seal(
+                &data_key,
+                &aad(id.as_str(), &["message", &mid]),
+                body.as_bytes(),
+            )?,
+            id: mid,
+            report_id: id.to_string(),
+            author: Author::Reporter.name(),
+            at: millis(at),
+        };
+        self.write(WriteOp::Message(row)).await?;
+        Ok(id)
+    }
+
+    /// Adds attachments from the reporter.
+    pub async fn add_reporter_attachments(
+        &self,
+        id: Option<&ReportId>,
+        case_key: &CaseKey,
+        attachments: &[NewAttachment],
+        at: Timestamp,
+    ) -> Result<Vec<AttachmentInfo>, StoreError> {
+        let (id, data_key, _) = self.locate(id, case_key).await?;
+        let count: i64 = on_db!(&self.db, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM attachments WHERE report_id = $1")
+                .bind(id.as_str()).fetch_one(pool).await?.try_get("n")?
+        });
+        if count as usize + attachments.len() > ATTACHMENTS_PER_REPORT_MAX {
+            return Err(StoreError::Limit(format!(
+                "a report may have at most {ATTACHMENTS_PER_REPORT_MAX} attachments; it has {count}"
+            )));
+        }
+        let rows = self.seal_attachments(id.as_str(), &data_key, at, attachments)?;
+        let infos = attachments
+            .iter()
+            .zip(&rows)
+            .map(|(a, r)| AttachmentInfo {
+                id: r.id.clone(),
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.bytes.len() as u64,
+            })
+            .collect();
+        self.write(WriteOp::Attachments(rows)).await?;
+        Ok(infos)
+    }
+
+    /// An attachment's metadata and bytes, for its reporter.
+    pub async fn reporter_attachment(
+        &self,
+        id: Option<&ReportId>,
+        case_key: &CaseKey,
+        attachment_id: &str,
+    ) -> Result<(AttachmentInfo, Zeroizing<Vec<u8>>), StoreError> {
+        let (id, data_key, _) = self.locate(id, case_key).await?;
+        let row: Option<(Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT meta, content FROM attachments WHERE report_id = $1 AND id = $2")
+                .bind(id.as_str()).bind(attachment_id).fetch_optional(pool).await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("meta")?, r.try_get("content")?))).transpose()?
+        });
+        let (meta, content) = row.ok_or(StoreError::NotFound)?;
+        let meta = vault::open(
+            &data_key,
+            &aad(id.as_str(), &["attachment", attachment_id, "meta"]),
+            &meta,
+        )?;
+        let info = serde_json::from_slice(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let bytes = vault::open(
+            &data_key,
+            &aad(id.as_str(), &["attachment", attachment_id, "content"]),
+            &content,
+        )?;
+        Ok((info, bytes))
+    }
+
+    /// How many reports are stored.
+    pub async fn count_reports(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_db!(&self.db, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM reports").fetch_one(pool).await?.try_get("n")?
+        });
+        Ok(n as u64)
+    }
+
+    /// Re-wraps every report's data key under a new master key, then drops the old keys from
+    /// the keyring when no row uses them any more. Serving instances keep working: they re-read
+    /// the keyring when they meet a key id they do not know. Returns (new key id, rows re-wrapped).
+    pub async fn rotate_master_key(&self) -> Result<(String, u64), StoreError> {
+        let old_ids = self.vault.key_ids();
+        let new_id = self.vault.add_master_key()?;
+        let mut rewrapped = 0u64;
+        loop {
+            let batch: Vec<(String, String, Vec<u8>)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT id, key_id, wrapped_key FROM reports WHERE key_id <> $1 ORDER BY id LIMIT 500")
+                    .bind(&new_id).fetch_all(pool).await?
+                    .into_iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("key_id")?, r.try_get("wrapped_key")?)))
+                    .collect::<Result<_, sqlx::Error>>()?
+            });
+            if batch.is_empty() {
+                break;
+            }
+            for (id, key_id, wrapped) in batch {
+                let data_key = self.vault.unwrap(&id, &key_id, &wrapped)?;
+                let (wrapped_id, new_wrapped) = self.vault.wrap(&id, &data_key)?;
+                debug_assert_eq!(wrapped_id, new_id);
+                let updated = on_db!(&self.db, pool => {
+                    sqlx::query("UPDATE reports SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4")
+                        .bind(&wrapped_id).bind(&new_wrapped).bind(&id).bind(&key_id)
+                        .execute(pool).await?.rows_affected()
+                });
+                rewrapped += updated;
+            }
+        }
+        let still_used: i64 = on_db!(&self.db, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE key_id <> $1")
+                .bind(&new_id).fetch_one(pool).await?.try_get("n")?
+        });
+        if still_used == 0 {
+            self.vault.remove_master_keys(&old_ids)?;
+        }
+        Ok((new_id, rewrapped))
+    }
+
+    /// Closes the pools after the writer has drained.
+    pub async fn close(&self) {
+        on_db!(&self.db, pool => pool.close().await);
+    }
+}
+
+struct LocatedRow {
+    id: String,
+    project: String,
+    status: String,
+    received_at: i64,
+    key_id: String,
+    wrapped_key: Vec<u8>,
+    content: Vec<u8>,
+}

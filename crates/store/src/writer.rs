@@ -1,0 +1,119 @@
+//! Group commit for SQLite: one task owns every write, and commits all writes that are waiting
+//! in one transaction, so one fsync acknowledges many submissions.
+//!
+//! A caller's write is acknowledged only after the transaction holding it has committed
+//! (synchronous=FULL). If a batch fails, each of its writes is retried alone, so one bad write
+//! cannot fail its neighbours and nothing is half-stored.
+
+use sqlx::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{StoreError, WriteOp};
+
+/// Most writes committed together.
+pub const BATCH_WRITES_MAX: usize = 256;
+/// Writes waiting for the writer before callers wait to enqueue (back-pressure).
+const QUEUE_WRITES_MAX: usize = 4096;
+
+/// Applies one write inside an open transaction (`$conn` is `&mut *tx`). A macro, not a
+/// function, so that the same SQL compiles against both SQLite and PostgreSQL connections.
+macro_rules! apply {
+    ($conn:expr, $op:expr) => {{
+        match $op {
+            $crate::WriteOp::Report(r, attachments) => {
+                sqlx::query("INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&r.id).bind(&r.project).bind(&r.case_key_hash).bind(r.status)
+                    .bind(r.received_at).bind(&r.key_id).bind(&r.wrapped_key).bind(&r.content)
+                    .execute(&mut *$conn).await?;
+                for a in attachments {
+                    sqlx::query("INSERT INTO attachments (id, report_id, at, meta, content) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(&a.meta).bind(&a.content)
+                        .execute(&mut *$conn).await?;
+                }
+            }
+            $crate::WriteOp::Message(m) => {
+                sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)
+                    .execute(&mut *$conn).await?;
+            }
+            $crate::WriteOp::Attachments(attachments) => {
+                for a in attachments {
+                    sqlx::query("INSERT INTO attachments (id, report_id, at, meta, content) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(&a.meta).bind(&a.content)
+                        .execute(&mut *$conn).await?;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use apply;
+
+struct Job {
+    op: WriteOp,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Handle to the writer task.
+#[derive(Clone, Debug)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+impl Writer {
+    pub(crate) fn start(pool: SqlitePool) -> Writer {
+        let (jobs, receiver) = mpsc::channel(QUEUE_WRITES_MAX);
+        tokio::spawn(run(pool, receiver));
+        Writer { jobs }
+    }
+
+    /// Queues a write and waits until it is committed.
+    pub(crate) async fn submit(&self, op: WriteOp) -> Result<(), StoreError> {
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(Job { op, done })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn commit(pool: &SqlitePool, ops: &[&WriteOp]) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for op in ops {
+        apply!(&mut *tx, *op);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn run(pool: SqlitePool, mut receiver: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_WRITES_MAX);
+    while receiver.recv_many(&mut batch, BATCH_WRITES_MAX).await > 0 {
+        let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
+        match commit(&pool, &ops).await {
+            Ok(()) => {
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            Err(error) if batch.len() == 1 => {
+                if let Some(job) = batch.pop() {
+                    let _ = job.done.send(Err(error));
+                }
+            }
+            Err(_) => {
+                // Find the culprit: every write alone, each in its own transaction.
+                for job in batch.drain(..) {
+                    let result = commit(&pool, &[&job.op]).await;
+                    let _ = job.done.send(result);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The store on real databases: every test runs on SQLite, and on PostgreSQL when
+//! `POSTERN_TEST_POSTGRES` names a server (each run in a fresh schema, dropped afterwards).
+
+use jiff::Timestamp;
+use postern_core::intake::ValidSubmission;
+use postern_core::report::{CaseKey, ReportId, ReportStatus};
+use postern_store::{NewAttachment, Store, StoreConfig, StoreError};
+
+const CANARY: &str = "CANARY-7f3a9c-do-not-store-in-plain-text";
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+struct Backend {
+    name: &'static str,
+    store: Store,
+    dir: tempfile::TempDir,
+    schema: Option<(String, sqlx::PgPool)>,
+}
+
+impl Backend {
+    async fn drop_schema(self) {
+        self.store.close().await;
+        if let Some((schema, admin)) = self.schema {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL when configured, else a visible note.
+async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(
+        &StoreConfig {
+            database_url: None,
+            postgres_schema: None,
+        },
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    let mut out = vec![Backend {
+        name: "sqlite",
+        store: sqlite,
+        dir,
+        schema: None,
+    }];
+    match std::env::var("POSTERN_TEST_POSTGRES") {
+        Ok(url) => {
+            let admin = sqlx::PgPool::connect(&url)
+                .await
+                .expect("POSTERN_TEST_POSTGRES reachable");
+            let schema = format!(
+                "test_{}",
+                data_encoding::HEXLOWER.encode(&postern_store::vault::random_bytes::<6>().unwrap())
+            );
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(
+                &StoreConfig {
+                    database_url: Some(url),
+                    postgres_schema: Some(schema.clone()),
+                },
+                dir.path(),
+            )
+            .await
+            .unwrap();
+            out.push(Backend {
+                name: "postgres",
+                store,
+                dir,
+                schema: Some((schema, admin)),
+            });
+        }
+        Err(_) => eprintln!("skipping PostgreSQL: POSTERN_TEST_POSTGRES not set"),
+    }
+    out
+}
+
+fn submission(title: &str) -> ValidSubmission {
+    ValidSubmission {
+        fields: vec![
+            ("title".into(), title.into()),
+            (
+                "description".into(),
+                format!("details {CANARY} in the description"),
+            ),
+        ],
+        scope_category: Some("rce".into()),
+        contact_email: Some(format!("{}@example.org", CANARY.to_lowercase())),
+        credit_name: Some(format!("Name {CANARY}")),
+    }
+}
+
+fn attachment() -> NewAttachment {
+    NewAttachment {
+        filename: "poc.py".into(),
+        content_type: "text/x-python".into(),
+        bytes: format!("print('{CANARY}')").into_bytes(),
+    }
+}
+
+#[tokio::test]
+async fn reports_round_trip_with_messages_and_attachments() {
+    for b in backends().await {
+        let s = &b.store;
+        let (id, key) = s
+            .create_report(
+                "acme",
+                &submission("RCE"),
+                &[attachment()],
+                at("2026-11-23T10:00:00Z"),
+            )
+            .await
+            .unwrap();
+        s.add_reporter_message(Some(&id), &key, "any news?", at("2026-11-23T11:00:00Z"))
+            .await
+            .unwrap();
+        let view = s.reporter_view(Some(&id), &key).await.unwrap();
+        assert_eq!(view.id, id, "{}", b.name);
+        assert_eq!(view.project, "acme");
+        assert_eq!(view.status, ReportStatus::Received);
+        assert_eq!(view.received_at, at("2026-11-23T10:00:00Z"));
+        assert_eq!(view.submission, submission("RCE"));
+        assert_eq!(view.messages.len(), 1);
+        assert_eq!(view.messages[0].body, "any news?");
+        assert_eq!(view.attachments.len(), 1);
+        assert_eq!(view.attachments[0].filename, "poc.py");
+        let (info, bytes) = s
+            .reporter_attachment(Some(&id), &key, &view.attachments[0].id)
+            .await
+            .unwrap();
+        assert_eq!(info.size as usize, bytes.len());
+        assert_eq!(&bytes[..], attachment().bytes.as_slice());
+        // The case key alone opens the case, as on the /track page.
+        assert_eq!(s.reporter_view(None, &key).await.unwrap().id, id);
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_and_a_missing_report_look_the_same() {
+    for b in backends().await {
+        let s = &b.store;
+        let (id, key) = s
+            .create_report("acme", &submission("a"), &[], at("2026-11-23T10:00:00Z"))
+            .await
+            .unwrap();
+        let (other_id, _) = s
+            .create_report("acme", &submission("b"), &[], at("2026-11-23T10:00:00Z"))
+            .await
+            .unwrap();
+        let wrong = CaseKey::from_random([9; 20]);
+        let missing = ReportId::from_random([1; 16]);
+        let errors = [
+            s.reporter_view(Some(&id), &wrong).await.unwrap_err(),
+            s.reporter_view(Some(&missing), &key).await.unwrap_err(),
+            s.reporter_view(Some(&other_id), &key).await.unwrap_err(),
+            s.add_reporter_message(Some(&id), &wrong, "x", at("2026-11-23T10:00:00Z"))
+                .await
+                .unwrap_err(),
+        ];
+        for e in errors {
+            assert!(matches!(e, StoreError::NotFound), "{}: {e:?}", b.name);
+            assert_eq!(e.to_string(), "no such report");
+        }
+        b.drop_schema().await;
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn nothing_submitted_is_readable_at_rest() {
+    for b in backends().await {
+        let s = &b.store;
+        let (id, key) = s
+            .create_report(
+                "acme",
+                &submission("t"),
+                &[attachment()],
+                at("2026-11-23T10:00:00Z"),
+            )
+            .await
+            .unwrap();
+        s.add_reporter_message(
+            Some(&id),
+            &key,
+            &format!("msg {CANARY}"),
+            at("2026-11-23T10:00:01Z"),
+        )
+        .await
+        .unwrap();
+        let needles: Vec<Vec<u8>> = vec![
+            CANARY.as_bytes().to_vec(),
+            CANARY.to_lowercase().into_bytes(),
+            data_encoding::HEXLOWER
+                .encode(CANARY.as_bytes())
+                .into_bytes(),
+            key.reveal().into_bytes(),
+        ];
+        match b.name {
+            "sqlite" => {
+                // Before a checkpoint the rows live in the WAL; read every file there is.
+                let mut seen = 0;
+                for entry in std::fs::read_dir(b.dir.path()).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("postern.sqlite3")
+                    {
+                        let bytes = std::fs::read(&path).unwrap();
+                        seen += bytes.len();
+                        for n in &needles {
+                            assert!(
+                                !contains(&bytes, n),
+                                "{} holds a secret in plain text",
+                                path.display()
+                            );
+                        }
+                    }
+                }
+                assert!(seen > 0, "the database files were read");
+            }
+            _ => {
+                let (schema, admin) = b.schema.as_ref().unwrap();
+                for table in ["reports", "messages", "attachments"] {
+                    let dump: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT COALESCE(string_agg(t::text, ''), '') FROM {schema}.{table} t"
+                    )))
+                    .fetch_one(admin)
+                    .await
+                    .unwrap();
+                    assert!(!dump.is_empty() || table == "reports");
+                    for n in &needles {
+                        assert!(!contains(dump.as_bytes(), n), "{table} holds a secret");
+                    }
+                }
+            }
+        }
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn ciphertext_moved_to_another_row_does_not_decrypt() {
+    for b in backends().await {
+        let s = &b.store;
+        let (a, _) = s
+            .create_report("acme", &submission("a"), &[], at("2026-11-23T10:00:00Z"))
+            .await
+            .unwrap();
+        let (victim, victim_key) = s
+            .create_report("acme", &submission("b"), &[], at("2026-11-23T10:00:00Z"))
+            .await
+            .unwrap();
+        let sql = "UPDATE reports SET content = (SELECT content FROM reports WHERE id = $1) WHERE id = $2";
+        match b.name {
+            "sqlite" => {
+                let pool = sqlx::SqlitePool::connect(&format!(
+                    "sqlite:{}",
+                    b.dir.path().join("postern.sqlite3").display()
+                ))
+                .await
+                .unwrap();
+                sqlx::query(sql)
+                    .bind(a.as_str())
+                    .bind(victim.as_str())
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            _ => {
+                let (schema, admin) = b.schema.as_ref().unwrap();
+                let sql = sql.replace("reports", &format!("{schema}.reports"));
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(a.as_str())
+                    .bind(victim.as_str())
+                    .execute(admin)
+                    .await
+                    .unwrap();
+            }
+        }
+        let error = s
+            .reporter_view(Some(&victim), &victim_key)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, StoreError::Crypto(_)),
+            "{}: {error:?}",
+            b.name
+        );
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn rotation_rewraps_every_report_and_retires_the_old_key() {
+    for b in backends().await {
+        let s = &b.store;
+        let mut cases = Vec::new();
+        for i in 0..5 {
+            cases.push(
+                s.create_report(
+                    "acme",
+                    &submission(&format!("r{i}")),
+                    &[attachment()],
+                    at("2026-11-23T10:00:00Z"),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        let old = s.vault().active_key_id();
+        let (new, rewrapped) = s.rotate_master_key().await.unwrap();
+        assert_ne!(old, new);
+        assert_eq!(rewrapped, 5, "{}", b.name);
+        assert_eq!(s.vault().key_ids(), [new.clone()]);
+        for (id, key) in &cases {
+            let view = s.reporter_view(Some(id), key).await.unwrap();
+            assert_eq!(view.attachments.len(), 1);
+        }
+        // A second store process on the same data directory reads the rotated keyring.
+        if b.name == "sqlite" {
+            let again = Store::open(
+                &StoreConfig {
+                    database_url: None,
+                    postgres_schema: None,
+                },
+                b.dir.path(),
+            )
+            .await
+            .unwrap();
+            assert!(
+                again
+                    .reporter_view(Some(&cases[0].0), &cases[0].1)
+                    .await
+                    .is_ok()
+            );
+        }
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_submissions_are_all_committed() {
+    for b in backends().await {
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let s = b.store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.create_report(
+                    "acme",
+                    &submission(&format!("c{i}")),
+                    &[],
+                    at("2026-11-23T10:00:00Z"),
+                )
+                .await
+            }));
+        }
+        let mut cases = Vec::new();
+        for t in tasks {
+            cases.push(t.await.unwrap().unwrap());
+        }
+        assert_eq!(b.store.count_reports().await.unwrap(), 64, "{}", b.name);
+        for (i, (id, key)) in cases.iter().enumerate() {
+            let view = b.store.reporter_view(Some(id), key).await.unwrap();
+            assert_eq!(view.submission.fields[0].1, format!("c{i}"));
+        }
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn limits_are_enforced_without_storing_anything() {
+    for b in backends().await {
+        let s = &b.store;
+        let big = NewAttachment {
+            bytes: vec![0; postern_store::ATTACHMENT_BYTES_MAX + 1],
+            ..attachment()
+        };
+        let error = s
+            .create_report("acme", &submission("x"), &[big], at("2026-11-23T10:00:00Z"))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Limit(_)));
+        let many = vec![attachment(); postern_store::ATTACHMENTS_PER_REPORT_MAX + 1];
+        assert!(
+            s.create_report("acme", &submission("x"), &many, at("2026-11-23T10:00:00Z"))
+                .await
+                .is_err()
+        );
+        assert_eq!(s.count_reports().await.unwrap(), 0, "{}", b.name);
+        let exact = NewAttachment {
+            bytes: vec![0; postern_store::ATTACHMENT_BYTES_MAX],
+            ..attachment()
+        };
+        assert!(
+            s.create_report(
+                "acme",
+                &submission("x"),
+                &[exact],
+                at("2026-11-23T10:00:00Z")
+            )
+            .await
+            .is_ok()
+        );
+        b.drop_schema().await;
+    }
+}
