@@ -326,7 +326,7 @@ async fn rotation_rewraps_every_report_and_retires_the_old_key() {
         let (new, rewrapped) = s.rotate_master_key().await.unwrap();
         assert_ne!(old, new);
         assert_eq!(rewrapped, 5, "{}", b.name);
-        assert_eq!(s.vault().key_ids(), [new.clone()]);
+        assert_eq!(s.vault().key_ids(), vec![new.clone()]);
         for (id, key) in &cases {
             let view = s.reporter_view(Some(id), key).await.unwrap();
             assert_eq!(view.attachments.len(), 1);
