@@ -24,6 +24,27 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Write a commented starter policy file.
     Init(InitArgs),
+    /// Manage the keys that encrypt reports at rest.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Where Postern keeps its data; shared by `serve` and the admin commands.
+#[derive(Debug, Args, Clone)]
+pub struct StorageArgs {
+    /// Directory for Postern's data (SQLite database, keyring).
+    #[arg(long, env = "POSTERN_DATA", default_value = "postern-data")]
+    pub data: PathBuf,
+    /// Database URL: sqlite:PATH or postgres://USER@HOST/DB. Default: SQLite in --data.
+    #[arg(long, env = "POSTERN_DATABASE")]
+    pub database: Option<String>,
+}
+
+/// `postern key ...`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Re-wrap every report's key under a new master key, while servers keep running.
+    Rotate(StorageArgs),
 }
 
 /// Options of `postern serve`.
@@ -32,9 +53,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "POSTERN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Directory for Postern's data (database, keys).
-    #[arg(long, env = "POSTERN_DATA", default_value = "postern-data")]
-    pub data: PathBuf,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
     /// Policy file of a project; repeat for several projects. The first is the default project.
     /// Without any, Postern serves a built-in example policy. In the environment, separate
     /// several files with commas.

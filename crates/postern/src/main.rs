@@ -5,6 +5,7 @@
 
 mod cli;
 mod init;
+mod key;
 mod policy_cmd;
 mod serve;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_cmd::check(&args),
         cli::Command::Policy(cli::PolicyCommand::Render(args)) => policy_cmd::render(&args),
         cli::Command::Init(args) => init::run(&args),
+        cli::Command::Key(cli::KeyCommand::Rotate(args)) => key::rotate(&args),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use postern_core::policy::{self, Policy};
-use postern_web::{AppState, Clock, Project};
+use postern_store::{Store, StoreConfig};
+use postern_web::{AppState, Clock, IntakeLimits, Project};
 
 use crate::cli::ServeArgs;
 use crate::policy_cmd::load_valid;
@@ -16,7 +17,7 @@ const EXAMPLE_POLICY: &str = include_str!("../../../examples/policies/example.to
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
     let projects = load_projects(&args.policies)?;
-    create_data_dir(&args.data)?;
+    create_data_dir(&args.storage.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,7 +67,7 @@ fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
 }
 
 /// Creates the data directory readable by its owner only: it will hold keys and reports.
-fn create_data_dir(path: &Path) -> anyhow::Result<()> {
+pub fn create_data_dir(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
     if !path.exists() {
         std::fs::DirBuilder::new()
@@ -101,7 +102,15 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    let state = AppState::new(projects, &public_url, Clock::system());
+    let store = open_store(&args.storage).await?;
+    tracing::info!(backend = store.backend(), "database ready");
+    let state = AppState::new(
+        projects,
+        store.clone(),
+        &public_url,
+        Clock::system(),
+        IntakeLimits::default(),
+    );
     let app = postern_web::router(state.clone());
     println!("Postern is listening on http://{local}");
     println!(
@@ -115,13 +124,28 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             project.slug()
         );
     }
-    tracing::info!(%local, data = %args.data.display(), "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    tracing::info!(%local, data = %args.storage.data.display(), "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server failed")?;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens the store named by the storage options (SQLite in the data directory by default).
+pub async fn open_store(storage: &crate::cli::StorageArgs) -> anyhow::Result<Store> {
+    let config = StoreConfig {
+        database_url: storage.database.clone(),
+        postgres_schema: None,
+    };
+    Store::open(&config, &storage.data)
+        .await
+        .context("cannot open the database")
 }
 
 async fn shutdown_signal() {

@@ -1,15 +1,30 @@
-//! One error type for every handler: a status and a message meant for the user, never internals.
+//! Error types for handlers: each says what went wrong in words for the user, never internals.
+//!
+//! `Error` answers HTML pages; `ApiError` answers the JSON API. Unexpected failures are logged
+//! (without request contents) and shown as a plain apology.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::Json;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use postern_core::intake::FieldError;
+use postern_store::StoreError;
 
-/// What went wrong while answering a request.
+/// What went wrong while answering a page request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Nothing at this address.
     #[error("not found")]
     NotFound,
+    /// Too many submissions from this client; retry after the given seconds.
+    #[error("too many submissions")]
+    TooManyRequests(u64),
+    /// The request is malformed; the text says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is larger than allowed; the text names the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// A failure the user cannot fix; the details go to the log only.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -22,26 +37,140 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+fn log_unexpected(error: &anyhow::Error) {
+    tracing::error!(error = %format!("{error:#}"), "request failed");
+}
+
+const UNEXPECTED: &str = "The server could not answer this request. Nothing already stored was lost; please try again later.";
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        let retry = if let Error::TooManyRequests(s) = &self {
+            Some(*s)
+        } else {
+            None
+        };
         let (status, title, message) = match &self {
             Error::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
-                "There is nothing at this address.",
+                "There is nothing at this address.".to_owned(),
             ),
-            Error::Unexpected(error) => {
-                tracing::error!(error = %format!("{error:#}"), "request failed");
+            Error::TooManyRequests(s) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many submissions",
+                format!(
+                    "This connection has sent too many submissions. Please wait {s} seconds and try again; nothing you sent before was lost."
+                ),
+            ),
+            Error::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            Error::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
+            Error::Unexpected(e) => {
+                log_unexpected(e);
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
-                    "The server could not answer this request. Nothing you sent was lost; please try again later.",
+                    UNEXPECTED.to_owned(),
                 )
             }
         };
-        let body = ErrorPage { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_owned());
-        (status, Html(body)).into_response()
+        let body = ErrorPage {
+            title,
+            message: &message,
+        }
+        .render()
+        .unwrap_or(message.clone());
+        let mut response = (status, Html(body)).into_response();
+        if let Some(s) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        response
+    }
+}
+
+/// What went wrong while answering an API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No such resource, or a wrong case key: deliberately indistinguishable.
+    #[error("not found")]
+    NotFound,
+    /// Fields failed validation; each error names its field.
+    #[error("the submission has errors")]
+    Unprocessable(Vec<FieldError>),
+    /// The body is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is too large; the text names the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Not JSON.
+    #[error("send the body as JSON with Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// Too many submissions; retry after the given seconds.
+    #[error("too many submissions from this client; retry after {0} seconds")]
+    TooManyRequests(u64),
+    /// A failure the client cannot fix.
+    #[error("unexpected error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Limit(message) => ApiError::Unprocessable(vec![FieldError {
+                field: "attachments".into(),
+                message,
+            }]),
+            other => ApiError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Error {
+        match error {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Limit(message) => Error::BadRequest(message),
+            other => Error::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &self {
+            ApiError::Unexpected(e) => {
+                log_unexpected(e);
+                UNEXPECTED.to_owned()
+            }
+            other => other.to_string(),
+        };
+        let fields: Vec<serde_json::Value> = match &self {
+            ApiError::Unprocessable(errors) => errors
+                .iter()
+                .map(|e| serde_json::json!({ "field": e.field, "message": e.message }))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut response = (
+            status,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(serde_json::json!({ "error": message, "fields": fields })),
+        )
+            .into_response();
+        if let ApiError::TooManyRequests(s) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        response
     }
 }

@@ -6,8 +6,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod api;
 mod error;
+mod forms;
+mod intake;
 mod markdown;
+mod openapi;
 mod pages;
 mod policy_pages;
 mod state;
@@ -17,10 +21,11 @@ use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use error::Error;
-pub use state::{AppState, Clock, Project};
+pub use error::{ApiError, Error};
+pub use intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX};
+pub use state::{AppState, Clock, IntakeLimits, ManualClock, Project};
 
-/// Largest request body accepted anywhere, before any handler runs.
+/// Largest request body accepted by pages that take no submission, before any handler runs.
 pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
 
 /// Content-Security-Policy for every response: no scripts at all, styles and images only from
@@ -47,12 +52,16 @@ pub fn router(state: AppState) -> Router {
             "same-origin",
         ),
     ];
-    let mut app = Router::new()
+    let small = Router::new()
         .merge(policy_pages::router())
         .merge(pages::router())
-        .fallback(pages::not_found)
-        .with_state(state)
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
+    let mut app = Router::new()
+        .merge(small)
+        .merge(api::router())
+        .merge(forms::router())
+        .fallback(pages::not_found)
+        .with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -43,7 +43,7 @@ impl Served<'_> {
         RenderContext {
             now: state.now(),
             base_url: Some(self.base_url.clone()),
-            report_form: false,
+            report_form: true,
         }
     }
 }

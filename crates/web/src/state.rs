@@ -1,18 +1,28 @@
-//! What every handler can reach: the projects, the public address, the clock.
+//! What every handler can reach: the projects, the store, the public address, the clock.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
+use governor::{Quota, RateLimiter};
 use jiff::Timestamp;
 use postern_core::policy::Policy;
+use postern_store::Store;
 
-/// The source of "now", so that tests run on a fixed clock.
+/// The source of "now", so that tests run on a clock they control.
 #[derive(Clone)]
 pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Clock {
-        Clock(Arc::new(Timestamp::now))
+        // Milliseconds: the precision the store keeps, so that what a client is told is exactly
+        // what it will read back.
+        Clock(Arc::new(|| {
+            Timestamp::from_millisecond(Timestamp::now().as_millisecond())
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        }))
     }
 
     /// A clock stopped at one moment.
@@ -20,9 +30,31 @@ impl Clock {
         Clock(Arc::new(move || at))
     }
 
+    /// A clock that moves only when told to, through the returned handle.
+    pub fn manual(start: Timestamp) -> (Clock, ManualClock) {
+        let millis = Arc::new(AtomicI64::new(start.as_millisecond()));
+        let read = Arc::clone(&millis);
+        let clock = Clock(Arc::new(move || {
+            Timestamp::from_millisecond(read.load(Ordering::SeqCst))
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        }));
+        (clock, ManualClock(millis))
+    }
+
     /// The current moment.
     pub fn now(&self) -> Timestamp {
         (self.0)()
+    }
+}
+
+/// Moves a manual clock forward.
+#[derive(Clone)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    /// Advances the clock by whole seconds.
+    pub fn advance_seconds(&self, seconds: i64) {
+        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
     }
 }
 
@@ -40,7 +72,38 @@ impl Project {
     }
 }
 
-/// Shared, read-only application state.
+/// Tunable limits of the intake.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeLimits {
+    /// Submissions (reports, messages, attachments) a client may make per hour...
+    pub submissions_per_hour: NonZeroU32,
+    /// ...of which this many in a burst.
+    pub submission_burst: NonZeroU32,
+    /// A form filled faster than this is taken for a bot.
+    pub form_seconds_min: i64,
+    /// A form older than this must be reloaded.
+    pub form_seconds_max: i64,
+}
+
+impl Default for IntakeLimits {
+    fn default() -> IntakeLimits {
+        IntakeLimits {
+            submissions_per_hour: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
+            submission_burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            form_seconds_min: 3,
+            form_seconds_max: 24 * 3600,
+        }
+    }
+}
+
+type Limiter = RateLimiter<
+    IpAddr,
+    governor::state::keyed::HashMapStateStore<IpAddr>,
+    governor::clock::QuantaClock,
+    governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
+>;
+
+/// Shared application state.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -48,16 +111,27 @@ pub struct AppState {
 
 struct Inner {
     projects: Vec<Project>,
+    store: Store,
     public_url: String,
     clock: Clock,
+    limits: IntakeLimits,
+    limiter: Limiter,
+    form_secret: [u8; 32],
 }
 
 impl AppState {
-    /// State for the given projects (the first is the default one), public address and clock.
+    /// State for the given projects (the first is the default one), store, public address
+    /// and clock.
     ///
     /// # Panics
     /// When `projects` is empty or two projects share a slug: the caller checks both.
-    pub fn new(projects: Vec<Project>, public_url: &str, clock: Clock) -> AppState {
+    pub fn new(
+        projects: Vec<Project>,
+        store: Store,
+        public_url: &str,
+        clock: Clock,
+        limits: IntakeLimits,
+    ) -> AppState {
         assert!(!projects.is_empty(), "at least one project");
         for (i, p) in projects.iter().enumerate() {
             assert!(
@@ -66,11 +140,19 @@ impl AppState {
                 p.slug()
             );
         }
+        let quota =
+            Quota::per_hour(limits.submissions_per_hour).allow_burst(limits.submission_burst);
+        let form_secret = postern_store::vault::random_bytes::<32>()
+            .expect("the OS random source works at start");
         AppState {
             inner: Arc::new(Inner {
                 projects,
+                store,
                 public_url: public_url.trim_end_matches('/').to_owned(),
                 clock,
+                limits,
+                limiter: RateLimiter::hashmap(quota),
+                form_secret,
             }),
         }
     }
@@ -90,6 +172,11 @@ impl AppState {
         self.inner.projects.iter().find(|p| p.slug() == slug)
     }
 
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
     /// The public address, without a trailing slash.
     pub fn public_url(&self) -> &str {
         &self.inner.public_url
@@ -98,5 +185,28 @@ impl AppState {
     /// The current moment.
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    /// Intake limits.
+    pub fn limits(&self) -> IntakeLimits {
+        self.inner.limits
+    }
+
+    /// The secret that signs form tokens (per process: a form open across a restart is
+    /// re-shown, with its text kept).
+    pub(crate) fn form_secret(&self) -> &[u8; 32] {
+        &self.inner.form_secret
+    }
+
+    /// Takes one submission from a client's allowance; `Err(seconds)` says when to retry.
+    pub(crate) fn take_submission(&self, client: IpAddr) -> Result<(), u64> {
+        use governor::clock::Clock as _;
+        match self.inner.limiter.check_key(&client) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(governor::clock::QuantaClock::default().now());
+                Err(wait.as_secs().max(1))
+            }
+        }
     }
 }

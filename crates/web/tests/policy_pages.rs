@@ -1,31 +1,12 @@
 //! The policy pages, driven in-process through the router with a fixed clock.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt as _;
+mod support;
+
+use axum::http::{StatusCode, header};
 use jiff::Timestamp;
-use postern_core::policy::parse_str;
-use postern_web::{AppState, Clock, Project, router};
-use tower::ServiceExt as _;
+use support::{now, project};
 
-fn now() -> Timestamp {
-    "2026-11-23T10:00:00Z".parse().unwrap()
-}
-
-fn project(name: &str, extra: &str) -> Project {
-    let source = format!(
-        "[project]\nname = \"{name}\"\n\n[[channels]]\nkind = \"email\"\nemail = \"security@{}.example.org\"\n{extra}",
-        name.to_lowercase()
-    );
-    let checked = parse_str(&source, now());
-    Project {
-        policy: checked
-            .policy
-            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics)),
-    }
-}
-
-fn app() -> axum::Router {
+async fn app() -> support::TestApp {
     let hostile = r#"
 [[sections]]
 title = "Notes <b>bold</b>"
@@ -33,23 +14,13 @@ body = """<script>alert(1)</script>
 
 <img src=https://evil.example/x> ![t](https://evil.example/y.png) [x](javascript:alert(2))"""
 "#;
-    let state = AppState::new(
-        vec![project("Alpha", hostile), project("Beta", "")],
-        "https://sec.example.org/",
-        Clock::fixed(now()),
-    );
-    router(state)
+    support::TestApp::new(vec![project("Alpha", hostile), project("Beta", "")]).await
 }
 
 async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = app()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    let reply = app().await.get(path).await;
+    let text = reply.text();
+    (reply.status, reply.headers, text)
 }
 
 #[tokio::test]

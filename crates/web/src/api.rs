@@ -1,0 +1,375 @@
+//! The JSON API for reporters and their tools: submit a report, follow it with the case key,
+//! talk to the team. `/api/openapi.json` describes exactly these routes.
+//!
+//! The case key travels only in the `Authorization: Bearer` header, never in a URL. A wrong key
+//! and a missing report both answer 404, so neither can be told from the other.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use postern_core::intake::{FieldError, Submission, validate, validate_message};
+use postern_core::report::{CaseKey, ReportId};
+use postern_store::{AttachmentInfo, NewAttachment, ReporterView};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::intake::{
+    ATTACHMENTS_PER_REQUEST_MAX, ClientIp, SUBMISSION_BODY_BYTES_MAX, attachment,
+    reporter_deadlines,
+};
+use crate::state::{AppState, Project};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports", post(create_report))
+        .route("/api/v1/reports/{id}", get(show_report))
+        .route("/api/v1/reports/{id}/messages", post(add_message))
+        .route("/api/v1/reports/{id}/attachments", post(add_attachments))
+        .route(
+            "/api/v1/reports/{id}/attachments/{attachment}",
+            get(download_attachment),
+        )
+        .layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX))
+        .route("/api/openapi.json", get(openapi))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReportBody {
+    project: Option<String>,
+    fields: BTreeMap<String, String>,
+    scope_category: Option<String>,
+    contact_email: Option<String>,
+    credit_name: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachmentBody {
+    filename: String,
+    content_type: Option<String>,
+    content_base64: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachmentsBody {
+    attachments: Vec<AttachmentBody>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the request body is larger than the {} MiB limit; send large files as several requests to /attachments",
+        SUBMISSION_BODY_BYTES_MAX / 1024 / 1024
+    ))
+}
+
+/// Parses a JSON body with errors that say where it is wrong.
+fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::BadRequest("the request body could not be read".into())
+        }
+    })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let media = v.split(';').next().unwrap_or_default().trim();
+            media.eq_ignore_ascii_case("application/json")
+        });
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if std::str::from_utf8(&body).is_err() {
+        return Err(ApiError::BadRequest(
+            "the request body is not valid UTF-8".into(),
+        ));
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!("the request body is not the expected JSON: {e}"))
+    })
+}
+
+fn decode_attachments(bodies: Vec<AttachmentBody>) -> Result<Vec<NewAttachment>, ApiError> {
+    if bodies.len() > ATTACHMENTS_PER_REQUEST_MAX {
+        return Err(ApiError::Unprocessable(vec![FieldError {
+            field: "attachments".into(),
+            message: format!("send at most {ATTACHMENTS_PER_REQUEST_MAX} attachments per request"),
+        }]));
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, a) in bodies.into_iter().enumerate() {
+        match data_encoding::BASE64.decode(a.content_base64.as_bytes()) {
+            Ok(bytes) if bytes.len() > postern_store::ATTACHMENT_BYTES_MAX => {
+                errors.push(FieldError {
+                    field: format!("attachments[{i}]"),
+                    message: format!(
+                        "{} is larger than the {} MiB limit",
+                        a.filename,
+                        postern_store::ATTACHMENT_BYTES_MAX / 1024 / 1024
+                    ),
+                })
+            }
+            Ok(bytes) => out.push(attachment(&a.filename, a.content_type.as_deref(), bytes)),
+            Err(_) => errors.push(FieldError {
+                field: format!("attachments[{i}].content_base64"),
+                message: "is not valid base64 (RFC 4648, with padding)".into(),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Unprocessable(errors))
+    }
+}
+
+fn project<'a>(state: &'a AppState, slug: Option<&str>) -> Result<&'a Project, ApiError> {
+    match slug {
+        None => Ok(state.default_project()),
+        Some(slug) => state.project(slug).ok_or_else(|| {
+            let known: Vec<&str> = state.projects().iter().map(Project::slug).collect();
+            ApiError::Unprocessable(vec![FieldError {
+                field: "project".into(),
+                message: format!(
+                    "unknown project \"{slug}\"; this server has: {}",
+                    known.join(", ")
+                ),
+            }])
+        }),
+    }
+}
+
+fn rate_limit(state: &AppState, client: &ClientIp) -> Result<(), ApiError> {
+    state
+        .take_submission(client.0)
+        .map_err(ApiError::TooManyRequests)
+}
+
+fn deadlines_json(project: &Project, received_at: Timestamp) -> Vec<Value> {
+    reporter_deadlines(&project.policy, received_at)
+        .into_iter()
+        .map(|d| json!({ "kind": d.kind, "description": d.what, "due": d.due.to_string() }))
+        .collect()
+}
+
+async fn create_report(
+    State(state): State<AppState>,
+    client: ClientIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    rate_limit(&state, &client)?;
+    let body: NewReportBody = json_body(&headers, body)?;
+    let project = project(&state, body.project.as_deref())?;
+    let submission = Submission {
+        fields: body.fields.into_iter().collect(),
+        scope_category: body.scope_category,
+        contact_email: body.contact_email,
+        credit_name: body.credit_name,
+    };
+    let valid = validate(&project.policy, submission).map_err(ApiError::Unprocessable)?;
+    let attachments = decode_attachments(body.attachments)?;
+    let received_at = state.now();
+    let (id, case_key) = state
+        .store()
+        .create_report(project.slug(), &valid, &attachments, received_at)
+        .await?;
+    let location = format!("/api/v1/reports/{id}");
+    let body = json!({
+        "id": id.as_str(),
+        "case_key": case_key.reveal(),
+        "project": project.slug(),
+        "status": "received",
+        "received_at": received_at.to_string(),
+        "deadlines": deadlines_json(project, received_at),
+        "track_url": format!("{}/track", state.public_url()),
+    });
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::Json(body),
+    )
+        .into_response())
+}
+
+/// The case key from `Authorization: Bearer`; anything else is treated as a wrong key.
+fn bearer(headers: &HeaderMap) -> Result<CaseKey, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(CaseKey::parse)
+        .ok_or(ApiError::NotFound)
+}
+
+fn report_id(text: &str) -> Result<ReportId, ApiError> {
+    ReportId::parse(text).ok_or(ApiError::NotFound)
+}
+
+fn attachment_json(a: &AttachmentInfo) -> Value {
+    json!({ "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size })
+}
+
+/// The reporter's view as JSON.
+pub fn view_json(state: &AppState, view: &ReporterView) -> Value {
+    let deadlines = state
+        .project(&view.project)
+        .map(|p| deadlines_json(p, view.received_at))
+        .unwrap_or_default();
+    let fields: serde_json::Map<String, Value> = view
+        .submission
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "id": view.id.as_str(),
+        "project": view.project,
+        "status": view.status.name(),
+        "status_description": view.status.describe(),
+        "received_at": view.received_at.to_string(),
+        "deadlines": deadlines,
+        "fields": fields,
+        "scope_category": view.submission.scope_category,
+        "contact_email": view.submission.contact_email,
+        "credit_name": view.submission.credit_name,
+        "messages": view.messages.iter().map(|m| json!({
+            "author": m.author.name(), "at": m.at.to_string(), "body": m.body,
+        })).collect::<Vec<_>>(),
+        "attachments": view.attachments.iter().map(attachment_json).collect::<Vec<_>>(),
+    })
+}
+
+fn private_json(body: Value, status: StatusCode) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+async fn show_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers)?;
+    let id = report_id(&id)?;
+    let view = state.store().reporter_view(Some(&id), &key).await?;
+    Ok(private_json(view_json(&state, &view), StatusCode::OK))
+}
+
+async fn add_message(
+    State(state): State<AppState>,
+    client: ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers)?;
+    let id = report_id(&id)?;
+    rate_limit(&state, &client)?;
+    let body: MessageBody = json_body(&headers, body)?;
+    let text = validate_message(&body.body).map_err(|e| ApiError::Unprocessable(vec![e]))?;
+    let at = state.now();
+    state
+        .store()
+        .add_reporter_message(Some(&id), &key, &text, at)
+        .await?;
+    Ok(private_json(
+        json!({ "author": "reporter", "at": at.to_string(), "body": text }),
+        StatusCode::CREATED,
+    ))
+}
+
+async fn add_attachments(
+    State(state): State<AppState>,
+    client: ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers)?;
+    let id = report_id(&id)?;
+    rate_limit(&state, &client)?;
+    let body: AttachmentsBody = json_body(&headers, body)?;
+    let attachments = decode_attachments(body.attachments)?;
+    let infos = state
+        .store()
+        .add_reporter_attachments(Some(&id), &key, &attachments, state.now())
+        .await?;
+    Ok(private_json(
+        json!({ "attachments": infos.iter().map(attachment_json).collect::<Vec<_>>() }),
+        StatusCode::CREATED,
+    ))
+}
+
+/// An attachment as a download: never rendered inline, never sniffed.
+pub fn download(info: &AttachmentInfo, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    info.filename.replace(|c: char| !c.is_ascii(), "_")
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn download_attachment(
+    State(state): State<AppState>,
+    Path((id, attachment_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers)?;
+    let id = report_id(&id)?;
+    let (info, bytes) = state
+        .store()
+        .reporter_attachment(Some(&id), &key, &attachment_id)
+        .await?;
+    Ok(download(&info, bytes.to_vec()))
+}
+
+async fn openapi() -> axum::Json<Value> {
+    axum::Json(crate::openapi::document())
+}

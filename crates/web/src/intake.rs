@@ -1,0 +1,163 @@
+//! What the report form, the tracking pages and the JSON API share: which project a request is
+//! for, the client's address for rate limits, attachment hygiene, and the deadlines the policy
+//! promises the reporter.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use jiff::Timestamp;
+use postern_core::deadline::Calendar;
+use postern_core::policy::Policy;
+use postern_store::{ATTACHMENT_NAME_CHARS_MAX, NewAttachment};
+
+/// Largest request that carries a submission (report, message, attachments), in bytes. Room
+/// for the largest attachments, base64-encoded in JSON.
+pub const SUBMISSION_BODY_BYTES_MAX: usize = 24 * 1024 * 1024;
+/// Most attachments in one request.
+pub const ATTACHMENTS_PER_REQUEST_MAX: usize = 4;
+
+/// The client's IP address, for rate limits only (never logged with request contents).
+/// In-process tests have no socket; they all share the unspecified address.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+        ))
+    }
+}
+
+/// A file name safe to show and to offer for download: no directories, no control characters,
+/// no quotes, bounded length.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';'))
+        .take(ATTACHMENT_NAME_CHARS_MAX)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// A declared content type, kept only if it looks like `type/subtype`.
+pub fn clean_content_type(declared: Option<&str>) -> String {
+    let declared = declared.unwrap_or_default().trim();
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 100
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c))
+    };
+    match declared.split_once('/') {
+        Some((a, b)) if token(a) && token(b.split(';').next().unwrap_or_default().trim()) => {
+            declared
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        }
+        _ => "application/octet-stream".to_owned(),
+    }
+}
+
+/// Builds an attachment from submitted parts.
+pub fn attachment(name: &str, content_type: Option<&str>, bytes: Vec<u8>) -> NewAttachment {
+    NewAttachment {
+        filename: clean_filename(name),
+        content_type: clean_content_type(content_type),
+        bytes,
+    }
+}
+
+/// A deadline the policy promised the reporter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromisedDeadline {
+    /// Stable name: acknowledge, assess, plan.
+    pub kind: &'static str,
+    /// What the team will do by then.
+    pub what: &'static str,
+    /// When it is due.
+    pub due: Timestamp,
+}
+
+/// The response deadlines a report received at `received_at` runs under.
+pub fn reporter_deadlines(policy: &Policy, received_at: Timestamp) -> Vec<PromisedDeadline> {
+    let calendar = Calendar::of(&policy.response);
+    let r = &policy.response;
+    [
+        ("acknowledge", "acknowledge your report", r.acknowledge),
+        ("assess", "give an initial assessment", r.assess),
+        ("plan", "send a detailed plan", r.plan),
+    ]
+    .into_iter()
+    .filter_map(|(kind, what, target)| {
+        target.map(|t| PromisedDeadline {
+            kind,
+            what,
+            due: calendar.due(received_at, t.limit),
+        })
+    })
+    .collect()
+}
+
+/// A moment as people read it, in the policy's time zone and in UTC.
+pub fn human_time(policy: &Policy, at: Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get(&policy.response.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = at.to_zoned(tz);
+    if policy.response.time_zone == "UTC" {
+        local.strftime("%Y-%m-%d %H:%M UTC").to_string()
+    } else {
+        format!(
+            "{} ({})",
+            local.strftime("%Y-%m-%d %H:%M %Z"),
+            at.strftime("%Y-%m-%d %H:%M UTC")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filenames_lose_paths_and_tricks() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\x\\poc.py"), "poc.py");
+        assert_eq!(
+            clean_filename("a\"; filename=evil.html"),
+            "a filename=evil.html"
+        );
+        assert_eq!(clean_filename(".."), "attachment");
+        assert_eq!(clean_filename("\u{0000}\n"), "attachment");
+        assert_eq!(
+            clean_filename(&"x".repeat(500)).len(),
+            ATTACHMENT_NAME_CHARS_MAX
+        );
+    }
+
+    #[test]
+    fn content_types_are_kept_only_when_well_formed() {
+        assert_eq!(
+            clean_content_type(Some("Text/Plain; charset=utf-8")),
+            "text/plain"
+        );
+        assert_eq!(
+            clean_content_type(Some("text/html\r\nX: y")),
+            "application/octet-stream"
+        );
+        assert_eq!(clean_content_type(None), "application/octet-stream");
+    }
+}

@@ -1,0 +1,163 @@
+//! The OpenAPI 3.1 description of the JSON API, served at `/api/openapi.json`.
+//!
+//! Written out by hand beside the handlers in `api.rs`; a test checks that its paths and
+//! methods are exactly the API's routes.
+
+use serde_json::{Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[a-z2-7]{26}$" }, "description": "The report id returned at submission." });
+    let not_found =
+        error_response("No such report, or a wrong case key: the two cannot be told apart.");
+    let bearer = json!([{ "caseKey": [] }]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Postern reporter API",
+            "version": "1",
+            "description": "Submit a vulnerability report privately, then follow it and talk to the team with the case key returned once at submission. The case key goes only in the Authorization header."
+        },
+        "paths": {
+            "/api/v1/reports": {
+                "post": {
+                    "summary": "Submit a report",
+                    "operationId": "createReport",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewReport" } } } },
+                    "responses": {
+                        "201": { "description": "Stored durably. Keep the case key: it is shown only now.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } } },
+                        "400": error_response("Malformed JSON or invalid UTF-8."),
+                        "413": error_response("The body is larger than the limit named in the message."),
+                        "415": error_response("The body is not application/json."),
+                        "422": error_response("Fields are missing or invalid; `fields` lists each."),
+                        "429": error_response("Too many submissions; see Retry-After.")
+                    }
+                }
+            },
+            "/api/v1/reports/{id}": {
+                "get": {
+                    "summary": "The reporter's view of a report",
+                    "operationId": "getReport",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "responses": {
+                        "200": { "description": "Status, promised deadlines, the submission, the conversation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReporterView" } } } },
+                        "404": not_found
+                    }
+                }
+            },
+            "/api/v1/reports/{id}/messages": {
+                "post": {
+                    "summary": "Send a message to the team",
+                    "operationId": "addMessage",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536 } } } } } },
+                    "responses": {
+                        "201": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Message" } } } },
+                        "400": error_response("Malformed JSON."),
+                        "404": not_found,
+                        "413": error_response("Too large."),
+                        "415": error_response("Not JSON."),
+                        "422": error_response("Empty or too long."),
+                        "429": error_response("Too many submissions; see Retry-After.")
+                    }
+                }
+            },
+            "/api/v1/reports/{id}/attachments": {
+                "post": {
+                    "summary": "Add attachments (proof of concept, logs)",
+                    "operationId": "addAttachments",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["attachments"], "properties": { "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } } } } } } },
+                    "responses": {
+                        "201": { "description": "Stored.", "content": { "application/json": { "schema": { "type": "object", "properties": { "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } } } } } } },
+                        "400": error_response("Malformed JSON."),
+                        "404": not_found,
+                        "413": error_response("Too large."),
+                        "415": error_response("Not JSON."),
+                        "422": error_response("Too many, too large, or not base64."),
+                        "429": error_response("Too many submissions; see Retry-After.")
+                    }
+                }
+            },
+            "/api/v1/reports/{id}/attachments/{attachment}": {
+                "get": {
+                    "summary": "Download an attachment",
+                    "operationId": "getAttachment",
+                    "security": bearer,
+                    "parameters": [id_param, { "name": "attachment", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": {
+                        "200": { "description": "The bytes, as application/octet-stream with Content-Disposition: attachment.", "content": { "application/octet-stream": { "schema": { "type": "string", "contentEncoding": "binary" } } } },
+                        "404": not_found
+                    }
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "caseKey": { "type": "http", "scheme": "bearer", "description": "The case key returned at submission, such as pk-abcd-efgh-..." }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "fields"], "properties": {
+                    "error": { "type": "string" },
+                    "fields": { "type": "array", "items": { "type": "object", "required": ["field", "message"], "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } }
+                } },
+                "NewAttachment": { "type": "object", "additionalProperties": false, "required": ["filename", "content_base64"], "properties": {
+                    "filename": { "type": "string" },
+                    "content_type": { "type": "string" },
+                    "content_base64": { "type": "string", "contentEncoding": "base64", "description": "At most 4 MiB once decoded." }
+                } },
+                "NewReport": { "type": "object", "additionalProperties": false, "required": ["fields"], "properties": {
+                    "project": { "type": "string", "description": "Project slug; the default project when absent." },
+                    "fields": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Values of the project's report form by field id (see its SECURITY.md); required fields must be present." },
+                    "scope_category": { "type": "string" },
+                    "contact_email": { "type": "string", "format": "email" },
+                    "credit_name": { "type": "string", "maxLength": 100, "description": "Name to credit; leave out to stay anonymous." },
+                    "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
+                } },
+                "Deadline": { "type": "object", "required": ["kind", "description", "due"], "properties": {
+                    "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan"] },
+                    "description": { "type": "string" },
+                    "due": { "type": "string", "format": "date-time" }
+                } },
+                "Created": { "type": "object", "required": ["id", "case_key", "project", "status", "received_at", "deadlines", "track_url"], "properties": {
+                    "id": { "type": "string" },
+                    "case_key": { "type": "string", "description": "Shown once; stored only as a keyed hash." },
+                    "project": { "type": "string" },
+                    "status": { "type": "string" },
+                    "received_at": { "type": "string", "format": "date-time" },
+                    "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } },
+                    "track_url": { "type": "string" }
+                } },
+                "Message": { "type": "object", "required": ["author", "at", "body"], "properties": {
+                    "author": { "type": "string", "enum": ["reporter", "team"] },
+                    "at": { "type": "string", "format": "date-time" },
+                    "body": { "type": "string" }
+                } },
+                "Attachment": { "type": "object", "required": ["id", "filename", "content_type", "size"], "properties": {
+                    "id": { "type": "string" }, "filename": { "type": "string" }, "content_type": { "type": "string" }, "size": { "type": "integer" }
+                } },
+                "ReporterView": { "type": "object", "required": ["id", "project", "status", "status_description", "received_at", "deadlines", "fields", "messages", "attachments"], "properties": {
+                    "id": { "type": "string" },
+                    "project": { "type": "string" },
+                    "status": { "type": "string", "enum": ["received", "acknowledged", "triaged", "fixing", "fixed", "disclosed", "closed"] },
+                    "status_description": { "type": "string" },
+                    "received_at": { "type": "string", "format": "date-time" },
+                    "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } },
+                    "fields": { "type": "object", "additionalProperties": { "type": "string" } },
+                    "scope_category": { "type": ["string", "null"] },
+                    "contact_email": { "type": ["string", "null"] },
+                    "credit_name": { "type": ["string", "null"] },
+                    "messages": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
+                    "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } }
+                } }
+            }
+        }
+    })
+}

@@ -1,0 +1,207 @@
+//! Builds the application in-process on a real SQLite store in a temporary directory.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt as _;
+use jiff::Timestamp;
+use postern_core::policy::parse_str;
+use postern_store::{Store, StoreConfig};
+use postern_web::{AppState, Clock, IntakeLimits, ManualClock, Project, router};
+use tower::ServiceExt as _;
+
+pub fn now() -> Timestamp {
+    "2026-11-23T10:00:00Z".parse().unwrap()
+}
+
+pub fn project(name: &str, extra: &str) -> Project {
+    let source = format!(
+        "[project]\nname = \"{name}\"\n\n[[channels]]\nkind = \"email\"\nemail = \"security@{}.example.org\"\n\n[[channels]]\nkind = \"web-form\"\n{extra}",
+        name.to_lowercase()
+    );
+    let checked = parse_str(&source, now());
+    Project {
+        policy: checked
+            .policy
+            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics)),
+    }
+}
+
+pub struct TestApp {
+    pub app: axum::Router,
+    pub store: Store,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+impl TestApp {
+    pub async fn new(projects: Vec<Project>) -> TestApp {
+        TestApp::with_limits(projects, IntakeLimits::default()).await
+    }
+
+    pub async fn with_limits(projects: Vec<Project>, limits: IntakeLimits) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            &StoreConfig {
+                database_url: None,
+                postgres_schema: None,
+            },
+            dir.path(),
+        )
+        .await
+        .unwrap();
+        let (clock, handle) = Clock::manual(now());
+        let state = AppState::new(
+            projects,
+            store.clone(),
+            "https://sec.example.org/",
+            clock,
+            limits,
+        );
+        TestApp {
+            app: router(state),
+            store,
+            clock: handle,
+            dir,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        json: &serde_json::Value,
+        key: Option<&str>,
+    ) -> Reply {
+        let mut request = Request::post(path).header("content-type", "application/json");
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        self.send(request.body(Body::from(json.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn get_with_key(&self, path: &str, key: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header("authorization", format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body: String = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts multipart form data: text parts, then file parts (name, filename, bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        texts: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let boundary = "postern-test-boundary-4f2a";
+        let mut body = Vec::new();
+        for (name, value) in texts {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        for (name, filename, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/html\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the hidden form token in a page.
+pub fn form_token(html: &str) -> String {
+    let start = html
+        .find("name=\"form_token\" value=\"")
+        .expect("form token")
+        + "name=\"form_token\" value=\"".len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The case key shown on the confirmation page.
+pub fn shown_case_key(html: &str) -> String {
+    let start = html
+        .find("id=\"case-key\" class=\"key\" type=\"text\" value=\"")
+        .expect("case key shown")
+        + "id=\"case-key\" class=\"key\" type=\"text\" value=\"".len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
