@@ -177,6 +177,8 @@ pub(crate) struct AttachmentRow {
     pub id: String,
     pub report_id: String,
     pub at: i64,
+    /// Position within the request that added it, so order is stable within one moment.
+    pub ordinal: i64,
     pub meta: Vec<u8>,
     pub content: Vec<u8>,
 }
@@ -319,7 +321,8 @@ impl Store {
     ) -> Result<Vec<AttachmentRow>, StoreError> {
         attachments
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(ordinal, a)| {
                 if a.bytes.len() > ATTACHMENT_BYTES_MAX {
                     return Err(StoreError::Limit(format!(
                         "attachment {} is larger than {} MiB",
@@ -351,6 +354,7 @@ impl Store {
                     id,
                     report_id: report_id.to_owned(),
                     at: millis(at),
+                    ordinal: ordinal as i64,
                 })
             })
             .collect()
@@ -463,7 +467,7 @@ impl Store {
             });
         }
         let attachment_rows: Vec<(String, Vec<u8>)> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT id, meta FROM attachments WHERE report_id = $1 ORDER BY at, id")
+            sqlx::query("SELECT id, meta FROM attachments WHERE report_id = $1 ORDER BY at, ordinal")
                 .bind(id.as_str())
                 .fetch_all(pool)
                 .await?

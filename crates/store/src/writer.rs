@@ -26,8 +26,8 @@ macro_rules! apply {
                     .bind(r.received_at).bind(&r.key_id).bind(&r.wrapped_key).bind(&r.content)
                     .execute(&mut *$conn).await?;
                 for a in attachments {
-                    sqlx::query("INSERT INTO attachments (id, report_id, at, meta, content) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(&a.meta).bind(&a.content)
+                    sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
                         .execute(&mut *$conn).await?;
                 }
             }
@@ -38,8 +38,8 @@ macro_rules! apply {
             }
             $crate::WriteOp::Attachments(attachments) => {
                 for a in attachments {
-                    sqlx::query("INSERT INTO attachments (id, report_id, at, meta, content) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(&a.meta).bind(&a.content)
+                    sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
                         .execute(&mut *$conn).await?;
                 }
             }

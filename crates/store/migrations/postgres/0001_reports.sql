@@ -26,7 +26,8 @@ CREATE TABLE attachments (
     id TEXT PRIMARY KEY NOT NULL,
     report_id TEXT NOT NULL REFERENCES reports (id),
     at BIGINT NOT NULL,
+    ordinal BIGINT NOT NULL,
     meta BYTEA NOT NULL,
     content BYTEA NOT NULL
 );
-CREATE INDEX attachments_report ON attachments (report_id, at);
+CREATE INDEX attachments_report ON attachments (report_id, at, ordinal);

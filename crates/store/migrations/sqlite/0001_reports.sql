@@ -26,7 +26,8 @@ CREATE TABLE attachments (
     id TEXT PRIMARY KEY NOT NULL,
     report_id TEXT NOT NULL REFERENCES reports (id),
     at INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
     meta BLOB NOT NULL,
     content BLOB NOT NULL
 );
-CREATE INDEX attachments_report ON attachments (report_id, at);
+CREATE INDEX attachments_report ON attachments (report_id, at, ordinal);
