@@ -65,6 +65,12 @@ pub struct ServeArgs {
     /// security.txt (Canonical, Policy, the report form). Defaults to http://LISTEN.
     #[arg(long, env = "POSTERN_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Submissions (reports, messages, tracking look-ups) one client address may make per hour.
+    #[arg(long, env = "POSTERN_SUBMISSIONS_PER_HOUR", default_value = "60")]
+    pub submissions_per_hour: std::num::NonZeroU32,
+    /// How many of those may come in a burst.
+    #[arg(long, env = "POSTERN_SUBMISSION_BURST", default_value = "10")]
+    pub submission_burst: std::num::NonZeroU32,
 }
 
 /// `postern policy ...`

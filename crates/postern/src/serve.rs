@@ -109,7 +109,11 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         store.clone(),
         &public_url,
         Clock::system(),
-        IntakeLimits::default(),
+        IntakeLimits {
+            submissions_per_hour: args.submissions_per_hour,
+            submission_burst: args.submission_burst,
+            ..IntakeLimits::default()
+        },
     );
     let app = postern_web::router(state.clone());
     println!("Postern is listening on http://{local}");

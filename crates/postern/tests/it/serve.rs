@@ -1,82 +1,8 @@
 //! `postern serve` as a real process: it starts, serves, and stops cleanly on SIGTERM.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
-use crate::support::{postern, stderr, workspace};
-
-/// A running server, killed if a test fails before stopping it.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `postern serve` on a free port and waits (without sleeping) for its listening line.
-fn start(args: &[&str], data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postern"))
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .args(args)
-        .current_dir(workspace())
-        .env_remove("POSTERN_POLICY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("postern starts");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(address) = line.strip_prefix("Postern is listening on http://") {
-                let _ = tx.send(address.to_owned());
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server printed its address");
-    Server { child, address }
-}
-
-/// A minimal HTTP/1.1 GET; returns (status line, body).
-fn http_get(address: &str, path: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
-}
-
-fn sigterm(server: &mut Server) -> std::process::ExitStatus {
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    server.child.wait().unwrap()
-}
+use crate::support::{http_get, postern, sigterm, start, stderr};
 
 #[test]
 fn serves_the_example_policy_and_stops_on_sigterm() {
