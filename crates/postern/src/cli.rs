@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// How many of those may come in a burst.
     #[arg(long, env = "POSTERN_SUBMISSION_BURST", default_value = "10")]
     pub submission_burst: std::num::NonZeroU32,
+    /// A report form sent back sooner than this many seconds after it was shown is taken for a
+    /// bot (the person is asked to send it again, their text kept).
+    #[arg(long, env = "POSTERN_FORM_MIN_SECONDS", default_value = "3")]
+    pub form_min_seconds: u16,
 }
 
 /// `postern policy ...`

@@ -112,6 +112,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         IntakeLimits {
             submissions_per_hour: args.submissions_per_hour,
             submission_burst: args.submission_burst,
+            form_seconds_min: i64::from(args.form_min_seconds),
             ..IntakeLimits::default()
         },
     );

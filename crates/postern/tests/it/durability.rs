@@ -32,12 +32,30 @@ fn report(title: &str) -> Vec<u8> {
 fn verify(server: &Server, acknowledged: &[Acknowledged]) {
     for (id, key, title) in acknowledged {
         let bearer = format!("Bearer {key}");
-        let (status, body) = http_request(&server.address, "GET", &format!("/api/v1/reports/{id}"), &[("Authorization", &bearer)], b"")
-            .expect("the restarted server answers");
-        assert_eq!(status, 200, "acknowledged report {id} ({title}) is gone: {body}");
+        let (status, body) = http_request(
+            &server.address,
+            "GET",
+            &format!("/api/v1/reports/{id}"),
+            &[("Authorization", &bearer)],
+            b"",
+        )
+        .expect("the restarted server answers");
+        assert_eq!(
+            status, 200,
+            "acknowledged report {id} ({title}) is gone: {body}"
+        );
         let view: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(view["fields"]["title"], title.as_str(), "report {id} changed");
-        assert!(view["fields"]["description"].as_str().unwrap().starts_with(title));
+        assert_eq!(
+            view["fields"]["title"],
+            title.as_str(),
+            "report {id} changed"
+        );
+        assert!(
+            view["fields"]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(title)
+        );
     }
 }
 
@@ -66,7 +84,10 @@ fn every_acknowledged_report_survives_sigkill_on_postgres() {
     };
     let schema = format!("durability_{}", std::process::id());
     let psql = |sql: &str| {
-        let status = Command::new("psql").args([url.as_str(), "-qc", sql]).status().expect("psql runs");
+        let status = Command::new("psql")
+            .args([url.as_str(), "-qc", sql])
+            .status()
+            .expect("psql runs");
         assert!(status.success(), "{sql}");
     };
     psql(&format!("CREATE SCHEMA {schema}"));
@@ -76,13 +97,24 @@ fn every_acknowledged_report_survives_sigkill_on_postgres() {
 }
 
 fn run_rounds(database: &[&str]) {
-    let rounds: usize = std::env::var("POSTERN_DURABILITY_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(6);
-    let seed: u64 = std::env::var("POSTERN_DURABILITY_SEED").ok().and_then(|r| r.parse().ok()).unwrap_or(0x5eed_2026);
+    let rounds: usize = std::env::var("POSTERN_DURABILITY_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(6);
+    let seed: u64 = std::env::var("POSTERN_DURABILITY_SEED")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0x5eed_2026);
     eprintln!("durability: {rounds} rounds, seed {seed}");
     let mut random = Seeded(seed);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut limits = vec!["--submissions-per-hour", "1000000", "--submission-burst", "1000000"];
+    let mut limits = vec![
+        "--submissions-per-hour",
+        "1000000",
+        "--submission-burst",
+        "1000000",
+    ];
     limits.extend_from_slice(database);
     let acknowledged: Arc<Mutex<Vec<Acknowledged>>> = Arc::default();
     for round in 0..rounds {
@@ -93,14 +125,25 @@ fn run_rounds(database: &[&str]) {
         let (acks, ack_count) = mpsc::channel::<()>();
         let clients: Vec<_> = (0..CLIENTS)
             .map(|client| {
-                let (address, stop, acks, acknowledged) = (server.address.clone(), stop.clone(), acks.clone(), acknowledged.clone());
+                let (address, stop, acks, acknowledged) = (
+                    server.address.clone(),
+                    stop.clone(),
+                    acks.clone(),
+                    acknowledged.clone(),
+                );
                 std::thread::spawn(move || {
                     for seq in 0.. {
                         if stop.load(Ordering::SeqCst) {
                             return;
                         }
                         let title = format!("round {round} client {client} report {seq}");
-                        let Some((status, body)) = http_request(&address, "POST", "/api/v1/reports", &[("Content-Type", "application/json")], &report(&title)) else {
+                        let Some((status, body)) = http_request(
+                            &address,
+                            "POST",
+                            "/api/v1/reports",
+                            &[("Content-Type", "application/json")],
+                            &report(&title),
+                        ) else {
                             return; // the server died mid-request: not acknowledged
                         };
                         assert_eq!(status, 201, "{body}");
@@ -117,16 +160,24 @@ fn run_rounds(database: &[&str]) {
             .collect();
         drop(acks);
         for _ in 0..kill_after {
-            ack_count.recv().expect("clients keep submitting until the kill");
+            ack_count
+                .recv()
+                .expect("clients keep submitting until the kill");
         }
-        let killed = Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+        let killed = Command::new("kill")
+            .args(["-KILL", &server.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(killed.success());
         let _ = server.child.wait();
         stop.store(true, Ordering::SeqCst);
         for c in clients {
             c.join().unwrap();
         }
-        eprintln!("round {round}: killed after {kill_after}+ acknowledgements; {} acknowledged so far", acknowledged.lock().unwrap().len());
+        eprintln!(
+            "round {round}: killed after {kill_after}+ acknowledgements; {} acknowledged so far",
+            acknowledged.lock().unwrap().len()
+        );
     }
     let server = start(&limits, &data);
     let all = acknowledged.lock().unwrap().clone();

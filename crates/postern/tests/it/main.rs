@@ -1,5 +1,6 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
+mod browser;
 mod durability;
 mod policy_cli;
 mod serve;

@@ -104,26 +104,52 @@ pub fn sigterm(server: &mut Server) -> std::process::ExitStatus {
     server.child.wait().unwrap()
 }
 
-
 /// One HTTP/1.1 request on a fresh connection; returns (status code, body). `None` when the
 /// connection fails or the answer is cut off (the server was killed mid-request).
-pub fn http_request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<(u16, String)> {
+pub fn http_request(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(address).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).ok()?;
     stream.write_all(body).ok()?;
+    // Read until the declared body is complete: some servers keep the connection open.
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let response = String::from_utf8(response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    let status: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().ok()))??;
-    (body.len() == length).then(|| (status, body.to_owned()))
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&response[..end]).ok()?;
+            let length: usize = head.lines().find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })?;
+            if response.len() >= end + 4 + length {
+                let status: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
+                let body =
+                    String::from_utf8_lossy(&response[end + 4..end + 4 + length]).into_owned();
+                return Some((status, body));
+            }
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None; // closed before the answer was complete
+        }
+        response.extend_from_slice(&chunk[..n]);
+    }
 }
