@@ -28,10 +28,10 @@ struct Seed {
 fn seed(name: &'static str) -> Option<Seed> {
     let original_path = root().join(format!("../shared/policies/{name}.SECURITY.md"));
     let Ok(original) = std::fs::read_to_string(&original_path) else {
-        eprintln!(
+        skip_notice(format_args!(
             "skipping {name}: {} not found (../shared is absent)",
             original_path.display()
-        );
+        ));
         return None;
     };
     let bytes = std::fs::read(root().join(format!("examples/policies/{name}.toml"))).unwrap();
@@ -326,4 +326,11 @@ fn openinteractions_keeps_its_promises() {
     for label in bullet_labels(&seed.original, "### Update Channels") {
         assert_has(&seed, &format!("- {label}:"));
     }
+}
+
+/// Says that a test skipped part of its work, on the terminal even when the harness captures
+/// test output (a direct write to stderr is not captured).
+fn skip_notice(message: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }

@@ -79,7 +79,9 @@ async fn backends() -> Vec<Backend> {
                 schema: Some((schema, admin)),
             });
         }
-        Err(_) => eprintln!("skipping PostgreSQL: POSTERN_TEST_POSTGRES not set"),
+        Err(_) => skip_notice(format_args!(
+            "skipping PostgreSQL: POSTERN_TEST_POSTGRES not set"
+        )),
     }
     out
 }
@@ -418,4 +420,11 @@ async fn limits_are_enforced_without_storing_anything() {
         );
         b.drop_schema().await;
     }
+}
+
+/// Says that a test skipped part of its work, on the terminal even when the harness captures
+/// test output (a direct write to stderr is not captured).
+fn skip_notice(message: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }

@@ -51,9 +51,9 @@ impl Driver {
             chromium,
             Command::new("chromedriver").arg("--version").output(),
         ) else {
-            eprintln!(
+            skip_notice(format_args!(
                 "skipping the browser test: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-            );
+            ));
             return None;
         };
         let port = free_port();
@@ -259,4 +259,11 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
         "{url}"
     );
     driver.screenshot("browser-case.png");
+}
+
+/// Says that a test skipped part of its work, on the terminal even when the harness captures
+/// test output (a direct write to stderr is not captured).
+fn skip_notice(message: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }

@@ -79,7 +79,9 @@ fn every_acknowledged_report_survives_sigkill_on_sqlite() {
 #[test]
 fn every_acknowledged_report_survives_sigkill_on_postgres() {
     let Ok(url) = std::env::var("POSTERN_TEST_POSTGRES") else {
-        eprintln!("skipping PostgreSQL: POSTERN_TEST_POSTGRES not set");
+        skip_notice(format_args!(
+            "skipping PostgreSQL: POSTERN_TEST_POSTGRES not set"
+        ));
         return;
     };
     let schema = format!("durability_{}", std::process::id());
@@ -183,4 +185,11 @@ fn run_rounds(database: &[&str]) {
     let all = acknowledged.lock().unwrap().clone();
     assert!(all.len() >= rounds * 10);
     verify(&server, &all);
+}
+
+/// Says that a test skipped part of its work, on the terminal even when the harness captures
+/// test output (a direct write to stderr is not captured).
+fn skip_notice(message: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }
