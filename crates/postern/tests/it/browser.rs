@@ -99,11 +99,15 @@ impl Driver {
             .as_str()
             .unwrap()
             .to_owned();
-        Some(Driver {
+        let driver = Driver {
             child,
             address,
             session,
-        })
+        };
+        // Finding an element waits (up to this long) for it to appear: how the test waits for
+        // a page to load after a click, without sleeping.
+        driver.call("POST", "/timeouts", json!({ "implicit": 20000 }));
+        Some(driver)
     }
 
     fn call(&self, method: &str, path: &str, body: Value) -> Value {
@@ -206,6 +210,7 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
     driver.type_into("#credit_name", "Ada");
     driver.screenshot("browser-report-form.png");
     driver.click("button[type=submit]");
+    driver.element("#case-key");
 
     let done = driver.source();
     assert!(done.contains("Report received"), "{done}");
@@ -235,6 +240,7 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
     driver.go(&format!("{base}/track"));
     driver.type_into("#case_key", &key);
     driver.click("button[type=submit]");
+    driver.element("form[action='/track/message']");
     let case = driver.source();
     assert!(
         case.contains("The title is rendered without escaping."),
@@ -243,6 +249,7 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
     assert!(case.contains("Received: waiting for the team"));
     driver.type_into("#body", "I can share a video of the attack.");
     driver.click("form[action='/track/message'] button[type=submit]");
+    driver.element(".notice");
     let answered = driver.source();
     assert!(
         answered.contains("Your message was sent to the team."),
