@@ -14,20 +14,15 @@ pub fn rotate(args: &StorageArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         crate::serve::create_data_dir(&args.data)?;
         let store = crate::serve::open_store(args).await?;
-        let before = store.vault().key_ids();
-        let (new_id, rewrapped) = store
+        let (new_id, rewrapped, removed) = store
             .rotate_master_key()
             .await
             .context("key rotation failed; the old keys are still in the keyring, nothing is lost")?;
-        let after = store.vault().key_ids();
         println!("New master key {new_id}; {rewrapped} report key(s) re-wrapped.");
-        if after.len() == 1 {
-            println!("Retired key(s): {}.", before.join(", "));
+        if removed.is_empty() {
+            println!("The previous key stays in the keyring until the next rotation, for writes still in flight.");
         } else {
-            println!(
-                "Kept older key(s) {} because a running instance still wrote with them; run this again after restarting all instances.",
-                after[..after.len() - 1].join(", ")
-            );
+            println!("Retired key(s): {}.", removed.join(", "));
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)

@@ -606,11 +606,23 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Re-wraps every report's data key under a new master key, then drops the old keys from
-    /// the keyring when no row uses them any more. Serving instances keep working: they re-read
-    /// the keyring when they meet a key id they do not know. Returns (new key id, rows re-wrapped).
-    pub async fn rotate_master_key(&self) -> Result<(String, u64), StoreError> {
-        let old_ids = self.vault.key_ids();
+    /// Re-wraps every report's data key under a new master key. Serving instances keep working:
+    /// they notice the changed keyring before their next write, and re-read it when they meet a
+    /// key id they do not know.
+    ///
+    /// The key that was active until now stays in the keyring until the next rotation, because an
+    /// instance may still be committing a write it sealed with it; keys superseded by an earlier
+    /// rotation are removed when no row uses them. Returns (new key id, rows re-wrapped, keys
+    /// removed).
+    pub async fn rotate_master_key(&self) -> Result<(String, u64, Vec<String>), StoreError> {
+        self.vault.reload()?;
+        let previously_active = self.vault.active_key_id();
+        let superseded: Vec<String> = self
+            .vault
+            .key_ids()
+            .into_iter()
+            .filter(|id| *id != previously_active)
+            .collect();
         let new_id = self.vault.add_master_key()?;
         let mut rewrapped = 0u64;
         loop {
@@ -640,10 +652,13 @@ impl Store {
             sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE key_id <> $1")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
-        if still_used == 0 {
-            self.vault.remove_master_keys(&old_ids)?;
-        }
-        Ok((new_id, rewrapped))
+        let removed = if still_used == 0 && !superseded.is_empty() {
+            self.vault.remove_master_keys(&superseded)?;
+            superseded
+        } else {
+            Vec::new()
+        };
+        Ok((new_id, rewrapped, removed))
     }
 
     /// Closes the pools after the writer has drained.

@@ -146,6 +146,8 @@ enum Source {
 pub struct Vault {
     source: Source,
     keys: RwLock<Keys>,
+    /// Modification time of the keyring file when last read, to notice a rotation.
+    loaded_mtime: RwLock<Option<std::time::SystemTime>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -217,6 +219,7 @@ impl Vault {
             return Ok(Vault {
                 keys: RwLock::new(Keys::from_file(&file)?),
                 source: Source::Env,
+                loaded_mtime: RwLock::new(None),
             });
         }
         let path = data_dir.join(KEYRING_FILE);
@@ -231,10 +234,12 @@ impl Vault {
             write_keyring_file(&path, &file)?;
             tracing::info!(path = %path.display(), "created a new keyring; back it up: without it the reports cannot be read");
         }
+        let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         let file = read_keyring_file(&path)?;
         Ok(Vault {
             keys: RwLock::new(Keys::from_file(&file)?),
             source: Source::File(path),
+            loaded_mtime: RwLock::new(mtime),
         })
     }
 
@@ -247,8 +252,22 @@ impl Vault {
         let Source::File(path) = &self.source else {
             return Ok(());
         };
+        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
         let keys = Keys::from_file(&read_keyring_file(path)?)?;
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        *self.loaded_mtime.write().unwrap_or_else(|e| e.into_inner()) = mtime;
+        Ok(())
+    }
+
+    /// Re-reads the keyring if its file changed since it was read (one `stat`).
+    fn refresh(&self) -> Result<(), StoreError> {
+        let Source::File(path) = &self.source else {
+            return Ok(());
+        };
+        let now = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        if now != *self.loaded_mtime.read().unwrap_or_else(|e| e.into_inner()) {
+            self.reload()?;
+        }
         Ok(())
     }
 
@@ -282,6 +301,7 @@ impl Vault {
 
     /// Wraps a report's data key under the active master key; returns (key id, wrapped key).
     pub fn wrap(&self, report_id: &str, data_key: &[u8]) -> Result<(String, Vec<u8>), StoreError> {
+        self.refresh()?;
         let keys = self.keys();
         let (id, master) = keys
             .master

@@ -325,10 +325,18 @@ async fn rotation_rewraps_every_report_and_retires_the_old_key() {
             );
         }
         let old = s.vault().active_key_id();
-        let (new, rewrapped) = s.rotate_master_key().await.unwrap();
+        let (new, rewrapped, removed) = s.rotate_master_key().await.unwrap();
         assert_ne!(old, new);
         assert_eq!(rewrapped, 5, "{}", b.name);
-        assert_eq!(s.vault().key_ids(), vec![new.clone()]);
+        assert!(
+            removed.is_empty(),
+            "the key active until now stays for in-flight writes"
+        );
+        assert_eq!(s.vault().key_ids(), vec![old.clone(), new.clone()]);
+        let (newer, rewrapped, removed) = s.rotate_master_key().await.unwrap();
+        assert_eq!(rewrapped, 5);
+        assert_eq!(removed, vec![old.clone()], "superseded and unused: gone");
+        assert_eq!(s.vault().key_ids(), vec![new.clone(), newer.clone()]);
         for (id, key) in &cases {
             let view = s.reporter_view(Some(id), key).await.unwrap();
             assert_eq!(view.attachments.len(), 1);

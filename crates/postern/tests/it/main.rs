@@ -2,6 +2,7 @@
 
 mod browser;
 mod durability;
+mod key_cli;
 mod policy_cli;
 mod serve;
 mod support;
