@@ -33,6 +33,34 @@ pub struct TestApp {
     pub store: Store,
     pub clock: ManualClock,
     pub dir: tempfile::TempDir,
+    /// "sqlite" or "postgres", for assertion messages.
+    pub backend: &'static str,
+    /// PostgreSQL URL and the schema made for this app, dropped with it.
+    schema: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.schema.take() else {
+            return;
+        };
+        // The test's runtime is ending; drop the schema from a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(&pool)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub struct Reply {
@@ -57,16 +85,62 @@ impl TestApp {
     }
 
     pub async fn with_limits(projects: Vec<Project>, limits: IntakeLimits) -> TestApp {
+        TestApp::on(None, projects, limits).await
+    }
+
+    /// One app on SQLite, and one on PostgreSQL when `POSTERN_TEST_POSTGRES` is set (else a
+    /// visible note): the integration tests run on both databases.
+    pub async fn all(projects: Vec<Project>, limits: IntakeLimits) -> Vec<TestApp> {
+        let mut apps = vec![TestApp::on(None, projects.clone(), limits).await];
+        match std::env::var("POSTERN_TEST_POSTGRES") {
+            Ok(url) => apps.push(TestApp::on(Some(url), projects, limits).await),
+            Err(_) => {
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "NOTE: skipping PostgreSQL: POSTERN_TEST_POSTGRES not set"
+                );
+            }
+        }
+        apps
+    }
+
+    async fn on(postgres: Option<String>, projects: Vec<Project>, limits: IntakeLimits) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(
-            &StoreConfig {
-                database_url: None,
-                postgres_schema: None,
-            },
-            dir.path(),
-        )
-        .await
-        .unwrap();
+        let (config, schema, backend) = match postgres {
+            None => (
+                StoreConfig {
+                    database_url: None,
+                    postgres_schema: None,
+                },
+                None,
+                "sqlite",
+            ),
+            Some(url) => {
+                let schema = format!(
+                    "web_{}",
+                    data_encoding::HEXLOWER
+                        .encode(&postern_store::vault::random_bytes::<6>().unwrap())
+                );
+                let admin = sqlx::PgPool::connect(&url)
+                    .await
+                    .expect("POSTERN_TEST_POSTGRES reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                (
+                    StoreConfig {
+                        database_url: Some(url.clone()),
+                        postgres_schema: Some(schema.clone()),
+                    },
+                    Some((url, schema)),
+                    "postgres",
+                )
+            }
+        };
+        let store = Store::open(&config, dir.path()).await.unwrap();
         let (clock, handle) = Clock::manual(now());
         let state = AppState::new(
             projects,
@@ -80,6 +154,8 @@ impl TestApp {
             store,
             clock: handle,
             dir,
+            backend,
+            schema,
         }
     }
 
