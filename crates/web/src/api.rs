@@ -288,6 +288,21 @@ async fn show_report(
     Ok(private_json(view_json(&state, &view), StatusCode::OK))
 }
 
+/// What every reporter POST starts with: the case key, the report id, the client's allowance,
+/// then the JSON body. A bad key or id is a 404 before anything else is looked at.
+fn reporter_post<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    client: &ClientIp,
+    id: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(ReportId, CaseKey, T), ApiError> {
+    let key = bearer(headers)?;
+    let id = report_id(id)?;
+    rate_limit(state, client)?;
+    Ok((id, key, json_body(headers, body)?))
+}
+
 async fn add_message(
     State(state): State<AppState>,
     client: ClientIp,
@@ -295,10 +310,7 @@ async fn add_message(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers)?;
-    let id = report_id(&id)?;
-    rate_limit(&state, &client)?;
-    let body: MessageBody = json_body(&headers, body)?;
+    let (id, key, body): (_, _, MessageBody) = reporter_post(&state, &client, &id, &headers, body)?;
     let text = validate_message(&body.body).map_err(|e| ApiError::Unprocessable(vec![e]))?;
     let at = state.now();
     state
@@ -318,10 +330,8 @@ async fn add_attachments(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers)?;
-    let id = report_id(&id)?;
-    rate_limit(&state, &client)?;
-    let body: AttachmentsBody = json_body(&headers, body)?;
+    let (id, key, body): (_, _, AttachmentsBody) =
+        reporter_post(&state, &client, &id, &headers, body)?;
     let attachments = decode_attachments(body.attachments)?;
     let infos = state
         .store()

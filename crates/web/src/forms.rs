@@ -582,17 +582,27 @@ async fn open_case(state: &AppState, key_text: &str) -> Result<(CaseKey, Reporte
     }
 }
 
-fn bad_form(rejection: FormRejection) -> Response {
+fn bad_form(rejection: FormRejection) -> Error {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Error::PayloadTooLarge(format!(
             "The message is larger than the {} KiB limit.",
             TRACK_BODY_BYTES_MAX / 1024
         ))
-        .into_response()
     } else {
         Error::BadRequest("The form could not be read; please send it again.".into())
-            .into_response()
     }
+}
+
+/// A tracking post: takes one from the client's allowance, then reads the form.
+fn limited_form<T>(
+    state: &AppState,
+    client: &ClientIp,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<T, Error> {
+    state
+        .take_submission(client.0)
+        .map_err(Error::TooManyRequests)?;
+    form.map(|Form(f)| f).map_err(bad_form)
 }
 
 async fn track(
@@ -600,12 +610,9 @@ async fn track(
     client: ClientIp,
     form: Result<Form<TrackForm>, FormRejection>,
 ) -> Response {
-    if let Err(seconds) = state.take_submission(client.0) {
-        return Error::TooManyRequests(seconds).into_response();
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) => return bad_form(r),
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
     };
     match open_case(&state, &form.case_key).await {
         Ok((key, view)) => {
@@ -620,12 +627,9 @@ async fn track_message(
     client: ClientIp,
     form: Result<Form<MessageForm>, FormRejection>,
 ) -> Response {
-    if let Err(seconds) = state.take_submission(client.0) {
-        return Error::TooManyRequests(seconds).into_response();
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) => return bad_form(r),
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
     };
     let (key, view) = match open_case(&state, &form.case_key).await {
         Ok(found) => found,
@@ -667,7 +671,7 @@ async fn track_attachment(
 ) -> Response {
     let form = match form {
         Ok(Form(f)) => f,
-        Err(r) => return bad_form(r),
+        Err(r) => return bad_form(r).into_response(),
     };
     let Some(key) = CaseKey::parse(&form.case_key) else {
         return wrong_key(StatusCode::NOT_FOUND);

@@ -96,6 +96,9 @@ impl Default for IntakeLimits {
     }
 }
 
+/// Client addresses the rate limiter tracks before it drops the idle ones.
+const LIMITER_CLIENTS_MAX: usize = 100_000;
+
 type Limiter = RateLimiter<
     IpAddr,
     governor::state::keyed::HashMapStateStore<IpAddr>,
@@ -201,6 +204,11 @@ impl AppState {
     /// Takes one submission from a client's allowance; `Err(seconds)` says when to retry.
     pub(crate) fn take_submission(&self, client: IpAddr) -> Result<(), u64> {
         use governor::clock::Clock as _;
+        // The limiter keeps a cell per address; forget idle ones before they add up.
+        if self.inner.limiter.len() > LIMITER_CLIENTS_MAX {
+            self.inner.limiter.retain_recent();
+            self.inner.limiter.shrink_to_fit();
+        }
         match self.inner.limiter.check_key(&client) {
             Ok(()) => Ok(()),
             Err(not_until) => {
