@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cvss;
 pub mod deadline;
 pub mod intake;
+pub mod lifecycle;
 pub mod policy;
 pub mod render;
 pub mod report;
