@@ -142,7 +142,7 @@ mod tests {
     fn walk(steps: &[Transition]) -> Result<ReportStatus, TransitionError> {
         steps
             .iter()
-            .try_fold(S::Received, |status, t| next_status(status, t))
+            .try_fold(S::Received, next_status)
     }
 
     #[test]
