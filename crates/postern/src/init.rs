@@ -46,13 +46,15 @@ pub fn starter_policy(answers: &Answers) -> String {
         Some(url) => format!("homepage = {}", toml_string(url.trim())),
         None => "# homepage = \"https://example.org\"".to_owned(),
     };
+    let title: String = answers.name.split_whitespace().collect::<Vec<_>>().join(" ");
     STARTER
+        .replace("{title}", &title)
         .replace("{name}", &name)
         .replace("{email}", &email)
         .replace("{homepage}", &homepage)
 }
 
-const STARTER: &str = r#"# Security policy for Postern. Check it with `postern policy check FILE`,
+const STARTER: &str = r#"# Security policy of {title}, run by Postern. Check it with `postern policy check FILE`,
 # see what it promises with `postern policy render FILE --format security-md`.
 # Durations: "48 hours", "7 days", "1 business day", "2 weeks", or a range "1-2 weeks".
 
