@@ -140,9 +140,7 @@ mod tests {
     use ReportStatus as S;
 
     fn walk(steps: &[Transition]) -> Result<ReportStatus, TransitionError> {
-        steps
-            .iter()
-            .try_fold(S::Received, next_status)
+        steps.iter().try_fold(S::Received, next_status)
     }
 
     #[test]

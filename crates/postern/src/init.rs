@@ -46,12 +46,33 @@ pub fn starter_policy(answers: &Answers) -> String {
         Some(url) => format!("homepage = {}", toml_string(url.trim())),
         None => "# homepage = \"https://example.org\"".to_owned(),
     };
-    let title: String = answers.name.split_whitespace().collect::<Vec<_>>().join(" ");
-    STARTER
-        .replace("{title}", &title)
-        .replace("{name}", &name)
-        .replace("{email}", &email)
-        .replace("{homepage}", &homepage)
+    let title: String = answers
+        .name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // One pass, so that an answer containing "{email}" is not substituted again.
+    let mut out = String::with_capacity(STARTER.len() + 200);
+    let mut rest = STARTER;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let (value, len) = [
+            ("{title}", &title),
+            ("{name}", &name),
+            ("{email}", &email),
+            ("{homepage}", &homepage),
+        ]
+        .into_iter()
+        .find(|(placeholder, _)| after.starts_with(placeholder))
+        .map_or(("{", 1), |(placeholder, value)| {
+            (value.as_str(), placeholder.len())
+        });
+        out.push_str(value);
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 const STARTER: &str = r#"# Security policy of {title}, run by Postern. Check it with `postern policy check FILE`,
@@ -234,6 +255,19 @@ mod tests {
             policy.channels[1].email.as_deref(),
             Some("security@acme.example.org")
         );
+    }
+
+    #[test]
+    fn answers_are_substituted_once() {
+        let answers = Answers {
+            name: "{email}".into(),
+            email: "security@acme.example.org".into(),
+            url: None,
+        };
+        let policy = policy::parse_str(&starter_policy(&answers), jiff::Timestamp::UNIX_EPOCH)
+            .policy
+            .unwrap();
+        assert_eq!(policy.project.name, "{email}");
     }
 
     #[test]
