@@ -365,14 +365,13 @@ async fn submit(
             ));
             continue;
         }
-        let text = field.text().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                Error::BadRequest(
-                    "The form contains text that is not valid UTF-8; please send it again.".into(),
-                )
-            }
+        // Strictly UTF-8: a lossy decoding would silently change what the reporter wrote.
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            Error::BadRequest(format!(
+                "The form field \"{}\" is not valid UTF-8 text; please send the form again from a current browser.",
+                name.chars().take(60).collect::<String>()
+            ))
         })?;
         match name.as_str() {
             "form_token" => token = text,

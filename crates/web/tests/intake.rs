@@ -546,3 +546,58 @@ async fn bots_filling_the_honeypot_are_refused() {
         assert!(forged.text().contains("This form has expired"));
     }
 }
+
+#[tokio::test]
+async fn the_form_refuses_oversized_and_non_utf8_submissions_clearly() {
+    for app in apps().await {
+        let boundary = "b0undary";
+        let multipart = |parts: &[(&str, Vec<u8>)]| {
+            let mut body = Vec::new();
+            for (name, bytes) in parts {
+                body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.bin\"\r\n\r\n").as_bytes());
+                body.extend_from_slice(bytes);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+            axum::http::Request::post("/report")
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let huge = app
+            .send(multipart(&[(
+                "attachments",
+                vec![b'a'; postern_web::SUBMISSION_BODY_BYTES_MAX + 1],
+            )]))
+            .await;
+        assert_eq!(
+            huge.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{}",
+            app.backend
+        );
+        assert!(
+            huge.text().contains("larger than the 24 MiB limit"),
+            "{}",
+            huge.text()
+        );
+
+        let broken = app
+            .send(multipart(&[("field.title", vec![b'a', 0xFF, 0xFE])]))
+            .await;
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+        assert!(
+            broken.text().contains("not valid UTF-8"),
+            "{}",
+            broken.text()
+        );
+
+        let wrong_type = app.post_form("/report", &[("field.title", "x")]).await;
+        assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+        assert!(wrong_type.text().contains("multipart/form-data"));
+        assert_eq!(app.store.count_reports().await.unwrap(), 0);
+    }
+}

@@ -196,6 +196,74 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
         "{form}"
     );
     assert!(!form.contains("<script"));
+    // Keyboard only: Tab walks through every input in order, skips the honeypot, and reaches
+    // the submit button.
+    let mut focused: Vec<String> = Vec::new();
+    for _ in 0..60 {
+        driver.call(
+            "POST",
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" }
+        ] }] }),
+        );
+        let active = driver.call("GET", "/element/active", json!({}));
+        let element = active
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let tag = driver
+            .call("GET", &format!("/element/{element}/name"), json!({}))
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = driver
+            .call("GET", &format!("/element/{element}/property/id"), json!({}))
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        focused.push(if id.is_empty() { tag.clone() } else { id });
+        if tag == "button" {
+            break;
+        }
+    }
+    assert_eq!(
+        focused.last().map(String::as_str),
+        Some("button"),
+        "Tab reaches the submit button: {focused:?}"
+    );
+    assert!(
+        !focused.iter().any(|f| f == "website"),
+        "the honeypot is not in the tab order: {focused:?}"
+    );
+    let expected = [
+        "title",
+        "description",
+        "impact",
+        "steps_to_reproduce",
+        "proof_of_concept",
+        "affected_version",
+        "environment",
+        "suggested_fix",
+        "disclosure_timeline",
+        "affected_component",
+        "scope",
+        "attachments",
+        "contact_email",
+        "credit_name",
+    ];
+    let order: Vec<&str> = focused
+        .iter()
+        .map(String::as_str)
+        .filter(|f| expected.contains(f))
+        .collect();
+    assert_eq!(order, expected, "every input is reachable, in order");
+
     driver.type_into("#title", "Stored XSS in the widget title");
     driver.type_into("#description", "The title is rendered without escaping.");
     driver.type_into("#impact", "Session theft for every viewer");
