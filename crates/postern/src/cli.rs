@@ -75,6 +75,14 @@ pub struct ServeArgs {
     /// bot (the person is asked to send it again, their text kept).
     #[arg(long, env = "POSTERN_FORM_MIN_SECONDS", default_value = "3")]
     pub form_min_seconds: u16,
+    /// Address of a reverse proxy whose X-Forwarded-For header names the client (repeat for
+    /// several). Without it the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "POSTERN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `postern policy ...`

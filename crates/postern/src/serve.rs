@@ -115,7 +115,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             form_seconds_min: i64::from(args.form_min_seconds),
             ..IntakeLimits::default()
         },
-    );
+    )
+    .with_trusted_proxies(args.trusted_proxies.clone());
     let app = postern_web::router(state.clone());
     println!("Postern is listening on http://{local}");
     println!(

@@ -18,19 +18,45 @@ pub const SUBMISSION_BODY_BYTES_MAX: usize = 24 * 1024 * 1024;
 pub const ATTACHMENTS_PER_REQUEST_MAX: usize = 4;
 
 /// The client's IP address, for rate limits only (never logged with request contents).
-/// In-process tests have no socket; they all share the unspecified address.
+///
+/// The socket's peer, unless that peer is a trusted reverse proxy: then the right-most address
+/// in `X-Forwarded-For` that is not itself a trusted proxy. A client cannot escape its limit by
+/// sending the header itself. In-process tests have no socket and share the unspecified address.
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+/// Picks the client address from the peer and the forwarded-for chain.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|v| v.rsplit(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+impl FromRequestParts<crate::state::AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientIp(client_ip(
+            peer,
+            forwarded,
+            state.trusted_proxies(),
+        )))
     }
 }
 
@@ -145,6 +171,30 @@ mod tests {
         assert_eq!(
             clean_filename(&"x".repeat(500)).len(),
             ATTACHMENT_NAME_CHARS_MAX
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let spoofed = Some("198.51.100.1, 203.0.113.7");
+        assert_eq!(
+            client_ip(proxy, spoofed, &[proxy]),
+            client,
+            "right-most untrusted hop"
+        );
+        assert_eq!(
+            client_ip(client, Some("198.51.100.1"), &[proxy]),
+            client,
+            "a client cannot pick its address"
+        );
+        assert_eq!(client_ip(proxy, None, &[proxy]), proxy);
+        assert_eq!(client_ip(proxy, Some("garbage"), &[proxy]), proxy);
+        let inner: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(
+            client_ip(proxy, Some("203.0.113.7, 10.0.0.2"), &[proxy, inner]),
+            client
         );
     }
 

@@ -120,6 +120,7 @@ struct Inner {
     limits: IntakeLimits,
     limiter: Limiter,
     form_secret: [u8; 32],
+    trusted_proxies: Vec<IpAddr>,
 }
 
 impl AppState {
@@ -156,8 +157,26 @@ impl AppState {
                 limits,
                 limiter: RateLimiter::hashmap(quota),
                 form_secret,
+                trusted_proxies: Vec::new(),
             }),
         }
+    }
+
+    /// Trusts `X-Forwarded-For` from these reverse proxies (and only from them) to name the
+    /// client. Call before the state is shared.
+    ///
+    /// # Panics
+    /// When the state was already cloned.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> AppState {
+        Arc::get_mut(&mut self.inner)
+            .expect("configure proxies before sharing the state")
+            .trusted_proxies = proxies;
+        self
+    }
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> &[IpAddr] {
+        &self.inner.trusted_proxies
     }
 
     /// Every project, the default first.
