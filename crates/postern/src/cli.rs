@@ -27,6 +27,17 @@ pub enum Command {
     /// Manage the keys that encrypt reports at rest.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `postern audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain: exit 0 when intact, 1 naming the first event edited, removed or
+    /// reordered.
+    Verify(StorageArgs),
 }
 
 /// Where Postern keeps its data; shared by `serve` and the admin commands.

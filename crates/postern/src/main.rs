@@ -3,6 +3,7 @@
 //! Each subcommand returns an exit code; errors are printed once, here, without internals.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod cli;
 mod init;
 mod key;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Render(args)) => policy_cmd::render(&args),
         cli::Command::Init(args) => init::run(&args),
         cli::Command::Key(cli::KeyCommand::Rotate(args)) => key::rotate(&args),
+        cli::Command::Audit(cli::AuditCommand::Verify(args)) => audit::verify(&args),
     };
     match result {
         Ok(code) => code,

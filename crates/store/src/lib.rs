@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use postern_core::audit::AuditEvent;
 use postern_core::intake::ValidSubmission;
 use postern_core::report::{
     Author, CASE_KEY_BYTES, CaseKey, REPORT_ID_BYTES, ReportId, ReportStatus,
@@ -68,6 +69,23 @@ pub enum StoreError {
     /// The writer task is gone (the server is shutting down).
     #[error("the store is shutting down")]
     Closed,
+}
+
+/// The outcome of an audit check that did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditCheck {
+    /// The chain is broken; the text names the first event touched.
+    #[error("the audit log was tampered with: {0}")]
+    Broken(postern_core::audit::ChainBreak),
+    /// The log could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AuditCheck {
+    fn from(error: sqlx::Error) -> AuditCheck {
+        AuditCheck::Store(StoreError::from(error))
+    }
 }
 
 /// The database behind the store.
@@ -299,13 +317,13 @@ impl Store {
             (Some(writer), _) => writer.submit(op).await,
             (None, Db::Postgres(pool)) => {
                 let mut tx = pool.begin().await?;
-                writer::apply!(&mut *tx, &op);
+                writer::apply!(&mut *tx, &op, true);
                 tx.commit().await?;
                 Ok(())
             }
             (None, Db::Sqlite(pool)) => {
                 let mut tx = pool.begin().await?;
-                writer::apply!(&mut *tx, &op);
+                writer::apply!(&mut *tx, &op, false);
                 tx.commit().await?;
                 Ok(())
             }
@@ -596,6 +614,58 @@ impl Store {
             &content,
         )?;
         Ok((info, bytes))
+    }
+
+    /// Checks the whole audit chain, reading it in batches. `Ok((events, head hash))` when
+    /// intact; `Err(AuditCheck::Broken)` names the first event edited, removed or reordered.
+    pub async fn verify_audit(&self) -> Result<(u64, [u8; 32]), AuditCheck> {
+        let mut verifier = postern_core::audit::Verifier::default();
+        let mut after = 0i64;
+        loop {
+            let batch: Vec<(AuditEvent, Vec<u8>)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT seq, at, actor, action, report_id, detail, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000")
+                    .bind(after).fetch_all(pool).await.map_err(StoreError::from)?
+                    .into_iter()
+                    .map(|r| -> Result<(AuditEvent, Vec<u8>), StoreError> {
+                        Ok((AuditEvent {
+                            seq: r.try_get("seq")?,
+                            at: from_millis(r.try_get("at")?)?,
+                            actor: r.try_get("actor")?,
+                            action: r.try_get("action")?,
+                            report_id: r.try_get("report_id")?,
+                            detail: r.try_get("detail")?,
+                        }, r.try_get("hash")?))
+                    })
+                    .collect::<Result<_, StoreError>>()?
+            });
+            let Some(last) = batch.last() else { break };
+            after = last.0.seq;
+            for (event, hash) in &batch {
+                verifier.push(event, hash).map_err(AuditCheck::Broken)?;
+            }
+        }
+        Ok(verifier.finish())
+    }
+
+    /// The audit events about one report, oldest first (for the team's timeline).
+    pub async fn report_events(&self, id: &ReportId) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = on_db!(&self.db, pool => {
+            sqlx::query("SELECT seq, at, actor, action, report_id, detail FROM audit_events WHERE report_id = $1 ORDER BY seq")
+                .bind(id.as_str()).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| -> Result<AuditEvent, StoreError> {
+                    Ok(AuditEvent {
+                        seq: r.try_get("seq")?,
+                        at: from_millis(r.try_get("at")?)?,
+                        actor: r.try_get("actor")?,
+                        action: r.try_get("action")?,
+                        report_id: r.try_get("report_id")?,
+                        detail: r.try_get("detail")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        Ok(rows)
     }
 
     /// How many reports are stored.

@@ -17,8 +17,45 @@ const QUEUE_WRITES_MAX: usize = 4096;
 
 /// Applies one write inside an open transaction (`$conn` is `&mut *tx`). A macro, not a
 /// function, so that the same SQL compiles against both SQLite and PostgreSQL connections.
+/// Appends one event to the audit chain inside the open transaction. On PostgreSQL
+/// (`$postgres` true) an advisory lock held to commit keeps concurrent instances from forking
+/// the chain; SQLite has one writer already.
+macro_rules! audit {
+    ($conn:expr, $postgres:expr, $at:expr, $actor:expr, $action:expr, $report:expr, $detail:expr) => {{
+        if $postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7301)")
+                .execute(&mut *$conn)
+                .await?;
+        }
+        let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *$conn)
+            .await?;
+        let (previous_seq, previous_hash): (i64, Vec<u8>) = match last {
+            Some(row) => (sqlx::Row::try_get(&row, "seq")?, sqlx::Row::try_get(&row, "hash")?),
+            None => (0, postern_core::audit::GENESIS.to_vec()),
+        };
+        let previous: [u8; postern_core::audit::HASH_BYTES] = previous_hash
+            .try_into()
+            .map_err(|_| sqlx::Error::Decode("an audit hash has the wrong length".into()))?;
+        let event = postern_core::audit::AuditEvent {
+            seq: previous_seq + 1,
+            at: jiff::Timestamp::from_millisecond($at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            actor: String::from($actor),
+            action: String::from($action),
+            report_id: Some(String::from($report)),
+            detail: $detail,
+        };
+        let hash = postern_core::audit::event_hash(&previous, &event);
+        sqlx::query("INSERT INTO audit_events (seq, at, actor, action, report_id, detail, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(event.seq).bind($at).bind(&event.actor).bind(&event.action)
+            .bind(&event.report_id).bind(&event.detail).bind(hash.to_vec())
+            .execute(&mut *$conn).await?;
+    }};
+}
+pub(crate) use audit;
+
 macro_rules! apply {
-    ($conn:expr, $op:expr) => {{
+    ($conn:expr, $op:expr, $postgres:expr) => {{
         match $op {
             $crate::WriteOp::Report(r, attachments) => {
                 sqlx::query("INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -30,17 +67,25 @@ macro_rules! apply {
                         .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
                         .execute(&mut *$conn).await?;
                 }
+                $crate::writer::audit!($conn, $postgres, r.received_at, "reporter", "report.received", &r.id,
+                    format!("project={} attachments={}", r.project, attachments.len()));
             }
             $crate::WriteOp::Message(m) => {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)
                     .execute(&mut *$conn).await?;
+                $crate::writer::audit!($conn, $postgres, m.at, m.author, "message.added", &m.report_id,
+                    format!("message={}", m.id));
             }
             $crate::WriteOp::Attachments(attachments) => {
                 for a in attachments {
                     sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
                         .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
                         .execute(&mut *$conn).await?;
+                }
+                if let Some(first) = attachments.first() {
+                    $crate::writer::audit!($conn, $postgres, first.at, "reporter", "attachment.added", &first.report_id,
+                        format!("attachments={}", attachments.len()));
                 }
             }
         }
@@ -86,7 +131,7 @@ impl Writer {
 async fn commit(pool: &SqlitePool, ops: &[&WriteOp]) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     for op in ops {
-        apply!(&mut *tx, *op);
+        apply!(&mut *tx, *op, false);
     }
     tx.commit().await?;
     Ok(())

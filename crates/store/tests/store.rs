@@ -436,3 +436,92 @@ fn skip_notice(message: std::fmt::Arguments) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }
+
+#[tokio::test]
+async fn every_write_is_audited_and_tampering_is_named() {
+    use postern_core::audit::ChainBreak;
+    use postern_store::AuditCheck;
+    for b in backends().await {
+        let s = &b.store;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let (id, key) = s
+                .create_report(
+                    "acme",
+                    &submission(&format!("a{i}")),
+                    &[],
+                    at("2026-11-23T10:00:00Z"),
+                )
+                .await
+                .unwrap();
+            s.add_reporter_message(Some(&id), &key, "hello", at("2026-11-23T11:00:00Z"))
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let (count, _head) = s.verify_audit().await.unwrap();
+        assert_eq!(count, 6, "{}", b.name);
+        let events = s.report_events(&ids[1]).await.unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["report.received", "message.added"]);
+        assert_eq!(events[0].actor, "reporter");
+        assert!(
+            !events.iter().any(|e| e.detail.contains(CANARY)),
+            "no contents in the log"
+        );
+
+        // Tamper directly in the database, as someone with file or SQL access would.
+        let table = match &b.schema {
+            Some((schema, _)) => format!("{schema}.audit_events"),
+            None => "audit_events".to_owned(),
+        };
+        let tamper = |sql: String| async {
+            match &b.schema {
+                Some((_, admin)) => {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(admin)
+                        .await
+                        .unwrap();
+                }
+                None => {
+                    let pool = sqlx::SqlitePool::connect(&format!(
+                        "sqlite:{}",
+                        b.dir.path().join("postern.sqlite3").display()
+                    ))
+                    .await
+                    .unwrap();
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                    pool.close().await;
+                }
+            }
+        };
+        tamper(format!(
+            "UPDATE {table} SET detail = 'project=other' WHERE seq = 4"
+        ))
+        .await;
+        match s.verify_audit().await {
+            Err(AuditCheck::Broken(ChainBreak::Edited { seq: 4 })) => {}
+            other => panic!("{}: expected an edit at 4, got {other:?}", b.name),
+        }
+        tamper(format!("DELETE FROM {table} WHERE seq = 2")).await;
+        let error = s.verify_audit().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AuditCheck::Broken(ChainBreak::Removed {
+                    first_missing: 2,
+                    found: 3
+                })
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the audit log was tampered with: event 2 was removed (the next event stored is 3)"
+        );
+        b.drop_schema().await;
+    }
+}

@@ -1,5 +1,6 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
+mod audit_cli;
 mod browser;
 mod durability;
 mod key_cli;
