@@ -2,9 +2,9 @@
 //! (several instances sharing one database), chosen by URL, with the same SQL for both.
 //!
 //! Report contents never reach the database in plain text: each report has a random data key,
-//! wrapped by a master key from the keyring (`vault`). Writes on SQLite go through one writer
-//! task that commits many waiting writes in one durable transaction (group commit), so intake
-//! keeps up with many clients while every acknowledged write is on disk.
+//! wrapped by a master key from the keyring (`vault`). Writes go through one writer task per
+//! instance that commits many waiting writes in one durable transaction (group commit), so
+//! intake keeps up with many clients while every acknowledged write is on disk.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -90,7 +90,7 @@ impl From<sqlx::Error> for AuditCheck {
 
 /// The database behind the store.
 #[derive(Clone, Debug)]
-enum Db {
+pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -223,7 +223,7 @@ pub(crate) enum WriteOp {
 pub struct Store {
     db: Db,
     vault: Arc<Vault>,
-    writer: Option<writer::Writer>,
+    writer: writer::Writer,
 }
 
 fn millis(t: Timestamp) -> i64 {
@@ -263,10 +263,11 @@ impl Store {
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            let db = Db::Postgres(pool);
             return Ok(Store {
-                db: Db::Postgres(pool),
+                writer: writer::Writer::start(db.clone()),
+                db,
                 vault,
-                writer: None,
             });
         }
         let path = match url.strip_prefix("sqlite:") {
@@ -291,11 +292,11 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let writer = writer::Writer::start(pool.clone());
+        let writer = writer::Writer::start(Db::Sqlite(pool.clone()));
         Ok(Store {
             db: Db::Sqlite(pool),
             vault,
-            writer: Some(writer),
+            writer,
         })
     }
 
@@ -313,21 +314,7 @@ impl Store {
     }
 
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
-        match (&self.writer, &self.db) {
-            (Some(writer), _) => writer.submit(op).await,
-            (None, Db::Postgres(pool)) => {
-                let mut tx = pool.begin().await?;
-                writer::apply!(&mut *tx, &op, true);
-                tx.commit().await?;
-                Ok(())
-            }
-            (None, Db::Sqlite(pool)) => {
-                let mut tx = pool.begin().await?;
-                writer::apply!(&mut *tx, &op, false);
-                tx.commit().await?;
-                Ok(())
-            }
-        }
+        self.writer.submit(op).await
     }
 
     fn seal_attachments(

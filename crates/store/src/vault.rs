@@ -206,6 +206,44 @@ fn write_keyring_file(path: &Path, file: &KeyringFile) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Creates the first keyring without ever replacing one: the file is written and synced under a
+/// name of its own, then hard-linked to its final name, which fails if it exists. Instances that
+/// start together on a fresh data directory thus all end up with the one keyring that won.
+fn create_keyring_file(path: &Path, file: &KeyringFile) -> Result<(), StoreError> {
+    use std::io::Write as _;
+    let text = Zeroizing::new(
+        serde_json::to_string_pretty(file).map_err(|e| StoreError::Keyring(e.to_string()))?,
+    );
+    let tmp = path.with_extension(format!("json.{}.new", hex(&random_bytes::<8>()?)));
+    let io =
+        |e: std::io::Error| StoreError::Keyring(format!("cannot write {}: {e}", path.display()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            // A file system without hard links: fall back to a rename, atomic but racy.
+            Err(_) => std::fs::rename(&tmp, path).map(|()| true),
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    if written.map_err(io)? {
+        if let Some(dir) = path.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        tracing::info!(path = %path.display(), "created a new keyring; back it up: without it the reports cannot be read");
+    }
+    Ok(())
+}
+
 impl Vault {
     /// Opens the keyring from `POSTERN_KEYRING`, or from the data directory's keyring file,
     /// creating that file (mode 0600) on first start.
@@ -231,8 +269,7 @@ impl Vault {
                     key: hex(&random_bytes::<KEY_BYTES>()?),
                 }],
             };
-            write_keyring_file(&path, &file)?;
-            tracing::info!(path = %path.display(), "created a new keyring; back it up: without it the reports cannot be read");
+            create_keyring_file(&path, &file)?;
         }
         let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         let file = read_keyring_file(&path)?;
@@ -415,6 +452,35 @@ mod tests {
             !error.contains(&hex(&[1u8; 4])),
             "no key material in errors"
         );
+    }
+
+    #[test]
+    fn instances_starting_together_share_one_new_keyring() {
+        // Several processes may start at once on a fresh data directory; they must all end up
+        // with the same keys, or reports sealed by the losers would be unreadable.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Barrier::new(8);
+            let seen: Vec<(String, Vec<u8>)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            let vault = Vault::open(dir.path()).unwrap();
+                            (vault.active_key_id(), vault.case_key_hash(b"k"))
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(seen.windows(2).all(|w| w[0] == w[1]), "diverging keyrings");
+            let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .filter(|n| *n != KEYRING_FILE)
+                .collect();
+            assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+        }
     }
 
     #[test]

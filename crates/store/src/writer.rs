@@ -1,27 +1,84 @@
-//! Group commit for SQLite: one task owns every write, and commits all writes that are waiting
-//! in one transaction, so one fsync acknowledges many submissions.
+//! Group commit: one task per instance owns every write, and commits all writes that are waiting
+//! in one transaction, so one fsync (and, on PostgreSQL, one turn of the audit-chain lock)
+//! acknowledges many submissions.
 //!
 //! A caller's write is acknowledged only after the transaction holding it has committed
 //! (synchronous=FULL). If a batch fails, each of its writes is retried alone, so one bad write
 //! cannot fail its neighbours and nothing is half-stored.
 
-use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{StoreError, WriteOp};
+use postern_core::audit::AuditEvent;
+
+use crate::{Db, StoreError, WriteOp};
 
 /// Most writes committed together.
 pub const BATCH_WRITES_MAX: usize = 256;
 /// Writes waiting for the writer before callers wait to enqueue (back-pressure).
 const QUEUE_WRITES_MAX: usize = 4096;
 
-/// Applies one write inside an open transaction (`$conn` is `&mut *tx`). A macro, not a
-/// function, so that the same SQL compiles against both SQLite and PostgreSQL connections.
-/// Appends one event to the audit chain inside the open transaction. On PostgreSQL
-/// (`$postgres` true) an advisory lock held to commit keeps concurrent instances from forking
-/// the chain; SQLite has one writer already.
-macro_rules! audit {
-    ($conn:expr, $postgres:expr, $at:expr, $actor:expr, $action:expr, $report:expr, $detail:expr) => {{
+/// What the audit log records of a write.
+pub(crate) struct EventParts {
+    at: i64,
+    actor: &'static str,
+    action: &'static str,
+    report_id: String,
+    detail: String,
+}
+
+impl WriteOp {
+    /// The audit event a write appends.
+    pub(crate) fn event(&self) -> Option<EventParts> {
+        match self {
+            WriteOp::Report(r, attachments) => Some(EventParts {
+                at: r.received_at,
+                actor: "reporter",
+                action: "report.received",
+                report_id: r.id.clone(),
+                detail: format!("project={} attachments={}", r.project, attachments.len()),
+            }),
+            WriteOp::Message(m) => Some(EventParts {
+                at: m.at,
+                actor: m.author,
+                action: "message.added",
+                report_id: m.report_id.clone(),
+                detail: format!("message={}", m.id),
+            }),
+            WriteOp::Attachments(attachments) => attachments.first().map(|first| EventParts {
+                at: first.at,
+                actor: "reporter",
+                action: "attachment.added",
+                report_id: first.report_id.clone(),
+                detail: format!("attachments={}", attachments.len()),
+            }),
+        }
+    }
+}
+
+/// The audit chain's head (sequence, hash).
+pub(crate) type ChainHead = (i64, [u8; postern_core::audit::HASH_BYTES]);
+
+/// Chains the next event after `head`, and moves the head on.
+pub(crate) fn chain(head: &mut ChainHead, parts: EventParts) -> (AuditEvent, [u8; 32]) {
+    let event = AuditEvent {
+        seq: head.0 + 1,
+        at: jiff::Timestamp::from_millisecond(parts.at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        actor: parts.actor.to_owned(),
+        action: parts.action.to_owned(),
+        report_id: Some(parts.report_id),
+        detail: parts.detail,
+    };
+    let hash = postern_core::audit::event_hash(&head.1, &event);
+    *head = (event.seq, hash);
+    (event, hash)
+}
+
+/// Reads the chain head inside the open transaction (`$conn` is `&mut *tx`). On PostgreSQL
+/// (`$postgres` true) it first takes an advisory lock held to commit, so that concurrent
+/// instances cannot fork the chain; SQLite has one writer already. These are macros, not
+/// functions, so that the same SQL compiles against both SQLite and PostgreSQL connections.
+macro_rules! chain_head {
+    ($conn:expr, $postgres:expr) => {{
         if $postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(7301)")
                 .execute(&mut *$conn)
@@ -30,68 +87,117 @@ macro_rules! audit {
         let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *$conn)
             .await?;
-        let (previous_seq, previous_hash): (i64, Vec<u8>) = match last {
-            Some(row) => (sqlx::Row::try_get(&row, "seq")?, sqlx::Row::try_get(&row, "hash")?),
+        let (seq, hash): (i64, Vec<u8>) = match last {
+            Some(row) => (
+                sqlx::Row::try_get(&row, "seq")?,
+                sqlx::Row::try_get(&row, "hash")?,
+            ),
             None => (0, postern_core::audit::GENESIS.to_vec()),
         };
-        let previous: [u8; postern_core::audit::HASH_BYTES] = previous_hash
+        let hash: [u8; postern_core::audit::HASH_BYTES] = hash
             .try_into()
             .map_err(|_| sqlx::Error::Decode("an audit hash has the wrong length".into()))?;
-        let event = postern_core::audit::AuditEvent {
-            seq: previous_seq + 1,
-            at: jiff::Timestamp::from_millisecond($at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-            actor: String::from($actor),
-            action: String::from($action),
-            report_id: Some(String::from($report)),
-            detail: $detail,
-        };
-        let hash = postern_core::audit::event_hash(&previous, &event);
-        sqlx::query("INSERT INTO audit_events (seq, at, actor, action, report_id, detail, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(event.seq).bind($at).bind(&event.actor).bind(&event.action)
-            .bind(&event.report_id).bind(&event.detail).bind(hash.to_vec())
-            .execute(&mut *$conn).await?;
+        (seq, hash)
     }};
 }
-pub(crate) use audit;
+pub(crate) use chain_head;
 
-macro_rules! apply {
-    ($conn:expr, $op:expr, $postgres:expr) => {{
-        match $op {
-            $crate::WriteOp::Report(r, attachments) => {
-                sqlx::query("INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&r.id).bind(&r.project).bind(&r.case_key_hash).bind(r.status)
-                    .bind(r.received_at).bind(&r.key_id).bind(&r.wrapped_key).bind(&r.content)
-                    .execute(&mut *$conn).await?;
-                for a in attachments {
-                    sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
-                        .execute(&mut *$conn).await?;
-                }
-                $crate::writer::audit!($conn, $postgres, r.received_at, "reporter", "report.received", &r.id,
-                    format!("project={} attachments={}", r.project, attachments.len()));
-            }
+/// Inserts audit events, many rows per statement.
+macro_rules! insert_events {
+    ($conn:expr, $events:expr) => {{
+        for chunk in $events.chunks($crate::writer::ROWS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_events (seq, at, actor, action, report_id, detail, hash) ",
+            );
+            insert.push_values(
+                chunk,
+                |mut row, (e, hash): &(postern_core::audit::AuditEvent, [u8; 32])| {
+                    row.push_bind(e.seq)
+                        .push_bind(e.at.as_millisecond())
+                        .push_bind(e.actor.clone())
+                        .push_bind(e.action.clone())
+                        .push_bind(e.report_id.clone())
+                        .push_bind(e.detail.clone())
+                        .push_bind(hash.to_vec());
+                },
+            );
+            insert.build().execute(&mut *$conn).await?;
+        }
+    }};
+}
+pub(crate) use insert_events;
+
+/// Inserts report rows, many per statement.
+macro_rules! insert_reports {
+    ($conn:expr, $reports:expr) => {{
+        for chunk in $reports.chunks($crate::writer::ROWS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) ",
+            );
+            insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
+                row.push_bind(r.id.clone())
+                    .push_bind(r.project.clone())
+                    .push_bind(r.case_key_hash.clone())
+                    .push_bind(r.status)
+                    .push_bind(r.received_at)
+                    .push_bind(r.key_id.clone())
+                    .push_bind(r.wrapped_key.clone())
+                    .push_bind(r.content.clone());
+            });
+            insert.build().execute(&mut *$conn).await?;
+        }
+    }};
+}
+pub(crate) use insert_reports;
+
+/// Inserts what a write adds besides its report row: attachments and messages.
+macro_rules! insert_children {
+    ($conn:expr, $op:expr) => {{
+        let attachments: &[$crate::AttachmentRow] = match $op {
+            $crate::WriteOp::Report(_, attachments) | $crate::WriteOp::Attachments(attachments) => attachments,
             $crate::WriteOp::Message(m) => {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)
                     .execute(&mut *$conn).await?;
-                $crate::writer::audit!($conn, $postgres, m.at, m.author, "message.added", &m.report_id,
-                    format!("message={}", m.id));
+                &[]
             }
-            $crate::WriteOp::Attachments(attachments) => {
-                for a in attachments {
-                    sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
-                        .execute(&mut *$conn).await?;
-                }
-                if let Some(first) = attachments.first() {
-                    $crate::writer::audit!($conn, $postgres, first.at, "reporter", "attachment.added", &first.report_id,
-                        format!("attachments={}", attachments.len()));
-                }
-            }
+        };
+        for a in attachments {
+            sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&a.id).bind(&a.report_id).bind(a.at).bind(a.ordinal).bind(&a.meta).bind(&a.content)
+                .execute(&mut *$conn).await?;
         }
     }};
 }
-pub(crate) use apply;
+pub(crate) use insert_children;
+
+/// Applies writes inside an open transaction, in order, with their audit events.
+macro_rules! apply {
+    ($conn:expr, $ops:expr, $postgres:expr) => {{
+        let ops: &[&$crate::WriteOp] = $ops;
+        let reports: Vec<&$crate::ReportRow> = ops
+            .iter()
+            .filter_map(|op| match op {
+                $crate::WriteOp::Report(r, _) => Some(r),
+                _ => None,
+            })
+            .collect();
+        $crate::writer::insert_reports!($conn, reports);
+        for op in ops {
+            $crate::writer::insert_children!($conn, *op);
+        }
+        let mut head = $crate::writer::chain_head!($conn, $postgres);
+        let events: Vec<(postern_core::audit::AuditEvent, [u8; 32])> = ops
+            .iter()
+            .filter_map(|op| op.event())
+            .map(|parts| $crate::writer::chain(&mut head, parts))
+            .collect();
+        $crate::writer::insert_events!($conn, events);
+    }};
+}
+
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 bound variables (8 per report row).
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 struct Job {
     op: WriteOp,
@@ -111,7 +217,7 @@ impl std::fmt::Debug for Job {
 }
 
 impl Writer {
-    pub(crate) fn start(pool: SqlitePool) -> Writer {
+    pub(crate) fn start(pool: Db) -> Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_WRITES_MAX);
         tokio::spawn(run(pool, receiver));
         Writer { jobs }
@@ -128,16 +234,23 @@ impl Writer {
     }
 }
 
-async fn commit(pool: &SqlitePool, ops: &[&WriteOp]) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    for op in ops {
-        apply!(&mut *tx, *op, false);
+async fn commit(db: &Db, ops: &[&WriteOp]) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            apply!(&mut *tx, ops, false);
+            tx.commit().await?;
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            apply!(&mut *tx, ops, true);
+            tx.commit().await?;
+        }
     }
-    tx.commit().await?;
     Ok(())
 }
 
-async fn run(pool: SqlitePool, mut receiver: mpsc::Receiver<Job>) {
+async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_WRITES_MAX);
     while receiver.recv_many(&mut batch, BATCH_WRITES_MAX).await > 0 {
         let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();

@@ -212,45 +212,239 @@ async fn nothing_submitted_is_readable_at_rest() {
         ];
         match b.name {
             "sqlite" => {
-                // Before a checkpoint the rows live in the WAL; read every file there is.
-                let mut seen = 0;
-                for entry in std::fs::read_dir(b.dir.path()).unwrap() {
-                    let path = entry.unwrap().path();
-                    if path
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .starts_with("postern.sqlite3")
-                    {
-                        let bytes = std::fs::read(&path).unwrap();
-                        seen += bytes.len();
-                        for n in &needles {
-                            assert!(
-                                !contains(&bytes, n),
-                                "{} holds a secret in plain text",
-                                path.display()
-                            );
-                        }
-                    }
-                }
-                assert!(seen > 0, "the database files were read");
+                // Before a checkpoint the rows live in the WAL; after it, in the main file.
+                let wal = assert_files_hold_none_of(b.dir.path(), &needles);
+                assert!(
+                    wal > 0,
+                    "the write-ahead log was read while it held the rows"
+                );
+                execute(&b, "PRAGMA wal_checkpoint(TRUNCATE)").await;
+                assert_files_hold_none_of(b.dir.path(), &needles);
+                b.store.close().await;
+                assert_files_hold_none_of(b.dir.path(), &needles);
             }
             _ => {
+                // Every column of every table as text, as `pg_dump` would show it.
                 let (schema, admin) = b.schema.as_ref().unwrap();
-                for table in ["reports", "messages", "attachments"] {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1",
+                )
+                .bind(schema)
+                .fetch_all(admin)
+                .await
+                .unwrap();
+                assert!(tables.len() >= 4, "{tables:?}");
+                for table in tables {
                     let dump: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                         "SELECT COALESCE(string_agg(t::text, ''), '') FROM {schema}.{table} t"
                     )))
                     .fetch_one(admin)
                     .await
                     .unwrap();
-                    assert!(!dump.is_empty() || table == "reports");
+                    assert!(!dump.is_empty(), "{table} is empty");
                     for n in &needles {
                         assert!(!contains(dump.as_bytes(), n), "{table} holds a secret");
                     }
                 }
             }
         }
+        b.drop_schema().await;
+    }
+}
+
+/// Reads every file of the SQLite database (main file, `-wal`, `-shm`) and fails if one holds a
+/// needle. Returns the size of the write-ahead log.
+fn assert_files_hold_none_of(dir: &std::path::Path, needles: &[Vec<u8>]) -> usize {
+    let mut wal = 0;
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with(postern_store::SQLITE_FILE) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        files += 1;
+        if name.ends_with("-wal") {
+            wal = bytes.len();
+        }
+        for n in needles {
+            assert!(
+                !contains(&bytes, n),
+                "{} holds a secret in plain text",
+                path.display()
+            );
+        }
+    }
+    assert!(files > 0, "the database files were read");
+    wal
+}
+
+/// Runs SQL straight on the database, behind the store's back, as someone with file or SQL
+/// access would (on PostgreSQL inside the test's schema).
+async fn execute(b: &Backend, sql: &str) {
+    use sqlx::Connection as _;
+    match &b.schema {
+        Some((schema, admin)) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "BEGIN; SET LOCAL search_path TO {schema}; {sql}; COMMIT;"
+            )))
+            .execute(admin)
+            .await
+            .unwrap();
+        }
+        None => {
+            let mut c = sqlx::SqliteConnection::connect(&format!(
+                "sqlite:{}",
+                b.dir.path().join(postern_store::SQLITE_FILE).display()
+            ))
+            .await
+            .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+        }
+    }
+}
+
+/// Counts rows straight in the database.
+async fn count_rows(b: &Backend, table: &str) -> i64 {
+    use sqlx::Connection as _;
+    match &b.schema {
+        Some((schema, admin)) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {schema}.{table}"
+        )))
+        .fetch_one(admin)
+        .await
+        .unwrap(),
+        None => {
+            let mut c = sqlx::SqliteConnection::connect(&format!(
+                "sqlite:{}",
+                b.dir.path().join(postern_store::SQLITE_FILE).display()
+            ))
+            .await
+            .unwrap();
+            let n =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+            c.close().await.unwrap();
+            n
+        }
+    }
+}
+
+#[tokio::test]
+async fn ciphertext_moved_to_another_field_or_report_does_not_decrypt() {
+    for b in backends().await {
+        let s = &b.store;
+        let t = at("2026-11-23T10:00:00Z");
+        let mut cases = Vec::new();
+        for i in 0..5 {
+            let (id, key) = s
+                .create_report("acme", &submission(&format!("m{i}")), &[attachment()], t)
+                .await
+                .unwrap();
+            for body in ["first", "second"] {
+                s.add_reporter_message(Some(&id), &key, body, t)
+                    .await
+                    .unwrap();
+            }
+            cases.push((id, key));
+        }
+        let [donor, to_content, to_meta, swapped, rewrapped] = &cases[..] else {
+            unreachable!()
+        };
+        // Within one report, under the same data key: only the associated data stops these.
+        execute(&b, &format!(
+            "UPDATE reports SET content = (SELECT body FROM messages WHERE report_id = '{0}' ORDER BY id LIMIT 1) WHERE id = '{0}'",
+            to_content.0
+        )).await;
+        execute(
+            &b,
+            &format!(
+                "UPDATE attachments SET meta = content WHERE report_id = '{}'",
+                to_meta.0
+            ),
+        )
+        .await;
+        execute(&b, &format!(
+            "UPDATE messages SET body = (SELECT m.body FROM messages m WHERE m.report_id = '{0}' AND m.id <> messages.id) WHERE report_id = '{0}'",
+            swapped.0
+        )).await;
+        // Across reports: another report's wrapped data key.
+        execute(&b, &format!(
+            "UPDATE reports SET wrapped_key = (SELECT r.wrapped_key FROM reports r WHERE r.id = '{}') WHERE id = '{}'",
+            donor.0, rewrapped.0
+        )).await;
+        for (what, (id, key)) in [
+            ("message body as report content", to_content),
+            ("attachment content as its metadata", to_meta),
+            ("two messages swapped", swapped),
+            ("another report's wrapped key", rewrapped),
+        ] {
+            let error = s.reporter_view(Some(id), key).await.unwrap_err();
+            assert!(
+                matches!(error, StoreError::Crypto(_)),
+                "{}: {what}: {error:?}",
+                b.name
+            );
+        }
+        let view = s.reporter_view(Some(&donor.0), &donor.1).await.unwrap();
+        assert_eq!(view.messages.len(), 2, "the untouched report still reads");
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failing_write_fails_alone_and_leaves_nothing_behind() {
+    // A trigger refuses every second attachment; a report that has one fails as a whole (its
+    // first attachment is not kept either), while the reports committed beside it (on SQLite,
+    // in the same group commit) succeed.
+    for b in backends().await {
+        let trigger = match b.name {
+            "sqlite" => {
+                "CREATE TRIGGER refuse_second BEFORE INSERT ON attachments WHEN NEW.ordinal = 1 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            }
+            _ => {
+                "CREATE FUNCTION refuse_second() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'refused by the test'; END $f$; \
+                  CREATE TRIGGER refuse_second BEFORE INSERT ON attachments FOR EACH ROW WHEN (NEW.ordinal = 1) EXECUTE FUNCTION refuse_second()"
+            }
+        };
+        execute(&b, trigger).await;
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let s = b.store.clone();
+            let attachments = vec![attachment(); if i % 2 == 0 { 1 } else { 2 }];
+            tasks.push(tokio::spawn(async move {
+                s.create_report(
+                    "acme",
+                    &submission(&format!("f{i}")),
+                    &attachments,
+                    at("2026-11-23T10:00:00Z"),
+                )
+                .await
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            match (i % 2, t.await.unwrap()) {
+                (0, Ok((id, key))) => {
+                    let view = b.store.reporter_view(Some(&id), &key).await.unwrap();
+                    assert_eq!(view.submission.fields[0].1, format!("f{i}"));
+                }
+                (1, Err(StoreError::Database(error))) => {
+                    assert!(!error.to_string().contains(CANARY));
+                }
+                (_, other) => panic!("{}: write {i}: {other:?}", b.name),
+            }
+        }
+        assert_eq!(b.store.count_reports().await.unwrap(), 32, "{}", b.name);
+        assert_eq!(count_rows(&b, "attachments").await, 32, "no orphans");
+        let (events, _) = b.store.verify_audit().await.unwrap();
+        assert_eq!(events, 32, "one event per stored report, an unbroken chain");
         b.drop_schema().await;
     }
 }
