@@ -104,8 +104,8 @@ pub(crate) use chain_head;
 
 /// Inserts audit events, many rows per statement.
 macro_rules! insert_events {
-    ($conn:expr, $events:expr) => {{
-        for chunk in $events.chunks($crate::writer::ROWS_PER_STATEMENT) {
+    ($conn:expr, $events:expr, $rows:expr) => {{
+        for chunk in $events.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO audit_events (seq, at, actor, action, report_id, detail, hash) ",
             );
@@ -129,8 +129,8 @@ pub(crate) use insert_events;
 
 /// Inserts report rows, many per statement.
 macro_rules! insert_reports {
-    ($conn:expr, $reports:expr) => {{
-        for chunk in $reports.chunks($crate::writer::ROWS_PER_STATEMENT) {
+    ($conn:expr, $reports:expr, $rows:expr) => {{
+        for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) ",
             );
@@ -182,7 +182,14 @@ macro_rules! apply {
                 _ => None,
             })
             .collect();
-        $crate::writer::insert_reports!($conn, reports);
+        // PostgreSQL gets one row per statement: sqlx does not set TCP_NODELAY, and a large
+        // multi-row message stalls on Nagle's algorithm and delayed ACKs (about 40 ms).
+        let rows = if $postgres {
+            1
+        } else {
+            $crate::writer::ROWS_PER_STATEMENT
+        };
+        $crate::writer::insert_reports!($conn, reports, rows);
         for op in ops {
             $crate::writer::insert_children!($conn, *op);
         }
@@ -192,7 +199,7 @@ macro_rules! apply {
             .filter_map(|op| op.event())
             .map(|parts| $crate::writer::chain(&mut head, parts))
             .collect();
-        $crate::writer::insert_events!($conn, events);
+        $crate::writer::insert_events!($conn, events, rows);
     }};
 }
 
