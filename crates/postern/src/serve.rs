@@ -123,7 +123,9 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         "Security policy of {}: {public_url}/security-policy (security.txt at {public_url}/.well-known/security.txt)",
         state.default_project().policy.project.name
     );
-    println!("Reporters: {public_url}/report (form), {public_url}/track (follow a report), {public_url}/api/openapi.json (API)");
+    println!(
+        "Reporters: {public_url}/report (form), {public_url}/track (follow a report), {public_url}/api/openapi.json (API)"
+    );
     for project in &state.projects()[1..] {
         println!(
             "Security policy of {}: {public_url}/projects/{}/security-policy",
