@@ -672,6 +672,11 @@ impl Store {
     /// rotation are removed when no row uses them. Returns (new key id, rows re-wrapped, keys
     /// removed).
     pub async fn rotate_master_key(&self) -> Result<(String, u64, Vec<String>), StoreError> {
+        // Waiting for another rotation blocks: do it off the async threads.
+        let vault = Arc::clone(&self.vault);
+        let _rotation = tokio::task::spawn_blocking(move || vault.lock_for_rotation())
+            .await
+            .map_err(|_| StoreError::Keyring("the rotation lock task failed".into()))??;
         self.vault.reload()?;
         let previously_active = self.vault.active_key_id();
         let superseded: Vec<String> = self

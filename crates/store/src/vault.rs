@@ -371,6 +371,29 @@ impl Vault {
         open(master, aad.as_bytes(), wrapped)
     }
 
+    /// Takes the keyring's rotation lock (an OS file lock on `keyring.lock`, released when the
+    /// returned file is dropped or the process dies), so that two rotations cannot both read,
+    /// change and write the keyring and lose a key. `None` for a keyring from the environment.
+    pub fn lock_for_rotation(&self) -> Result<Option<std::fs::File>, StoreError> {
+        let Source::File(path) = &self.source else {
+            return Ok(None);
+        };
+        let lock_path = path.with_extension("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| {
+                StoreError::Keyring(format!("cannot open {}: {e}", lock_path.display()))
+            })?;
+        file.lock().map_err(|e| {
+            StoreError::Keyring(format!("cannot lock {}: {e}", lock_path.display()))
+        })?;
+        Ok(Some(file))
+    }
+
     /// Adds a new active master key to the keyring file. Returns its id.
     pub fn add_master_key(&self) -> Result<String, StoreError> {
         let Source::File(path) = &self.source else {
