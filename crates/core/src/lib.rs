@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod clock;
 pub mod cvss;
 pub mod deadline;
 pub mod intake;

@@ -1,0 +1,812 @@
+//! The policy's promises as running clocks. Each promised target (acknowledge, assess, plan,
+//! update, fix, release, disclose) becomes a clock when the event it is measured from happens,
+//! and is resolved as met or missed when the promise is kept.
+//!
+//! A clock keeps two moments: the target the team aims for and the limit it promised (equal
+//! unless the policy wrote a range such as "1-2 weeks"). Only the limit decides met or missed.
+//! Pausing stops a clock; resuming gives back exactly the time that was left, so a paused
+//! clock resumes where it stopped. Pauses and extensions need a reason, which the caller
+//! records in the audit log.
+
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::deadline::Calendar;
+use crate::lifecycle::{Closure, Transition};
+use crate::policy::{Policy, Severity, Target, TimeSpan};
+
+/// Longest reason for a pause or an extension, in characters.
+pub const REASON_CHARS_MAX: usize = 500;
+
+/// Which promise a clock measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// Acknowledge receipt, from receipt.
+    Acknowledge,
+    /// Give a first assessment (accept or close), from receipt.
+    Assess,
+    /// Send the reporter a detailed plan, from receipt.
+    Plan,
+    /// The longest silence towards the reporter while the report is open.
+    Update,
+    /// Have a fix ready, from triage.
+    Fix,
+    /// Release the fix, from triage.
+    Release,
+    /// Disclose publicly, from triage.
+    Disclose,
+}
+
+impl ClockKind {
+    /// Every kind, in the order the lifecycle meets them.
+    pub const ALL: [ClockKind; 7] = [
+        ClockKind::Acknowledge,
+        ClockKind::Assess,
+        ClockKind::Plan,
+        ClockKind::Update,
+        ClockKind::Fix,
+        ClockKind::Release,
+        ClockKind::Disclose,
+    ];
+
+    /// The stored and command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClockKind::Acknowledge => "acknowledge",
+            ClockKind::Assess => "assess",
+            ClockKind::Plan => "plan",
+            ClockKind::Update => "update",
+            ClockKind::Fix => "fix",
+            ClockKind::Release => "release",
+            ClockKind::Disclose => "disclose",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(name: &str) -> Option<ClockKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What keeps the promise, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClockKind::Acknowledge => "acknowledge the report",
+            ClockKind::Assess => "give an initial assessment",
+            ClockKind::Plan => "send a detailed plan",
+            ClockKind::Update => "send the reporter an update",
+            ClockKind::Fix => "have a fix ready",
+            ClockKind::Release => "release the fix",
+            ClockKind::Disclose => "disclose publicly",
+        }
+    }
+
+    /// Whether the reporter is shown this clock (the others are the team's own work plan).
+    pub fn concerns_reporter(self) -> bool {
+        !matches!(self, ClockKind::Update)
+    }
+}
+
+/// How a clock ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Kept by the limit.
+    Met,
+    /// Kept late, or not at all.
+    Missed,
+    /// No longer applies (the report was closed before the promise fell due).
+    Cancelled,
+}
+
+impl Outcome {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Met => "met",
+            Outcome::Missed => "missed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A non-empty reason of bounded length: pausing or extending a promise needs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason(String);
+
+impl Reason {
+    /// Checks a reason; the error says what to write.
+    pub fn parse(text: &str) -> Result<Reason, ClockError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ClockError(
+                "give a reason: it is recorded in the audit log".into(),
+            ));
+        }
+        if text.chars().count() > REASON_CHARS_MAX {
+            return Err(ClockError(format!(
+                "the reason is longer than {REASON_CHARS_MAX} characters"
+            )));
+        }
+        Ok(Reason(text.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a clock operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockError(pub String);
+
+impl fmt::Display for ClockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClockError {}
+
+/// One promise, running or resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clock {
+    /// Which promise.
+    pub kind: ClockKind,
+    /// The policy's wording of the promise, such as "1-2 weeks".
+    pub promised: String,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// What the team aims for.
+    pub target_at: Timestamp,
+    /// What it promised; only this decides met or missed.
+    pub limit_at: Timestamp,
+    /// Set while paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<Timestamp>,
+    /// Set once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    /// How it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// A clock's state at a moment, for display and ordering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockState {
+    /// Running; the target is still ahead.
+    OnTrack,
+    /// Running, past the target but not the limit.
+    PastTarget,
+    /// Running, past the limit: the promise is being broken.
+    Overdue,
+    /// Stopped with a reason.
+    Paused,
+    /// Ended.
+    Resolved(Outcome),
+}
+
+impl ClockState {
+    /// A short word for people and CSS classes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClockState::OnTrack => "on track",
+            ClockState::PastTarget => "past target",
+            ClockState::Overdue => "overdue",
+            ClockState::Paused => "paused",
+            ClockState::Resolved(o) => o.name(),
+        }
+    }
+}
+
+impl Clock {
+    /// Starts a clock for `target` at `start`.
+    pub fn start(kind: ClockKind, target: Target, start: Timestamp, calendar: &Calendar) -> Clock {
+        Clock {
+            kind,
+            promised: target.to_string(),
+            started_at: start,
+            target_at: calendar.due(start, target.target),
+            limit_at: calendar.due(start, target.limit),
+            paused_at: None,
+            resolved_at: None,
+            outcome: None,
+        }
+    }
+
+    /// Whether the clock still runs or is paused.
+    pub fn is_open(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// The state at `now`.
+    pub fn state(&self, now: Timestamp) -> ClockState {
+        match (self.outcome, self.paused_at) {
+            (Some(outcome), _) => ClockState::Resolved(outcome),
+            (None, Some(_)) => ClockState::Paused,
+            (None, None) if now > self.limit_at => ClockState::Overdue,
+            (None, None) if now > self.target_at => ClockState::PastTarget,
+            (None, None) => ClockState::OnTrack,
+        }
+    }
+
+    /// When the work queue should look at it: the limit of a running clock.
+    pub fn due_at(&self) -> Option<Timestamp> {
+        (self.is_open() && self.paused_at.is_none()).then_some(self.limit_at)
+    }
+
+    fn refuse_closed(&self, what: &str) -> Result<(), ClockError> {
+        if self.is_open() {
+            Ok(())
+        } else {
+            Err(ClockError(format!(
+                "cannot {what} the {} clock: it is {} already",
+                self.kind.name(),
+                self.outcome.map_or("resolved", Outcome::name)
+            )))
+        }
+    }
+
+    /// Stops the clock. The reason is the caller's to record.
+    pub fn pause(&mut self, at: Timestamp, _reason: &Reason) -> Result<(), ClockError> {
+        self.refuse_closed("pause")?;
+        if self.paused_at.is_some() {
+            return Err(ClockError(format!(
+                "the {} clock is paused already",
+                self.kind.name()
+            )));
+        }
+        self.paused_at = Some(at.max(self.started_at));
+        Ok(())
+    }
+
+    /// Restarts a paused clock with exactly the time it had left.
+    pub fn resume(&mut self, at: Timestamp, _reason: &Reason) -> Result<(), ClockError> {
+        self.refuse_closed("resume")?;
+        let Some(paused_at) = self.paused_at else {
+            return Err(ClockError(format!(
+                "the {} clock is not paused",
+                self.kind.name()
+            )));
+        };
+        let stopped = at.duration_since(paused_at).max(SignedDuration::ZERO);
+        self.target_at = self
+            .target_at
+            .saturating_add(stopped)
+            .unwrap_or(Timestamp::MAX);
+        self.limit_at = self
+            .limit_at
+            .saturating_add(stopped)
+            .unwrap_or(Timestamp::MAX);
+        self.paused_at = None;
+        Ok(())
+    }
+
+    /// Moves the limit (and a target that would be past it) later by `span`, counted in the
+    /// policy's calendar from the current limit.
+    pub fn extend(
+        &mut self,
+        span: TimeSpan,
+        calendar: &Calendar,
+        _reason: &Reason,
+    ) -> Result<(), ClockError> {
+        self.refuse_closed("extend")?;
+        self.limit_at = calendar.due(self.limit_at, span);
+        Ok(())
+    }
+
+    /// Ends the clock: met when kept by the limit. A paused clock cannot be missed while
+    /// paused, so it counts the time it had left at the pause.
+    pub fn resolve(&mut self, at: Timestamp) -> Outcome {
+        if let Some(outcome) = self.outcome {
+            return outcome;
+        }
+        let kept_at = self.paused_at.map_or(at, |p| p.min(at));
+        let outcome = if kept_at <= self.limit_at {
+            Outcome::Met
+        } else {
+            Outcome::Missed
+        };
+        self.paused_at = None;
+        self.resolved_at = Some(at);
+        self.outcome = Some(outcome);
+        outcome
+    }
+
+    /// Ends the clock as no longer applying. A clock already past its limit was broken, and
+    /// stays so: it is resolved as missed.
+    pub fn cancel(&mut self, at: Timestamp) -> Outcome {
+        if let Some(outcome) = self.outcome {
+            return outcome;
+        }
+        if self.state(at) == ClockState::Overdue {
+            return self.resolve(at);
+        }
+        self.paused_at = None;
+        self.resolved_at = Some(at);
+        self.outcome = Some(Outcome::Cancelled);
+        Outcome::Cancelled
+    }
+}
+
+/// A report's clocks, oldest first. The update clock recurs: each update starts the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Clocks(pub Vec<Clock>);
+
+/// What happened to a report, as far as its clocks care.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClockEvent<'a> {
+    /// The report arrived.
+    Received,
+    /// A lifecycle transition was applied.
+    Transition(&'a Transition),
+    /// The team wrote to the reporter; `is_plan` when the message is the promised plan.
+    UpdateSent {
+        /// The message is the detailed plan.
+        is_plan: bool,
+    },
+}
+
+/// Most clocks a report keeps; the recurring update clock is the only one that grows, and a
+/// conversation is limited to 500 messages.
+pub const CLOCKS_PER_REPORT_MAX: usize = 600;
+
+impl Clocks {
+    /// The open clock of a kind, if any.
+    pub fn open(&self, kind: ClockKind) -> Option<&Clock> {
+        self.0.iter().rev().find(|c| c.kind == kind && c.is_open())
+    }
+
+    fn open_mut(&mut self, kind: ClockKind) -> Option<&mut Clock> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|c| c.kind == kind && c.is_open())
+    }
+
+    /// The latest clock of each kind (open or not), in lifecycle order: what people see.
+    pub fn current(&self) -> Vec<&Clock> {
+        ClockKind::ALL
+            .into_iter()
+            .filter_map(|kind| self.0.iter().rev().find(|c| c.kind == kind))
+            .collect()
+    }
+
+    /// When the next running clock reaches its limit.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.0.iter().filter_map(Clock::due_at).min()
+    }
+
+    /// Whether any running clock is past its limit.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.next_due().is_some_and(|due| now > due)
+    }
+
+    fn start(&mut self, kind: ClockKind, target: Option<Target>, at: Timestamp, cal: &Calendar) {
+        if let Some(target) = target
+            && self.0.len() < CLOCKS_PER_REPORT_MAX
+        {
+            self.0.push(Clock::start(kind, target, at, cal));
+        }
+    }
+
+    fn resolve(&mut self, kind: ClockKind, at: Timestamp) {
+        if let Some(clock) = self.open_mut(kind) {
+            clock.resolve(at);
+        }
+    }
+
+    fn cancel_all(&mut self, at: Timestamp) {
+        for clock in self.0.iter_mut().filter(|c| c.is_open()) {
+            clock.cancel(at);
+        }
+    }
+
+    /// Starts, resolves and cancels clocks for what happened at `at`, by `policy`'s promises.
+    /// The transition is assumed legal (see `lifecycle::next_status`).
+    pub fn apply(&mut self, policy: &Policy, event: &ClockEvent<'_>, at: Timestamp) {
+        let cal = Calendar::of(&policy.response);
+        let response = &policy.response;
+        match event {
+            ClockEvent::Received => {
+                self.start(ClockKind::Acknowledge, response.acknowledge, at, &cal);
+                self.start(ClockKind::Assess, response.assess, at, &cal);
+                self.start(ClockKind::Plan, response.plan, at, &cal);
+                self.start(ClockKind::Update, response.update_interval, at, &cal);
+            }
+            ClockEvent::UpdateSent { is_plan } => {
+                self.restart_update(policy, at, &cal);
+                if *is_plan {
+                    self.resolve(ClockKind::Plan, at);
+                }
+            }
+            ClockEvent::Transition(transition) => match transition {
+                Transition::Acknowledge => {
+                    self.resolve(ClockKind::Acknowledge, at);
+                    self.restart_update(policy, at, &cal);
+                }
+                Transition::Accept { severity } => {
+                    // Accepting answers the reporter: it acknowledges and assesses.
+                    self.resolve(ClockKind::Acknowledge, at);
+                    self.resolve(ClockKind::Assess, at);
+                    self.restart_update(policy, at, &cal);
+                    let deadlines = severity_deadlines(policy, *severity);
+                    self.start(ClockKind::Fix, deadlines.and_then(|d| d.fix), at, &cal);
+                    self.start(
+                        ClockKind::Release,
+                        deadlines.and_then(|d| d.release),
+                        at,
+                        &cal,
+                    );
+                    self.start(
+                        ClockKind::Disclose,
+                        deadlines.and_then(|d| d.disclose),
+                        at,
+                        &cal,
+                    );
+                }
+                Transition::Close { closure, .. } => {
+                    if *closure != Closure::Resolved {
+                        // Closing tells the reporter the outcome: that is the answer owed.
+                        self.resolve(ClockKind::Acknowledge, at);
+                        self.resolve(ClockKind::Assess, at);
+                    }
+                    self.cancel_all(at);
+                }
+                Transition::StartFix => {}
+                Transition::Fixed { .. } => {
+                    // Fixed means released in the named versions.
+                    self.resolve(ClockKind::Fix, at);
+                    self.resolve(ClockKind::Release, at);
+                }
+                Transition::Disclose => self.resolve(ClockKind::Disclose, at),
+            },
+        }
+    }
+
+    fn restart_update(&mut self, policy: &Policy, at: Timestamp, cal: &Calendar) {
+        let was_running = self.open(ClockKind::Update).is_some();
+        self.resolve(ClockKind::Update, at);
+        if was_running || self.0.iter().all(|c| c.kind != ClockKind::Update) {
+            self.start(ClockKind::Update, policy.response.update_interval, at, cal);
+        }
+    }
+
+    /// Pauses the open clock of `kind`.
+    pub fn pause(
+        &mut self,
+        kind: ClockKind,
+        at: Timestamp,
+        reason: &Reason,
+    ) -> Result<(), ClockError> {
+        self.open_mut(kind)
+            .ok_or_else(|| no_open(kind))?
+            .pause(at, reason)
+    }
+
+    /// Resumes the paused clock of `kind`.
+    pub fn resume(
+        &mut self,
+        kind: ClockKind,
+        at: Timestamp,
+        reason: &Reason,
+    ) -> Result<(), ClockError> {
+        self.open_mut(kind)
+            .ok_or_else(|| no_open(kind))?
+            .resume(at, reason)
+    }
+
+    /// Extends the open clock of `kind` by `span`.
+    pub fn extend(
+        &mut self,
+        kind: ClockKind,
+        span: TimeSpan,
+        policy: &Policy,
+        reason: &Reason,
+    ) -> Result<(), ClockError> {
+        let cal = Calendar::of(&policy.response);
+        self.open_mut(kind)
+            .ok_or_else(|| no_open(kind))?
+            .extend(span, &cal, reason)
+    }
+}
+
+fn no_open(kind: ClockKind) -> ClockError {
+    ClockError(format!("this report has no running {} clock", kind.name()))
+}
+
+/// The policy's deadlines for a severity.
+pub fn severity_deadlines(
+    policy: &Policy,
+    severity: Severity,
+) -> Option<&crate::policy::SeverityDeadlines> {
+    policy.severity.iter().find(|d| d.severity == severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Unit;
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn span(amount: u32, unit: Unit) -> TimeSpan {
+        TimeSpan { amount, unit }
+    }
+
+    fn target(a: TimeSpan, b: TimeSpan) -> Target {
+        Target {
+            target: a,
+            limit: b,
+        }
+    }
+
+    fn policy() -> Policy {
+        let text = r#"
+[project]
+name = "Example"
+slug = "example"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "Europe/Berlin"
+holidays = ["2026-12-25"]
+acknowledge = "1 business day"
+assess = "48 hours"
+plan = "1 week"
+update_interval = "14 days"
+
+[severity.critical]
+fix = "7 days"
+disclose = "1-2 weeks"
+
+[severity.high]
+fix = "14 days"
+"#;
+        let checked = crate::policy::parse_str(text, at("2026-11-01T00:00:00Z"));
+        checked
+            .policy
+            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics))
+    }
+
+    fn reason() -> Reason {
+        Reason::parse("waiting for the upstream maintainer").unwrap()
+    }
+
+    #[test]
+    fn receipt_starts_the_response_clocks_with_the_right_due_times() {
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        // Friday 27 November 2026, 16:00 in Berlin.
+        let received = at("2026-11-27T15:00:00Z");
+        clocks.apply(&policy, &ClockEvent::Received, received);
+        let due = |kind| clocks.open(kind).map(|c| c.limit_at);
+        // One business day from Friday afternoon is Monday afternoon.
+        assert_eq!(
+            due(ClockKind::Acknowledge),
+            Some(at("2026-11-30T15:00:00Z"))
+        );
+        assert_eq!(due(ClockKind::Assess), Some(at("2026-11-29T15:00:00Z")));
+        assert_eq!(due(ClockKind::Plan), Some(at("2026-12-04T15:00:00Z")));
+        assert_eq!(due(ClockKind::Update), Some(at("2026-12-11T15:00:00Z")));
+        assert_eq!(due(ClockKind::Fix), None);
+        assert_eq!(clocks.next_due(), Some(at("2026-11-29T15:00:00Z")));
+    }
+
+    #[test]
+    fn the_lifecycle_resolves_its_clocks_as_met_or_missed() {
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        let received = at("2026-11-27T15:00:00Z");
+        clocks.apply(&policy, &ClockEvent::Received, received);
+        // Acknowledged on Monday morning: in time.
+        let ack = Transition::Acknowledge;
+        clocks.apply(
+            &policy,
+            &ClockEvent::Transition(&ack),
+            at("2026-11-30T08:00:00Z"),
+        );
+        // Accepted on Tuesday: the 48-hour assessment was missed.
+        let accept = Transition::Accept {
+            severity: Severity::Critical,
+        };
+        let triaged = at("2026-12-01T10:00:00Z");
+        clocks.apply(&policy, &ClockEvent::Transition(&accept), triaged);
+        let outcome = |clocks: &Clocks, kind: ClockKind| {
+            clocks
+                .0
+                .iter()
+                .find(|c| c.kind == kind)
+                .and_then(|c| c.outcome)
+        };
+        assert_eq!(outcome(&clocks, ClockKind::Acknowledge), Some(Outcome::Met));
+        assert_eq!(outcome(&clocks, ClockKind::Assess), Some(Outcome::Missed));
+        // Severity deadlines run from triage; a range has a target and a limit.
+        let disclose = clocks.open(ClockKind::Disclose).unwrap();
+        assert_eq!(disclose.target_at, at("2026-12-08T10:00:00Z"));
+        assert_eq!(disclose.limit_at, at("2026-12-15T10:00:00Z"));
+        assert_eq!(disclose.promised, "1-2 weeks");
+        assert_eq!(
+            clocks.open(ClockKind::Fix).unwrap().limit_at,
+            at("2026-12-08T10:00:00Z")
+        );
+        // No release deadline promised for critical: no clock.
+        assert!(clocks.open(ClockKind::Release).is_none());
+        assert_eq!(
+            disclose.state(at("2026-12-10T00:00:00Z")),
+            ClockState::PastTarget
+        );
+        assert_eq!(
+            disclose.state(at("2026-12-16T00:00:00Z")),
+            ClockState::Overdue
+        );
+        let fixed = Transition::Fixed {
+            versions: vec!["1.2.3".into()],
+        };
+        clocks.apply(
+            &policy,
+            &ClockEvent::Transition(&fixed),
+            at("2026-12-07T00:00:00Z"),
+        );
+        assert_eq!(outcome(&clocks, ClockKind::Fix), Some(Outcome::Met));
+    }
+
+    #[test]
+    fn closing_answers_the_reporter_and_cancels_the_rest_but_not_a_broken_promise() {
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        clocks.apply(&policy, &ClockEvent::Received, at("2026-11-27T15:00:00Z"));
+        let close = Transition::Close {
+            closure: Closure::Spam,
+            duplicate_of: None,
+        };
+        // After the plan's week: plan was broken, and stays missed.
+        clocks.apply(
+            &policy,
+            &ClockEvent::Transition(&close),
+            at("2026-12-05T00:00:00Z"),
+        );
+        let outcome = |clocks: &Clocks, kind: ClockKind| {
+            clocks
+                .0
+                .iter()
+                .find(|c| c.kind == kind)
+                .and_then(|c| c.outcome)
+        };
+        assert_eq!(
+            outcome(&clocks, ClockKind::Acknowledge),
+            Some(Outcome::Missed)
+        );
+        assert_eq!(outcome(&clocks, ClockKind::Plan), Some(Outcome::Missed));
+        assert_eq!(
+            outcome(&clocks, ClockKind::Update),
+            Some(Outcome::Cancelled)
+        );
+        assert_eq!(clocks.next_due(), None);
+    }
+
+    #[test]
+    fn updates_restart_the_update_clock_and_the_plan_can_be_sent() {
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        clocks.apply(&policy, &ClockEvent::Received, at("2026-11-27T15:00:00Z"));
+        clocks.apply(
+            &policy,
+            &ClockEvent::UpdateSent { is_plan: true },
+            at("2026-11-28T15:00:00Z"),
+        );
+        let updates: Vec<_> = clocks
+            .0
+            .iter()
+            .filter(|c| c.kind == ClockKind::Update)
+            .collect();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates[0].outcome, Some(Outcome::Met));
+        assert_eq!(updates[1].limit_at, at("2026-12-12T15:00:00Z"));
+        assert_eq!(clocks.open(ClockKind::Plan), None);
+    }
+
+    #[test]
+    fn pausing_and_extending_need_a_reason_and_an_open_clock() {
+        assert!(Reason::parse("  ").is_err());
+        assert!(Reason::parse(&"x".repeat(REASON_CHARS_MAX + 1)).is_err());
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        let received = at("2026-11-27T15:00:00Z");
+        clocks.apply(&policy, &ClockEvent::Received, received);
+        let error = clocks
+            .resume(ClockKind::Plan, received, &reason())
+            .unwrap_err();
+        assert_eq!(error.to_string(), "the plan clock is not paused");
+        clocks.pause(ClockKind::Plan, received, &reason()).unwrap();
+        assert!(clocks.pause(ClockKind::Plan, received, &reason()).is_err());
+        assert_eq!(clocks.open(ClockKind::Plan).unwrap().due_at(), None);
+        let error = clocks
+            .extend(ClockKind::Fix, span(1, Unit::Weeks), &policy, &reason())
+            .unwrap_err();
+        assert_eq!(error.to_string(), "this report has no running fix clock");
+        clocks
+            .extend(
+                ClockKind::Assess,
+                span(1, Unit::BusinessDays),
+                &policy,
+                &reason(),
+            )
+            .unwrap();
+        // 48 hours from Friday 16:00 is Sunday 16:00. Counted from a weekend, one business
+        // day runs from Monday's start to the end of Monday (Tuesday 00:00 in Berlin).
+        assert_eq!(
+            clocks.open(ClockKind::Assess).unwrap().limit_at,
+            at("2026-11-30T23:00:00Z")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_paused_clock_resumes_where_it_stopped(
+            start in 1_700_000_000i64..1_900_000_000,
+            hours in 1u32..2000,
+            pause_after in 0i64..10_000_000,
+            paused_for in 0i64..100_000_000,
+        ) {
+            let cal = Calendar::new(TimeZone::get("America/New_York").unwrap(), Vec::new());
+            let start = Timestamp::from_second(start).unwrap();
+            let mut clock = Clock::start(
+                ClockKind::Fix,
+                target(span(hours, Unit::Hours), span(hours * 2, Unit::Hours)),
+                start,
+                &cal,
+            );
+            let paused_at = start + SignedDuration::from_secs(pause_after);
+            let resumed_at = paused_at + SignedDuration::from_secs(paused_for);
+            let left_before = clock.limit_at.duration_since(paused_at);
+            let target_left_before = clock.target_at.duration_since(paused_at);
+            clock.pause(paused_at, &reason()).unwrap();
+            prop_assert_eq!(clock.state(resumed_at), ClockState::Paused);
+            clock.resume(resumed_at, &reason()).unwrap();
+            prop_assert_eq!(clock.limit_at.duration_since(resumed_at), left_before);
+            prop_assert_eq!(clock.target_at.duration_since(resumed_at), target_left_before);
+            // Resolving at the very limit is still met; a millisecond later is missed.
+            let mut kept = clock.clone();
+            prop_assert_eq!(kept.resolve(clock.limit_at), Outcome::Met);
+            let mut late = clock.clone();
+            prop_assert_eq!(late.resolve(clock.limit_at + SignedDuration::from_millis(1)), Outcome::Missed);
+        }
+
+        #[test]
+        fn calendar_day_clocks_keep_the_wall_clock_time_across_dst(
+            start in 1_700_000_000i64..1_900_000_000,
+            days in 1u32..400,
+        ) {
+            let tz = TimeZone::get("Europe/Berlin").unwrap();
+            let cal = Calendar::new(tz.clone(), Vec::new());
+            let start = Timestamp::from_second(start).unwrap();
+            let clock = Clock::start(
+                ClockKind::Fix,
+                target(span(days, Unit::Days), span(days, Unit::Days)),
+                start,
+                &cal,
+            );
+            let from = start.to_zoned(tz.clone());
+            let to = clock.limit_at.to_zoned(tz);
+            prop_assert_eq!(to.date(), from.date().checked_add(jiff::ToSpan::days(i64::from(days))).unwrap());
+            // Same wall-clock time, unless that time does not exist on the due day (the gap
+            // of a spring-forward change), where it moves later by the gap.
+            if to.time() != from.time() {
+                prop_assert!(to.time() > from.time());
+                prop_assert!(to.time().duration_since(from.time()) <= SignedDuration::from_hours(1));
+            }
+        }
+    }
+}
