@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod case;
 pub mod clock;
 pub mod cvss;
 pub mod deadline;
