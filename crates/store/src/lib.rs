@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod credentials;
+pub mod team;
 pub mod vault;
 mod writer;
 
@@ -66,6 +68,9 @@ pub enum StoreError {
     /// Stored data does not decode.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// Someone else changed it first, or it already exists; the text says what.
+    #[error("{0}")]
+    Conflict(String),
     /// The writer task is gone (the server is shutting down).
     #[error("the store is shutting down")]
     Closed,
@@ -104,6 +109,7 @@ macro_rules! on_db {
         }
     };
 }
+pub(crate) use on_db;
 
 /// Where the store keeps its data.
 #[derive(Debug, Clone)]
@@ -170,8 +176,8 @@ pub struct ReporterView {
 
 /// The encrypted part of a report row.
 #[derive(Serialize, Deserialize)]
-struct Content {
-    fields: Vec<(String, String)>,
+pub(crate) struct Content {
+    pub fields: Vec<(String, String)>,
     scope_category: Option<String>,
     contact_email: Option<String>,
     credit_name: Option<String>,
@@ -188,6 +194,9 @@ pub(crate) struct ReportRow {
     pub key_id: String,
     pub wrapped_key: Vec<u8>,
     pub content: Vec<u8>,
+    pub clocks: String,
+    pub next_due_at: i64,
+    pub fingerprint: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +225,7 @@ pub(crate) enum WriteOp {
     Report(ReportRow, Vec<AttachmentRow>),
     Message(MessageRow),
     Attachments(Vec<AttachmentRow>),
+    Team(team::TeamWrite),
 }
 
 /// The store.
@@ -365,13 +375,34 @@ impl Store {
             .collect()
     }
 
-    /// Stores a new report; returns only once it is durably committed.
+    /// Stores a new report without clocks (tests and tools that have no policy); see
+    /// `create_case_report`.
     pub async fn create_report(
         &self,
         project: &str,
         submission: &ValidSubmission,
         attachments: &[NewAttachment],
         received_at: Timestamp,
+    ) -> Result<(ReportId, CaseKey), StoreError> {
+        self.create_case_report(
+            project,
+            submission,
+            attachments,
+            received_at,
+            &postern_core::clock::Clocks::default(),
+        )
+        .await
+    }
+
+    /// Stores a new report with the clocks its policy started; returns only once it is
+    /// durably committed.
+    pub async fn create_case_report(
+        &self,
+        project: &str,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        received_at: Timestamp,
+        clocks: &postern_core::clock::Clocks,
     ) -> Result<(ReportId, CaseKey), StoreError> {
         if attachments.len() > ATTACHMENTS_PER_REPORT_MAX {
             return Err(StoreError::Limit(format!(
@@ -400,6 +431,9 @@ impl Store {
             key_id,
             wrapped_key,
             content: vault::seal(&*data_key, &aad(id.as_str(), &["content"]), &plain)?,
+            clocks: team::clocks_json(clocks)?,
+            next_due_at: team::due_millis(clocks),
+            fingerprint: self.fingerprint(submission),
         };
         let attachment_rows =
             self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;
@@ -451,6 +485,30 @@ impl Store {
         let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &row.content)?;
         let content: Content =
             serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (messages, attachments) = self.conversation(&id, &data_key).await?;
+        Ok(ReporterView {
+            status: ReportStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt("status".into()))?,
+            received_at: from_millis(row.received_at)?,
+            project: row.project,
+            submission: ValidSubmission {
+                fields: content.fields,
+                scope_category: content.scope_category,
+                contact_email: content.contact_email,
+                credit_name: content.credit_name,
+            },
+            messages,
+            attachments,
+            id,
+        })
+    }
+
+    /// The conversation and attachment list of a report, opened with its data key.
+    pub(crate) async fn conversation(
+        &self,
+        id: &ReportId,
+        data_key: &[u8],
+    ) -> Result<(Vec<Message>, Vec<AttachmentInfo>), StoreError> {
         let message_rows: Vec<(String, String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
             sqlx::query("SELECT id, author, at, body FROM messages WHERE report_id = $1 ORDER BY at, id")
                 .bind(id.as_str())
@@ -462,7 +520,7 @@ impl Store {
         });
         let mut messages = Vec::with_capacity(message_rows.len());
         for (mid, author, at, body) in message_rows {
-            let body = vault::open(&data_key, &aad(id.as_str(), &["message", &mid]), &body)?;
+            let body = vault::open(data_key, &aad(id.as_str(), &["message", &mid]), &body)?;
             messages.push(Message {
                 author: Author::parse(&author)
                     .ok_or_else(|| StoreError::Corrupt("author".into()))?,
@@ -484,28 +542,46 @@ impl Store {
             .into_iter()
             .map(|(aid, meta)| {
                 let meta = vault::open(
-                    &data_key,
+                    data_key,
                     &aad(id.as_str(), &["attachment", &aid, "meta"]),
                     &meta,
                 )?;
                 serde_json::from_slice(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .collect::<Result<Vec<AttachmentInfo>, StoreError>>()?;
-        Ok(ReporterView {
-            status: ReportStatus::parse(&row.status)
-                .ok_or_else(|| StoreError::Corrupt("status".into()))?,
-            received_at: from_millis(row.received_at)?,
-            project: row.project,
-            submission: ValidSubmission {
-                fields: content.fields,
-                scope_category: content.scope_category,
-                contact_email: content.contact_email,
-                credit_name: content.credit_name,
-            },
-            messages,
-            attachments,
-            id,
-        })
+        Ok((messages, attachments))
+    }
+
+    /// One attachment's metadata and bytes, opened with its report's data key.
+    pub(crate) async fn open_attachment(
+        &self,
+        id: &ReportId,
+        data_key: &[u8],
+        attachment_id: &str,
+    ) -> Result<(AttachmentInfo, Zeroizing<Vec<u8>>), StoreError> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT meta, content FROM attachments WHERE report_id = $1 AND id = $2")
+                .bind(id.as_str()).bind(attachment_id).fetch_optional(pool).await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("meta")?, r.try_get("content")?))).transpose()?
+        });
+        let (meta, content) = row.ok_or(StoreError::NotFound)?;
+        let meta = vault::open(
+            data_key,
+            &aad(id.as_str(), &["attachment", attachment_id, "meta"]),
+            &meta,
+        )?;
+        let info = serde_json::from_slice(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let bytes = vault::open(
+            data_key,
+            &aad(id.as_str(), &["attachment", attachment_id, "content"]),
+            &content,
+        )?;
+        Ok((info, bytes))
+    }
+
+    /// The keyed similarity fingerprint of a submission, for duplicate suggestions.
+    fn fingerprint(&self, _submission: &ValidSubmission) -> Option<Vec<u8>> {
+        None
     }
 
     /// Adds a message from the reporter to their conversation.
@@ -583,24 +659,7 @@ impl Store {
         attachment_id: &str,
     ) -> Result<(AttachmentInfo, Zeroizing<Vec<u8>>), StoreError> {
         let (id, data_key, _) = self.locate(id, case_key).await?;
-        let row: Option<(Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT meta, content FROM attachments WHERE report_id = $1 AND id = $2")
-                .bind(id.as_str()).bind(attachment_id).fetch_optional(pool).await?
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get("meta")?, r.try_get("content")?))).transpose()?
-        });
-        let (meta, content) = row.ok_or(StoreError::NotFound)?;
-        let meta = vault::open(
-            &data_key,
-            &aad(id.as_str(), &["attachment", attachment_id, "meta"]),
-            &meta,
-        )?;
-        let info = serde_json::from_slice(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let bytes = vault::open(
-            &data_key,
-            &aad(id.as_str(), &["attachment", attachment_id, "content"]),
-            &content,
-        )?;
-        Ok((info, bytes))
+        self.open_attachment(&id, &data_key, attachment_id).await
     }
 
     /// Checks the whole audit chain, reading it in batches. `Ok((events, head hash))` when
@@ -710,8 +769,26 @@ impl Store {
                 rewrapped += updated;
             }
         }
+        // Team accounts' second-factor secrets are wrapped the same way.
+        let users: Vec<(String, String, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, totp_key_id, totp_secret FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1")
+                .bind(&new_id).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("totp_key_id")?, r.try_get("totp_secret")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        for (user_id, key_id, wrapped) in users {
+            let aad_id = format!("user:{user_id}");
+            let secret = self.vault.unwrap(&aad_id, &key_id, &wrapped)?;
+            let (wrapped_id, new_wrapped) = self.vault.wrap(&aad_id, &secret)?;
+            on_db!(&self.db, pool => {
+                sqlx::query("UPDATE users SET totp_key_id = $1, totp_secret = $2 WHERE id = $3 AND totp_key_id = $4")
+                    .bind(&wrapped_id).bind(&new_wrapped).bind(&user_id).bind(&key_id)
+                    .execute(pool).await?;
+            });
+        }
         let still_used: i64 = on_db!(&self.db, pool => {
-            sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE key_id <> $1")
+            sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
         let removed = if still_used == 0 && !superseded.is_empty() {

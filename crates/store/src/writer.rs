@@ -18,39 +18,45 @@ pub const BATCH_WRITES_MAX: usize = 256;
 const QUEUE_WRITES_MAX: usize = 4096;
 
 /// What the audit log records of a write.
+#[derive(Debug, Clone)]
 pub(crate) struct EventParts {
-    at: i64,
-    actor: &'static str,
-    action: &'static str,
-    report_id: String,
-    detail: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: &'static str,
+    pub report_id: Option<String>,
+    pub detail: String,
 }
 
 impl WriteOp {
-    /// The audit event a write appends.
-    pub(crate) fn event(&self) -> Option<EventParts> {
+    /// The audit events a write appends.
+    pub(crate) fn events(&self) -> Vec<EventParts> {
         match self {
-            WriteOp::Report(r, attachments) => Some(EventParts {
+            WriteOp::Report(r, attachments) => vec![EventParts {
                 at: r.received_at,
-                actor: "reporter",
+                actor: "reporter".into(),
                 action: "report.received",
-                report_id: r.id.clone(),
+                report_id: Some(r.id.clone()),
                 detail: format!("project={} attachments={}", r.project, attachments.len()),
-            }),
-            WriteOp::Message(m) => Some(EventParts {
+            }],
+            WriteOp::Message(m) => vec![EventParts {
                 at: m.at,
-                actor: m.author,
+                actor: m.author.into(),
                 action: "message.added",
-                report_id: m.report_id.clone(),
+                report_id: Some(m.report_id.clone()),
                 detail: format!("message={}", m.id),
-            }),
-            WriteOp::Attachments(attachments) => attachments.first().map(|first| EventParts {
-                at: first.at,
-                actor: "reporter",
-                action: "attachment.added",
-                report_id: first.report_id.clone(),
-                detail: format!("attachments={}", attachments.len()),
-            }),
+            }],
+            WriteOp::Attachments(attachments) => attachments
+                .first()
+                .map(|first| EventParts {
+                    at: first.at,
+                    actor: "reporter".into(),
+                    action: "attachment.added",
+                    report_id: Some(first.report_id.clone()),
+                    detail: format!("attachments={}", attachments.len()),
+                })
+                .into_iter()
+                .collect(),
+            WriteOp::Team(team) => team.events.clone(),
         }
     }
 }
@@ -63,9 +69,9 @@ pub(crate) fn chain(head: &mut ChainHead, parts: EventParts) -> (AuditEvent, [u8
     let event = AuditEvent {
         seq: head.0 + 1,
         at: jiff::Timestamp::from_millisecond(parts.at).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-        actor: parts.actor.to_owned(),
+        actor: parts.actor,
         action: parts.action.to_owned(),
-        report_id: Some(parts.report_id),
+        report_id: parts.report_id,
         detail: parts.detail,
     };
     let hash = postern_core::audit::event_hash(&head.1, &event);
@@ -132,7 +138,7 @@ macro_rules! insert_reports {
     ($conn:expr, $reports:expr, $rows:expr) => {{
         for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content) ",
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, fingerprint) ",
             );
             insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
                 row.push_bind(r.id.clone())
@@ -142,7 +148,10 @@ macro_rules! insert_reports {
                     .push_bind(r.received_at)
                     .push_bind(r.key_id.clone())
                     .push_bind(r.wrapped_key.clone())
-                    .push_bind(r.content.clone());
+                    .push_bind(r.content.clone())
+                    .push_bind(r.clocks.clone())
+                    .push_bind(r.next_due_at)
+                    .push_bind(r.fingerprint.clone());
             });
             insert.build().execute(&mut *$conn).await?;
         }
@@ -159,6 +168,26 @@ macro_rules! insert_children {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)
                     .execute(&mut *$conn).await?;
+                &[]
+            }
+            $crate::WriteOp::Team(team) => {
+                for stmt in &team.stmts {
+                    let mut query = sqlx::query(stmt.sql);
+                    for value in &stmt.args {
+                        query = match value {
+                            $crate::team::Value::Text(v) => query.bind(v.clone()),
+                            $crate::team::Value::Int(v) => query.bind(*v),
+                            $crate::team::Value::Blob(v) => query.bind(v.clone()),
+                            $crate::team::Value::NullText => query.bind(None::<String>),
+                        };
+                    }
+                    let done = query.execute(&mut *$conn).await?;
+                    if let Some(conflict) = stmt.expect_one
+                        && done.rows_affected() != 1
+                    {
+                        return Err($crate::StoreError::Conflict(conflict.to_owned()));
+                    }
+                }
                 &[]
             }
         };
@@ -196,7 +225,7 @@ macro_rules! apply {
         let mut head = $crate::writer::chain_head!($conn, $postgres);
         let events: Vec<(postern_core::audit::AuditEvent, [u8; 32])> = ops
             .iter()
-            .filter_map(|op| op.event())
+            .flat_map(|op| op.events())
             .map(|parts| $crate::writer::chain(&mut head, parts))
             .collect();
         $crate::writer::insert_events!($conn, events, rows);

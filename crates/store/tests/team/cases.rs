@@ -1,0 +1,294 @@
+//! The team's side of the store on both databases: accounts, sign-in throttling, sessions,
+//! the queue and case changes, each audited.
+
+use jiff::SignedDuration;
+use postern_core::case::{Action, Case, Rating, apply};
+use postern_core::policy::Severity;
+use postern_core::report::ReportStatus;
+use postern_store::StoreError;
+use postern_store::team::{QueueFilter, Role, SessionStage};
+
+use super::{at, backends, submission};
+
+fn policy() -> postern_core::policy::Policy {
+    let text = r#"
+[project]
+name = "Acme"
+slug = "acme"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "UTC"
+acknowledge = "48 hours"
+assess = "5 days"
+
+[severity.critical]
+fix = "7 days"
+"#;
+    let checked = postern_core::policy::parse_str(text, at("2026-11-01T00:00:00Z"));
+    checked.policy.unwrap()
+}
+
+#[tokio::test]
+async fn accounts_sign_in_lock_out_and_sessions_expire() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        let (user, token) = s
+            .create_user(
+                "Alice@Example.org",
+                Role::Triager,
+                &["acme".into()],
+                "cli",
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(user.email, "alice@example.org", "{}", b.name);
+        assert!(user.can_see("acme") && !user.can_see("other"));
+        let again = s
+            .create_user("alice@example.org", Role::Viewer, &[], "cli", now)
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("exists already"), "{again}");
+        // The setup link works once, and not after it expires.
+        let late = now + SignedDuration::from_hours(25);
+        assert!(matches!(
+            s.setup_user(&token, late).await,
+            Err(StoreError::NotFound)
+        ));
+        let hash = postern_store::credentials::hash_password("a long enough passphrase").unwrap();
+        let user = s.complete_setup(&token, &hash, None, now).await.unwrap();
+        assert!(user.password_hash.is_some());
+        assert!(s.complete_setup(&token, &hash, None, now).await.is_err());
+        // Five failures in a row lock the account, in the database.
+        for _ in 0..5 {
+            s.login_failed(Some(&user), &user.email, "203.0.113.9", "password", now)
+                .await
+                .unwrap();
+        }
+        let locked = s.user_by_email("alice@example.org").await.unwrap().unwrap();
+        assert_eq!(locked.failed_logins, 5);
+        assert_eq!(locked.locked_until, now + SignedDuration::from_mins(15));
+        // Twenty failures from one address throttle it, whatever the account.
+        assert!(!s.client_throttled("203.0.113.9", now).await.unwrap());
+        for _ in 0..15 {
+            s.login_failed(None, "nobody@example.org", "203.0.113.9", "unknown", now)
+                .await
+                .unwrap();
+        }
+        assert!(s.client_throttled("203.0.113.9", now).await.unwrap());
+        assert!(!s.client_throttled("198.51.100.1", now).await.unwrap());
+        assert!(
+            !s.client_throttled("203.0.113.9", now + SignedDuration::from_mins(16))
+                .await
+                .unwrap()
+        );
+        // Sessions: found by token, gone after the idle timeout, and signed out everywhere.
+        let cookie = s
+            .create_session(&user, SessionStage::Full, now)
+            .await
+            .unwrap();
+        let session = s
+            .session(&cookie, now + SignedDuration::from_mins(30))
+            .await
+            .unwrap();
+        assert_eq!(session.unwrap().user.id, user.id);
+        assert!(s.session("forged", now).await.unwrap().is_none());
+        let idle = now + SignedDuration::from_mins(30) + SignedDuration::from_mins(61);
+        assert!(s.session(&cookie, idle).await.unwrap().is_none());
+        let one = s
+            .create_session(&user, SessionStage::Full, now)
+            .await
+            .unwrap();
+        let two = s
+            .create_session(&user, SessionStage::Full, now)
+            .await
+            .unwrap();
+        s.end_all_sessions(&user, now).await.unwrap();
+        assert!(s.session(&one, now).await.unwrap().is_none());
+        assert!(s.session(&two, now).await.unwrap().is_none());
+        // The absolute timeout holds even for a busy session.
+        let busy = s
+            .create_session(&user, SessionStage::Full, now)
+            .await
+            .unwrap();
+        let mut t = now;
+        for _ in 0..12 {
+            t += SignedDuration::from_mins(59);
+            let _ = s.session(&busy, t).await.unwrap();
+        }
+        assert!(
+            s.session(&busy, now + SignedDuration::from_hours(12))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // TOTP secrets are stored wrapped, and a step can be used once.
+        let secret = [9u8; 20];
+        s.set_totp(&user, &secret, &[[1; 32]], now).await.unwrap();
+        let (stored, last) = s.totp_secret(&user).await.unwrap().unwrap();
+        assert_eq!(stored.as_slice(), &secret);
+        assert_eq!(last, None);
+        assert!(s.use_totp_step(&user, 100).await.unwrap());
+        assert!(!s.use_totp_step(&user, 100).await.unwrap());
+        assert!(s.use_recovery_code(&user, &[1; 32]).await.unwrap());
+        assert!(!s.use_recovery_code(&user, &[1; 32]).await.unwrap());
+        // Every one of these is on the record.
+        let (events, _) = s.verify_audit().await.unwrap();
+        assert!(events >= 24, "{events} events");
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn the_queue_orders_by_deadline_and_changes_are_audited_and_race_free() {
+    let policy = policy();
+    for b in backends().await {
+        let s = &b.store;
+        let mut ids = Vec::new();
+        // Received an hour apart: the oldest is due first.
+        for (i, hour) in [12, 10, 11].into_iter().enumerate() {
+            let received = at(&format!("2026-11-23T{hour}:00:00Z"));
+            let case = Case::received(&policy, received);
+            let (id, _) = s
+                .create_case_report(
+                    "acme",
+                    &submission(&format!("bug {i}")),
+                    &[],
+                    received,
+                    &case.clocks,
+                )
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let queue = s.queue(&QueueFilter::default(), 50).await.unwrap();
+        let order: Vec<_> = queue.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(
+            order,
+            vec![ids[1].clone(), ids[2].clone(), ids[0].clone()],
+            "{}",
+            b.name
+        );
+        assert_eq!(queue[0].next_due_at, Some(at("2026-11-25T10:00:00Z")));
+        // Accept the newest as critical: its fix clock (7 days) is not the earliest.
+        let row = s.case_row(&ids[0]).await.unwrap();
+        let applied = apply(
+            &row.case,
+            &Action::Accept(Rating {
+                cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+                ..Rating::default()
+            }),
+            &policy,
+            at("2026-11-23T13:00:00Z"),
+        )
+        .unwrap();
+        s.record_case_change(
+            &ids[0],
+            row.version,
+            &applied,
+            Some("Thanks, confirmed."),
+            "alice@example.org",
+            at("2026-11-23T13:00:00Z"),
+        )
+        .await
+        .unwrap();
+        // The same change from a stale version is refused, and nothing is stored twice.
+        let stale = s
+            .record_case_change(
+                &ids[0],
+                row.version,
+                &applied,
+                None,
+                "bob@example.org",
+                at("2026-11-23T13:00:01Z"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            stale.to_string().contains("changed by someone else"),
+            "{stale}"
+        );
+        let critical = s
+            .queue(
+                &QueueFilter {
+                    severity: Some(Severity::Critical),
+                    ..QueueFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(critical.len(), 1);
+        assert_eq!(critical[0].status, ReportStatus::Triaged);
+        assert_eq!(critical[0].next_due_at, Some(at("2026-11-30T13:00:00Z")));
+        let overdue = s
+            .queue(
+                &QueueFilter {
+                    overdue_at: Some(at("2026-11-25T10:30:00Z")),
+                    ..QueueFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overdue.iter().map(|r| &r.id).collect::<Vec<_>>(),
+            vec![&ids[1]]
+        );
+        let other = s
+            .queue(
+                &QueueFilter {
+                    projects: Some(vec!["other".into()]),
+                    ..QueueFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap();
+        assert!(other.is_empty());
+        // The team view shows the notice and message; the reporter sees them too, not notes.
+        s.add_note(
+            &ids[0],
+            "internal: ask upstream",
+            "alice@example.org",
+            at("2026-11-23T14:00:00Z"),
+        )
+        .await
+        .unwrap();
+        let view = s
+            .team_view(&ids[0], "alice@example.org", at("2026-11-23T15:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(view.case.severity, Some(Severity::Critical));
+        assert_eq!(view.notes.len(), 1);
+        let bodies: Vec<_> = view.messages.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(
+            bodies,
+            vec![
+                "The team has confirmed the vulnerability and rated it Critical (CVSS 9.8).",
+                "Thanks, confirmed."
+            ]
+        );
+        let events = s.report_events(&ids[0]).await.unwrap();
+        let actions: Vec<_> = events
+            .iter()
+            .map(|e| (e.actor.as_str(), e.action.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("reporter", "report.received"),
+                ("alice@example.org", "report.accepted"),
+                ("alice@example.org", "note.added"),
+                ("alice@example.org", "report.viewed"),
+            ]
+        );
+        assert!(events[1].detail.contains("cvss=9.8"));
+        s.verify_audit().await.unwrap();
+        b.drop_schema().await;
+    }
+}
