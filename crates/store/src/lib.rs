@@ -172,6 +172,8 @@ pub struct ReporterView {
     pub messages: Vec<Message>,
     /// Attachments, oldest first.
     pub attachments: Vec<AttachmentInfo>,
+    /// The promises' clocks (times only).
+    pub clocks: postern_core::clock::Clocks,
 }
 
 /// The encrypted part of a report row.
@@ -449,7 +451,7 @@ impl Store {
         case_key: &CaseKey,
     ) -> Result<(ReportId, Zeroizing<Vec<u8>>, LocatedRow), StoreError> {
         let hash = self.vault.case_key_hash(case_key.canonical_bytes());
-        let sql = "SELECT id, project, status, received_at, key_id, wrapped_key, content FROM reports WHERE case_key_hash = $1";
+        let sql = "SELECT id, project, status, received_at, key_id, wrapped_key, content, clocks FROM reports WHERE case_key_hash = $1";
         let row = on_db!(&self.db, pool => {
             let row = sqlx::query(sql).bind(&hash).fetch_optional(pool).await?;
             row.map(|r| -> Result<LocatedRow, sqlx::Error> {
@@ -461,6 +463,7 @@ impl Store {
                     key_id: r.try_get("key_id")?,
                     wrapped_key: r.try_get("wrapped_key")?,
                     content: r.try_get("content")?,
+                    clocks: r.try_get("clocks")?,
                 })
             })
             .transpose()?
@@ -499,6 +502,8 @@ impl Store {
             },
             messages,
             attachments,
+            clocks: serde_json::from_str(&row.clocks)
+                .map_err(|_| StoreError::Corrupt("clocks".into()))?,
             id,
         })
     }
@@ -814,4 +819,5 @@ struct LocatedRow {
     key_id: String,
     wrapped_key: Vec<u8>,
     content: Vec<u8>,
+    clocks: String,
 }

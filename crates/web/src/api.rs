@@ -170,10 +170,21 @@ fn rate_limit(state: &AppState, client: &ClientIp) -> Result<(), ApiError> {
         .map_err(ApiError::TooManyRequests)
 }
 
-fn deadlines_json(project: &Project, received_at: Timestamp) -> Vec<Value> {
-    reporter_deadlines(&project.policy, received_at)
+fn deadlines_json(
+    project: &Project,
+    clocks: &postern_core::clock::Clocks,
+    received_at: Timestamp,
+) -> Vec<Value> {
+    reporter_deadlines(clocks, &project.policy, received_at)
         .into_iter()
-        .map(|d| json!({ "kind": d.kind, "description": d.what, "due": d.due.to_string() }))
+        .map(|d| {
+            json!({
+                "kind": d.kind,
+                "description": d.what,
+                "due": d.due.to_string(),
+                "status": d.outcome.unwrap_or("open"),
+            })
+        })
         .collect()
 }
 
@@ -197,7 +208,13 @@ async fn create_report(
     let received_at = state.now();
     let (id, case_key) = state
         .store()
-        .create_report(project.slug(), &valid, &attachments, received_at)
+        .create_case_report(
+            project.slug(),
+            &valid,
+            &attachments,
+            received_at,
+            &postern_core::case::Case::received(&project.policy, received_at).clocks,
+        )
         .await?;
     let location = format!("/api/v1/reports/{id}");
     let body = json!({
@@ -206,7 +223,7 @@ async fn create_report(
         "project": project.slug(),
         "status": "received",
         "received_at": received_at.to_string(),
-        "deadlines": deadlines_json(project, received_at),
+        "deadlines": deadlines_json(project, &postern_core::case::Case::received(&project.policy, received_at).clocks, received_at),
         "track_url": format!("{}/track", state.public_url()),
     });
     Ok((
@@ -242,7 +259,7 @@ fn attachment_json(a: &AttachmentInfo) -> Value {
 pub fn view_json(state: &AppState, view: &ReporterView) -> Value {
     let deadlines = state
         .project(&view.project)
-        .map(|p| deadlines_json(p, view.received_at))
+        .map(|p| deadlines_json(p, &view.clocks, view.received_at))
         .unwrap_or_default();
     let fields: serde_json::Map<String, Value> = view
         .submission

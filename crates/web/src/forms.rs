@@ -212,10 +212,7 @@ fn render_form(
         });
     }
     let path = project_path(state, project);
-    let acknowledge = reporter_deadlines(policy, state.now())
-        .into_iter()
-        .find(|d| d.kind == "acknowledge")
-        .and_then(|_| policy.response.acknowledge.map(|t| t.limit.to_string()));
+    let acknowledge = policy.response.acknowledge.map(|t| t.limit.to_string());
     ReportForm {
         title: format!("Report a vulnerability in {}", policy.project.name),
         project_name: policy.project.name.clone(),
@@ -314,7 +311,15 @@ struct ReportDone {
 fn deadline_rows(project: &Project, deadlines: &[PromisedDeadline]) -> Vec<(String, String)> {
     deadlines
         .iter()
-        .map(|d| (d.what.to_owned(), human_time(&project.policy, d.due)))
+        .map(|d| {
+            let when = human_time(&project.policy, d.due);
+            let what = match d.outcome {
+                None => format!("{} by", d.what),
+                Some("met") => format!("Done, as promised: {} by", d.what),
+                Some(_) => format!("Late: {}, promised by", d.what),
+            };
+            (what, when)
+        })
         .collect()
 }
 
@@ -429,14 +434,23 @@ async fn submit(
     let received_at = state.now();
     let (id, case_key) = state
         .store()
-        .create_report(project.slug(), &valid, &files, received_at)
+        .create_case_report(
+            project.slug(),
+            &valid,
+            &files,
+            received_at,
+            &postern_core::case::Case::received(&project.policy, received_at).clocks,
+        )
         .await?;
     let page = ReportDone {
         title: "Report received".into(),
         project_name: project.policy.project.name.clone(),
         case_key: case_key.reveal(),
         report_id: id.to_string(),
-        deadlines: deadline_rows(&project, &reporter_deadlines(&project.policy, received_at)),
+        deadlines: deadline_rows(
+            &project,
+            &reporter_deadlines(&Default::default(), &project.policy, received_at),
+        ),
         email_given: valid.contact_email.is_some(),
     };
     Ok(no_store((StatusCode::CREATED, page).into_response()))
@@ -540,7 +554,7 @@ fn case_page(
         status: view.status.describe().to_owned(),
         received: time(view.received_at),
         deadlines: project
-            .map(|p| deadline_rows(p, &reporter_deadlines(&p.policy, view.received_at)))
+            .map(|p| deadline_rows(p, &reporter_deadlines(&view.clocks, &p.policy, view.received_at)))
             .unwrap_or_default(),
         fields: view
             .submission

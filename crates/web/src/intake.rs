@@ -7,7 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use jiff::Timestamp;
-use postern_core::deadline::Calendar;
+use postern_core::case::Case;
+use postern_core::clock::{ClockKind, Clocks, Outcome};
 use postern_core::policy::Policy;
 use postern_store::{ATTACHMENT_NAME_CHARS_MAX, NewAttachment};
 
@@ -111,32 +112,44 @@ pub fn attachment(name: &str, content_type: Option<&str>, bytes: Vec<u8>) -> New
 /// A deadline the policy promised the reporter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromisedDeadline {
-    /// Stable name: acknowledge, assess, plan.
+    /// Stable name: acknowledge, assess, plan, fix, release, disclose.
     pub kind: &'static str,
     /// What the team will do by then.
     pub what: &'static str,
-    /// When it is due.
+    /// When it is due (its limit).
     pub due: Timestamp,
+    /// `None` while it runs; "met", "missed" or "cancelled" once resolved.
+    pub outcome: Option<&'static str>,
 }
 
-/// The response deadlines a report received at `received_at` runs under.
-pub fn reporter_deadlines(policy: &Policy, received_at: Timestamp) -> Vec<PromisedDeadline> {
-    let calendar = Calendar::of(&policy.response);
-    let r = &policy.response;
-    [
-        ("acknowledge", "acknowledge your report", r.acknowledge),
-        ("assess", "give an initial assessment", r.assess),
-        ("plan", "send a detailed plan", r.plan),
-    ]
-    .into_iter()
-    .filter_map(|(kind, what, target)| {
-        target.map(|t| PromisedDeadline {
-            kind,
-            what,
-            due: calendar.due(received_at, t.limit),
+/// The deadlines that concern the reporter: the report's clocks, latest of each kind. A report
+/// stored before clocks existed gets its response deadlines computed from the policy.
+pub fn reporter_deadlines(
+    clocks: &Clocks,
+    policy: &Policy,
+    received_at: Timestamp,
+) -> Vec<PromisedDeadline> {
+    let clocks = if clocks.0.is_empty() {
+        Case::received(policy, received_at).clocks
+    } else {
+        clocks.clone()
+    };
+    clocks
+        .current()
+        .into_iter()
+        .filter(|c| c.kind.concerns_reporter() && c.outcome != Some(Outcome::Cancelled))
+        .map(|c| PromisedDeadline {
+            kind: c.kind.name(),
+            what: match c.kind {
+                ClockKind::Acknowledge => "acknowledge your report",
+                ClockKind::Assess => "give an initial assessment",
+                ClockKind::Plan => "send a detailed plan",
+                other => other.describe(),
+            },
+            due: c.limit_at,
+            outcome: c.outcome.map(Outcome::name),
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// A moment as people read it, in the policy's time zone and in UTC.

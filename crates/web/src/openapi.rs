@@ -121,10 +121,11 @@ pub fn document() -> Value {
                     "credit_name": { "type": "string", "maxLength": 100, "description": "Name to credit; leave out to stay anonymous." },
                     "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
                 } },
-                "Deadline": { "type": "object", "required": ["kind", "description", "due"], "properties": {
-                    "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan"] },
+                "Deadline": { "type": "object", "required": ["kind", "description", "due", "status"], "properties": {
+                    "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan", "fix", "release", "disclose"] },
                     "description": { "type": "string" },
-                    "due": { "type": "string", "format": "date-time" }
+                    "due": { "type": "string", "format": "date-time", "description": "The promised limit." },
+                    "status": { "type": "string", "enum": ["open", "met", "missed"], "description": "open while the clock runs; met or missed once the promise was kept or broken." }
                 } },
                 "Created": { "type": "object", "required": ["id", "case_key", "project", "status", "received_at", "deadlines", "track_url"], "properties": {
                     "id": { "type": "string" },

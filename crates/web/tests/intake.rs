@@ -67,7 +67,7 @@ async fn a_report_submitted_by_api_is_readable_only_with_its_case_key() {
         // Monday 2026-11-23 11:00 Berlin: one business day later.
         assert_eq!(
             body["deadlines"][0],
-            json!({"kind": "acknowledge", "description": "acknowledge your report", "due": "2026-11-24T10:00:00Z"})
+            json!({"kind": "acknowledge", "description": "acknowledge your report", "due": "2026-11-24T10:00:00Z", "status": "open"})
         );
         assert_eq!(body["deadlines"][1]["due"], "2026-11-26T10:00:00Z");
 
