@@ -16,3 +16,4 @@ pub mod lifecycle;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod similarity;

@@ -24,6 +24,7 @@ use postern_core::intake::ValidSubmission;
 use postern_core::report::{
     Author, CASE_KEY_BYTES, CaseKey, REPORT_ID_BYTES, ReportId, ReportStatus,
 };
+use postern_core::similarity;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -40,6 +41,12 @@ pub const ATTACHMENTS_PER_REPORT_MAX: usize = 10;
 pub const ATTACHMENT_NAME_CHARS_MAX: usize = 200;
 /// Most messages in one conversation.
 pub const MESSAGES_PER_REPORT_MAX: usize = 500;
+/// What the similarity key is derived for.
+const SIMILARITY_KEY_PURPOSE: &str = "similarity fingerprint";
+/// The newest reports of a project compared for duplicate suggestions.
+pub const SIMILARITY_CANDIDATES_MAX: i64 = 2000;
+/// Duplicate suggestions shown.
+pub const SIMILAR_REPORTS_MAX: usize = 5;
 /// The SQLite database file inside the data directory.
 pub const SQLITE_FILE: &str = "postern.sqlite3";
 
@@ -585,8 +592,13 @@ impl Store {
     }
 
     /// The keyed similarity fingerprint of a submission, for duplicate suggestions.
-    fn fingerprint(&self, _submission: &ValidSubmission) -> Option<Vec<u8>> {
-        None
+    fn fingerprint(&self, submission: &ValidSubmission) -> Option<Vec<u8>> {
+        let text: Vec<&str> = submission.fields.iter().map(|(_, v)| v.as_str()).collect();
+        let print = similarity::Fingerprint::of(
+            &self.vault.derived_key(SIMILARITY_KEY_PURPOSE),
+            &text.join("\n"),
+        );
+        (!print.is_empty()).then(|| print.to_bytes())
     }
 
     /// Adds a message from the reporter to their conversation.

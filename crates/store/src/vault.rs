@@ -336,6 +336,17 @@ impl Vault {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// A key for one purpose, derived from the keyring's secret (so it needs no storage and
+    /// is the same on every instance sharing the keyring).
+    pub fn derived_key(&self, purpose: &str) -> [u8; KEY_BYTES] {
+        let keys = self.keys();
+        let mut mac = <Hmac<Sha256>>::new_from_slice(&keys.case_key_secret)
+            .expect("HMAC takes keys of any length");
+        mac.update(b"postern derived key v1\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Wraps a report's data key under the active master key; returns (key id, wrapped key).
     pub fn wrap(&self, report_id: &str, data_key: &[u8]) -> Result<(String, Vec<u8>), StoreError> {
         self.refresh()?;

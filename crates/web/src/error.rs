@@ -25,6 +25,12 @@ pub enum Error {
     /// The body is larger than allowed; the text names the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Not allowed for this account, or a failed CSRF check; the text says why.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Someone else changed it first; the text says what to do.
+    #[error("{0}")]
+    Conflict(String),
     /// A failure the user cannot fix; the details go to the log only.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -65,6 +71,8 @@ impl IntoResponse for Error {
             ),
             Error::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
             Error::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
+            Error::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m.clone()),
+            Error::Conflict(m) => (StatusCode::CONFLICT, "Changed meanwhile", m.clone()),
             Error::Unexpected(e) => {
                 log_unexpected(e);
                 (
@@ -132,6 +140,7 @@ impl From<StoreError> for Error {
         match error {
             StoreError::NotFound => Error::NotFound,
             StoreError::Limit(message) => Error::BadRequest(message),
+            StoreError::Conflict(message) => Error::Conflict(message),
             other => Error::Unexpected(anyhow::Error::new(other)),
         }
     }

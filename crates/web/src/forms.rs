@@ -68,7 +68,7 @@ fn token_mac(state: &AppState, project: &str, issued_ms: i64) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn issue_token(state: &AppState, project: &str) -> String {
+pub(crate) fn issue_token(state: &AppState, project: &str) -> String {
     let issued = state.now().as_millisecond();
     format!(
         "{issued}.{}",
@@ -78,6 +78,16 @@ fn issue_token(state: &AppState, project: &str) -> String {
 
 /// Checks a form token; the error is shown to the person, whose text is kept.
 fn check_token(state: &AppState, project: &str, token: &str) -> Result<(), String> {
+    check_token_aged(state, project, token, state.limits().form_seconds_min)
+}
+
+/// Checks a form token that must be at least `seconds_min` old.
+pub(crate) fn check_token_aged(
+    state: &AppState,
+    project: &str,
+    token: &str,
+    seconds_min: i64,
+) -> Result<(), String> {
     let reload = "This form has expired. Your text is kept below: check it and send it again.";
     let (issued, mac) = token.split_once('.').ok_or(reload)?;
     let issued: i64 = issued.parse().map_err(|_| reload)?;
@@ -90,7 +100,7 @@ fn check_token(state: &AppState, project: &str, token: &str) -> Result<(), Strin
     }
     let age = (state.now().as_millisecond() - issued) / 1000;
     let limits = state.limits();
-    if age < limits.form_seconds_min {
+    if age < seconds_min {
         return Err("That was very fast. Please check your report and send it again.".into());
     }
     if age > limits.form_seconds_max {
@@ -554,7 +564,12 @@ fn case_page(
         status: view.status.describe().to_owned(),
         received: time(view.received_at),
         deadlines: project
-            .map(|p| deadline_rows(p, &reporter_deadlines(&view.clocks, &p.policy, view.received_at)))
+            .map(|p| {
+                deadline_rows(
+                    p,
+                    &reporter_deadlines(&view.clocks, &p.policy, view.received_at),
+                )
+            })
             .unwrap_or_default(),
         fields: view
             .submission

@@ -15,6 +15,7 @@ mod openapi;
 mod pages;
 mod policy_pages;
 mod state;
+mod team;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(small)
         .merge(api::router())
         .merge(forms::router())
+        .merge(team::router())
         .fallback(pages::not_found)
         .with_state(state);
     for (name, value) in headers {

@@ -121,6 +121,7 @@ struct Inner {
     limiter: Limiter,
     form_secret: [u8; 32],
     trusted_proxies: Vec<IpAddr>,
+    second_factor_required: bool,
 }
 
 impl AppState {
@@ -158,6 +159,7 @@ impl AppState {
                 limiter: RateLimiter::hashmap(quota),
                 form_secret,
                 trusted_proxies: Vec::new(),
+                second_factor_required: true,
             }),
         }
     }
@@ -172,6 +174,23 @@ impl AppState {
             .expect("configure proxies before sharing the state")
             .trusted_proxies = proxies;
         self
+    }
+
+    /// Whether admins and triagers must sign in with a second factor (the default). Call
+    /// before the state is shared.
+    ///
+    /// # Panics
+    /// When the state was already cloned.
+    pub fn with_second_factor_required(mut self, required: bool) -> AppState {
+        Arc::get_mut(&mut self.inner)
+            .expect("configure before sharing the state")
+            .second_factor_required = required;
+        self
+    }
+
+    /// Whether an account of this role must have a second factor.
+    pub fn second_factor_required(&self, role: postern_store::team::Role) -> bool {
+        self.inner.second_factor_required && role >= postern_store::team::Role::Triager
     }
 
     /// Reverse proxies whose `X-Forwarded-For` is believed.

@@ -13,7 +13,7 @@ pub use check::{FORM_FIELDS_MAX, check_email, check_https_url};
 pub use decode::{EXPIRY_ROLLING_DEFAULT, SLUG_CHARS_MAX, slugify};
 pub use diagnostic::{Diagnostic, Level, Position, SpanMap};
 pub use model::*;
-pub use time_span::{Target, TimeSpan, Unit};
+pub use time_span::{Target, TimeSpan, Unit, parse_time_span};
 
 use jiff::Timestamp;
 

@@ -1,0 +1,166 @@
+//! The work queue: open reports ordered by the next deadline, filtered by project, state,
+//! severity and overdue, as a plain GET form so that it works without JavaScript and a
+//! filtered view can be bookmarked (filters are not secret).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use postern_core::case::parse_severity;
+use postern_core::policy::Severity;
+use postern_core::report::ReportStatus;
+use postern_store::team::QueueFilter;
+use serde::Deserialize;
+
+use super::{Member, private};
+use crate::error::Error;
+use crate::intake::human_time;
+use crate::state::AppState;
+
+/// Reports shown on one page of the queue.
+pub const QUEUE_ROWS: usize = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/team", get(queue))
+}
+
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+struct Row {
+    id: String,
+    project: String,
+    status: &'static str,
+    severity: &'static str,
+    due: String,
+    overdue: bool,
+    received: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "team/queue.html")]
+struct QueuePage {
+    title: String,
+    me: Option<String>,
+    csrf: String,
+    projects: Vec<Choice>,
+    statuses: Vec<Choice>,
+    severities: Vec<Choice>,
+    overdue: bool,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize, Default)]
+struct Filters {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    member: Member,
+    Query(filters): Query<Filters>,
+) -> Result<Response, Error> {
+    let user = &member.session.user;
+    let now = state.now();
+    let visible: Vec<&crate::state::Project> = state
+        .projects()
+        .iter()
+        .filter(|p| user.can_see(p.slug()))
+        .collect();
+    let projects = if filters.project.is_empty() {
+        user.project_filter()
+    } else if user.can_see(&filters.project) {
+        Some(vec![filters.project.clone()])
+    } else {
+        return Err(Error::NotFound);
+    };
+    let status = match filters.status.as_str() {
+        "" => None,
+        s => Some(
+            ReportStatus::parse(s)
+                .ok_or_else(|| Error::BadRequest(format!("{s:?} is not a report state")))?,
+        ),
+    };
+    let severity = match filters.severity.as_str() {
+        "" => None,
+        s => Some(
+            parse_severity(s)
+                .ok_or_else(|| Error::BadRequest(format!("{s:?} is not a severity")))?,
+        ),
+    };
+    let overdue = !filters.overdue.is_empty();
+    let filter = QueueFilter {
+        projects,
+        status,
+        severity,
+        overdue_at: overdue.then_some(now),
+        open_only: true,
+    };
+    let found = state.store().queue(&filter, QUEUE_ROWS).await?;
+    let policy_of = |slug: &str| {
+        state
+            .project(slug)
+            .unwrap_or_else(|| state.default_project())
+    };
+    let rows = found
+        .into_iter()
+        .map(|r| {
+            let policy = &policy_of(&r.project).policy;
+            Row {
+                id: r.id.to_string(),
+                status: r.status.name(),
+                severity: r.severity.map_or("", Severity::title),
+                due: r
+                    .next_due_at
+                    .map_or_else(|| "none running".to_owned(), |d| human_time(policy, d)),
+                overdue: r.next_due_at.is_some_and(|d| d < now),
+                received: human_time(policy, r.received_at),
+                project: r.project,
+            }
+        })
+        .collect();
+    let page = QueuePage {
+        title: "Work queue".into(),
+        me: Some(user.email.clone()),
+        csrf: member.csrf.clone(),
+        projects: visible
+            .iter()
+            .map(|p| Choice {
+                value: p.slug().to_owned(),
+                label: p.policy.project.name.clone(),
+                selected: p.slug() == filters.project,
+            })
+            .collect(),
+        statuses: ReportStatus::ALL
+            .iter()
+            .map(|(name, _)| Choice {
+                value: (*name).to_owned(),
+                label: (*name).to_owned(),
+                selected: *name == filters.status,
+            })
+            .collect(),
+        severities: Severity::ALL
+            .iter()
+            .map(|(name, s)| Choice {
+                value: (*name).to_owned(),
+                label: s.title().to_owned(),
+                selected: *name == filters.severity,
+            })
+            .collect(),
+        overdue,
+        rows,
+    };
+    Ok(private(page.into_response()))
+}

@@ -1,0 +1,724 @@
+//! The team's report page and its actions. Opening the page reads the report's contents and
+//! is audited; every action goes through `postern_core::case::apply` (the same function the
+//! terminal commands use) and is stored with its audit event and the reporter's notice.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use postern_core::case::{Action, Case, Closing, Rating, apply, parse_closure, parse_severity};
+use postern_core::clock::{ClockKind, ClockState};
+use postern_core::lifecycle::Closure;
+use postern_core::policy::{Policy, Severity, TimeSpan};
+use postern_core::report::{Author, ReportId, ReportStatus};
+use postern_store::AttachmentInfo;
+use postern_store::team::Role;
+use serde::Deserialize;
+
+use super::queue::Choice;
+use super::{Member, check_post, private, see_other};
+use crate::error::Error;
+use crate::intake::human_time;
+use crate::state::{AppState, Project};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/team/reports/{id}", get(show))
+        .route("/team/reports/{id}/act", post(act))
+        .route("/team/reports/{id}/attachment", post(download))
+}
+
+struct ClockRow {
+    what: &'static str,
+    promised: String,
+    target: String,
+    limit: String,
+    state: String,
+    class: &'static str,
+}
+
+struct Line {
+    who: String,
+    at: String,
+    body: String,
+    class: &'static str,
+}
+
+struct Event {
+    at: String,
+    actor: String,
+    action: String,
+    detail: String,
+}
+
+struct Input {
+    name: &'static str,
+    label: &'static str,
+    help: Option<&'static str>,
+    value: String,
+    choices: Vec<Choice>,
+}
+
+struct ActionForm {
+    action: &'static str,
+    title: &'static str,
+    button: &'static str,
+    fields: Vec<Input>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "team/report.html")]
+struct ReportPage {
+    title: String,
+    me: Option<String>,
+    csrf: String,
+    id: String,
+    error: Option<String>,
+    project: String,
+    status: &'static str,
+    severity: &'static str,
+    cvss: Option<String>,
+    received: String,
+    scope: String,
+    clocks: Vec<ClockRow>,
+    duplicates: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
+    attachments: Vec<AttachmentInfo>,
+    messages: Vec<Line>,
+    notes: Vec<Line>,
+    can_act: bool,
+    version: i64,
+    actions: Vec<ActionForm>,
+    timeline: Vec<Event>,
+}
+
+fn parse_id(id: &str) -> Result<ReportId, Error> {
+    ReportId::parse(id).ok_or(Error::NotFound)
+}
+
+/// The report's project, if the member may see it; otherwise the report does not exist for
+/// them (404, the same as a wrong id).
+async fn visible_project(
+    state: &AppState,
+    member: &Member,
+    id: &ReportId,
+) -> Result<Project, Error> {
+    let row = state.store().case_row(id).await?;
+    if !member.session.user.can_see(&row.project) {
+        return Err(Error::NotFound);
+    }
+    state.project(&row.project).cloned().ok_or_else(|| {
+        Error::BadRequest(format!(
+            "project {} is not served by this instance; start it with its policy",
+            row.project
+        ))
+    })
+}
+
+fn choice(value: &str, label: &str, selected: bool) -> Choice {
+    Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected,
+    }
+}
+
+fn text_input(name: &'static str, label: &'static str, help: Option<&'static str>) -> Input {
+    Input {
+        name,
+        label,
+        help,
+        value: String::new(),
+        choices: Vec::new(),
+    }
+}
+
+fn severity_input(current: Option<Severity>, blank: &str) -> Input {
+    let mut choices = vec![choice("", blank, current.is_none())];
+    choices.extend(
+        Severity::ALL
+            .iter()
+            .map(|(n, s)| choice(n, s.title(), Some(*s) == current)),
+    );
+    Input {
+        name: "severity",
+        label: "Severity",
+        help: None,
+        value: String::new(),
+        choices,
+    }
+}
+
+fn clock_input(case: &Case) -> Input {
+    Input {
+        name: "clock",
+        label: "Deadline",
+        help: None,
+        value: String::new(),
+        choices: case
+            .clocks
+            .0
+            .iter()
+            .filter(|c| c.is_open())
+            .map(|c| choice(c.kind.name(), c.kind.describe(), false))
+            .collect(),
+    }
+}
+
+/// The forms offered for a report in its state: only what is legal from here.
+fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
+    use ReportStatus as S;
+    let mut forms = Vec::new();
+    let cvss_help = Some(
+        "A CVSS v3.1 or v4.0 vector, such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H. Use the CVSS calculator to build one. The severity follows its score unless you choose another and say why.",
+    );
+    let mut cvss = text_input("cvss", "CVSS vector", cvss_help);
+    cvss.value = case.record.cvss_vector.clone().unwrap_or_default();
+    if case.status == S::Received {
+        forms.push(ActionForm {
+            action: "acknowledge",
+            title: "Acknowledge",
+            button: "Acknowledge receipt",
+            fields: Vec::new(),
+        });
+    }
+    if matches!(case.status, S::Received | S::Acknowledged) {
+        forms.push(ActionForm {
+            action: "accept",
+            title: "Accept as a vulnerability",
+            button: "Accept",
+            fields: vec![
+                cvss,
+                severity_input(None, "From the CVSS score"),
+                text_input(
+                    "reason",
+                    "Reason (when the severity differs from the score)",
+                    None,
+                ),
+            ],
+        });
+        let mut closures = vec![
+            choice("out_of_scope", "Out of scope", false),
+            choice("duplicate", "Duplicate", false),
+            choice("informative", "Informative", false),
+            choice("not_reproducible", "Not reproducible", false),
+            choice("spam", "Spam", false),
+        ];
+        if policy.scope.out_of_scope.is_empty() {
+            closures.remove(0);
+        }
+        let mut scope = Input {
+            name: "scope_category",
+            label: "Out-of-scope category (for out of scope)",
+            help: Some("The policy's explanation is sent to the reporter."),
+            value: String::new(),
+            choices: vec![choice("", "—", true)],
+        };
+        scope.choices.extend(
+            policy
+                .scope
+                .out_of_scope
+                .iter()
+                .map(|i| choice(&i.category, &i.title, false)),
+        );
+        forms.push(ActionForm {
+            action: "close",
+            title: "Close without a fix",
+            button: "Close",
+            fields: vec![
+                Input {
+                    name: "closure",
+                    label: "Why",
+                    help: None,
+                    value: String::new(),
+                    choices: closures,
+                },
+                scope,
+                text_input("duplicate_of", "Original report id (for a duplicate)", None),
+            ],
+        });
+    }
+    if case.status == S::Triaged {
+        forms.push(ActionForm {
+            action: "start_fix",
+            title: "Start the fix",
+            button: "Start fixing",
+            fields: Vec::new(),
+        });
+    }
+    if matches!(case.status, S::Triaged | S::Fixing | S::Fixed) && case.severity.is_some() {
+        forms.push(ActionForm {
+            action: "rate",
+            title: "Change the severity",
+            button: "Save severity",
+            fields: vec![
+                {
+                    let mut v = text_input("cvss", "CVSS vector", cvss_help);
+                    v.value = case.record.cvss_vector.clone().unwrap_or_default();
+                    v
+                },
+                severity_input(case.severity, "From the CVSS score"),
+                text_input(
+                    "reason",
+                    "Reason (when the severity differs from the score)",
+                    None,
+                ),
+            ],
+        });
+    }
+    if matches!(case.status, S::Triaged | S::Fixing) {
+        forms.push(ActionForm {
+            action: "fixed",
+            title: "Mark fixed",
+            button: "Mark fixed",
+            fields: vec![text_input(
+                "versions",
+                "Fixed in versions",
+                Some("Comma-separated, such as 2.4.1, 1.9.8"),
+            )],
+        });
+    }
+    if case.status == S::Fixed {
+        forms.push(ActionForm {
+            action: "disclose",
+            title: "Disclose",
+            button: "Mark disclosed",
+            fields: Vec::new(),
+        });
+    }
+    if matches!(case.status, S::Fixed | S::Disclosed) {
+        forms.push(ActionForm {
+            action: "resolve",
+            title: "Close as resolved",
+            button: "Close",
+            fields: Vec::new(),
+        });
+    }
+    let open_clocks = case.clocks.0.iter().any(|c| c.is_open());
+    if case.status != S::Closed && open_clocks {
+        let reason = || text_input("reason", "Reason (recorded in the audit log)", None);
+        forms.push(ActionForm {
+            action: "extend",
+            title: "Extend a deadline",
+            button: "Extend",
+            fields: vec![
+                clock_input(case),
+                text_input(
+                    "span",
+                    "By",
+                    Some("Such as \"3 days\", \"2 business days\" or \"1 week\"."),
+                ),
+                reason(),
+            ],
+        });
+        forms.push(ActionForm {
+            action: "pause",
+            title: "Pause a deadline",
+            button: "Pause",
+            fields: vec![clock_input(case), reason()],
+        });
+        if case
+            .clocks
+            .0
+            .iter()
+            .any(|c| c.is_open() && c.paused_at.is_some())
+        {
+            forms.push(ActionForm {
+                action: "resume",
+                title: "Resume a paused deadline",
+                button: "Resume",
+                fields: vec![clock_input(case), reason()],
+            });
+        }
+    }
+    forms
+}
+
+fn scope_text(policy: &Policy, category: Option<&str>) -> String {
+    let Some(category) = category else {
+        return "the reporter chose no category".into();
+    };
+    if let Some(item) = policy
+        .scope
+        .in_scope
+        .iter()
+        .find(|i| i.category == category)
+    {
+        return format!("in scope: {} ({category})", item.title);
+    }
+    if let Some(item) = policy
+        .scope
+        .out_of_scope
+        .iter()
+        .find(|i| i.category == category)
+    {
+        let mut text = format!("OUT OF SCOPE: {} ({category})", item.title);
+        if let Some(e) = &item.explanation {
+            text.push_str(&format!(": {e}"));
+        }
+        return text;
+    }
+    format!("{category}: not a category of the policy")
+}
+
+fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
+    case.clocks
+        .current()
+        .into_iter()
+        .map(|c| {
+            let state = c.state(now);
+            let mut text = state.name().to_owned();
+            if let Some(at) = c.resolved_at {
+                text.push_str(&format!(" at {}", human_time(policy, at)));
+            }
+            ClockRow {
+                what: c.kind.describe(),
+                promised: c.promised.clone(),
+                target: human_time(policy, c.target_at),
+                limit: human_time(policy, c.limit_at),
+                state: text,
+                class: match state {
+                    ClockState::Overdue => "overdue",
+                    ClockState::Resolved(postern_core::clock::Outcome::Missed) => "missed",
+                    _ => "",
+                },
+            }
+        })
+        .collect()
+}
+
+async fn render(
+    state: &AppState,
+    member: &Member,
+    id: &ReportId,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let project = visible_project(state, member, id).await?;
+    let policy = &project.policy;
+    let now = state.now();
+    let store = state.store();
+    let view = store.team_view(id, member.actor(), now).await?;
+    let events = store.report_events(id).await?;
+    let duplicates = store
+        .similar_reports(id)
+        .await?
+        .into_iter()
+        .filter(|(other, _)| *other != *id)
+        .map(|(other, score)| (other.to_string(), format!("{:.0}%", score * 100.0)))
+        .collect();
+    let label = |key: &str| {
+        policy
+            .form
+            .fields
+            .iter()
+            .find(|f| f.id == key)
+            .map_or_else(|| key.to_owned(), |f| f.label.clone())
+    };
+    let mut fields: Vec<(String, String)> = view
+        .submission
+        .fields
+        .iter()
+        .map(|(k, v)| (label(k), v.clone()))
+        .collect();
+    if let Some(email) = &view.submission.contact_email {
+        fields.push(("Reporter's email".into(), email.clone()));
+    }
+    if let Some(name) = &view.submission.credit_name {
+        fields.push(("Credit as".into(), name.clone()));
+    }
+    let case = &view.case;
+    let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
+    let page = ReportPage {
+        title: format!("Report {id}"),
+        me: Some(member.actor().to_owned()),
+        csrf: member.csrf.clone(),
+        id: id.to_string(),
+        error,
+        project: policy.project.name.clone(),
+        status: case.status.name(),
+        severity: case.severity.map_or("not rated", Severity::title),
+        cvss: case
+            .record
+            .cvss_vector
+            .as_ref()
+            .map(|v| format!("{v} ({:.1})", case.record.cvss_score.unwrap_or_default())),
+        received: human_time(policy, view.received_at),
+        scope: scope_text(policy, view.submission.scope_category.as_deref()),
+        clocks: clock_rows(case, policy, now),
+        duplicates,
+        fields,
+        attachments: view.attachments.clone(),
+        messages: view
+            .messages
+            .iter()
+            .map(|m| Line {
+                who: match m.author {
+                    Author::Reporter => "Reporter".into(),
+                    Author::Team => "Team".into(),
+                },
+                at: human_time(policy, m.at),
+                body: m.body.clone(),
+                class: if m.author == Author::Team {
+                    "team"
+                } else {
+                    "reporter"
+                },
+            })
+            .collect(),
+        notes: view
+            .notes
+            .iter()
+            .map(|n| Line {
+                who: n.author.clone(),
+                at: human_time(policy, n.at),
+                body: n.body.clone(),
+                class: "note",
+            })
+            .collect(),
+        can_act,
+        version: view.version,
+        actions: if can_act {
+            action_forms(case, policy)
+        } else {
+            Vec::new()
+        },
+        timeline: events
+            .into_iter()
+            .map(|e| Event {
+                at: human_time(policy, e.at),
+                actor: e.actor,
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+    };
+    Ok(private((status, page).into_response()))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = parse_id(&id)?;
+    render(&state, &member, &id, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    cvss: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    closure: String,
+    #[serde(default)]
+    scope_category: String,
+    #[serde(default)]
+    duplicate_of: String,
+    #[serde(default)]
+    versions: String,
+    #[serde(default)]
+    clock: String,
+    #[serde(default)]
+    span: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    is_plan: String,
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// What a form asks for, as the core's action; the error names the field to fix.
+fn parse_action(form: &ActForm) -> Result<Action, String> {
+    let severity = match form.severity.trim() {
+        "" => None,
+        s => Some(parse_severity(s).ok_or_else(|| {
+            format!("{s:?} is not a severity: choose critical, high, medium or low")
+        })?),
+    };
+    let rating = || Rating {
+        cvss_vector: non_empty(&form.cvss),
+        severity,
+        reason: non_empty(&form.reason),
+    };
+    let clock =
+        || ClockKind::parse(form.clock.trim()).ok_or_else(|| "choose which deadline".to_owned());
+    Ok(match form.action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "accept" => Action::Accept(rating()),
+        "rate" => Action::Rate(rating()),
+        "close" => {
+            let closure = parse_closure(form.closure.trim())
+                .filter(|c| *c != Closure::Resolved)
+                .ok_or_else(|| "choose why the report is closed".to_owned())?;
+            let duplicate_of = match non_empty(&form.duplicate_of) {
+                Some(text) => Some(ReportId::parse(&text).ok_or_else(|| {
+                    format!("{text:?} is not a report id (26 letters and digits, as in the queue)")
+                })?),
+                None => None,
+            };
+            Action::Close(Closing {
+                closure,
+                duplicate_of,
+                scope_category: non_empty(&form.scope_category),
+            })
+        }
+        "start_fix" => Action::StartFix,
+        "fixed" => Action::Fixed(vec![form.versions.clone()]),
+        "disclose" => Action::Disclose,
+        "resolve" => Action::Resolve,
+        "pause" => Action::Pause(clock()?, form.reason.clone()),
+        "resume" => Action::Resume(clock()?, form.reason.clone()),
+        "extend" => {
+            let span: TimeSpan = postern_core::policy::parse_time_span(form.span.trim())?;
+            Action::Extend(clock()?, span, form.reason.clone())
+        }
+        other => return Err(format!("{other:?} is not an action")),
+    })
+}
+
+async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    member.require(Role::Triager)?;
+    let id = parse_id(&id)?;
+    let project = visible_project(&state, &member, &id).await?;
+    let store = state.store();
+    let now = state.now();
+    let back = format!("/team/reports/{id}");
+    macro_rules! refuse {
+        ($message:expr) => {
+            return render(
+                &state,
+                &member,
+                &id,
+                Some($message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        };
+    }
+    if form.action == "note" {
+        let Some(body) = non_empty(&form.body) else {
+            refuse!("write the note first".into());
+        };
+        store.add_note(&id, &body, member.actor(), now).await?;
+        return Ok(see_other(&back));
+    }
+    let row = store.case_row(&id).await?;
+    if row.version != form.version {
+        refuse!(
+            "the report changed since this page was loaded; here it is as it is now, try again"
+                .into()
+        );
+    }
+    let (action, message) = if form.action == "message" {
+        let Some(body) = non_empty(&form.body) else {
+            refuse!("write the message first".into());
+        };
+        (Action::MessageSent(!form.is_plan.is_empty()), Some(body))
+    } else {
+        match parse_action(&form) {
+            Ok(action) => (action, None),
+            Err(message) => refuse!(message),
+        }
+    };
+    if let Action::Close(Closing {
+        duplicate_of: Some(original),
+        ..
+    }) = &action
+    {
+        let problem = if *original == id {
+            Some("a report cannot duplicate itself".to_owned())
+        } else {
+            match store.case_row(original).await {
+                Ok(o) if o.project == row.project => None,
+                Ok(_) => Some(format!("{original} belongs to another project")),
+                Err(postern_store::StoreError::NotFound) => {
+                    Some(format!("there is no report {original}"))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if let Some(problem) = problem {
+            refuse!(problem);
+        }
+    }
+    let applied = match apply(&row.case, &action, &project.policy, now) {
+        Ok(applied) => applied,
+        Err(e) => refuse!(e.0),
+    };
+    store
+        .record_case_change(
+            &id,
+            row.version,
+            &applied,
+            message.as_deref(),
+            member.actor(),
+            now,
+        )
+        .await?;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+struct DownloadForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    attachment_id: String,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<DownloadForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    let id = parse_id(&id)?;
+    visible_project(&state, &member, &id).await?;
+    let (info, bytes) = state
+        .store()
+        .team_attachment(&id, &form.attachment_id, member.actor(), state.now())
+        .await?;
+    // Always a download, never rendered: the bytes are the reporter's, and may be hostile.
+    let mut response = bytes.to_vec().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", info.filename)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    Ok(private(response))
+}
