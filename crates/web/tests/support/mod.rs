@@ -281,3 +281,78 @@ pub fn shown_case_key(html: &str) -> String {
         + "id=\"case-key\" class=\"key\" type=\"text\" value=\"".len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// A browser's cookie jar over the in-process app: keeps the session cookie it is given.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: Option<String>,
+    pub origin: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            cookie: None,
+            origin: Some("https://sec.example.org".into()),
+        }
+    }
+
+    fn keep_cookie(&mut self, reply: &Reply) {
+        if let Some(set) = reply.headers.get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = pair
+                .split_once('=')
+                .filter(|(_, v)| !v.is_empty())
+                .map(|_| pair.clone());
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let mut request = Request::get(path);
+        if let Some(c) = &self.cookie {
+            request = request.header("cookie", c);
+        }
+        let reply = self.app.send(request.body(Body::empty()).unwrap()).await;
+        self.keep_cookie(&reply);
+        reply
+    }
+
+    pub async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+        let body: String = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request =
+            Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            request = request.header("cookie", c);
+        }
+        if let Some(o) = &self.origin {
+            request = request.header("origin", o);
+        }
+        let reply = self.app.send(request.body(Body::from(body)).unwrap()).await;
+        self.keep_cookie(&reply);
+        reply
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Where a redirect goes.
+pub fn location(reply: &Reply) -> String {
+    reply
+        .headers
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

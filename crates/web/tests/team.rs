@@ -1,0 +1,491 @@
+//! The team's workspace driven in-process on both databases: a team member sets up an account
+//! with a second factor, signs in, acknowledges and triages a report, and sees every promised
+//! clock with the right due time; CSRF, Origin, roles, projects and lockout are enforced.
+
+mod support;
+
+use axum::http::StatusCode;
+use postern_store::credentials::{TotpSecret, totp_code};
+use postern_store::team::Role;
+use postern_web::IntakeLimits;
+use serde_json::json;
+use support::{Browser, TestApp, hidden, location, now, project};
+
+const PASSWORD: &str = "violet anchor tugboat meridian";
+
+fn acme() -> postern_web::Project {
+    project(
+        "Acme",
+        r#"
+[response]
+time_zone = "Europe/Berlin"
+acknowledge = "1 business day"
+assess = "3 days"
+
+[severity.critical]
+fix = "7 days"
+disclose = "1-2 weeks"
+
+[[scope.in]]
+category = "rce"
+title = "Remote code execution"
+
+[[scope.out]]
+category = "dos"
+title = "Denial of service"
+explanation = "Volumetric attacks are out of scope."
+"#,
+    )
+}
+
+async fn submit(app: &TestApp, title: &str) -> (String, String) {
+    let reply = app
+        .post_json(
+            "/api/v1/reports",
+            &json!({
+                "fields": {"title": title, "description": format!("{title}: details"), "impact": "code execution", "steps_to_reproduce": "upload poc"},
+                "scope_category": "rce",
+            }),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let body = reply.json();
+    (
+        body["id"].as_str().unwrap().to_owned(),
+        body["case_key"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Sets up an account through the web pages, second factor included; returns its secret.
+async fn set_up(
+    browser: &mut Browser<'_>,
+    email: &str,
+    role: Role,
+    projects: &[String],
+) -> TotpSecret {
+    let app = browser.app;
+    let (_, code) = app
+        .store
+        .create_user(email, role, projects, "test", now())
+        .await
+        .unwrap();
+    let page = browser.get("/team/setup").await;
+    let csrf = hidden(&page.text(), "csrf");
+    let weak = browser
+        .post(
+            "/team/setup",
+            &[
+                ("csrf", &csrf),
+                ("code", &code),
+                ("password", "password1234"),
+                ("confirm", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        weak.text().contains("most common passwords"),
+        "{}",
+        weak.text()
+    );
+    let done = browser
+        .post(
+            "/team/setup",
+            &[
+                ("csrf", &csrf),
+                ("code", &code),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    if role == Role::Viewer {
+        // Viewers may enrol, but are not made to.
+        assert_eq!(location(&done), "/team");
+    } else {
+        assert_eq!(location(&done), "/team/second-factor");
+        // Half-signed-in: the queue sends the member to enrol first.
+        let queue = browser.get("/team").await;
+        assert_eq!(location(&queue), "/team/second-factor");
+    }
+    let enrol = browser.get("/team/second-factor").await.text();
+    assert!(enrol.contains("<svg"), "a QR code is shown inline");
+    let secret_hex = hidden(&enrol, "secret");
+    let secret = TotpSecret::from_bytes(
+        data_encoding::HEXLOWER
+            .decode(secret_hex.as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    let unix = now().as_second() as u64;
+    let codes = browser
+        .post(
+            "/team/second-factor",
+            &[
+                ("csrf", &hidden(&enrol, "csrf")),
+                ("secret", &secret_hex),
+                ("sig", &hidden(&enrol, "sig")),
+                ("code", &totp_code(&secret, unix)),
+            ],
+        )
+        .await;
+    assert_eq!(codes.status, StatusCode::OK, "{}", codes.text());
+    assert_eq!(
+        codes.text().matches("<li><code class=\"key\">").count(),
+        10,
+        "ten recovery codes"
+    );
+    secret
+}
+
+#[tokio::test]
+async fn a_member_signs_in_with_a_second_factor_and_works_a_report() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        // Monday 23 November 2026, 11:00 in Berlin.
+        let (id, case_key) = submit(&app, "RCE in the upload handler").await;
+        let mut alice = Browser::new(&app);
+        assert_eq!(location(&alice.get("/team").await), "/team/signin");
+        let secret = set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+
+        // The queue lists the report with its next deadline: assessment in 3 days is later
+        // than acknowledgement in 1 business day (Tuesday 11:00 Berlin).
+        let queue = alice.get("/team").await;
+        assert_eq!(queue.status, StatusCode::OK, "{}", app.backend);
+        let queue = queue.text();
+        assert!(queue.contains(&id), "{queue}");
+        assert!(queue.contains("2026-11-24 11:00 CET"), "{queue}");
+        assert_eq!(
+            queue.matches("<tr").count(),
+            2,
+            "one report and the header row"
+        );
+
+        let page = alice.get(&format!("/team/reports/{id}")).await;
+        let html = page.text();
+        assert_eq!(page.status, StatusCode::OK, "{html}");
+        assert_eq!(page.headers["cache-control"], "no-store");
+        assert!(html.contains("RCE in the upload handler: details"));
+        assert!(
+            html.contains("in scope: Remote code execution (rce)"),
+            "{html}"
+        );
+        assert!(html.contains("acknowledge the report"));
+        assert!(
+            html.contains("2026-11-26 11:00 CET"),
+            "assessment 3 days after receipt: {html}"
+        );
+        let csrf = hidden(&html, "csrf");
+        let version = hidden(&html, "version");
+
+        // Without the CSRF token, or from another site, nothing happens.
+        let act = format!("/team/reports/{id}/act");
+        let forged = alice
+            .post(&act, &[("action", "acknowledge"), ("version", &version)])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        alice.origin = Some("https://evil.example".into());
+        let cross = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "acknowledge"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(cross.status, StatusCode::FORBIDDEN);
+        alice.origin = Some("https://sec.example.org".into());
+
+        // Acknowledge half an hour later, then accept with a CVSS vector.
+        app.clock.advance_seconds(1800);
+        let ack = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "acknowledge"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&ack),
+            format!("/team/reports/{id}"),
+            "{}",
+            ack.text()
+        );
+        // The page the member had is stale now: a second submit of it is refused, not doubled.
+        let twice = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "acknowledge"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(
+            twice.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{version} {}",
+            location(&twice)
+        );
+        let html = alice.get(&format!("/team/reports/{id}")).await.text();
+        let version = hidden(&html, "version");
+        let refused = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "accept"),
+                    ("version", &version),
+                    ("cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+                    ("severity", "low"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused
+                .text()
+                .contains("to record low instead, give a reason"),
+            "{}",
+            refused.text()
+        );
+        let accepted = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "accept"),
+                    ("version", &version),
+                    ("cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&accepted),
+            format!("/team/reports/{id}"),
+            "{}",
+            accepted.text()
+        );
+        let html = alice.get(&format!("/team/reports/{id}")).await.text();
+        assert!(html.contains("Critical"), "{html}");
+        // Fix in 7 days, disclose in 1-2 weeks, from triage at 11:30 Berlin.
+        assert!(html.contains("2026-11-30 11:30 CET"), "fix due: {html}");
+        assert!(
+            html.contains("2026-12-07 11:30 CET"),
+            "disclosure limit: {html}"
+        );
+        assert!(
+            html.contains("met at 2026-11-23 11:30 CET"),
+            "acknowledged in time: {html}"
+        );
+
+        // The reporter sees the change and the new deadlines.
+        let view = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &case_key)
+            .await
+            .json();
+        assert_eq!(view["status"], "triaged");
+        let messages: Vec<&str> = view["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("rated it Critical (CVSS 9.8)")),
+            "{messages:?}"
+        );
+        let kinds: Vec<(&str, &str)> = view["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["kind"].as_str().unwrap(), d["status"].as_str().unwrap()))
+            .collect();
+        assert!(kinds.contains(&("acknowledge", "met")), "{kinds:?}");
+        assert!(kinds.contains(&("fix", "open")), "{kinds:?}");
+
+        // Sign out, and back in: password, then a code. A replayed code is refused.
+        let signout = alice.post("/team/signout", &[("csrf", &csrf)]).await;
+        assert_eq!(location(&signout), "/team/signin");
+        assert_eq!(location(&alice.get("/team").await), "/team/signin");
+        let form = alice.get("/team/signin").await.text();
+        let step1 = alice
+            .post(
+                "/team/signin",
+                &[
+                    ("csrf", &hidden(&form, "csrf")),
+                    ("email", "Alice@Example.org"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(location(&step1), "/team/signin/code", "{}", step1.text());
+        let code_page = alice.get("/team/signin/code").await.text();
+        let unix = now().as_second() as u64 + 1800;
+        let used = totp_code(&secret, now().as_second() as u64);
+        let replay = alice
+            .post(
+                "/team/signin/code",
+                &[("csrf", &hidden(&code_page, "csrf")), ("code", &used)],
+            )
+            .await;
+        assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+        let ok = alice
+            .post(
+                "/team/signin/code",
+                &[
+                    ("csrf", &hidden(&code_page, "csrf")),
+                    ("code", &totp_code(&secret, unix)),
+                ],
+            )
+            .await;
+        assert_eq!(location(&ok), "/team", "{}", ok.text());
+        assert_eq!(alice.get("/team").await.status, StatusCode::OK);
+
+        // Everything is on the record, and the chain holds.
+        let events = app
+            .store
+            .report_events(&postern_core::report::ReportId::parse(&id).unwrap())
+            .await
+            .unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert!(
+            actions.contains(&"report.viewed") && actions.contains(&"report.accepted"),
+            "{actions:?}"
+        );
+        app.store.verify_audit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn roles_and_projects_are_checked_on_every_request() {
+    let other = project("Other", "");
+    for app in TestApp::all(vec![acme(), other.clone()], IntakeLimits::default()).await {
+        let (id, _) = submit(&app, "Bug").await;
+        let mut viewer = Browser::new(&app);
+        set_up(&mut viewer, "vera@example.org", Role::Viewer, &[]).await;
+        let page = viewer.get(&format!("/team/reports/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+        assert!(
+            !page.text().contains("name=\"action\""),
+            "a viewer is offered no actions"
+        );
+        let csrf = hidden(&page.text(), "csrf");
+        let version = "0";
+        let act = viewer
+            .post(
+                &format!("/team/reports/{id}/act"),
+                &[
+                    ("csrf", &csrf),
+                    ("action", "acknowledge"),
+                    ("version", version),
+                ],
+            )
+            .await;
+        assert_eq!(act.status, StatusCode::FORBIDDEN);
+        // A triager of another project does not see the report at all.
+        let mut outsider = Browser::new(&app);
+        set_up(
+            &mut outsider,
+            "olga@example.org",
+            Role::Triager,
+            &["other".into()],
+        )
+        .await;
+        assert_eq!(
+            outsider.get(&format!("/team/reports/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(!outsider.get("/team").await.text().contains(&id));
+    }
+}
+
+#[tokio::test]
+async fn failed_sign_ins_lock_the_account_and_are_audited() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let mut mallory = Browser::new(&app);
+        let (_, code) = app
+            .store
+            .create_user("bob@example.org", Role::Viewer, &[], "test", now())
+            .await
+            .unwrap();
+        let hash = postern_store::credentials::hash_password(PASSWORD).unwrap();
+        app.store
+            .complete_setup(&code, &hash, None, now())
+            .await
+            .unwrap();
+        let form = mallory.get("/team/signin").await.text();
+        let csrf = hidden(&form, "csrf");
+        for _ in 0..5 {
+            let wrong = mallory
+                .post(
+                    "/team/signin",
+                    &[
+                        ("csrf", &csrf),
+                        ("email", "bob@example.org"),
+                        ("password", "not the password at all"),
+                    ],
+                )
+                .await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        }
+        // Locked: even the right password is refused, with the same words as a wrong one.
+        let locked = mallory
+            .post(
+                "/team/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "bob@example.org"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+        let unknown = mallory
+            .post(
+                "/team/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "nobody@example.org"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            support_message(&locked.text()),
+            support_message(&unknown.text())
+        );
+        // After the lockout, the right password works (viewers need no second factor).
+        app.clock.advance_seconds(16 * 60);
+        let ok = mallory
+            .post(
+                "/team/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "bob@example.org"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(location(&ok), "/team", "{}", ok.text());
+        let (events, _) = app.store.verify_audit().await.unwrap();
+        assert!(events >= 9, "{events}");
+    }
+}
+
+fn support_message(html: &str) -> String {
+    let start = html
+        .find("<div class=\"errors\"")
+        .expect("an error is shown");
+    html[start..].split("</div>").next().unwrap().to_owned()
+}
