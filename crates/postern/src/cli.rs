@@ -30,6 +30,253 @@ pub enum Command {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage team accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Work on reports from the terminal: the same actions as the team's web pages.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// Roles of team accounts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Manages accounts, and everything a triager does.
+    Admin,
+    /// Acts on reports.
+    Triager,
+    /// Reads reports.
+    Viewer,
+}
+
+/// `postern user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and print its one-time setup link and code (valid 24 hours).
+    Add(UserAddArgs),
+    /// Print a new setup code for an account: its password and second factor are replaced
+    /// when it is used, and its sessions end now.
+    Reset(UserEmailArgs),
+    /// List the accounts.
+    List(StorageArgs),
+}
+
+/// Options of `postern user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The member's email address (their sign-in name).
+    pub email: String,
+    /// What they may do.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// A project (slug) they may see; repeat for several. Without it, every project.
+    #[arg(long = "project")]
+    pub projects: Vec<String>,
+    /// Where the instance is served, for the printed link.
+    #[arg(
+        long,
+        env = "POSTERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options naming one account.
+#[derive(Debug, Args)]
+pub struct UserEmailArgs {
+    /// The account's email address.
+    pub email: String,
+    /// Where the instance is served, for the printed link.
+    #[arg(
+        long,
+        env = "POSTERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// What every report command needs: the data, the policies, and who acts.
+#[derive(Debug, Args, Clone)]
+pub struct ReportContext {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Policy files of the projects, as given to `serve`.
+    #[arg(long = "policy", env = "POSTERN_POLICY", value_delimiter = ',')]
+    pub policies: Vec<PathBuf>,
+    /// Who acts, as the audit log records it (default: cli:$USER).
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+}
+
+/// `postern report ...`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The work queue: open reports, next deadline first.
+    List(ReportListArgs),
+    /// One report: contents, deadlines, conversation, notes, timeline (audited as a view).
+    Show(ReportIdArgs),
+    /// Acknowledge receipt.
+    Ack(ReportIdArgs),
+    /// Accept with a severity (from a CVSS vector, or chosen), or close without a fix.
+    Triage(TriageArgs),
+    /// Start work on a fix.
+    Fix(ReportIdArgs),
+    /// Mark fixed in the given versions.
+    Fixed(FixedArgs),
+    /// Mark disclosed (the advisory is public).
+    Disclose(ReportIdArgs),
+    /// Close a fixed or disclosed report as resolved.
+    Close(ReportIdArgs),
+    /// Write to the reporter.
+    Message(TextArgs),
+    /// Add an internal note the reporter never sees.
+    Note(TextArgs),
+    /// Give a deadline more time, with a reason.
+    Extend(ExtendArgs),
+    /// Pause a deadline, with a reason.
+    Pause(ClockArgs),
+    /// Resume a paused deadline, with a reason.
+    Resume(ClockArgs),
+}
+
+/// Options of `postern report list`.
+#[derive(Debug, Args)]
+pub struct ReportListArgs {
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only this state (received, acknowledged, triaged, fixing, fixed, disclosed, closed).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this severity.
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only reports with a deadline past its limit.
+    #[arg(long)]
+    pub overdue: bool,
+    /// At most this many.
+    #[arg(long, default_value = "50")]
+    pub limit: usize,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// A report id and the context.
+#[derive(Debug, Args)]
+pub struct ReportIdArgs {
+    /// The report's id.
+    pub id: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report triage`.
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// The report's id.
+    pub id: String,
+    /// Accept as a vulnerability.
+    #[arg(long, conflicts_with = "close")]
+    pub accept: bool,
+    /// Close without a fix: out-of-scope, duplicate, informative, not-reproducible, spam.
+    #[arg(long)]
+    pub close: Option<String>,
+    /// CVSS v3.1 or v4.0 vector; the severity follows its score.
+    #[arg(long)]
+    pub cvss: Option<String>,
+    /// Severity (critical, high, medium, low), when not from the vector or to override it.
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Why the severity differs from the score.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The original, when closing as duplicate.
+    #[arg(long)]
+    pub duplicate_of: Option<String>,
+    /// The policy's out-of-scope category, when closing as out of scope.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report fixed`.
+#[derive(Debug, Args)]
+pub struct FixedArgs {
+    /// The report's id.
+    pub id: String,
+    /// Versions that contain the fix, comma-separated.
+    #[arg(long, required = true)]
+    pub versions: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// A report id and a text.
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    /// The report's id.
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// This message is the detailed plan the policy promises (messages only).
+    #[arg(long)]
+    pub plan: bool,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report extend`.
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The report's id.
+    pub id: String,
+    /// Which deadline: acknowledge, assess, plan, update, fix, release, disclose.
+    #[arg(long)]
+    pub clock: String,
+    /// How much longer, such as "3 days" or "2 business days".
+    #[arg(long)]
+    pub by: String,
+    /// Why (recorded in the audit log).
+    #[arg(long)]
+    pub reason: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report pause|resume`.
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// The report's id.
+    pub id: String,
+    /// Which deadline.
+    #[arg(long)]
+    pub clock: String,
+    /// Why (recorded in the audit log).
+    #[arg(long)]
+    pub reason: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// `postern audit ...`
@@ -94,6 +341,17 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Whether admins and triagers must sign in with a second factor (TOTP).
+    #[arg(
+        long,
+        env = "POSTERN_REQUIRE_SECOND_FACTOR",
+        default_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub require_second_factor: bool,
+    /// Email of the first admin, whose setup code `serve` prints while no account is set up.
+    #[arg(long, env = "POSTERN_ADMIN_EMAIL", default_value = "admin@localhost")]
+    pub admin_email: String,
 }
 
 /// `postern policy ...`

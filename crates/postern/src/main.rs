@@ -8,7 +8,9 @@ mod cli;
 mod init;
 mod key;
 mod policy_cmd;
+mod report_cmd;
 mod serve;
+mod user;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,10 @@ fn main() -> ExitCode {
         cli::Command::Init(args) => init::run(&args),
         cli::Command::Key(cli::KeyCommand::Rotate(args)) => key::rotate(&args),
         cli::Command::Audit(cli::AuditCommand::Verify(args)) => audit::verify(&args),
+        cli::Command::User(cli::UserCommand::Add(args)) => user::add(&args),
+        cli::Command::User(cli::UserCommand::Reset(args)) => user::reset(&args),
+        cli::Command::User(cli::UserCommand::List(args)) => user::list(&args),
+        cli::Command::Report(command) => report_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -36,7 +36,7 @@ fn init_logging() {
         .try_init();
 }
 
-fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
+pub fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
     let policies: Vec<Policy> = if paths.is_empty() {
         let checked = policy::parse_str(EXAMPLE_POLICY, jiff::Timestamp::now());
         vec![
@@ -116,7 +116,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             ..IntakeLimits::default()
         },
     )
-    .with_trusted_proxies(args.trusted_proxies.clone());
+    .with_trusted_proxies(args.trusted_proxies.clone())
+    .with_second_factor_required(args.require_second_factor);
     let app = postern_web::router(state.clone());
     println!("Postern is listening on http://{local}");
     println!(
@@ -133,6 +134,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             project.slug()
         );
     }
+    first_admin(&store, &args.admin_email, &public_url).await?;
+    println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     axum::serve(
         listener,
@@ -143,6 +146,39 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     .context("the server failed")?;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// While no account has a password, prints how the first admin signs in: a fresh setup code
+/// at every start (the previous one stops working), so a lost code costs only a restart.
+async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Result<()> {
+    let users = store
+        .list_users()
+        .await
+        .context("cannot read the team accounts")?;
+    if users.iter().any(|u| u.password_hash.is_some()) {
+        return Ok(());
+    }
+    let now = jiff::Timestamp::now();
+    let admin = users
+        .iter()
+        .find(|u| u.role == postern_store::team::Role::Admin)
+        .map(|u| u.email.clone());
+    let (email, code) = match admin {
+        Some(existing) => {
+            let code = store.reset_user(&existing, "serve", now).await?;
+            (existing, code)
+        }
+        None => {
+            let (user, code) = store
+                .create_user(email, postern_store::team::Role::Admin, &[], "serve", now)
+                .await
+                .context("cannot create the first admin account")?;
+            (user.email, code)
+        }
+    };
+    println!("No team account is set up yet. The first admin signs in as {email}:");
+    crate::user::print_setup(&email, public_url, &code);
     Ok(())
 }
 

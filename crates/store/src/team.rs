@@ -332,9 +332,9 @@ pub struct CaseRow {
 fn normalise_email(email: &str) -> Result<String, StoreError> {
     let email = email.trim().to_lowercase();
     let valid = email.chars().count() <= EMAIL_CHARS_MAX
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(email)
@@ -1236,6 +1236,29 @@ impl Store {
             candidates.iter().map(|(i, f)| (i.clone(), f)),
             crate::SIMILAR_REPORTS_MAX,
         ))
+    }
+
+    /// Checks that `original` can be named as the report `id` duplicates: another report of the
+    /// same project. The error says what is wrong.
+    pub async fn check_original(
+        &self,
+        id: &ReportId,
+        original: &ReportId,
+    ) -> Result<(), StoreError> {
+        if original == id {
+            return Err(StoreError::Limit("a report cannot duplicate itself".into()));
+        }
+        let own = self.case_row(id).await?;
+        match self.case_row(original).await {
+            Ok(o) if o.project == own.project => Ok(()),
+            Ok(_) => Err(StoreError::Limit(format!(
+                "{original} belongs to another project"
+            ))),
+            Err(StoreError::NotFound) => {
+                Err(StoreError::Limit(format!("there is no report {original}")))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether a database is SQLite (for tests that reach into it).

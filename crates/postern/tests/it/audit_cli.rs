@@ -25,7 +25,7 @@ fn audit_verify_passes_then_names_the_tampered_event() {
     let intact = postern(dir.path(), &["audit", "verify", "--data", &data_arg]);
     assert_eq!(intact.status.code(), Some(0), "{}", stderr(&intact));
     assert!(
-        stdout(&intact).contains("The audit log is intact: 3 event(s)"),
+        stdout(&intact).contains("The audit log is intact: 4 event(s)"),
         "{}",
         stdout(&intact)
     );
@@ -39,6 +39,7 @@ fn audit_verify_passes_then_names_the_tampered_event() {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", database.display()))
                 .await
                 .unwrap();
+            // Event 1 is the first admin's account; 2 to 4 are the reports.
             sqlx::query("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2")
                 .execute(&pool)
                 .await

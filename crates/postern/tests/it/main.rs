@@ -5,5 +5,6 @@ mod browser;
 mod durability;
 mod key_cli;
 mod policy_cli;
+mod report_cli;
 mod serve;
 mod support;

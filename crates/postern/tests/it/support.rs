@@ -38,6 +38,29 @@ pub fn stdout(output: &Output) -> String {
 pub struct Server {
     pub child: Child,
     pub address: String,
+    /// Every later line of the server's standard output.
+    pub lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Waits (without sleeping) for the next output line that starts with `prefix`, and
+    /// returns the line after it.
+    pub fn line_after(&self, prefix: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("the server printed no line starting {prefix:?}"));
+            if line.trim_start().starts_with(prefix) {
+                return self
+                    .lines
+                    .recv_timeout(Duration::from_secs(30))
+                    .expect("a line follows")
+                    .trim()
+                    .to_owned();
+            }
+        }
+    }
 }
 
 impl Drop for Server {
@@ -64,15 +87,22 @@ pub fn start(args: &[&str], data: &std::path::Path) -> Server {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(address) = line.strip_prefix("Postern is listening on http://") {
-                let _ = tx.send(address.to_owned());
-            }
+            let _ = tx.send(line);
         }
     });
-    let address = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server printed its address");
-    Server { child, address }
+    let address = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server printed its address");
+        if let Some(address) = line.strip_prefix("Postern is listening on http://") {
+            break address.to_owned();
+        }
+    };
+    Server {
+        child,
+        address,
+        lines: rx,
+    }
 }
 
 /// A minimal HTTP/1.1 GET; returns (status line, body).

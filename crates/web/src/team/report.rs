@@ -651,17 +651,10 @@ async fn act(
         ..
     }) = &action
     {
-        let problem = if *original == id {
-            Some("a report cannot duplicate itself".to_owned())
-        } else {
-            match store.case_row(original).await {
-                Ok(o) if o.project == row.project => None,
-                Ok(_) => Some(format!("{original} belongs to another project")),
-                Err(postern_store::StoreError::NotFound) => {
-                    Some(format!("there is no report {original}"))
-                }
-                Err(e) => return Err(e.into()),
-            }
+        let problem = match store.check_original(&id, original).await {
+            Ok(()) => None,
+            Err(postern_store::StoreError::Limit(m)) => Some(m),
+            Err(e) => return Err(e.into()),
         };
         if let Some(problem) = problem {
             refuse!(problem);

@@ -1,0 +1,139 @@
+//! `postern user add|reset|list`: team accounts from the terminal. Setup codes are printed
+//! once and kept only as hashes; they are not part of the link, so that they never land in a
+//! browser history, a proxy log or a Referer header.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use postern_store::Store;
+use postern_store::team::{Role, SETUP_LINK_TTL};
+
+use crate::cli::{RoleArg, StorageArgs, UserAddArgs, UserEmailArgs};
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Who acts, for the audit log, when not named.
+pub fn default_actor(given: Option<&str>) -> String {
+    given.map_or_else(
+        || {
+            format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )
+        },
+        str::to_owned,
+    )
+}
+
+async fn open(storage: &StorageArgs) -> anyhow::Result<Store> {
+    crate::serve::create_data_dir(&storage.data)?;
+    crate::serve::open_store(storage).await
+}
+
+/// Prints where and with what a new member sets up their account.
+pub fn print_setup(email: &str, public_url: &str, code: &str) {
+    let expires = jiff::Timestamp::now()
+        .saturating_add(SETUP_LINK_TTL)
+        .unwrap_or_else(|_| jiff::Timestamp::now());
+    println!(
+        "Setup link for {email} (works once, until {}):",
+        expires.strftime("%Y-%m-%d %H:%M UTC")
+    );
+    println!("  {}/team/setup", public_url.trim_end_matches('/'));
+    println!("Setup code (paste it on that page; keep it secret):");
+    println!("  {code}");
+}
+
+pub fn add(args: &UserAddArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open(&args.storage).await?;
+        let role = match args.role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Triager => Role::Triager,
+            RoleArg::Viewer => Role::Viewer,
+        };
+        let actor = default_actor(args.actor.as_deref());
+        let result = store
+            .create_user(
+                &args.email,
+                role,
+                &args.projects,
+                &actor,
+                jiff::Timestamp::now(),
+            )
+            .await;
+        store.close().await;
+        match result {
+            Ok((user, code)) => {
+                print_setup(&user.email, &args.public_url, &code);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(postern_store::StoreError::Conflict(m) | postern_store::StoreError::Limit(m)) => {
+                eprintln!("postern: {m}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e).context("cannot create the account"),
+        }
+    })
+}
+
+pub fn reset(args: &UserEmailArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open(&args.storage).await?;
+        let actor = default_actor(args.actor.as_deref());
+        let result = store
+            .reset_user(&args.email, &actor, jiff::Timestamp::now())
+            .await;
+        store.close().await;
+        match result {
+            Ok(code) => {
+                print_setup(&args.email.trim().to_lowercase(), &args.public_url, &code);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(postern_store::StoreError::Limit(m)) => {
+                eprintln!("postern: {m}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e).context("cannot reset the account"),
+        }
+    })
+}
+
+pub fn list(args: &StorageArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open(args).await?;
+        let users = store
+            .list_users()
+            .await
+            .context("cannot read the accounts")?;
+        store.close().await;
+        if users.is_empty() {
+            println!("No accounts yet: `postern user add EMAIL --role admin`.");
+        }
+        for u in users {
+            println!(
+                "{:<32} {:<8} projects={:<16} password={} second-factor={}{}",
+                u.email,
+                u.role.name(),
+                if u.projects.is_empty() {
+                    "all".to_owned()
+                } else {
+                    u.projects.join(",")
+                },
+                if u.password_hash.is_some() {
+                    "set"
+                } else {
+                    "pending"
+                },
+                if u.totp_enabled { "on" } else { "off" },
+                if u.disabled { " disabled" } else { "" },
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,122 @@
+//! The terminal workflow on a real data directory: the first admin's setup code printed by
+//! `serve`, accounts from `postern user`, and a report worked with `postern report`.
+
+use crate::support::{http_request, postern, sigterm, start, stderr, stdout};
+
+#[test]
+fn a_report_is_worked_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.display().to_string();
+    let server = start(&[], &data);
+    // The first start on an empty database prints how the first admin signs in.
+    let link = server.line_after("Setup link for admin@localhost");
+    assert!(link.ends_with("/team/setup"), "{link}");
+    let code = server.line_after("Setup code");
+    assert!(code.len() >= 40, "{code}");
+    let body = serde_json::json!({"fields": {"title": "SQL injection in search", "description": "q=' OR 1=1", "impact": "data", "steps_to_reproduce": "s", "proof_of_concept": "p"}}).to_string();
+    let (status, reply) = http_request(
+        &server.address,
+        "POST",
+        "/api/v1/reports",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{reply}");
+    let created: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let mut server = server;
+    assert_eq!(sigterm(&mut server).code(), Some(0));
+
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--data", &data_arg]);
+        if args[..2] != ["user", "list"] && args[0] != "audit" {
+            all.extend(["--as", "carol@example.org"]);
+        }
+        postern(dir.path(), &all)
+    };
+    let added = run(&["user", "add", "carol@example.org", "--role", "triager"]);
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    assert!(stdout(&added).contains("/team/setup"), "{}", stdout(&added));
+    let again = run(&["user", "add", "carol@example.org", "--role", "viewer"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    let users = run(&["user", "list"]);
+    assert!(
+        stdout(&users).contains("carol@example.org"),
+        "{}",
+        stdout(&users)
+    );
+
+    let list = run(&["report", "list"]);
+    assert!(stdout(&list).contains(&id), "{}", stdout(&list));
+    let ack = run(&["report", "ack", &id]);
+    assert_eq!(ack.status.code(), Some(0), "{}", stderr(&ack));
+    assert!(
+        stdout(&ack).contains("received -> acknowledged"),
+        "{}",
+        stdout(&ack)
+    );
+    // An illegal transition is a clear error and changes nothing.
+    let twice = run(&["report", "ack", &id]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(
+        stderr(&twice).contains("cannot acknowledge a report that is acknowledged"),
+        "{}",
+        stderr(&twice)
+    );
+    let accepted = run(&[
+        "report",
+        "triage",
+        &id,
+        "--accept",
+        "--cvss",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+    ]);
+    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+    assert!(
+        stdout(&accepted).contains("rated it High (CVSS 7.5)"),
+        "{}",
+        stdout(&accepted)
+    );
+    let extend = run(&[
+        "report",
+        "extend",
+        &id,
+        "--clock",
+        "fix",
+        "--by",
+        "3 days",
+        "--reason",
+        "waiting for upstream",
+    ]);
+    assert_eq!(extend.status.code(), Some(0), "{}", stderr(&extend));
+    let no_reason = run(&["report", "pause", &id, "--clock", "fix", "--reason", " "]);
+    assert_eq!(no_reason.status.code(), Some(1));
+    assert!(
+        stderr(&no_reason).contains("give a reason"),
+        "{}",
+        stderr(&no_reason)
+    );
+    let show = run(&["report", "show", &id]);
+    let shown = stdout(&show);
+    assert!(shown.contains("q=' OR 1=1"), "{shown}");
+    assert!(shown.contains("Severity: High"), "{shown}");
+    assert!(
+        shown.contains("clock.extended by carol@example.org clock=fix by=3 days"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("report.viewed by carol@example.org"),
+        "{shown}"
+    );
+
+    let verify = run(&["audit", "verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
