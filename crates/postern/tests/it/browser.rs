@@ -336,6 +336,87 @@ fn a_reporter_submits_and_follows_a_report_with_javascript_off() {
     driver.screenshot("browser-case.png");
 }
 
+#[test]
+fn a_team_member_sets_up_a_second_factor_signs_in_and_acknowledges_with_javascript_off() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let server = start(&[], &data.path().join("data"));
+    let code = server.line_after("Setup code");
+    let base = format!("http://{}", server.address);
+    let body = json!({"fields": {"title": "Path traversal in downloads", "description": "GET /files?name=../../etc/passwd", "impact": "read any file", "steps_to_reproduce": "curl", "proof_of_concept": "curl"}}).to_string();
+    let (status, reply) = http_request(
+        &server.address,
+        "POST",
+        "/api/v1/reports",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{reply}");
+    let id = serde_json::from_str::<Value>(&reply).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Set the password, then the second factor, from the code the app would show.
+    let password = "quarry lantern velvet osprey";
+    driver.go(&format!("{base}/team/setup"));
+    driver.type_into("#code", &code);
+    driver.type_into("#password", password);
+    driver.type_into("#confirm", password);
+    driver.click("button[type=submit]");
+    driver.element("figure.qr svg");
+    let enrol = driver.source();
+    let secret = hidden_value(&enrol, "secret");
+    let secret = postern_store::credentials::TotpSecret::from_bytes(
+        data_encoding::HEXLOWER.decode(secret.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    driver.type_into("#code", &postern_store::credentials::totp_code(&secret, unix()));
+    driver.click("button[type=submit]");
+    driver.element("ul.codes");
+    assert!(driver.source().contains("Your recovery codes"));
+
+    // The queue, the report, and the acknowledgement: a real browser's form posts pass the
+    // CSRF and Origin checks.
+    driver.go(&format!("{base}/team"));
+    driver.click(&format!("a[href='/team/reports/{id}']"));
+    driver.element("table.clocks");
+    assert!(driver.source().contains("GET /files?name=../../etc/passwd"));
+    driver.click("form.action button[type=submit]");
+    driver.element("table.clocks");
+    let page = driver.source();
+    assert!(page.contains("<dd>acknowledged</dd>"), "{page}");
+    assert!(page.contains("report.acknowledged"), "{page}");
+    driver.screenshot("browser-team-report.png");
+
+    // Sign out, and in again with the password and the next code.
+    driver.click("nav.team button");
+    driver.element("#password");
+    driver.type_into("#email", "admin@localhost");
+    driver.type_into("#password", password);
+    driver.click("button[type=submit]");
+    driver.element("#code");
+    driver.type_into("#code", &postern_store::credentials::totp_code(&secret, unix() + 30));
+    driver.click("button[type=submit]");
+    driver.element("table.queue");
+    assert!(driver.source().contains(&id));
+}
+
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden input") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 /// Says that a test skipped part of its work, on the terminal even when the harness captures
 /// test output (a direct write to stderr is not captured).
 fn skip_notice(message: std::fmt::Arguments) {
