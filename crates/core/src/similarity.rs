@@ -16,8 +16,9 @@
 use sha2::{Digest as _, Sha256};
 
 /// Hashes kept per fingerprint. For texts with more features the estimate's standard error is
-/// at most `sqrt(J(1-J)/SLOTS)`, 0.023 at a similarity of 0.15, for 1 KiB per report.
-pub const FINGERPRINT_SLOTS: usize = 256;
+/// at most `sqrt(J(1-J)/SLOTS)`, 0.032 at a similarity of 0.15, for 512 bytes per report: small
+/// enough that a report page compares a thousand candidates in a few milliseconds.
+pub const FINGERPRINT_SLOTS: usize = 128;
 /// Bytes of a fingerprint in storage.
 pub const FINGERPRINT_BYTES: usize = FINGERPRINT_SLOTS * 4;
 /// Similarity from which a report is suggested as a likely duplicate: in the test corpus,

@@ -44,7 +44,7 @@ pub const MESSAGES_PER_REPORT_MAX: usize = 500;
 /// What the similarity key is derived for.
 const SIMILARITY_KEY_PURPOSE: &str = "similarity fingerprint";
 /// The newest reports of a project compared for duplicate suggestions.
-pub const SIMILARITY_CANDIDATES_MAX: i64 = 2000;
+pub const SIMILARITY_CANDIDATES_MAX: i64 = 1000;
 /// Duplicate suggestions shown.
 pub const SIMILAR_REPORTS_MAX: usize = 5;
 /// The SQLite database file inside the data directory.

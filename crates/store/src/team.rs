@@ -1202,24 +1202,24 @@ impl Store {
     /// their similarity. Compares keyed fingerprints, never contents, against the newest
     /// `SIMILARITY_CANDIDATES_MAX` reports of the project.
     pub async fn similar_reports(&self, id: &ReportId) -> Result<Vec<(ReportId, f64)>, StoreError> {
-        let own: Option<(String, Option<Vec<u8>>)> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT project, fingerprint FROM reports WHERE id = $1")
+        let own: Option<(String, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT project, print FROM fingerprints WHERE report_id = $1")
                 .bind(id.as_str()).fetch_optional(pool).await?
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get("project")?, r.try_get("fingerprint")?)))
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("project")?, r.try_get("print")?)))
                 .transpose()?
         });
-        let Some((project, Some(own))) = own else {
+        let Some((project, own)) = own else {
             return Ok(Vec::new());
         };
         let Some(own) = postern_core::similarity::Fingerprint::from_bytes(&own) else {
             return Ok(Vec::new());
         };
         let rows: Vec<(String, Vec<u8>)> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT id, fingerprint FROM reports WHERE project = $1 AND id <> $2 AND fingerprint IS NOT NULL ORDER BY received_at DESC LIMIT $3")
+            sqlx::query("SELECT report_id, print FROM fingerprints WHERE project = $1 AND report_id <> $2 ORDER BY received_at DESC LIMIT $3")
                 .bind(&project).bind(id.as_str()).bind(crate::SIMILARITY_CANDIDATES_MAX)
                 .fetch_all(pool).await?
                 .into_iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("fingerprint")?)))
+                .map(|r| Ok((r.try_get("report_id")?, r.try_get("print")?)))
                 .collect::<Result<_, sqlx::Error>>()?
         });
         let candidates: Vec<(ReportId, postern_core::similarity::Fingerprint)> = rows

@@ -138,7 +138,7 @@ macro_rules! insert_reports {
     ($conn:expr, $reports:expr, $rows:expr) => {{
         for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, fingerprint) ",
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at) ",
             );
             insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
                 row.push_bind(r.id.clone())
@@ -150,8 +150,7 @@ macro_rules! insert_reports {
                     .push_bind(r.wrapped_key.clone())
                     .push_bind(r.content.clone())
                     .push_bind(r.clocks.clone())
-                    .push_bind(r.next_due_at)
-                    .push_bind(r.fingerprint.clone());
+                    .push_bind(r.next_due_at);
             });
             insert.build().execute(&mut *$conn).await?;
         }
@@ -163,7 +162,15 @@ pub(crate) use insert_reports;
 macro_rules! insert_children {
     ($conn:expr, $op:expr) => {{
         let attachments: &[$crate::AttachmentRow] = match $op {
-            $crate::WriteOp::Report(_, attachments) | $crate::WriteOp::Attachments(attachments) => attachments,
+            $crate::WriteOp::Report(r, attachments) => {
+                if let Some(print) = &r.fingerprint {
+                    sqlx::query("INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $3, $4)")
+                        .bind(&r.id).bind(&r.project).bind(r.received_at).bind(print)
+                        .execute(&mut *$conn).await?;
+                }
+                attachments
+            }
+            $crate::WriteOp::Attachments(attachments) => attachments,
             $crate::WriteOp::Message(m) => {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)

@@ -6,12 +6,21 @@ ALTER TABLE reports ADD COLUMN clocks TEXT NOT NULL DEFAULT '[]';
 -- 9223372036854775807 (i64::MAX) when no clock runs, so that the queue order needs no NULLs.
 ALTER TABLE reports ADD COLUMN next_due_at BIGINT NOT NULL DEFAULT 9223372036854775807;
 ALTER TABLE reports ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
--- A keyed similarity fingerprint (postern-core similarity): reveals nothing without the key.
-ALTER TABLE reports ADD COLUMN fingerprint BYTEA;
 CREATE INDEX reports_queue ON reports (next_due_at, id);
 CREATE INDEX reports_project_queue ON reports (project, next_due_at, id);
 CREATE INDEX reports_status_queue ON reports (status, next_due_at, id);
 CREATE INDEX reports_severity_queue ON reports (severity, next_due_at, id);
+
+-- Keyed similarity fingerprints (postern-core similarity) for duplicate suggestions: they
+-- reveal nothing without the key. A table of their own keeps them compact, so that a report
+-- page reads a project's newest fingerprints from a few pages.
+CREATE TABLE fingerprints (
+    report_id TEXT PRIMARY KEY NOT NULL REFERENCES reports (id),
+    project TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    print BYTEA NOT NULL
+);
+CREATE INDEX fingerprints_project ON fingerprints (project, received_at);
 
 -- Internal notes: the reporter never sees them. Bodies sealed like messages.
 CREATE TABLE notes (

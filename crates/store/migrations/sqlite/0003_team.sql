@@ -6,12 +6,23 @@ ALTER TABLE reports ADD COLUMN clocks TEXT NOT NULL DEFAULT '[]';
 -- 9223372036854775807 (i64::MAX) when no clock runs, so that the queue order needs no NULLs.
 ALTER TABLE reports ADD COLUMN next_due_at INTEGER NOT NULL DEFAULT 9223372036854775807;
 ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
--- A keyed similarity fingerprint (postern-core similarity): reveals nothing without the key.
-ALTER TABLE reports ADD COLUMN fingerprint BLOB;
 CREATE INDEX reports_queue ON reports (next_due_at, id);
 CREATE INDEX reports_project_queue ON reports (project, next_due_at, id);
 CREATE INDEX reports_status_queue ON reports (status, next_due_at, id);
 CREATE INDEX reports_severity_queue ON reports (severity, next_due_at, id);
+
+-- Keyed similarity fingerprints (postern-core similarity) for duplicate suggestions: they
+-- reveal nothing without the key. A table of their own keeps them compact, so that a report
+-- page reads a project's newest fingerprints from a few pages.
+-- Clustered by (project, received_at): the newest of a project are one sequential range.
+CREATE TABLE fingerprints (
+    project TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    report_id TEXT NOT NULL REFERENCES reports (id),
+    print BLOB NOT NULL,
+    PRIMARY KEY (project, received_at, report_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX fingerprints_report ON fingerprints (report_id);
 
 -- Internal notes: the reporter never sees them. Bodies sealed like messages.
 CREATE TABLE notes (

@@ -1,0 +1,409 @@
+//! Team workspace benchmark: the work queue's first page (with filters) and the report page,
+//! through HTTP on a real `postern serve` process, with 100,000 and 1,000,000 reports in
+//! SQLite. See BENCHMARKS.md.
+//!
+//! Usage: `cargo run --release --bin postern-team-bench -- [--reports 100000,1000000]
+//! [--requests 300]`
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use jiff::{SignedDuration, Timestamp};
+use postern_core::case::Case;
+use postern_core::intake::ValidSubmission;
+use postern_core::policy::Policy;
+use postern_store::team::{Role, SessionStage};
+use postern_store::{Store, StoreConfig};
+
+const POLICIES: [(&str, &str); 3] = [
+    (
+        "example.toml",
+        include_str!("../../../../examples/policies/example.toml"),
+    ),
+    (
+        "openchat.toml",
+        include_str!("../../../../examples/policies/openchat.toml"),
+    ),
+    (
+        "linly-talker.toml",
+        include_str!("../../../../examples/policies/linly-talker.toml"),
+    ),
+];
+/// Concurrent seeding tasks: enough for the group-commit writer to fill its batches.
+const SEEDERS: usize = 64;
+/// The spread of receipt times: three years up to now.
+const HISTORY: SignedDuration = SignedDuration::from_hours(3 * 365 * 24);
+
+struct Options {
+    sizes: Vec<usize>,
+    requests: usize,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut options = Options {
+        sizes: vec![100_000, 1_000_000],
+        requests: 300,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--reports" => {
+                options.sizes = args
+                    .next()
+                    .context("--reports N[,N...]")?
+                    .split(',')
+                    .map(|n| n.trim().replace('_', "").parse())
+                    .collect::<Result<_, _>>()?;
+                options.sizes.sort_unstable();
+            }
+            "--requests" => options.requests = args.next().context("--requests N")?.parse()?,
+            other => bail!("unknown argument {other}; use --reports N,N and --requests N"),
+        }
+    }
+    Ok(options)
+}
+
+/// A report as people write them: some shared vocabulary, some specifics.
+fn submission(n: usize) -> ValidSubmission {
+    let endpoints = [
+        "upload", "search", "login", "export", "webhook", "profile", "invoice", "render",
+    ];
+    let kinds = [
+        "path traversal",
+        "stored XSS",
+        "SQL injection",
+        "SSRF",
+        "IDOR",
+        "template injection",
+    ];
+    let endpoint = endpoints[n % endpoints.len()];
+    let kind = kinds[(n / 7) % kinds.len()];
+    ValidSubmission {
+        fields: vec![
+            (
+                "title".into(),
+                format!("{kind} in /api/v1/{endpoint} (report {n})"),
+            ),
+            (
+                "description".into(),
+                format!(
+                    "The {endpoint}_handler passes the `{endpoint}_id` parameter to the backend unchecked. \
+                     A {kind} lets an attacker read other tenants' data. Tested on version 2.{}.{}.",
+                    n % 9,
+                    n % 17
+                ),
+            ),
+            (
+                "impact".into(),
+                "Data of other customers is exposed.".into(),
+            ),
+            (
+                "steps_to_reproduce".into(),
+                format!(
+                    "1. Sign in.\n2. Send GET /api/v1/{endpoint}?{endpoint}_id={n}\n3. Observe the answer."
+                ),
+            ),
+        ],
+        scope_category: Some("rce".into()),
+        contact_email: Some(format!("reporter{n}@example.org")),
+        credit_name: None,
+    }
+}
+
+async fn seed(
+    store: &Store,
+    policies: &[Policy],
+    from: usize,
+    to: usize,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let store = Arc::new(store.clone());
+    let policies = Arc::new(policies.to_vec());
+    let total = to - from;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..SEEDERS)
+        .map(|t| {
+            let (store, policies) = (store.clone(), policies.clone());
+            tokio::spawn(async move {
+                let mut n = from + t;
+                while n < to {
+                    // Projects 70/20/10; receipt times spread evenly over the history.
+                    let policy = &policies[match n % 10 {
+                        0..=6 => 0,
+                        7 | 8 => 1,
+                        _ => 2,
+                    }];
+                    let back = HISTORY.as_millis() as i64 * (to - n) as i64 / to as i64;
+                    let received = now - SignedDuration::from_millis(back);
+                    let case = Case::received(policy, received);
+                    store
+                        .create_case_report(
+                            &policy.project.slug,
+                            &submission(n),
+                            &[],
+                            received,
+                            &case.clocks,
+                        )
+                        .await?;
+                    n += SEEDERS;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  seeded {total} reports in {seconds:.0} s ({:.0}/s)",
+        total as f64 / seconds
+    );
+    Ok(())
+}
+
+/// Gives the newly seeded reports a realistic mix of states: most closed long ago, a few
+/// percent open in each state, with severities.
+async fn reshape(database: &std::path::Path, after_rowid: i64) -> anyhow::Result<()> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", database.display())).await?;
+    let statements = [
+        "UPDATE reports SET status = 'closed', next_due_at = 9223372036854775807, case_record = '{\"closure\":\"resolved\"}' WHERE rowid > $1 AND rowid % 100 < 88",
+        "UPDATE reports SET status = 'triaged', severity = CASE rowid % 4 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'medium' ELSE 'low' END, next_due_at = received_at + 1209600000 WHERE rowid > $1 AND rowid % 100 BETWEEN 88 AND 92",
+        "UPDATE reports SET status = 'fixing', severity = CASE rowid % 3 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' ELSE 'medium' END, next_due_at = received_at + 2592000000 WHERE rowid > $1 AND rowid % 100 BETWEEN 93 AND 95",
+        "UPDATE reports SET status = 'acknowledged' WHERE rowid > $1 AND rowid % 100 BETWEEN 96 AND 97",
+    ];
+    for sql in statements {
+        sqlx::query(sql).bind(after_rowid).execute(&pool).await?;
+    }
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await?;
+    sqlx::query("ANALYZE").execute(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(data: &std::path::Path, policies: &[std::path::PathBuf]) -> anyhow::Result<Server> {
+    let exe = std::env::current_exe()?.with_file_name("postern");
+    let mut command = Command::new(&exe);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env("POSTERN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for p in policies {
+        command.arg("--policy").arg(p);
+    }
+    let mut child = command.spawn().with_context(|| {
+        format!(
+            "cannot start {} (build it: cargo build --release)",
+            exe.display()
+        )
+    })?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(a) = line.strip_prefix("Postern is listening on http://") {
+                let _ = tx.send(a.to_owned());
+            }
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(120))
+        .context("the server did not start")?;
+    Ok(Server { child, address })
+}
+
+/// GETs a page on a keep-alive connection; checks the status, returns the time and body size.
+fn get(
+    stream: &mut TcpStream,
+    address: &str,
+    path: &str,
+    cookie: &str,
+) -> anyhow::Result<(Duration, usize)> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\n\r\n");
+    let started = Instant::now();
+    stream.write_all(request.as_bytes())?;
+    let mut buffer = Vec::with_capacity(64 * 1024);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            bail!("the server closed the connection");
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            if buffer.len() >= end + 4 + length {
+                if !head.starts_with("http/1.1 200") {
+                    bail!("GET {path}: {}", head.lines().next().unwrap_or_default());
+                }
+                return Ok((started.elapsed(), length));
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn measure(
+    address: &str,
+    cookie: &str,
+    paths: &[String],
+    requests: usize,
+) -> anyhow::Result<(Duration, Duration, usize)> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_nodelay(true)?;
+    // Warm-up: the first requests fill the caches, as a server in use has them.
+    for path in paths.iter().take(10) {
+        get(&mut stream, address, path, cookie)?;
+    }
+    let mut times = Vec::with_capacity(requests);
+    let mut bytes = 0;
+    for i in 0..requests {
+        let (time, size) = get(&mut stream, address, &paths[i % paths.len()], cookie)?;
+        times.push(time);
+        bytes = size;
+    }
+    times.sort();
+    Ok((percentile(&times, 0.5), percentile(&times, 0.99), bytes))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    let mut policy_files = Vec::new();
+    let mut policies = Vec::new();
+    let now = Timestamp::now();
+    for (name, text) in POLICIES {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text)?;
+        policy_files.push(path);
+        let checked = postern_core::policy::parse_str(text, now);
+        policies.push(
+            checked
+                .policy
+                .with_context(|| format!("{name} does not check"))?,
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut seeded = 0;
+    println!(
+        "Team workspace benchmark: {} requests per page kind, one keep-alive client.",
+        options.requests
+    );
+    for &size in &options.sizes {
+        println!("\n{size} reports:");
+        let cookie = runtime.block_on(async {
+            let store = Store::open(
+                &StoreConfig {
+                    database_url: None,
+                    postgres_schema: None,
+                },
+                &data,
+            )
+            .await?;
+            seed(&store, &policies, seeded, size, now).await?;
+            let (user, _) = match store.user_by_email("bench@example.org").await? {
+                Some(user) => (user, String::new()),
+                None => {
+                    store
+                        .create_user("bench@example.org", Role::Triager, &[], "bench", now)
+                        .await?
+                }
+            };
+            let token = store
+                .create_session(&user, SessionStage::Full, Timestamp::now())
+                .await?;
+            store.close().await;
+            reshape(&data.join(postern_store::SQLITE_FILE), seeded as i64).await?;
+            anyhow::Ok(format!("postern_session={token}"))
+        })?;
+        seeded = size;
+        let open_ids: Vec<String> = runtime.block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!(
+                "sqlite:{}",
+                data.join(postern_store::SQLITE_FILE).display()
+            ))
+            .await?;
+            let ids = sqlx::query_scalar(
+                "SELECT id FROM reports WHERE status <> 'closed' ORDER BY random() LIMIT 200",
+            )
+            .fetch_all(&pool)
+            .await?;
+            pool.close().await;
+            anyhow::Ok(ids)
+        })?;
+        let server = start_server(&data, &policy_files)?;
+        let queue_views: [(&str, Vec<String>); 4] = [
+            ("queue, no filter", vec!["/team".into()]),
+            (
+                "queue, project + state",
+                vec!["/team?project=openchat&status=received".into()],
+            ),
+            (
+                "queue, severity + state",
+                vec!["/team?status=triaged&severity=high".into()],
+            ),
+            ("queue, overdue only", vec!["/team?overdue=1".into()]),
+        ];
+        println!("| page | median ms | p99 ms | bytes |");
+        println!("| --- | ---: | ---: | ---: |");
+        for (name, paths) in &queue_views {
+            let (p50, p99, bytes) = measure(&server.address, &cookie, paths, options.requests)?;
+            println!("| {name} | {} | {} | {bytes} |", ms(p50), ms(p99));
+        }
+        let report_paths: Vec<String> = open_ids
+            .iter()
+            .map(|id| format!("/team/reports/{id}"))
+            .collect();
+        let (p50, p99, bytes) = measure(&server.address, &cookie, &report_paths, options.requests)?;
+        println!(
+            "| report page (audited view) | {} | {} | {bytes} |",
+            ms(p50),
+            ms(p99)
+        );
+        let size_mib =
+            std::fs::metadata(data.join(postern_store::SQLITE_FILE))?.len() as f64 / 1048576.0;
+        println!("database file: {size_mib:.0} MiB");
+        drop(server);
+    }
+    Ok(())
+}
