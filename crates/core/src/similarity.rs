@@ -25,7 +25,8 @@ pub const FINGERPRINT_BYTES: usize = FINGERPRINT_SLOTS * 4;
 /// independent write-ups of one bug measure 0.16 to 0.21 and different bugs of one project at
 /// most 0.08, so the threshold sits between with a margin of about 0.04 on each side.
 pub const LIKELY_DUPLICATE_MIN: f64 = 0.12;
-/// How many times an identifier counts against one word: it is what names the bug.
+/// How many times an identifier counts against one word: it is what names the bug. At most 8,
+/// the words of one digest.
 pub const IDENTIFIER_WEIGHT: u8 = 5;
 /// Tokens read from a text; the rest is ignored, so a huge report costs bounded work.
 pub const MAX_TOKENS: usize = 20_000;
@@ -80,18 +81,23 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of `text` under the project's secret `key`.
     pub fn of(key: &[u8; 32], text: &str) -> Fingerprint {
-        let mut hashes: Vec<u32> = Vec::new();
-        for (feature, weight) in features(text) {
-            // A weight of n is n distinct copies of the feature, each with its own hash.
-            for copy in 0..weight {
-                let digest: [u8; 32] = Sha256::new()
-                    .chain_update(DOMAIN)
-                    .chain_update(key)
-                    .chain_update([copy])
-                    .chain_update(feature.as_bytes())
-                    .finalize()
-                    .into();
-                let hash = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        // Each distinct feature is hashed once (a repeated paragraph costs nothing more), with
+        // its heaviest weight.
+        let mut features = features(text);
+        features.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        features.dedup_by(|later, kept| later.0 == kept.0);
+        let keyed = Sha256::new().chain_update(DOMAIN).chain_update(key);
+        let mut hashes: Vec<u32> = Vec::with_capacity(features.len() * 2);
+        for (feature, weight) in features {
+            let digest: [u8; 32] = keyed
+                .clone()
+                .chain_update(feature.as_bytes())
+                .finalize()
+                .into();
+            // A weight of n is n distinct copies of the feature: the digest's first n words,
+            // independent outputs of one keyed hash.
+            for copy in digest.chunks_exact(4).take(usize::from(weight)) {
+                let hash = u32::from_be_bytes([copy[0], copy[1], copy[2], copy[3]]);
                 hashes.push(hash.min(EMPTY_SLOT - 1));
             }
         }

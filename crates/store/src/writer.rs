@@ -154,6 +154,20 @@ macro_rules! insert_reports {
             });
             insert.build().execute(&mut *$conn).await?;
         }
+        let prints: Vec<&&$crate::ReportRow> =
+            $reports.iter().filter(|r| r.fingerprint.is_some()).collect();
+        for chunk in prints.chunks($rows) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO fingerprints (report_id, project, received_at, print) ",
+            );
+            insert.push_values(chunk, |mut row, r: &&&$crate::ReportRow| {
+                row.push_bind(r.id.clone())
+                    .push_bind(r.project.clone())
+                    .push_bind(r.received_at)
+                    .push_bind(r.fingerprint.clone());
+            });
+            insert.build().execute(&mut *$conn).await?;
+        }
     }};
 }
 pub(crate) use insert_reports;
@@ -162,15 +176,7 @@ pub(crate) use insert_reports;
 macro_rules! insert_children {
     ($conn:expr, $op:expr) => {{
         let attachments: &[$crate::AttachmentRow] = match $op {
-            $crate::WriteOp::Report(r, attachments) => {
-                if let Some(print) = &r.fingerprint {
-                    sqlx::query("INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $3, $4)")
-                        .bind(&r.id).bind(&r.project).bind(r.received_at).bind(print)
-                        .execute(&mut *$conn).await?;
-                }
-                attachments
-            }
-            $crate::WriteOp::Attachments(attachments) => attachments,
+            $crate::WriteOp::Report(_, attachments) | $crate::WriteOp::Attachments(attachments) => attachments,
             $crate::WriteOp::Message(m) => {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)

@@ -8,8 +8,6 @@ ALTER TABLE reports ADD COLUMN next_due_at INTEGER NOT NULL DEFAULT 922337203685
 ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX reports_queue ON reports (next_due_at, id);
 CREATE INDEX reports_project_queue ON reports (project, next_due_at, id);
-CREATE INDEX reports_status_queue ON reports (status, next_due_at, id);
-CREATE INDEX reports_severity_queue ON reports (severity, next_due_at, id);
 
 -- Keyed similarity fingerprints (postern-core similarity) for duplicate suggestions: they
 -- reveal nothing without the key. A table of their own keeps them compact, so that a report

@@ -292,3 +292,53 @@ async fn the_queue_orders_by_deadline_and_changes_are_audited_and_race_free() {
         b.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn likely_duplicates_are_suggested_from_keyed_fingerprints() {
+    let policy = policy();
+    let texts = [
+        (
+            "Path traversal in file download",
+            "The download_handler joins the name parameter of /api/v1/files onto the storage directory without normalising it. GET /api/v1/files?name=../../../../etc/passwd returns the server's passwd file.",
+        ),
+        (
+            "Arbitrary file read via ../ in files API",
+            "I could read /etc/passwd: /api/v1/files?name=..%2f..%2f..%2fetc/passwd is served by download_handler, which does not reject dot-dot segments in name.",
+        ),
+        (
+            "CSRF on account settings",
+            "The POST /settings/email form has no anti-CSRF token, so a page on another site can change a signed-in user's email address and take over the account.",
+        ),
+    ];
+    for b in backends().await {
+        let s = &b.store;
+        let mut ids = Vec::new();
+        for (i, (title, description)) in texts.iter().enumerate() {
+            let received = at(&format!("2026-11-2{i}T10:00:00Z"));
+            let submission = postern_core::intake::ValidSubmission {
+                fields: vec![
+                    ("title".into(), (*title).into()),
+                    ("description".into(), (*description).into()),
+                ],
+                scope_category: None,
+                contact_email: None,
+                credit_name: None,
+            };
+            let case = Case::received(&policy, received);
+            let (id, _) = s
+                .create_case_report("acme", &submission, &[], received, &case.clocks)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let for_second = s.similar_reports(&ids[1]).await.unwrap();
+        let found: Vec<_> = for_second.iter().map(|(id, _)| id.clone()).collect();
+        assert_eq!(found, vec![ids[0].clone()], "{} {for_second:?}", b.name);
+        assert!(
+            s.similar_reports(&ids[2]).await.unwrap().is_empty(),
+            "{}",
+            b.name
+        );
+        b.drop_schema().await;
+    }
+}
