@@ -172,6 +172,30 @@ macro_rules! insert_reports {
 }
 pub(crate) use insert_reports;
 
+/// PostgreSQL: each report with its fingerprint in one statement (a data-modifying CTE), so that
+/// a report costs one round trip, not two.
+macro_rules! insert_reports_one_by_one {
+    ($conn:expr, $reports:expr) => {{
+        for r in &$reports {
+            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+            let query = match &r.fingerprint {
+                Some(print) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $11)"
+                )))
+                .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
+                .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
+                .bind(r.clocks.clone()).bind(r.next_due_at).bind(print.clone()),
+                None => sqlx::query(columns)
+                    .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
+                    .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
+                    .bind(r.clocks.clone()).bind(r.next_due_at),
+            };
+            query.execute(&mut *$conn).await?;
+        }
+    }};
+}
+pub(crate) use insert_reports_one_by_one;
+
 /// Inserts what a write adds besides its report row: attachments and messages.
 macro_rules! insert_children {
     ($conn:expr, $op:expr) => {{
@@ -231,7 +255,11 @@ macro_rules! apply {
         } else {
             $crate::writer::ROWS_PER_STATEMENT
         };
-        $crate::writer::insert_reports!($conn, reports, rows);
+        if $postgres {
+            $crate::writer::insert_reports_one_by_one!($conn, reports);
+        } else {
+            $crate::writer::insert_reports!($conn, reports, rows);
+        }
         for op in ops {
             $crate::writer::insert_children!($conn, *op);
         }
