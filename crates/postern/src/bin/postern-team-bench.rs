@@ -307,6 +307,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data)?;
+    std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     let mut policy_files = Vec::new();
     let mut policies = Vec::new();
     let now = Timestamp::now();
