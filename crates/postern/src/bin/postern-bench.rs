@@ -5,14 +5,16 @@
 //! Usage: `cargo run --release --bin postern-bench -- [--seconds N] [--postgres URL]`
 #![forbid(unsafe_code)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod bench_common;
+
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use bench_common::{Server, percentile, start_server};
 
 const CLIENT_COUNTS: [usize; 3] = [1, 16, 64];
 
@@ -51,58 +53,19 @@ fn report_body(n: usize) -> String {
     .to_string()
 }
 
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(data: &std::path::Path, database: Option<&str>) -> anyhow::Result<Server> {
-    let exe = std::env::current_exe()?.with_file_name("postern");
-    let mut command = Command::new(&exe);
-    command
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--submissions-per-hour",
-            "1000000000",
-            "--submission-burst",
-            "1000000000",
-            "--data",
-        ])
-        .arg(data)
-        .env("POSTERN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+fn start(data: &std::path::Path, database: Option<&str>) -> anyhow::Result<Server> {
+    let mut extra: Vec<std::ffi::OsString> = [
+        "--submissions-per-hour",
+        "1000000000",
+        "--submission-burst",
+        "1000000000",
+    ]
+    .map(Into::into)
+    .to_vec();
     if let Some(url) = database {
-        command.args(["--database", url]);
+        extra.extend(["--database".into(), url.into()]);
     }
-    let mut child = command.spawn().with_context(|| {
-        format!(
-            "cannot start {} (build it: cargo build --release)",
-            exe.display()
-        )
-    })?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(a) = line.strip_prefix("Postern is listening on http://") {
-                let _ = tx.send(a.to_owned());
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(60))
-        .context("the server did not start")?;
-    Ok(Server { child, address })
+    start_server(data, &extra)
 }
 
 /// One keep-alive connection posting reports until told to stop; returns latencies.
@@ -159,13 +122,6 @@ struct Run {
     per_second: f64,
     p50: Duration,
     p99: Duration,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn load(address: &str, clients: usize, seconds: f64) -> anyhow::Result<Run> {
@@ -308,7 +264,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     let ceiling = runtime.block_on(raw_sqlite(dir.path(), options.seconds))?;
-    let server = start_server(&dir.path().join("sqlite-data"), None)?;
+    let server = start(&dir.path().join("sqlite-data"), None)?;
     let runs = CLIENT_COUNTS
         .iter()
         .map(|&c| load(&server.address, c, options.seconds))
@@ -331,7 +287,7 @@ fn main() -> anyhow::Result<()> {
             .map(|&c| runtime.block_on(raw_postgres(url, &schema, c, options.seconds)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let database = format!("{url}?options[search_path]={schema}");
-        let server = start_server(&dir.path().join("pg-data"), Some(&database))?;
+        let server = start(&dir.path().join("pg-data"), Some(&database))?;
         let runs = CLIENT_COUNTS
             .iter()
             .map(|&c| load(&server.address, c, options.seconds))

@@ -6,14 +6,15 @@
 //! [--requests 300]`
 #![forbid(unsafe_code)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod bench_common;
+
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use bench_common::{percentile, start_server};
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::Case;
 use postern_core::intake::ValidSubmission;
@@ -189,51 +190,6 @@ async fn reshape(database: &std::path::Path, after_rowid: i64) -> anyhow::Result
     Ok(())
 }
 
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(data: &std::path::Path, policies: &[std::path::PathBuf]) -> anyhow::Result<Server> {
-    let exe = std::env::current_exe()?.with_file_name("postern");
-    let mut command = Command::new(&exe);
-    command
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("POSTERN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for p in policies {
-        command.arg("--policy").arg(p);
-    }
-    let mut child = command.spawn().with_context(|| {
-        format!(
-            "cannot start {} (build it: cargo build --release)",
-            exe.display()
-        )
-    })?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(a) = line.strip_prefix("Postern is listening on http://") {
-                let _ = tx.send(a.to_owned());
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(120))
-        .context("the server did not start")?;
-    Ok(Server { child, address })
-}
-
 /// GETs a page on a keep-alive connection; checks the status, returns the time and body size.
 fn get(
     stream: &mut TcpStream,
@@ -269,10 +225,6 @@ fn get(
             }
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn measure(
@@ -372,7 +324,11 @@ fn main() -> anyhow::Result<()> {
             pool.close().await;
             anyhow::Ok(ids)
         })?;
-        let server = start_server(&data, &policy_files)?;
+        let extra: Vec<std::ffi::OsString> = policy_files
+            .iter()
+            .flat_map(|p| ["--policy".into(), p.clone().into_os_string()])
+            .collect();
+        let server = start_server(&data, &extra)?;
         let queue_views: [(&str, Vec<String>); 4] = [
             ("queue, no filter", vec!["/team".into()]),
             (
