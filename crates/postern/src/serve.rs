@@ -135,6 +135,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         );
     }
     first_admin(&store, &args.admin_email, &public_url).await?;
+    complete_old_reports(&store, state.projects().to_vec());
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     axum::serve(
@@ -147,6 +148,31 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reports stored by an older version get their clocks and fingerprints in the background,
+/// while the server already answers.
+fn complete_old_reports(store: &Store, projects: Vec<Project>) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        let clocks_for = |slug: &str, received_at: jiff::Timestamp| {
+            projects
+                .iter()
+                .find(|p| p.slug() == slug)
+                .map(|p| postern_core::case::Case::received(&p.policy, received_at).clocks)
+        };
+        match store.complete_old_reports(clocks_for).await {
+            Ok((0, 0)) => {}
+            Ok((clocked, printed)) => tracing::info!(
+                clocked,
+                printed,
+                "completed reports stored by an older version"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "could not complete reports stored by an older version")
+            }
+        }
+    });
 }
 
 /// While no account has a password, prints how the first admin signs in: a fresh setup code

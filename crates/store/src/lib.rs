@@ -592,7 +592,7 @@ impl Store {
     }
 
     /// The keyed similarity fingerprint of a submission, for duplicate suggestions.
-    fn fingerprint(&self, submission: &ValidSubmission) -> Option<Vec<u8>> {
+    pub(crate) fn fingerprint(&self, submission: &ValidSubmission) -> Option<Vec<u8>> {
         let text: Vec<&str> = submission.fields.iter().map(|(_, v)| v.as_str()).collect();
         let print = similarity::Fingerprint::of(
             &self.vault.derived_key(SIMILARITY_KEY_PURPOSE),

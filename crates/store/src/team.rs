@@ -1261,6 +1261,73 @@ impl Store {
         }
     }
 
+    /// Completes reports stored by a version before clocks and duplicate suggestions: starts
+    /// their receipt clocks (`clocks_for(project, received_at)`, `None` to leave a report as it
+    /// is) and computes their similarity fingerprints. Safe to run while serving and to run
+    /// again; returns (reports given clocks, fingerprints added).
+    pub async fn complete_old_reports(
+        &self,
+        clocks_for: impl Fn(&str, Timestamp) -> Option<Clocks>,
+    ) -> Result<(u64, u64), StoreError> {
+        const BATCH: i64 = 200;
+        let (mut clocked, mut printed) = (0u64, 0u64);
+        let mut after = String::new();
+        loop {
+            let rows: Vec<(String, String, i64)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT id, project, received_at FROM reports WHERE clocks = '[]' AND status = 'received' AND id > $1 ORDER BY id LIMIT $2")
+                    .bind(&after).bind(BATCH).fetch_all(pool).await?
+                    .into_iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("project")?, r.try_get("received_at")?)))
+                    .collect::<Result<_, sqlx::Error>>()?
+            });
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            for (id, project, received_at) in rows {
+                let Some(clocks) = clocks_for(&project, from_millis(received_at)?) else {
+                    continue;
+                };
+                let json = clocks_json(&clocks)?;
+                clocked += on_db!(&self.db, pool => {
+                    sqlx::query("UPDATE reports SET clocks = $1, next_due_at = $2 WHERE id = $3 AND clocks = '[]'")
+                        .bind(&json).bind(due_millis(&clocks)).bind(&id).execute(pool).await?.rows_affected()
+                });
+            }
+        }
+        let mut after = String::new();
+        loop {
+            let rows: Vec<(String, String, i64)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT r.id, r.project, r.received_at FROM reports r LEFT JOIN fingerprints f ON f.report_id = r.id WHERE f.report_id IS NULL AND r.id > $1 ORDER BY r.id LIMIT $2")
+                    .bind(&after).bind(BATCH).fetch_all(pool).await?
+                    .into_iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("project")?, r.try_get("received_at")?)))
+                    .collect::<Result<_, sqlx::Error>>()?
+            });
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            for (id, project, received_at) in rows {
+                let report =
+                    ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?;
+                let (data_key, content) = self.data_key(&report).await?;
+                let plain = vault::open(&data_key, &aad(&id, &["content"]), &content)?;
+                let content: Content = serde_json::from_slice(&plain)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let Some(print) = self.fingerprint(&ValidSubmission {
+                    fields: content.fields,
+                    scope_category: None,
+                    contact_email: None,
+                    credit_name: None,
+                }) else {
+                    continue;
+                };
+                printed += on_db!(&self.db, pool => {
+                    sqlx::query("INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                        .bind(&id).bind(&project).bind(received_at).bind(print).execute(pool).await?.rows_affected()
+                });
+            }
+        }
+        Ok((clocked, printed))
+    }
+
     /// Whether a database is SQLite (for tests that reach into it).
     pub fn is_sqlite(&self) -> bool {
         matches!(self.db, Db::Sqlite(_))

@@ -342,3 +342,43 @@ async fn likely_duplicates_are_suggested_from_keyed_fingerprints() {
         b.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn reports_from_an_older_version_get_their_clocks_and_fingerprints() {
+    let policy = policy();
+    for b in backends().await {
+        let s = &b.store;
+        let received = at("2026-11-23T10:00:00Z");
+        // As an older version stored it: no clocks, no fingerprint.
+        let (id, _) = s
+            .create_report("acme", &submission("old"), &[], received)
+            .await
+            .unwrap();
+        super::execute(&b, "DELETE FROM fingerprints").await;
+        assert!(s.similar_reports(&id).await.unwrap().is_empty());
+        let (other, _) = s
+            .create_report("elsewhere", &submission("old"), &[], received)
+            .await
+            .unwrap();
+        super::execute(&b, "DELETE FROM fingerprints").await;
+        let clocks_for = |project: &str, at: jiff::Timestamp| {
+            (project == "acme").then(|| Case::received(&policy, at).clocks)
+        };
+        assert_eq!(
+            s.complete_old_reports(clocks_for).await.unwrap(),
+            (1, 2),
+            "{}",
+            b.name
+        );
+        let row = s.case_row(&id).await.unwrap();
+        assert_eq!(
+            row.case.clocks.next_due(),
+            Some(at("2026-11-25T10:00:00Z")),
+            "acknowledge in 48 hours"
+        );
+        assert!(s.case_row(&other).await.unwrap().case.clocks.0.is_empty());
+        // Running again changes nothing.
+        assert_eq!(s.complete_old_reports(clocks_for).await.unwrap(), (0, 0));
+        b.drop_schema().await;
+    }
+}
