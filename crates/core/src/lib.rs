@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod advisory;
 pub mod audit;
 pub mod case;
 pub mod clock;

@@ -234,7 +234,9 @@ pub struct ResponseTargets {
 }
 
 /// Qualitative severity, as CVSS names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// CVSS 9.0-10.0.

@@ -1,0 +1,398 @@
+//! A security advisory: what the world is told about a fixed vulnerability, in one record from
+//! which every format (the HTML page, OSV, CSAF 2.0, CVE JSON 5, Atom) is derived by the
+//! `export` modules. The record is checked when built (`Advisory::check`), so exporters can
+//! rely on it: ids and versions non-empty, vectors that score, known ecosystems are the
+//! caller's to check against OSV's list.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Severity;
+
+/// Longest title, in characters.
+pub const TITLE_CHARS_MAX: usize = 200;
+/// Longest summary, in characters (OSV asks for one line).
+pub const SUMMARY_CHARS_MAX: usize = 300;
+/// Largest details text (Markdown), in bytes.
+pub const DETAILS_BYTES_MAX: usize = 64 * 1024;
+/// Most affected packages, references, credits, CWEs or aliases of one advisory.
+pub const ITEMS_MAX: usize = 100;
+/// Most ranges or listed versions of one affected package.
+pub const RANGES_MAX: usize = 100;
+
+/// How an advisory is identified: the project's prefix, the year, a number (`ACME-2026-0001`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdvisoryId(String);
+
+impl AdvisoryId {
+    /// The id of the `number`th advisory of `year` under `prefix`.
+    pub fn new(prefix: &str, year: i16, number: u32) -> AdvisoryId {
+        AdvisoryId(format!("{prefix}-{year}-{number:04}"))
+    }
+
+    /// Parses an id as written in URLs: letters, digits and dashes, at most 64 characters.
+    pub fn parse(text: &str) -> Option<AdvisoryId> {
+        let ok = !text.is_empty()
+            && text.len() <= 64
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && text.matches('-').count() >= 2;
+        ok.then(|| AdvisoryId(text.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AdvisoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One range of affected versions, as OSV models them: affected from `introduced` (`"0"` for
+/// every version before the fix), until `fixed` (excluded) or up to `last_affected` (included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRange {
+    /// First affected version; `"0"` for "all versions before".
+    pub introduced: String,
+    /// First version with the fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// Last affected version, when no fix exists on this line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_affected: Option<String>,
+}
+
+/// A package the vulnerability is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    /// OSV ecosystem name, such as `PyPI`, `npm`, `crates.io`, `Go`.
+    pub ecosystem: String,
+    /// Package name in that ecosystem.
+    pub package: String,
+    /// Affected ranges.
+    #[serde(default)]
+    pub ranges: Vec<VersionRange>,
+    /// Affected versions listed one by one (in addition to the ranges).
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+/// What a reference points to (OSV's reference types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReferenceKind {
+    /// A published advisory.
+    Advisory,
+    /// An article or blog post.
+    Article,
+    /// A way to detect the issue.
+    Detection,
+    /// A discussion.
+    Discussion,
+    /// The report.
+    Report,
+    /// The fix (commit, pull request).
+    Fix,
+    /// Where the issue was introduced.
+    Introduced,
+    /// The package.
+    Package,
+    /// Evidence such as a proof of concept.
+    Evidence,
+    /// Anything else on the web.
+    Web,
+}
+
+/// A link with its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// What it is.
+    pub kind: ReferenceKind,
+    /// Where (https).
+    pub url: String,
+}
+
+/// The part someone played (OSV's credit types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CreditRole {
+    /// Found the vulnerability.
+    Finder,
+    /// Reported it.
+    Reporter,
+    /// Analysed it.
+    Analyst,
+    /// Coordinated the disclosure.
+    Coordinator,
+    /// Wrote the fix.
+    RemediationDeveloper,
+    /// Reviewed the fix.
+    RemediationReviewer,
+    /// Verified the fix.
+    RemediationVerifier,
+    /// Built a tool that found it.
+    Tool,
+    /// Sponsored the work.
+    Sponsor,
+    /// Anything else.
+    Other,
+}
+
+/// Credit for one person or organisation. `name` is `None` for someone who asked to stay
+/// anonymous: no output may show a name for them, and exports say "Anonymous" where a credit
+/// needs one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    /// Who, or `None` for anonymous.
+    pub name: Option<String>,
+    /// Their part.
+    pub role: CreditRole,
+    /// Where to reach or find them (URLs or `mailto:`), never for anonymous credits.
+    #[serde(default)]
+    pub contact: Vec<String>,
+}
+
+impl Credit {
+    /// The name to show: the given one, or "Anonymous".
+    pub fn shown_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("Anonymous")
+    }
+}
+
+/// A security advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    /// Its id.
+    pub id: AdvisoryId,
+    /// The project's slug.
+    pub project: String,
+    /// A short title.
+    pub title: String,
+    /// One line for feeds and OSV's `summary`.
+    pub summary: String,
+    /// The full description, Markdown (rendered sanitized).
+    pub details: String,
+    /// Qualitative severity.
+    pub severity: Option<Severity>,
+    /// A CVSS v3.1 vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_v3: Option<String>,
+    /// A CVSS v4.0 vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_v4: Option<String>,
+    /// Weakness ids such as `CWE-79`.
+    #[serde(default)]
+    pub cwes: Vec<String>,
+    /// Affected packages.
+    pub affected: Vec<Affected>,
+    /// Links.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Credits.
+    #[serde(default)]
+    pub credits: Vec<Credit>,
+    /// Other ids, such as a CVE id once assigned.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// When it was (or will be) published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Timestamp>,
+    /// Last change; every edit moves it.
+    pub modified: Timestamp,
+}
+
+/// What is wrong with an advisory; the text names the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryError(pub String);
+
+impl fmt::Display for AdvisoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AdvisoryError {}
+
+fn too_many(what: &str, n: usize) -> Result<(), AdvisoryError> {
+    if n > ITEMS_MAX {
+        return Err(AdvisoryError(format!("at most {ITEMS_MAX} {what}")));
+    }
+    Ok(())
+}
+
+impl Advisory {
+    /// Checks what every export relies on; the error names the field and says what to write.
+    pub fn check(&self) -> Result<(), AdvisoryError> {
+        let err = |m: String| Err(AdvisoryError(m));
+        if self.title.trim().is_empty() || self.title.chars().count() > TITLE_CHARS_MAX {
+            return err(format!("title: write 1 to {TITLE_CHARS_MAX} characters"));
+        }
+        if self.summary.trim().is_empty()
+            || self.summary.chars().count() > SUMMARY_CHARS_MAX
+            || self.summary.contains('\n')
+        {
+            return err(format!(
+                "summary: write one line of 1 to {SUMMARY_CHARS_MAX} characters"
+            ));
+        }
+        if self.details.len() > DETAILS_BYTES_MAX {
+            return err(format!("details: at most {} KiB", DETAILS_BYTES_MAX / 1024));
+        }
+        for (name, vector, prefix) in [
+            ("cvss_v3", &self.cvss_v3, "CVSS:3."),
+            ("cvss_v4", &self.cvss_v4, "CVSS:4.0/"),
+        ] {
+            if let Some(v) = vector {
+                if !v.starts_with(prefix) {
+                    return err(format!("{name}: a vector starting {prefix}"));
+                }
+                crate::cvss::rate(v).map_err(|e| AdvisoryError(format!("{name}: {e}")))?;
+            }
+        }
+        too_many("CWE ids", self.cwes.len())?;
+        if let Some(bad) = self.cwes.iter().find(|c| {
+            c.strip_prefix("CWE-")
+                .is_none_or(|n| n.is_empty() || !n.chars().all(|d| d.is_ascii_digit()))
+        }) {
+            return err(format!("cwes: {bad:?} is not a CWE id such as CWE-79"));
+        }
+        if self.affected.is_empty() {
+            return err("affected: name at least one package".into());
+        }
+        too_many("affected packages", self.affected.len())?;
+        for (i, a) in self.affected.iter().enumerate() {
+            if a.ecosystem.trim().is_empty() || a.package.trim().is_empty() {
+                return err(format!(
+                    "affected[{i}]: give the ecosystem and the package name"
+                ));
+            }
+            if a.ranges.is_empty() && a.versions.is_empty() {
+                return err(format!(
+                    "affected[{i}] ({}): give a version range or versions",
+                    a.package
+                ));
+            }
+            if a.ranges.len() > RANGES_MAX || a.versions.len() > RANGES_MAX {
+                return err(format!(
+                    "affected[{i}]: at most {RANGES_MAX} ranges and versions"
+                ));
+            }
+            for (j, r) in a.ranges.iter().enumerate() {
+                if r.introduced.trim().is_empty() {
+                    return err(format!(
+                        "affected[{i}].ranges[{j}]: introduced is empty; write \"0\" for every version before the fix"
+                    ));
+                }
+                if r.fixed.is_some() && r.last_affected.is_some() {
+                    return err(format!(
+                        "affected[{i}].ranges[{j}]: give fixed or last_affected, not both"
+                    ));
+                }
+                if [&r.fixed, &r.last_affected]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| v.trim().is_empty())
+                {
+                    return err(format!("affected[{i}].ranges[{j}]: an empty version"));
+                }
+            }
+        }
+        too_many("references", self.references.len())?;
+        if let Some(r) = self
+            .references
+            .iter()
+            .find(|r| !r.url.starts_with("https://") && !r.url.starts_with("http://"))
+        {
+            return err(format!("references: {:?} is not a web address", r.url));
+        }
+        too_many("credits", self.credits.len())?;
+        if let Some(c) = self
+            .credits
+            .iter()
+            .find(|c| c.name.is_none() && !c.contact.is_empty())
+        {
+            return err(format!(
+                "credits: an anonymous {:?} credit cannot have contacts",
+                c.role
+            ));
+        }
+        too_many("aliases", self.aliases.len())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An advisory with every field used, for the export tests.
+    pub fn full() -> Advisory {
+        Advisory {
+            id: AdvisoryId::new("ACME", 2026, 7),
+            project: "acme-widgets".into(),
+            title: "Path traversal in the file download endpoint".into(),
+            summary: "Path traversal in acme-widgets lets remote users read any file".into(),
+            details: "The `name` parameter of `/api/v1/files` was joined to the storage directory without normalisation.\n\nUpgrade to 2.4.1 or 1.9.8.".into(),
+            severity: Some(Severity::High),
+            cvss_v3: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".into()),
+            cvss_v4: Some("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N".into()),
+            cwes: vec!["CWE-22".into()],
+            affected: vec![Affected {
+                ecosystem: "PyPI".into(),
+                package: "acme-widgets".into(),
+                ranges: vec![
+                    VersionRange { introduced: "2.0.0".into(), fixed: Some("2.4.1".into()), last_affected: None },
+                    VersionRange { introduced: "0".into(), fixed: Some("1.9.8".into()), last_affected: None },
+                ],
+                versions: Vec::new(),
+            }],
+            references: vec![Reference { kind: ReferenceKind::Fix, url: "https://github.com/acme/widgets/commit/abc123".into() }],
+            credits: vec![
+                Credit { name: Some("Ada Lovelace".into()), role: CreditRole::Finder, contact: vec!["https://ada.example.org".into()] },
+                Credit { name: None, role: CreditRole::Reporter, contact: Vec::new() },
+            ],
+            aliases: vec!["CVE-2026-12345".into()],
+            published: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+            modified: "2026-11-21T08:30:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_full_advisory_checks_and_problems_name_their_field() {
+        full().check().unwrap();
+        let mut a = full();
+        a.summary = "two\nlines".into();
+        assert!(a.check().unwrap_err().0.starts_with("summary:"));
+        let mut a = full();
+        a.cwes = vec!["79".into()];
+        assert_eq!(
+            a.check().unwrap_err().0,
+            "cwes: \"79\" is not a CWE id such as CWE-79"
+        );
+        let mut a = full();
+        a.affected[0].ranges[0].last_affected = Some("2.4.0".into());
+        assert!(
+            a.check()
+                .unwrap_err()
+                .0
+                .contains("fixed or last_affected, not both")
+        );
+        let mut a = full();
+        a.cvss_v4 = Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".into());
+        assert!(a.check().unwrap_err().0.starts_with("cvss_v4:"));
+        let mut a = full();
+        a.credits[1].contact = vec!["mailto:x@example.org".into()];
+        assert!(a.check().unwrap_err().0.contains("anonymous"));
+        assert_eq!(
+            AdvisoryId::parse("ACME-2026-0007"),
+            Some(AdvisoryId::new("ACME", 2026, 7))
+        );
+        assert_eq!(AdvisoryId::parse("../etc"), None);
+    }
+}
