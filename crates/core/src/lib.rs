@@ -12,6 +12,7 @@ pub mod case;
 pub mod clock;
 pub mod cvss;
 pub mod deadline;
+pub mod export;
 pub mod intake;
 pub mod lifecycle;
 pub mod policy;

@@ -1,0 +1,77 @@
+//! An advisory in the formats the world reads: OSV (package managers, osv-scanner), CSAF 2.0
+//! (enterprises), CVE JSON 5 (a CNA's record). Each is a pure function of the advisory and an
+//! `ExportContext`; tests validate the output against the official schemas in
+//! `../shared/schemas`.
+
+pub mod csaf;
+pub mod cve;
+pub mod osv;
+
+use jiff::Timestamp;
+
+/// What an export needs besides the advisory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportContext {
+    /// Where this Postern instance is served, without a trailing slash; advisories live under
+    /// `{base_url}/advisories/{id}`.
+    pub base_url: String,
+    /// The project's display name.
+    pub project_name: String,
+    /// Who publishes (the project or its security team), for CSAF's publisher and CVE's CNA.
+    pub publisher: String,
+    /// The publisher's web address (https), for CSAF's publisher namespace.
+    pub publisher_url: String,
+    /// The moment of export (CSAF's current release date when not yet published).
+    pub now: Timestamp,
+}
+
+impl ExportContext {
+    /// The advisory's page.
+    pub fn page_url(&self, id: &crate::advisory::AdvisoryId) -> String {
+        format!("{}/advisories/{id}", self.base_url)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Schema validation for the export tests: the official schemas are read from
+    //! `../shared/schemas` (never copied into the repository); without them a test says so and
+    //! skips.
+
+    use std::path::PathBuf;
+
+    /// The shared schemas folder, or `None` (with a visible note) when it is absent.
+    pub fn schemas_dir() -> Option<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/schemas");
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: skipping schema validation: {} is absent",
+                dir.display()
+            );
+            None
+        }
+    }
+
+    /// Reads a JSON file of the shared schemas folder.
+    pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    }
+
+    /// A context for tests.
+    pub fn context() -> super::ExportContext {
+        super::ExportContext {
+            base_url: "https://security.acme.example".into(),
+            project_name: "Acme Widgets".into(),
+            publisher: "Acme Widgets security team".into(),
+            publisher_url: "https://acme.example".into(),
+            now: "2026-11-27T12:00:00Z".parse().unwrap(),
+        }
+    }
+}
