@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod advisories;
 pub mod credentials;
 pub mod team;
 pub mod vault;
@@ -804,8 +805,26 @@ impl Store {
                     .execute(pool).await?;
             });
         }
+        // Advisories too: a draft is as secret as its report.
+        let advisories: Vec<(String, String, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, key_id, wrapped_key FROM advisories WHERE key_id <> $1")
+                .bind(&new_id).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("key_id")?, r.try_get("wrapped_key")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        for (advisory, key_id, wrapped) in advisories {
+            let aad_id = format!("advisory:{advisory}");
+            let data_key = self.vault.unwrap(&aad_id, &key_id, &wrapped)?;
+            let (wrapped_id, new_wrapped) = self.vault.wrap(&aad_id, &data_key)?;
+            on_db!(&self.db, pool => {
+                sqlx::query("UPDATE advisories SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4")
+                    .bind(&wrapped_id).bind(&new_wrapped).bind(&advisory).bind(&key_id)
+                    .execute(pool).await?;
+            });
+        }
         let still_used: i64 = on_db!(&self.db, pool => {
-            sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) AS n")
+            sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
         let removed = if still_used == 0 && !superseded.is_empty() {

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod advisories;
 mod api;
 mod error;
 mod forms;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     ];
     let small = Router::new()
         .merge(policy_pages::router())
+        .merge(advisories::router())
         .merge(pages::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     let mut app = Router::new()

@@ -382,3 +382,96 @@ async fn reports_from_an_older_version_get_their_clocks_and_fingerprints() {
         b.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn advisories_are_saved_sealed_published_once_and_listed() {
+    use postern_core::advisory::{Advisory, AdvisoryId, Affected, VersionRange};
+    let advisory = Advisory {
+        id: AdvisoryId::new("ACME", 2026, 1),
+        project: "acme".into(),
+        title: "Secret-title-CANARY-42".into(),
+        summary: "Path traversal in downloads".into(),
+        details: "Details.".into(),
+        severity: Some(Severity::High),
+        cvss_v3: None,
+        cvss_v4: None,
+        cwes: vec!["CWE-22".into()],
+        affected: vec![Affected {
+            ecosystem: "PyPI".into(),
+            package: "acme".into(),
+            ranges: vec![VersionRange {
+                introduced: "0".into(),
+                fixed: Some("1.2.3".into()),
+                last_affected: None,
+            }],
+            versions: Vec::new(),
+        }],
+        references: Vec::new(),
+        credits: Vec::new(),
+        aliases: Vec::new(),
+        published: None,
+        modified: at("2026-11-23T10:00:00Z"),
+    };
+    for b in backends().await {
+        let s = &b.store;
+        s.save_advisory(
+            &advisory,
+            None,
+            "alice@example.org",
+            at("2026-11-23T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.published_advisories(None, 10).await.unwrap().is_empty(),
+            "{}",
+            b.name
+        );
+        let draft = s.advisory(&advisory.id).await.unwrap().unwrap();
+        assert_eq!(draft.advisory, advisory);
+        assert_eq!(draft.published_at, None);
+        // Another project cannot take the id over.
+        let mut other = advisory.clone();
+        other.project = "other".into();
+        assert!(
+            s.save_advisory(&other, None, "mallory", at("2026-11-23T11:00:00Z"))
+                .await
+                .is_err()
+        );
+        let published = s
+            .publish_advisory(
+                &advisory.id,
+                "alice@example.org",
+                at("2026-11-24T09:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(published.published, Some(at("2026-11-24T09:00:00Z")));
+        assert!(
+            s.publish_advisory(
+                &advisory.id,
+                "alice@example.org",
+                at("2026-11-24T09:00:00Z")
+            )
+            .await
+            .is_err()
+        );
+        let list = s.published_advisories(Some("acme"), 10).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].advisory.modified, at("2026-11-24T09:00:00Z"));
+        assert!(
+            s.published_advisories(Some("other"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The record is sealed: the title is nowhere in the database's rows.
+        if b.name == "sqlite" {
+            super::execute(&b, "PRAGMA wal_checkpoint(TRUNCATE)").await;
+            let bytes = std::fs::read(b.dir.path().join(postern_store::SQLITE_FILE)).unwrap();
+            assert!(!bytes.windows(22).any(|w| w == b"Secret-title-CANARY-42"));
+        }
+        s.verify_audit().await.unwrap();
+        b.drop_schema().await;
+    }
+}

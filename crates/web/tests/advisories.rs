@@ -1,0 +1,122 @@
+//! Published advisories as the world reads them, on both databases: the list, the page and the
+//! three documents; a draft is a 404 everywhere.
+
+mod support;
+
+use axum::http::StatusCode;
+use postern_core::advisory::{Advisory, AdvisoryId, Affected, Credit, CreditRole, VersionRange};
+use postern_core::policy::Severity;
+use postern_web::IntakeLimits;
+use support::{TestApp, now, project};
+
+fn advisory() -> Advisory {
+    Advisory {
+        id: AdvisoryId::new("ACME", 2026, 3),
+        project: "acme".into(),
+        title: "Stored XSS in widget titles".into(),
+        summary: "Widget titles were rendered without escaping".into(),
+        details: "Titles were inserted as HTML. <script>alert(1)</script> **Upgrade.**".into(),
+        severity: Some(Severity::Medium),
+        cvss_v3: Some("CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N".into()),
+        cvss_v4: None,
+        cwes: vec!["CWE-79".into()],
+        affected: vec![Affected {
+            ecosystem: "npm".into(),
+            package: "acme-widgets".into(),
+            ranges: vec![VersionRange {
+                introduced: "0".into(),
+                fixed: Some("3.1.4".into()),
+                last_affected: None,
+            }],
+            versions: Vec::new(),
+        }],
+        references: Vec::new(),
+        credits: vec![
+            Credit {
+                name: Some("Grace Hopper".into()),
+                role: CreditRole::Finder,
+                contact: Vec::new(),
+            },
+            Credit {
+                name: None,
+                role: CreditRole::Reporter,
+                contact: Vec::new(),
+            },
+        ],
+        aliases: vec!["CVE-2026-40001".into()],
+        published: None,
+        modified: now(),
+    }
+}
+
+#[tokio::test]
+async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
+    for app in TestApp::all(vec![project("Acme", "")], IntakeLimits::default()).await {
+        let a = advisory();
+        app.store
+            .save_advisory(&a, None, "alice@example.org", now())
+            .await
+            .unwrap();
+        let base = format!("/advisories/{}", a.id);
+        for path in [
+            base.clone(),
+            format!("{base}/osv.json"),
+            format!("{base}/csaf.json"),
+        ] {
+            assert_eq!(
+                app.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "draft {path} on {}",
+                app.backend
+            );
+        }
+        assert!(
+            !app.get("/advisories")
+                .await
+                .text()
+                .contains("ACME-2026-0003")
+        );
+
+        app.store
+            .publish_advisory(&a.id, "alice@example.org", now())
+            .await
+            .unwrap();
+        let list = app.get("/advisories").await.text();
+        assert!(
+            list.contains("ACME-2026-0003") && list.contains("Widget titles were rendered"),
+            "{list}"
+        );
+        let page = app.get(&base).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("Stored XSS in widget titles"));
+        assert!(
+            html.contains("<td>&#60; 3.1.4</td><td>3.1.4</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong>Upgrade.</strong>"),
+            "Markdown is rendered"
+        );
+        assert!(!html.contains("<script>alert(1)"), "and sanitised");
+        assert!(
+            html.contains("Grace Hopper (finder)") && html.contains("Anonymous (reporter)"),
+            "{html}"
+        );
+
+        let osv = app.get(&format!("{base}/osv.json")).await;
+        assert_eq!(osv.headers["content-type"], "application/json");
+        let osv = osv.json();
+        assert_eq!(osv["id"], "x_ACME-2026-0003");
+        assert_eq!(osv["affected"][0]["package"]["name"], "acme-widgets");
+        let csaf = app.get(&format!("{base}/csaf.json")).await.json();
+        assert_eq!(csaf["document"]["tracking"]["id"], "ACME-2026-0003");
+        assert_eq!(csaf["document"]["tracking"]["status"], "final");
+        let cve = app.get(&format!("{base}/cve.json")).await.json();
+        assert_eq!(cve["cveMetadata"]["cveId"], "CVE-2026-40001");
+        assert_eq!(
+            app.get(&format!("{base}/other.json")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
