@@ -11,6 +11,9 @@ use crate::team::{Stmt, Value};
 use crate::writer::EventParts;
 use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db, vault};
 
+/// (report_id, published_at, key_id, wrapped_key, content) of an advisory row.
+type AdvisoryColumns = (Option<String>, Option<i64>, String, Vec<u8>, Vec<u8>);
+
 /// Most advisories one list returns.
 pub const ADVISORY_LIST_MAX: usize = 500;
 
@@ -95,7 +98,7 @@ impl Store {
 
     /// The stored advisory, published or not.
     pub async fn advisory(&self, id: &AdvisoryId) -> Result<Option<StoredAdvisory>, StoreError> {
-        let row: Option<(Option<String>, Option<i64>, String, Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
+        let row: Option<AdvisoryColumns> = on_db!(&self.db, pool => {
             sqlx::query("SELECT report_id, published_at, key_id, wrapped_key, content FROM advisories WHERE id = $1")
                 .bind(id.as_str()).fetch_optional(pool).await?
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get("report_id")?, r.try_get("published_at")?, r.try_get("key_id")?, r.try_get("wrapped_key")?, r.try_get("content")?)))
