@@ -36,6 +36,76 @@ pub enum Command {
     /// Work on reports from the terminal: the same actions as the team's web pages.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Write, publish and export advisories.
+    #[command(subcommand)]
+    Advisory(AdvisoryCommand),
+}
+
+/// Formats of `postern advisory export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// OSV JSON.
+    Osv,
+    /// CSAF 2.0 JSON.
+    Csaf,
+    /// CVE JSON 5.1 record (needs a CVE id among the aliases).
+    Cve,
+}
+
+/// `postern advisory ...`
+#[derive(Debug, Subcommand)]
+pub enum AdvisoryCommand {
+    /// Save an advisory from a JSON file (new, or an edit of a draft or published one).
+    Import(AdvisoryImportArgs),
+    /// Publish a saved advisory now.
+    Publish(AdvisoryIdArgs),
+    /// Print a saved advisory as OSV, CSAF 2.0 or CVE JSON 5.
+    Export(AdvisoryExportArgs),
+    /// List published advisories.
+    List(ReportContext),
+}
+
+/// Options of `postern advisory import`.
+#[derive(Debug, Args)]
+pub struct AdvisoryImportArgs {
+    /// The advisory as JSON (the fields of postern-core's Advisory).
+    pub file: PathBuf,
+    /// The report it describes.
+    #[arg(long)]
+    pub report: Option<String>,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// An advisory id and the context.
+#[derive(Debug, Args)]
+pub struct AdvisoryIdArgs {
+    /// The advisory's id, such as ACME-2026-0001.
+    pub id: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern advisory export`.
+#[derive(Debug, Args)]
+pub struct AdvisoryExportArgs {
+    /// The advisory's id.
+    pub id: String,
+    /// Which format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Where the instance is served (links in the documents).
+    #[arg(
+        long,
+        env = "POSTERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// Roles of team accounts.

@@ -3,6 +3,7 @@
 //! Each subcommand returns an exit code; errors are printed once, here, without internals.
 #![forbid(unsafe_code)]
 
+mod advisory_cmd;
 mod audit;
 mod cli;
 mod init;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::User(cli::UserCommand::Reset(args)) => user::reset(&args),
         cli::Command::User(cli::UserCommand::List(args)) => user::list(&args),
         cli::Command::Report(command) => report_cmd::run(command),
+        cli::Command::Advisory(command) => advisory_cmd::run(command),
     };
     match result {
         Ok(code) => code,

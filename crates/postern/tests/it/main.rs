@@ -1,5 +1,6 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
+mod advisory_cli;
 mod audit_cli;
 mod browser;
 mod durability;

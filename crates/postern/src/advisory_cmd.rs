@@ -1,0 +1,127 @@
+//! `postern advisory import|publish|export|list`: advisories from the terminal. Exports are the
+//! same functions the web serves (`postern_core::export`).
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use postern_core::advisory::{Advisory, AdvisoryId};
+use postern_core::export::{ExportContext, csaf, cve, osv};
+use postern_core::report::ReportId;
+
+use crate::cli::{AdvisoryCommand, ExportFormat, ReportContext};
+use crate::user::default_actor;
+
+fn advisory_id(text: &str) -> anyhow::Result<AdvisoryId> {
+    AdvisoryId::parse(text.trim())
+        .with_context(|| format!("{text:?} is not an advisory id such as ACME-2026-0001"))
+}
+
+pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let context: &ReportContext = match &command {
+            AdvisoryCommand::Import(a) => &a.context,
+            AdvisoryCommand::Publish(a) => &a.context,
+            AdvisoryCommand::Export(a) => &a.context,
+            AdvisoryCommand::List(c) => c,
+        };
+        let projects = crate::serve::load_projects(&context.policies)?;
+        crate::serve::create_data_dir(&context.storage.data)?;
+        let store = crate::serve::open_store(&context.storage).await?;
+        let actor = default_actor(context.actor.as_deref());
+        let now = jiff::Timestamp::now();
+        let result = match command {
+            AdvisoryCommand::Import(args) => {
+                let text = std::fs::read_to_string(&args.file)
+                    .with_context(|| format!("cannot read {}", args.file.display()))?;
+                let mut advisory: Advisory = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not an advisory in JSON", args.file.display()))?;
+                if !projects.iter().any(|p| p.slug() == advisory.project) {
+                    bail!("the advisory's project {:?} is not among the given policies; pass its policy with --policy", advisory.project);
+                }
+                let report = args.report.as_deref().map(|r| {
+                    ReportId::parse(r).with_context(|| format!("{r:?} is not a report id"))
+                }).transpose()?;
+                // An edit of a published advisory keeps its publication date.
+                if let Some(old) = store.advisory(&advisory.id).await? {
+                    advisory.published = old.advisory.published.or(advisory.published);
+                }
+                advisory.modified = now;
+                match store.save_advisory(&advisory, report.as_ref(), &actor, now).await {
+                    Ok(()) => {
+                        println!("Saved {}.", advisory.id);
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(postern_store::StoreError::Limit(m) | postern_store::StoreError::Conflict(m)) => {
+                        eprintln!("postern: {}: {m}", args.file.display());
+                        Ok(ExitCode::from(1))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            AdvisoryCommand::Publish(args) => {
+                let id = advisory_id(&args.id)?;
+                match store.publish_advisory(&id, &actor, now).await {
+                    Ok(_) => {
+                        println!("Published {id}.");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(postern_store::StoreError::NotFound) => bail!("there is no advisory {id}"),
+                    Err(postern_store::StoreError::Conflict(m)) => {
+                        eprintln!("postern: {m}");
+                        Ok(ExitCode::from(1))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            AdvisoryCommand::Export(args) => {
+                let id = advisory_id(&args.id)?;
+                let stored = store.advisory(&id).await?.with_context(|| format!("there is no advisory {id}"))?;
+                let a = stored.advisory;
+                let project = projects.iter().find(|p| p.slug() == a.project);
+                let name = project.map_or_else(|| a.project.clone(), |p| p.policy.project.name.clone());
+                let base_url = args.public_url.trim_end_matches('/').to_owned();
+                let context = ExportContext {
+                    publisher: format!("{name} security team"),
+                    publisher_url: project
+                        .and_then(|p| p.policy.project.homepage.clone())
+                        .unwrap_or_else(|| base_url.clone()),
+                    base_url,
+                    project_name: name,
+                    now,
+                };
+                let document = match args.format {
+                    ExportFormat::Osv => osv::osv(&a, &context),
+                    ExportFormat::Csaf => csaf::csaf(&a, &context),
+                    ExportFormat::Cve => match cve::cve(&a, &context) {
+                        Ok(d) => d,
+                        Err(m) => {
+                            eprintln!("postern: {m}");
+                            return Ok(ExitCode::from(1));
+                        }
+                    },
+                };
+                println!("{}", serde_json::to_string_pretty(&document)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            AdvisoryCommand::List(_) => {
+                for s in store.published_advisories(None, postern_store::advisories::ADVISORY_LIST_MAX).await? {
+                    println!(
+                        "{}  {:<16} {:<8} {}  {}",
+                        s.advisory.id,
+                        s.advisory.project,
+                        s.advisory.severity.map_or("-", |x| x.title()),
+                        s.advisory.published.map(|p| p.strftime("%Y-%m-%d").to_string()).unwrap_or_default(),
+                        s.advisory.summary
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        };
+        store.close().await;
+        result
+    })
+}
