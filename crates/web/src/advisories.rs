@@ -24,6 +24,7 @@ pub const ADVISORY_PAGE_ROWS: usize = 200;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/advisories", get(list))
+        .route("/advisories.atom", get(feed))
         .route("/advisories/{id}", get(page))
         .route("/advisories/{id}/{format}", get(document))
 }
@@ -184,6 +185,75 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
         id: a.id.to_string(),
     };
     Ok(page.into_response())
+}
+
+/// Entries in the Atom feed.
+pub const FEED_ENTRIES: usize = 50;
+
+fn atom_time(at: jiff::Timestamp) -> atom_syndication::FixedDateTime {
+    // jiff writes RFC 3339 in UTC, which chrono (atom_syndication's clock type) reads back.
+    atom_syndication::FixedDateTime::parse_from_rfc3339(&at.to_string()).unwrap_or_default()
+}
+
+/// The Atom feed of published advisories, newest first.
+async fn feed(
+    State(state): State<AppState>,
+    Query(filters): Query<Filters>,
+) -> Result<Response, Error> {
+    use atom_syndication::{Entry, Feed, Link, Person, Text};
+    let project = (!filters.project.is_empty()).then_some(filters.project.as_str());
+    let found = state
+        .store()
+        .published_advisories(project, FEED_ENTRIES)
+        .await?;
+    let base = state.public_url();
+    let link = |href: String, rel: &str| Link {
+        href,
+        rel: rel.to_owned(),
+        ..Link::default()
+    };
+    let entries: Vec<Entry> = found
+        .iter()
+        .map(|s| {
+            let a = &s.advisory;
+            let url = format!("{base}/advisories/{}", a.id);
+            Entry {
+                id: url.clone(),
+                title: Text::plain(format!("{}: {}", a.id, a.title)),
+                updated: atom_time(a.modified),
+                published: a.published.map(atom_time),
+                summary: Some(Text::plain(&a.summary)),
+                links: vec![link(url, "alternate")],
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let updated = found
+        .iter()
+        .map(|s| s.advisory.modified)
+        .max()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let feed = Feed {
+        id: format!("{base}/advisories.atom"),
+        title: Text::plain("Security advisories"),
+        updated: atom_time(updated),
+        authors: vec![Person {
+            name: state.default_project().policy.project.name.clone(),
+            ..Person::default()
+        }],
+        links: vec![
+            link(format!("{base}/advisories.atom"), "self"),
+            link(format!("{base}/advisories"), "alternate"),
+        ],
+        entries,
+        ..Feed::default()
+    };
+    let mut response = feed.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    Ok(response)
 }
 
 /// "RemediationDeveloper" as "remediation developer".

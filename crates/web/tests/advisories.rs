@@ -114,6 +114,21 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
         assert_eq!(csaf["document"]["tracking"]["status"], "final");
         let cve = app.get(&format!("{base}/cve.json")).await.json();
         assert_eq!(cve["cveMetadata"]["cveId"], "CVE-2026-40001");
+        let feed = app.get("/advisories.atom").await;
+        assert_eq!(
+            feed.headers["content-type"],
+            "application/atom+xml; charset=utf-8"
+        );
+        let feed = atom_syndication::Feed::read_from(&feed.body[..]).unwrap();
+        assert_eq!(feed.entries.len(), 1);
+        assert_eq!(
+            feed.entries[0].title.value,
+            "ACME-2026-0003: Stored XSS in widget titles"
+        );
+        assert_eq!(
+            feed.entries[0].links[0].href,
+            "https://sec.example.org/advisories/ACME-2026-0003"
+        );
         assert_eq!(
             app.get(&format!("{base}/other.json")).await.status,
             StatusCode::NOT_FOUND
