@@ -10,6 +10,7 @@ pub mod advisory;
 pub mod audit;
 pub mod case;
 pub mod clock;
+pub mod credits;
 pub mod cvss;
 pub mod deadline;
 pub mod export;

@@ -125,3 +125,44 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
         result
     })
 }
+
+/// `postern credits`: the hall of fame as Markdown.
+pub fn credits(args: &crate::cli::CreditsArgs) -> anyhow::Result<ExitCode> {
+    let crate::cli::CreditsFormat::Markdown = args.format;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let projects = crate::serve::load_projects(&args.context.policies)?;
+        crate::serve::create_data_dir(&args.context.storage.data)?;
+        let store = crate::serve::open_store(&args.context.storage).await?;
+        let advisories: Vec<Advisory> = store
+            .published_advisories(
+                args.project.as_deref(),
+                postern_store::advisories::ADVISORY_LIST_MAX,
+            )
+            .await?
+            .into_iter()
+            .map(|s| s.advisory)
+            .collect();
+        store.close().await;
+        let name = args
+            .project
+            .as_deref()
+            .and_then(|slug| projects.iter().find(|p| p.slug() == slug))
+            .or(projects.first())
+            .map_or_else(
+                || "this project".to_owned(),
+                |p| p.policy.project.name.clone(),
+            );
+        print!(
+            "{}",
+            postern_core::credits::markdown(
+                &name,
+                &postern_core::credits::hall_of_fame(&advisories)
+            )
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

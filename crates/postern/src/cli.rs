@@ -39,6 +39,29 @@ pub enum Command {
     /// Write, publish and export advisories.
     #[command(subcommand)]
     Advisory(AdvisoryCommand),
+    /// Print the hall of fame (named credits of published advisories, by year).
+    Credits(CreditsArgs),
+}
+
+/// Options of `postern credits`.
+#[derive(Debug, Args)]
+pub struct CreditsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: CreditsFormat,
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Formats of `postern credits`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CreditsFormat {
+    /// Markdown for release notes and CONTRIBUTORS.md.
+    Markdown,
 }
 
 /// Formats of `postern advisory export`.

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::User(cli::UserCommand::List(args)) => user::list(&args),
         cli::Command::Report(command) => report_cmd::run(command),
         cli::Command::Advisory(command) => advisory_cmd::run(command),
+        cli::Command::Credits(args) => advisory_cmd::credits(&args),
     };
     match result {
         Ok(code) => code,

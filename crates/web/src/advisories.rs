@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/advisories", get(list))
         .route("/advisories.atom", get(feed))
+        .route("/hall-of-fame", get(hall_of_fame))
         .route("/advisories/{id}", get(page))
         .route("/advisories/{id}/{format}", get(document))
 }
@@ -185,6 +186,55 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
         id: a.id.to_string(),
     };
     Ok(page.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "hall_of_fame.html")]
+struct HallOfFame {
+    title: String,
+    years: Vec<(i16, Vec<(String, Vec<String>)>)>,
+}
+
+/// Who is credited in published advisories, by year (named credits only).
+async fn hall_of_fame(
+    State(state): State<AppState>,
+    Query(filters): Query<Filters>,
+) -> Result<Response, Error> {
+    let project = (!filters.project.is_empty()).then_some(filters.project.as_str());
+    let advisories: Vec<Advisory> = state
+        .store()
+        .published_advisories(project, postern_store::advisories::ADVISORY_LIST_MAX)
+        .await?
+        .into_iter()
+        .map(|s| s.advisory)
+        .collect();
+    let name = project
+        .and_then(|p| state.project(p))
+        .unwrap_or_else(|| state.default_project())
+        .policy
+        .project
+        .name
+        .clone();
+    let years = postern_core::credits::hall_of_fame(&advisories)
+        .into_iter()
+        .map(|(year, people)| {
+            let people = people
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.name,
+                        p.advisories.iter().map(ToString::to_string).collect(),
+                    )
+                })
+                .collect();
+            (year, people)
+        })
+        .collect();
+    Ok(HallOfFame {
+        title: format!("Hall of fame: {name}"),
+        years,
+    }
+    .into_response())
 }
 
 /// Entries in the Atom feed.

@@ -114,6 +114,15 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
         assert_eq!(csaf["document"]["tracking"]["status"], "final");
         let cve = app.get(&format!("{base}/cve.json")).await.json();
         assert_eq!(cve["cveMetadata"]["cveId"], "CVE-2026-40001");
+        let hall = app.get("/hall-of-fame").await.text();
+        assert!(
+            hall.contains("Grace Hopper (<a href=\"/advisories/ACME-2026-0003\">"),
+            "{hall}"
+        );
+        assert!(
+            !hall.contains("Anonymous"),
+            "the anonymous reporter is not listed"
+        );
         let feed = app.get("/advisories.atom").await;
         assert_eq!(
             feed.headers["content-type"],

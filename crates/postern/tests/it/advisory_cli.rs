@@ -42,6 +42,12 @@ fn an_advisory_is_imported_published_and_exported_from_the_terminal() {
     assert_eq!(osv["id"], "x_ACME-2026-0001");
     assert_eq!(osv["credits"][0]["name"], "Anonymous");
     assert!(osv["published"].is_string());
+    let credits = stdout(&run(&["credits", "--format", "markdown"]));
+    assert!(
+        credits.starts_with("# Security acknowledgements: Acme Widgets"),
+        "{credits}"
+    );
+    assert!(!credits.contains("Anonymous"), "{credits}");
     let cve = run(&["advisory", "export", "ACME-2026-0001", "--format", "cve"]);
     assert_eq!(cve.status.code(), Some(1));
     assert!(
