@@ -188,11 +188,14 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
     Ok(page.into_response())
 }
 
+/// A credited name and the ids of the advisories that credit it.
+type NameWithIds = (String, Vec<String>);
+
 #[derive(Template, WebTemplate)]
 #[template(path = "hall_of_fame.html")]
 struct HallOfFame {
     title: String,
-    years: Vec<(i16, Vec<(String, Vec<String>)>)>,
+    years: Vec<(i16, Vec<NameWithIds>)>,
 }
 
 /// Who is credited in published advisories, by year (named credits only).
