@@ -20,3 +20,4 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod similarity;
+pub mod stats;

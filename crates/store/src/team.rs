@@ -43,6 +43,8 @@ pub const EMAIL_CHARS_MAX: usize = 254;
 pub const QUEUE_PAGE_MAX: usize = 200;
 /// Longest internal note or team message, in bytes.
 pub const NOTE_BYTES_MAX: usize = 64 * 1024;
+/// Most reports one project's statistics read.
+pub const STATS_REPORTS_MAX: i64 = 200_000;
 /// `next_due_at` when no clock runs.
 const NO_DEADLINE: i64 = i64::MAX;
 /// Sessions touch `last_seen_at` at most this often, to spare the database a write per page.
@@ -1326,6 +1328,33 @@ impl Store {
             }
         }
         Ok((clocked, printed))
+    }
+
+    /// The facts the public statistics need of a project's reports received since `since`:
+    /// times, severity and clocks, never contents. At most `STATS_REPORTS_MAX`, newest first.
+    pub async fn report_facts(
+        &self,
+        project: &str,
+        since: Timestamp,
+    ) -> Result<Vec<postern_core::stats::ReportFacts>, StoreError> {
+        let rows: Vec<(i64, Option<String>, String)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT received_at, severity, clocks FROM reports WHERE project = $1 AND received_at >= $2 ORDER BY received_at DESC LIMIT $3")
+                .bind(project).bind(millis(since)).bind(STATS_REPORTS_MAX)
+                .fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("received_at")?, r.try_get("severity")?, r.try_get("clocks")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(received_at, severity, clocks)| {
+                Ok(postern_core::stats::ReportFacts {
+                    received_at: from_millis(received_at)?,
+                    severity: severity.as_deref().and_then(parse_severity),
+                    clocks: serde_json::from_str(&clocks)
+                        .map_err(|_| StoreError::Corrupt("clocks".into()))?,
+                })
+            })
+            .collect()
     }
 
     /// Whether a database is SQLite (for tests that reach into it).

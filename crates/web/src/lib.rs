@@ -16,6 +16,7 @@ mod openapi;
 mod pages;
 mod policy_pages;
 mod state;
+mod stats;
 mod team;
 
 use axum::Router;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     let small = Router::new()
         .merge(policy_pages::router())
         .merge(advisories::router())
+        .merge(stats::router())
         .merge(pages::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     let mut app = Router::new()
