@@ -13,6 +13,9 @@
 //! `IDENTIFIER_WEIGHT` times; other compounds (versions, addresses, CVE ids); words, lightly
 //! stemmed, without common English, report and payload vocabulary; and pairs of adjacent words.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
 use sha2::{Digest as _, Sha256};
 
 /// Hashes kept per fingerprint. For texts with more features the estimate's standard error is
@@ -41,8 +44,8 @@ const EMPTY_SLOT: u32 = u32::MAX;
 
 /// Stemmed words that say nothing about which bug a report is: common English, the vocabulary
 /// of every report ("attacker", "request", "version") and of every payload ("script", "alert",
-/// "union"), in their stemmed forms ("caus", "includ"). Sorted for binary search; left
-/// unformatted, as one word a line would take 190 lines.
+/// "union"), in their stemmed forms ("caus", "includ"). Sorted, so that a reader finds a word;
+/// looked up through `STOP_TABLE`. Left unformatted, as one word a line would take 190 lines.
 #[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
     "able", "about", "above", "access", "account", "affect", "after", "again", "alert", "all",
@@ -67,6 +70,54 @@ const STOP_WORDS: &[&str] = &[
     "your",
 ];
 
+/// `STOP_WORDS` in an open-addressing hash table with linear probing, built at compile time:
+/// every word of a text is looked up, and the few probes of this table cost a fraction of a
+/// binary search over strings. A slot holds an index into `STOP_WORDS`, or `NO_STOP_WORD`; the
+/// table is less than half full, so a probe sequence soon meets an empty slot.
+const STOP_TABLE: [u8; STOP_TABLE_SLOTS] = {
+    assert!(STOP_WORDS.len() < NO_STOP_WORD as usize && 2 * STOP_WORDS.len() < STOP_TABLE_SLOTS);
+    let mut table = [NO_STOP_WORD; STOP_TABLE_SLOTS];
+    let mut i = 0;
+    while i < STOP_WORDS.len() {
+        let mut slot = stop_slot(STOP_WORDS[i]);
+        while table[slot] != NO_STOP_WORD {
+            slot = (slot + 1) % STOP_TABLE_SLOTS;
+        }
+        table[slot] = i as u8;
+        i += 1;
+    }
+    table
+};
+/// Slots of `STOP_TABLE`, a power of two.
+const STOP_TABLE_SLOTS: usize = 512;
+/// An empty slot of `STOP_TABLE`.
+const NO_STOP_WORD: u8 = u8::MAX;
+
+/// The first slot of `STOP_TABLE` to probe for `word`: FNV-1a of its bytes, whose high bits
+/// are mixed by a last multiplication.
+const fn stop_slot(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - STOP_TABLE_SLOTS.trailing_zeros())) as usize
+}
+
+/// True when `word` is one of `STOP_WORDS`.
+fn is_stop_word(word: &str) -> bool {
+    let mut slot = stop_slot(word);
+    loop {
+        match STOP_TABLE[slot] {
+            NO_STOP_WORD => return false,
+            i if STOP_WORDS[usize::from(i)] == word => return true,
+            _ => slot = (slot + 1) % STOP_TABLE_SLOTS,
+        }
+    }
+}
+
 /// A keyed bottom-k MinHash signature: the `FINGERPRINT_SLOTS` smallest keyed hashes of a
 /// text's features, ascending, padded with `u32::MAX`.
 ///
@@ -82,13 +133,20 @@ impl Fingerprint {
     /// The fingerprint of `text` under the project's secret `key`.
     pub fn of(key: &[u8; 32], text: &str) -> Fingerprint {
         // Each distinct feature is hashed once (a repeated paragraph costs nothing more), with
-        // its heaviest weight.
-        let mut features = features(text);
-        features.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        features.dedup_by(|later, kept| later.0 == kept.0);
+        // its heaviest weight. The map tells features apart by their bytes, exactly, and hashes
+        // them with std's randomly keyed hasher, so a crafted text cannot make lookups collide.
+        // Reports have about one distinct feature per 8 bytes; the cap keeps a huge text from
+        // reserving much up front.
+        let mut distinct: HashMap<FeatureKey, u8> =
+            HashMap::with_capacity(text.len().min(4096) / 8);
+        for_each_feature(text, |feature, weight| {
+            let kept = distinct.entry(FeatureKey::new(feature)).or_insert(weight);
+            *kept = (*kept).max(weight);
+        });
         let keyed = Sha256::new().chain_update(DOMAIN).chain_update(key);
-        let mut hashes: Vec<u32> = Vec::with_capacity(features.len() * 2);
-        for (feature, weight) in features {
+        let mut hashes: Vec<u32> = Vec::with_capacity(distinct.len() * 2);
+        // The map's order is arbitrary, but the hashes are sorted below, so it does not matter.
+        for (feature, weight) in distinct {
             let digest: [u8; 32] = keyed
                 .clone()
                 .chain_update(feature.as_bytes())
@@ -171,6 +229,58 @@ impl Fingerprint {
     }
 }
 
+/// A feature as a map key: its bytes in place when they fit, else boxed. Most features are
+/// words or pairs of words, so most keys are made without allocating. A key hashes and compares
+/// as its bytes alone, whichever form holds them.
+enum FeatureKey {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_FEATURE_BYTES],
+    },
+    Boxed(Box<[u8]>),
+}
+
+/// Bytes of a feature kept in place in a `FeatureKey`: with its length and the variant's tag, a
+/// key fills 32 bytes.
+const INLINE_FEATURE_BYTES: usize = 30;
+
+impl FeatureKey {
+    fn new(feature: &str) -> FeatureKey {
+        let feature = feature.as_bytes();
+        match feature.len() {
+            len @ 0..=INLINE_FEATURE_BYTES => {
+                let mut bytes = [0; INLINE_FEATURE_BYTES];
+                bytes[..len].copy_from_slice(feature);
+                // At most `INLINE_FEATURE_BYTES`, so it fits.
+                let len = len as u8;
+                FeatureKey::Inline { len, bytes }
+            }
+            _ => FeatureKey::Boxed(feature.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            FeatureKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            FeatureKey::Boxed(bytes) => bytes,
+        }
+    }
+}
+
+impl PartialEq for FeatureKey {
+    fn eq(&self, other: &FeatureKey) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for FeatureKey {}
+
+impl Hash for FeatureKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write(self.as_bytes());
+    }
+}
+
 /// The candidates similar to `of` from `LIKELY_DUPLICATE_MIN` up, most similar first (ties in
 /// the given order), at most `limit` of them.
 pub fn likely_duplicates<'a, T>(
@@ -186,6 +296,11 @@ pub fn likely_duplicates<'a, T>(
     found.sort_by(|a, b| b.1.total_cmp(&a.1));
     found.truncate(limit);
     found
+}
+
+/// True for the characters of a token: letters, digits, joiners and braces.
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || is_joiner(c) || c == '{' || c == '}'
 }
 
 /// Characters that join the parts of a path, identifier, version or CVE id into one token.
@@ -224,67 +339,119 @@ fn stem(word: &str) -> &str {
     }
 }
 
-/// The features of `text` with their weights.
+/// The features of `text` with their weights, in the order `for_each_feature` gives them.
+#[cfg(test)]
 fn features(text: &str) -> Vec<(String, u8)> {
     let mut features = Vec::new();
-    let mut previous: Option<String> = None;
+    for_each_feature(text, |feature, weight| {
+        features.push((feature.to_owned(), weight));
+    });
+    features
+}
+
+/// Calls `emit` with each feature of `text` and its weight; a feature may come more than once.
+///
+/// This runs on every report, so it borrows what it can from `text` and builds the rest in
+/// buffers reused from token to token, instead of allocating strings per token.
+fn for_each_feature(text: &str, mut emit: impl FnMut(&str, u8)) {
+    // The token lowercased, the token with its path ids replaced, the previous kept word (empty
+    // before the first: a kept word has at least `MIN_WORD_CHARS` characters), and a pair.
+    let (mut lower, mut path, mut previous, mut pair) =
+        (String::new(), String::new(), String::new(), String::new());
     let tokens = text
-        .split(|c: char| !(c.is_alphanumeric() || is_joiner(c) || c == '{' || c == '}'))
+        .split(|c: char| !is_token_char(c))
         .filter(|token| !token.is_empty())
         .take(MAX_TOKENS);
     for raw in tokens {
-        let end = raw
-            .char_indices()
-            .nth(MAX_TOKEN_CHARS)
-            .map_or(raw.len(), |(i, _)| i);
-        let raw = &raw[..end];
-        let camel = raw
-            .chars()
-            .zip(raw.chars().skip(1))
-            .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
-        let lower = raw.to_lowercase();
-        let token = if lower.contains('/') {
-            let path: Vec<&str> = lower
-                .split('/')
-                .map(|s| if is_variable(s) { "*" } else { s })
-                .collect();
-            path.join("/")
+        // A token no longer in bytes than the limit in characters needs no cut.
+        let end = if raw.len() <= MAX_TOKEN_CHARS {
+            raw.len()
         } else {
-            lower
+            raw.char_indices()
+                .nth(MAX_TOKEN_CHARS)
+                .map_or(raw.len(), |(i, _)| i)
+        };
+        let raw = &raw[..end];
+        let ascii = raw.is_ascii();
+        // A lowercase letter followed by an uppercase one, as in `getInvoice`.
+        let camel = if ascii {
+            raw.as_bytes()
+                .windows(2)
+                .any(|ab| ab[0].is_ascii_lowercase() && ab[1].is_ascii_uppercase())
+        } else {
+            raw.chars()
+                .zip(raw.chars().skip(1))
+                .any(|(a, b)| a.is_lowercase() && b.is_uppercase())
+        };
+        lower.clear();
+        if ascii {
+            lower.push_str(raw);
+            lower.make_ascii_lowercase();
+        } else {
+            // Unicode lowercasing depends on context (a final sigma), so leave it to std.
+            lower.push_str(&raw.to_lowercase());
+        }
+        let token = if lower.contains('/') {
+            path.clear();
+            for (i, segment) in lower.split('/').enumerate() {
+                if i > 0 {
+                    path.push('/');
+                }
+                path.push_str(if is_variable(segment) { "*" } else { segment });
+            }
+            &path
+        } else {
+            &lower
         };
         let token = token.trim_matches(|c: char| is_joiner(c) || c == '{' || c == '}');
-        let parts: Vec<&str> = token
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|part| part.chars().count() >= MIN_WORD_CHARS)
-            .collect();
+        let parts = || {
+            token
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|part| part.chars().nth(MIN_WORD_CHARS - 1).is_some())
+        };
+        // The characters that decide what else the token gives are ASCII, so one pass over its
+        // bytes finds them all: in UTF-8 an ASCII byte is always that character.
+        let (mut joiner, mut underscore, mut slash, mut digit) = (false, false, false, false);
+        for byte in token.bytes() {
+            match byte {
+                b'_' => (joiner, underscore) = (true, true),
+                b'/' => (joiner, slash) = (true, true),
+                b'-' | b'.' => joiner = true,
+                b'0'..=b'9' => digit = true,
+                _ => {}
+            }
+        }
         // A compound is kept only with a word or a digit in it, so "e.g" or "../.." add nothing.
-        let compound = token.contains(is_joiner) || camel;
-        if compound && (!parts.is_empty() || token.contains(|c: char| c.is_ascii_digit())) {
-            let identifier = camel || token.contains(['_', '/']);
-            features.push((
-                token.to_owned(),
-                if identifier { IDENTIFIER_WEIGHT } else { 1 },
-            ));
+        if (joiner || camel) && (digit || parts().next().is_some()) {
+            let identifier = camel || underscore || slash;
+            emit(token, if identifier { IDENTIFIER_WEIGHT } else { 1 });
         }
         // `invoice.org_id` and `src/upload_handler.rs` also name `org_id` and `upload_handler`.
-        for name in token
-            .split(['/', '.'])
-            .filter(|name| name.contains('_') && *name != token)
-        {
-            features.push((name.to_owned(), IDENTIFIER_WEIGHT));
+        if underscore {
+            for name in token
+                .split(['/', '.'])
+                .filter(|name| name.contains('_') && *name != token)
+            {
+                emit(name, IDENTIFIER_WEIGHT);
+            }
         }
-        for part in parts {
+        for part in parts() {
             let word = stem(part);
-            if STOP_WORDS.binary_search(&word).is_ok() {
+            if is_stop_word(word) {
                 continue;
             }
-            if let Some(previous) = previous.replace(word.to_owned()) {
-                features.push((format!("{previous} {word}"), 1));
+            if !previous.is_empty() {
+                pair.clear();
+                pair.push_str(&previous);
+                pair.push(' ');
+                pair.push_str(word);
+                emit(&pair, 1);
             }
-            features.push((word.to_owned(), 1));
+            previous.clear();
+            previous.push_str(word);
+            emit(word, 1);
         }
     }
-    features
 }
 
 #[cfg(test)]
@@ -474,6 +641,64 @@ mod tests {
     }
 
     #[test]
+    fn the_stop_word_table_holds_the_stop_words_and_nothing_else() {
+        assert!(STOP_WORDS.iter().all(|word| is_stop_word(word)));
+        for word in [
+            "",
+            "ab",
+            "thes",
+            "attackers",
+            "traversal",
+            "caus ",
+            "vulnerabilities",
+        ] {
+            assert!(!is_stop_word(word), "{word}");
+        }
+    }
+
+    /// Fingerprints are stored, so a change of `Fingerprint::of`, even one that keeps every
+    /// property above, would make new reports incomparable with stored ones. This pins the
+    /// output: the corpus, postern-bench's report (its fields as intake joins them, with and
+    /// without the proof of concept) and a text of edge cases (Unicode, camelCase, paths with
+    /// ids, overlong tokens), hashed together; the expected values were printed by the
+    /// implementation before it was optimised.
+    #[test]
+    fn fingerprints_are_those_of_the_first_implementation() {
+        let bench = format!(
+            "{}\n{}\n{}\n{}",
+            "Benchmark report 1",
+            "A crafted request reaches the template engine unescaped. ".repeat(20),
+            "Remote code execution as the service user.",
+            "1. Send the request below.\n2. Observe the output.\n".repeat(5),
+        );
+        let intake =
+            format!("{bench}\ncurl -X POST https://example.org/render -d 'tpl={{{{7*7}}}}'");
+        let edge = format!(
+            "Résumé: ΟΔΟΣ getInvoice reads invoice.org_id at /api/v1/users/{{id}}/files/4242 and /Users/DEADBEEF12/x; src/upload_handler.rs leaks CVE-2024-1234 in 2.3.1. İstanbul naïve café Straße ﬃ 中文 running caused boxes passes classes e.g ../.. {} {}",
+            "a".repeat(70),
+            "é".repeat(70),
+        );
+        let mut all = Sha256::new();
+        for text in REPORTS
+            .iter()
+            .copied()
+            .chain([bench.as_str(), &intake, &edge, ""])
+        {
+            all.update(Fingerprint::of(&KEY, text).to_bytes());
+        }
+        let hex: String = all.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5029914d875b7dbf826097b63a8c4928edbc21c414f07a103ac97ce9fa6b462e"
+        );
+        // The same, readable: the two smallest hashes of the first report.
+        assert_eq!(
+            Fingerprint::of(&KEY, REPORTS[0]).to_bytes()[..8],
+            [0x01, 0x19, 0x03, 0xcb, 0x08, 0xf5, 0x3a, 0xe8]
+        );
+    }
+
+    #[test]
     fn a_huge_text_is_cut_at_the_token_limit() {
         let huge = "long_".repeat(100) + &" alpha beta".repeat(MAX_TOKENS);
         let found = features(&huge);
@@ -487,6 +712,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_word_is_a_stop_word_when_it_is_listed(word in "[a-z]{0,16}") {
+            prop_assert_eq!(is_stop_word(&word), STOP_WORDS.contains(&word.as_str()));
+        }
+
         #[test]
         fn similarity_is_symmetric_bounded_and_one_with_itself(
             a in "[a-zA-Z0-9_/.{} -]{0,80}",
