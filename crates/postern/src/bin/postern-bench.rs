@@ -7,14 +7,14 @@
 
 mod bench_common;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use bench_common::{Server, percentile, start_server};
+use bench_common::{Server, percentile, read_response, start_server};
 
 const CLIENT_COUNTS: [usize; 3] = [1, 16, 64];
 
@@ -84,33 +84,9 @@ fn client(address: String, stop: Arc<AtomicBool>, id: usize) -> anyhow::Result<V
         );
         let started = Instant::now();
         stream.write_all(request.as_bytes())?;
-        buffer.clear();
-        let mut chunk = [0u8; 4096];
-        loop {
-            let read = stream.read(&mut chunk)?;
-            if read == 0 {
-                bail!("the server closed the connection");
-            }
-            buffer.extend_from_slice(&chunk[..read]);
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap_or(0))
-                    })
-                    .unwrap_or(0);
-                if buffer.len() >= end + 4 + length {
-                    if !head.starts_with("http/1.1 201") {
-                        bail!(
-                            "unexpected answer: {}",
-                            head.lines().next().unwrap_or_default()
-                        );
-                    }
-                    break;
-                }
-            }
+        let (status, _) = read_response(&mut stream, &mut buffer)?;
+        if !status.starts_with("http/1.1 201") {
+            bail!("unexpected answer: {status}");
         }
         latencies.push(started.elapsed());
     }

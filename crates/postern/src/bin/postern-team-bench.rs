@@ -8,13 +8,13 @@
 
 mod bench_common;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use bench_common::{percentile, start_server};
+use bench_common::{percentile, read_response, start_server};
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::Case;
 use postern_core::intake::ValidSubmission;
@@ -201,30 +201,11 @@ fn get(
     let started = Instant::now();
     stream.write_all(request.as_bytes())?;
     let mut buffer = Vec::with_capacity(64 * 1024);
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let read = stream.read(&mut chunk)?;
-        if read == 0 {
-            bail!("the server closed the connection");
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            if buffer.len() >= end + 4 + length {
-                if !head.starts_with("http/1.1 200") {
-                    bail!("GET {path}: {}", head.lines().next().unwrap_or_default());
-                }
-                return Ok((started.elapsed(), length));
-            }
-        }
+    let (status, length) = read_response(stream, &mut buffer)?;
+    if !status.starts_with("http/1.1 200") {
+        bail!("GET {path}: {status}");
     }
+    Ok((started.elapsed(), length))
 }
 
 fn measure(
