@@ -26,6 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/advisories", get(list))
         .route("/advisories.atom", get(feed))
         .route("/hall-of-fame", get(hall_of_fame))
+        .route(
+            "/.well-known/csaf/provider-metadata.json",
+            get(provider_metadata),
+        )
+        .route("/.well-known/csaf/white/index.txt", get(csaf_index))
+        .route("/.well-known/csaf/white/changes.csv", get(csaf_changes))
+        .route("/.well-known/csaf/white/{year}/{file}", get(csaf_file))
         .route("/advisories/{id}", get(page))
         .route("/advisories/{id}/{format}", get(document))
 }
@@ -238,6 +245,100 @@ async fn hall_of_fame(
         years,
     }
     .into_response())
+}
+
+/// Published advisories with their CSAF path below the provider directory ("2026/x.json"),
+/// newest first.
+async fn csaf_entries(state: &AppState) -> Result<Vec<(String, StoredAdvisory)>, Error> {
+    let found = state
+        .store()
+        .published_advisories(None, postern_store::advisories::ADVISORY_LIST_MAX)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|s| {
+            let year = s
+                .advisory
+                .published
+                .unwrap_or(s.advisory.modified)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .year();
+            (format!("{year}/{}", csaf::file_name(&s.advisory.id)), s)
+        })
+        .collect())
+}
+
+fn text(body: String, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The CSAF provider metadata of this instance (the default project publishes).
+async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Error> {
+    let entries = csaf_entries(&state).await?;
+    let last_updated = entries
+        .iter()
+        .map(|(_, s)| s.advisory.modified)
+        .max()
+        .unwrap_or_else(|| state.now());
+    let policy = &state.default_project().policy;
+    let context = ExportContext {
+        base_url: state.public_url().to_owned(),
+        project_name: policy.project.name.clone(),
+        publisher: format!("{} security team", policy.project.name),
+        publisher_url: policy
+            .project
+            .homepage
+            .clone()
+            .unwrap_or_else(|| state.public_url().to_owned()),
+        now: state.now(),
+    };
+    Ok(text(
+        csaf::provider_metadata(&context, last_updated).to_string(),
+        "application/json",
+    ))
+}
+
+/// `index.txt`: every document's path, one a line.
+async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
+    let lines: String = csaf_entries(&state)
+        .await?
+        .iter()
+        .map(|(path, _)| format!("{path}\n"))
+        .collect();
+    Ok(text(lines, "text/plain; charset=utf-8"))
+}
+
+/// `changes.csv`: every document's path and last change, newest first.
+async fn csaf_changes(State(state): State<AppState>) -> Result<Response, Error> {
+    let mut entries = csaf_entries(&state).await?;
+    entries.sort_by(|a, b| b.1.advisory.modified.cmp(&a.1.advisory.modified));
+    let lines: String = entries
+        .iter()
+        .map(|(path, s)| format!("\"{path}\",\"{}\"\n", s.advisory.modified))
+        .collect();
+    Ok(text(lines, "text/csv; charset=utf-8"))
+}
+
+/// One document of the provider directory.
+async fn csaf_file(
+    State(state): State<AppState>,
+    Path((year, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let wanted = format!("{year}/{file}");
+    let entries = csaf_entries(&state).await.map_err(|_| ApiError::NotFound)?;
+    let (_, stored) = entries
+        .into_iter()
+        .find(|(path, _)| *path == wanted)
+        .ok_or(ApiError::NotFound)?;
+    let context = context(&state, &stored.advisory);
+    Ok(text(
+        csaf::csaf(&stored.advisory, &context).to_string(),
+        "application/json",
+    ))
 }
 
 /// Entries in the Atom feed.

@@ -123,6 +123,34 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             !hall.contains("Anonymous"),
             "the anonymous reporter is not listed"
         );
+        // The CSAF provider layout.
+        let metadata = app
+            .get("/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(metadata["role"], "csaf_provider");
+        assert_eq!(
+            metadata["distributions"][0]["directory_url"],
+            "https://sec.example.org/.well-known/csaf/white/"
+        );
+        let index = app.get("/.well-known/csaf/white/index.txt").await.text();
+        assert_eq!(index, "2026/acme-2026-0003.json\n");
+        let changes = app.get("/.well-known/csaf/white/changes.csv").await.text();
+        assert_eq!(
+            changes,
+            "\"2026/acme-2026-0003.json\",\"2026-11-23T10:00:00Z\"\n"
+        );
+        let doc = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json")
+            .await
+            .json();
+        assert_eq!(doc["document"]["tracking"]["id"], "ACME-2026-0003");
+        assert_eq!(
+            app.get("/.well-known/csaf/white/2025/acme-2026-0003.json")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
         let feed = app.get("/advisories.atom").await;
         assert_eq!(
             feed.headers["content-type"],

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::ExportContext;
-use crate::advisory::{Advisory, Affected, CreditRole, ReferenceKind, VersionRange};
+use crate::advisory::{Advisory, AdvisoryId, Affected, CreditRole, ReferenceKind, VersionRange};
 use crate::cvss::{self, CvssVersion};
 use crate::policy::Severity;
 
@@ -582,6 +582,48 @@ fn reference_text(kind: ReferenceKind) -> &'static str {
     }
 }
 
+/// Where a provider serves its TLP:WHITE documents, below the public address.
+pub const PROVIDER_DIRECTORY: &str = "/.well-known/csaf/white";
+
+/// The file name of an advisory's document in a provider directory (CSAF 2.0, 5.1): the
+/// tracking id in lower case, with every character other than letters, digits, `+` and `-`
+/// replaced by `_`, and `.json`.
+pub fn file_name(id: &AdvisoryId) -> String {
+    let stem: String = id
+        .as_str()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '+' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{stem}.json")
+}
+
+/// `provider-metadata.json` (CSAF 2.0, 7.1.7) for a directory distribution at
+/// `PROVIDER_DIRECTORY`. The role is `csaf_provider`: a trusted provider must also sign its
+/// documents with OpenPGP, which Postern does not do yet.
+pub fn provider_metadata(context: &ExportContext, last_updated: Timestamp) -> Value {
+    json!({
+        "canonical_url": format!("{}/.well-known/csaf/provider-metadata.json", context.base_url),
+        "distributions": [{ "directory_url": format!("{}{PROVIDER_DIRECTORY}/", context.base_url) }],
+        "last_updated": last_updated.to_string(),
+        "list_on_CSAF_aggregators": true,
+        "metadata_version": "2.0",
+        "mirror_on_CSAF_aggregators": true,
+        "publisher": {
+            "category": "vendor",
+            "name": context.publisher,
+            "namespace": context.publisher_url,
+        },
+        "role": "csaf_provider",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -590,12 +632,13 @@ mod tests {
     use jiff::Timestamp;
     use serde_json::Value;
 
-    use super::csaf;
+    use super::{csaf, file_name, provider_metadata};
     use crate::advisory::tests::full;
     use crate::advisory::{
         Advisory, AdvisoryId, Affected, Credit, CreditRole, Reference, ReferenceKind, VersionRange,
     };
     use crate::export::tests::{context, read_json, schemas_dir};
+    use serde_json::json;
 
     /// Serves FIRST's CVSS schemas, which the CSAF schema `$ref`s by https URL, from the
     /// shared folder: validation must never reach the network.
@@ -610,6 +653,9 @@ mod tests {
                 "https://www.first.org/cvss/cvss-v2.0.json" => "cvss-v2.0.json",
                 "https://www.first.org/cvss/cvss-v3.0.json" => "cvss-v3.0.json",
                 "https://www.first.org/cvss/cvss-v3.1.json" => "cvss-v3.1.json",
+                "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json" => {
+                    "csaf_json_schema.json"
+                }
                 other => return Err(format!("{other} is not available offline").into()),
             };
             Ok(read_json(&self.0.join(file)))
@@ -1239,5 +1285,28 @@ mod tests {
         assert!(!super::is_cve("GHSA-2026-1234") && !super::is_cve("CVE-2026-12a4"));
         assert!(super::is_csaf_cwe("CWE-79") && super::is_csaf_cwe("CWE-999999"));
         assert!(!super::is_csaf_cwe("CWE-0") && !super::is_csaf_cwe("CWE-1000000"));
+    }
+
+    #[test]
+    fn provider_metadata_validates_and_file_names_follow_the_standard() {
+        assert_eq!(
+            file_name(&AdvisoryId::new("ACME", 2026, 7)),
+            "acme-2026-0007.json"
+        );
+        let Some(dir) = schemas_dir() else { return };
+        let csaf_dir = dir.join("csaf-2.0");
+        let schema = read_json(&csaf_dir.join("provider_json_schema.json"));
+        let validator = jsonschema::options()
+            .with_retriever(LocalCvss(csaf_dir))
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap_or_else(|e| panic!("the provider schema does not build: {e}"));
+        let metadata = provider_metadata(&context(), "2026-11-27T12:00:00Z".parse().unwrap());
+        let errors = schema_errors(&validator, &metadata);
+        assert!(errors.is_empty(), "{errors:#?}\n{metadata:#}");
+        // The validator does check: a wrong role is refused.
+        let mut wrong = metadata.clone();
+        wrong["role"] = json!("csaf_reseller");
+        assert!(!validator.is_valid(&wrong));
     }
 }
