@@ -315,7 +315,7 @@ async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
 /// `changes.csv`: every document's path and last change, newest first.
 async fn csaf_changes(State(state): State<AppState>) -> Result<Response, Error> {
     let mut entries = csaf_entries(&state).await?;
-    entries.sort_by(|a, b| b.1.advisory.modified.cmp(&a.1.advisory.modified));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.1.advisory.modified));
     let lines: String = entries
         .iter()
         .map(|(path, s)| format!("\"{path}\",\"{}\"\n", s.advisory.modified))
