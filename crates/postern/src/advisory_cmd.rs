@@ -16,6 +16,27 @@ fn advisory_id(text: &str) -> anyhow::Result<AdvisoryId> {
         .with_context(|| format!("{text:?} is not an advisory id such as ACME-2026-0001"))
 }
 
+/// The exports' context for an advisory, from its project's policy.
+fn export_context(
+    projects: &[postern_web::Project],
+    a: &Advisory,
+    public_url: &str,
+    now: jiff::Timestamp,
+) -> ExportContext {
+    let project = projects.iter().find(|p| p.slug() == a.project);
+    let name = project.map_or_else(|| a.project.clone(), |p| p.policy.project.name.clone());
+    let base_url = public_url.trim_end_matches('/').to_owned();
+    ExportContext {
+        publisher: format!("{name} security team"),
+        publisher_url: project
+            .and_then(|p| p.policy.project.homepage.clone())
+            .unwrap_or_else(|| base_url.clone()),
+        base_url,
+        project_name: name,
+        now,
+    }
+}
+
 pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -27,6 +48,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
             AdvisoryCommand::Publish(a) => &a.context,
             AdvisoryCommand::Export(a) => &a.context,
             AdvisoryCommand::List(c) => c,
+            AdvisoryCommand::ExportOsv(a) => &a.context,
         };
         let projects = crate::serve::load_projects(&context.policies)?;
         crate::serve::create_data_dir(&context.storage.data)?;
@@ -81,18 +103,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                 let id = advisory_id(&args.id)?;
                 let stored = store.advisory(&id).await?.with_context(|| format!("there is no advisory {id}"))?;
                 let a = stored.advisory;
-                let project = projects.iter().find(|p| p.slug() == a.project);
-                let name = project.map_or_else(|| a.project.clone(), |p| p.policy.project.name.clone());
-                let base_url = args.public_url.trim_end_matches('/').to_owned();
-                let context = ExportContext {
-                    publisher: format!("{name} security team"),
-                    publisher_url: project
-                        .and_then(|p| p.policy.project.homepage.clone())
-                        .unwrap_or_else(|| base_url.clone()),
-                    base_url,
-                    project_name: name,
-                    now,
-                };
+                let context = export_context(&projects, &a, &args.public_url, now);
                 let document = match args.format {
                     ExportFormat::Osv => osv::osv(&a, &context),
                     ExportFormat::Csaf => csaf::csaf(&a, &context),
@@ -105,6 +116,22 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                     },
                 };
                 println!("{}", serde_json::to_string_pretty(&document)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            AdvisoryCommand::ExportOsv(args) => {
+                std::fs::create_dir_all(&args.dir)
+                    .with_context(|| format!("cannot create {}", args.dir.display()))?;
+                let published = store
+                    .published_advisories(args.project.as_deref(), postern_store::advisories::ADVISORY_LIST_MAX)
+                    .await?;
+                for s in &published {
+                    let context = export_context(&projects, &s.advisory, &args.public_url, now);
+                    let path = args.dir.join(format!("{}.json", osv::osv_id(&s.advisory.id)));
+                    let text = serde_json::to_string_pretty(&osv::osv(&s.advisory, &context))?;
+                    std::fs::write(&path, text + "\n")
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                println!("Wrote {} OSV file(s) to {}.", published.len(), args.dir.display());
                 Ok(ExitCode::SUCCESS)
             }
             AdvisoryCommand::List(_) => {

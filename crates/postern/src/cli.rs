@@ -86,6 +86,30 @@ pub enum AdvisoryCommand {
     Export(AdvisoryExportArgs),
     /// List published advisories.
     List(ReportContext),
+    /// Write every published advisory as an OSV file into a directory (one `ID.json` each),
+    /// the layout OSV tooling imports.
+    ExportOsv(ExportOsvArgs),
+}
+
+/// Options of `postern advisory export-osv`.
+#[derive(Debug, Args)]
+pub struct ExportOsvArgs {
+    /// The directory to write (created if missing).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Where the instance is served (links in the documents).
+    #[arg(
+        long,
+        env = "POSTERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// Options of `postern advisory import`.

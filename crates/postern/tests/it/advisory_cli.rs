@@ -42,6 +42,15 @@ fn an_advisory_is_imported_published_and_exported_from_the_terminal() {
     assert_eq!(osv["id"], "x_ACME-2026-0001");
     assert_eq!(osv["credits"][0]["name"], "Anonymous");
     assert!(osv["published"].is_string());
+    let bulk = dir.path().join("osv");
+    let bulk_arg = bulk.display().to_string();
+    let exported = run(&["advisory", "export-osv", "--dir", &bulk_arg]);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bulk.join("x_ACME-2026-0001.json")).unwrap())
+            .unwrap();
+    assert_eq!(written["id"], "x_ACME-2026-0001");
+    assert_eq!(std::fs::read_dir(&bulk).unwrap().count(), 1);
     let credits = stdout(&run(&["credits", "--format", "markdown"]));
     assert!(
         credits.starts_with("# Security acknowledgements: Acme Widgets"),
