@@ -46,6 +46,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
         let context: &ReportContext = match &command {
             AdvisoryCommand::Import(a) => &a.context,
             AdvisoryCommand::Publish(a) => &a.context,
+            AdvisoryCommand::Schedule(a) => &a.context,
             AdvisoryCommand::Export(a) => &a.context,
             AdvisoryCommand::List(c) => c,
             AdvisoryCommand::ExportOsv(a) => &a.context,
@@ -92,6 +93,43 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                         Ok(ExitCode::SUCCESS)
                     }
                     Err(postern_store::StoreError::NotFound) => bail!("there is no advisory {id}"),
+                    Err(postern_store::StoreError::Conflict(m)) => {
+                        eprintln!("postern: {m}");
+                        Ok(ExitCode::from(1))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            AdvisoryCommand::Schedule(args) => {
+                let id = advisory_id(&args.id)?;
+                let stored = store.advisory(&id).await?.with_context(|| format!("there is no advisory {id}"))?;
+                let policy = &projects
+                    .iter()
+                    .find(|p| p.slug() == stored.advisory.project)
+                    .with_context(|| format!("pass the policy of project {:?} with --policy", stored.advisory.project))?
+                    .policy;
+                let calendar = postern_core::deadline::Calendar::of(&policy.response);
+                let at = match &args.at {
+                    Some(text) => text.parse::<jiff::Timestamp>().with_context(|| {
+                        format!("{text:?} is not a moment; write RFC 3339 such as 2026-12-01T09:00:00Z")
+                    })?,
+                    None => match policy.disclosure.default_embargo {
+                        Some(span) => calendar.due(now, span),
+                        None => bail!("the policy has no default embargo; give the date with --at"),
+                    },
+                };
+                if let Some(max) = policy.disclosure.max_embargo {
+                    let limit = calendar.due(now, max);
+                    if at > limit {
+                        eprintln!("postern: {at} is beyond the policy's maximum embargo of {max} (until {limit})");
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+                match store.schedule_advisory(&id, at, &actor, now).await {
+                    Ok(()) => {
+                        println!("{id} publishes itself at {at} (a running `postern serve` does it).");
+                        Ok(ExitCode::SUCCESS)
+                    }
                     Err(postern_store::StoreError::Conflict(m)) => {
                         eprintln!("postern: {m}");
                         Ok(ExitCode::from(1))

@@ -82,6 +82,8 @@ pub enum AdvisoryCommand {
     Import(AdvisoryImportArgs),
     /// Publish a saved advisory now.
     Publish(AdvisoryIdArgs),
+    /// Set when a saved advisory publishes itself (the end of the embargo); `serve` does it.
+    Schedule(AdvisoryScheduleArgs),
     /// Print a saved advisory as OSV, CSAF 2.0 or CVE JSON 5.
     Export(AdvisoryExportArgs),
     /// List published advisories.
@@ -130,6 +132,20 @@ pub struct AdvisoryImportArgs {
 pub struct AdvisoryIdArgs {
     /// The advisory's id, such as ACME-2026-0001.
     pub id: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern advisory schedule`.
+#[derive(Debug, Args)]
+pub struct AdvisoryScheduleArgs {
+    /// The advisory's id.
+    pub id: String,
+    /// When, as RFC 3339 (2026-12-01T09:00:00Z). Default: the policy's default embargo from
+    /// now. Never beyond the policy's maximum embargo.
+    #[arg(long)]
+    pub at: Option<String>,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,

@@ -136,6 +136,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     }
     first_admin(&store, &args.admin_email, &public_url).await?;
     complete_old_reports(&store, state.projects().to_vec());
+    publish_when_due(&store, &public_url);
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     axum::serve(
@@ -148,6 +149,35 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often `serve` looks for advisories whose embargo ended.
+const PUBLISH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Publishes scheduled advisories when their embargo ends: checked at start (so one due during
+/// a restart is published at once) and every `PUBLISH_CHECK_EVERY`.
+fn publish_when_due(store: &Store, public_url: &str) {
+    let store = store.clone();
+    let base = public_url.trim_end_matches('/').to_owned();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PUBLISH_CHECK_EVERY);
+        loop {
+            ticks.tick().await;
+            let page = |id: &postern_core::advisory::AdvisoryId| format!("{base}/advisories/{id}");
+            match store
+                .publish_due_advisories(jiff::Timestamp::now(), "system", page)
+                .await
+            {
+                Ok(ids) => {
+                    for id in ids {
+                        println!("Published advisory {id}: its embargo ended.");
+                        tracing::info!(%id, "published an advisory at the end of its embargo");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "could not publish due advisories"),
+            }
+        }
+    });
 }
 
 /// Reports stored by an older version get their clocks and fingerprints in the background,

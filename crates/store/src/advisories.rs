@@ -153,6 +153,85 @@ impl Store {
         Ok(advisory)
     }
 
+    /// Schedules an unpublished advisory to publish itself at `at` (the embargo's end).
+    pub async fn schedule_advisory(
+        &self,
+        id: &AdvisoryId,
+        at: Timestamp,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let stored = self.advisory(id).await?.ok_or(StoreError::NotFound)?;
+        let stmt = Stmt {
+            sql: "UPDATE advisories SET publish_at = $1 WHERE id = $2 AND published_at IS NULL",
+            args: vec![Value::Int(millis(at)), Value::Text(id.to_string())],
+            expect_one: Some("the advisory is published already"),
+        };
+        self.write(WriteOp::Team(crate::team::TeamWrite {
+            stmts: vec![stmt],
+            events: vec![EventParts {
+                at: millis(now),
+                actor: actor.to_owned(),
+                action: "advisory.scheduled",
+                report_id: stored.report.as_ref().map(ReportId::to_string),
+                detail: format!("advisory={id} publish_at={at}"),
+            }],
+        }))
+        .await
+    }
+
+    /// When a scheduled advisory will publish itself.
+    pub async fn advisory_schedule(
+        &self,
+        id: &AdvisoryId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<Option<i64>> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT publish_at FROM advisories WHERE id = $1")
+                .bind(id.as_str()).fetch_optional(pool).await?
+                .map(|r| r.try_get("publish_at")).transpose()?
+        });
+        at.flatten().map(from_millis).transpose()
+    }
+
+    /// Publishes every scheduled advisory whose time has come (as `actor`), and tells the
+    /// reporter of a linked report in their conversation. Returns the ids published. Run by
+    /// `serve` periodically; the schedule lives in the database, so a restart loses nothing,
+    /// and two instances cannot publish one advisory twice.
+    pub async fn publish_due_advisories(
+        &self,
+        now: Timestamp,
+        actor: &str,
+        page_url: impl Fn(&AdvisoryId) -> String,
+    ) -> Result<Vec<AdvisoryId>, StoreError> {
+        let due: Vec<String> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id FROM advisories WHERE published_at IS NULL AND publish_at IS NOT NULL AND publish_at <= $1 ORDER BY publish_at, id LIMIT 100")
+                .bind(millis(now)).fetch_all(pool).await?
+                .into_iter().map(|r| r.try_get("id")).collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut published = Vec::new();
+        for id in due {
+            let id =
+                AdvisoryId::parse(&id).ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
+            match self.publish_advisory(&id, actor, now).await {
+                Ok(_) => {}
+                // Another instance was first.
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+            if let Some(report) = self.advisory(&id).await?.and_then(|s| s.report) {
+                self.notify_reporter(
+                    &report,
+                    &format!("The advisory {id} is public: {}", page_url(&id)),
+                    actor,
+                    now,
+                )
+                .await?;
+            }
+            published.push(id);
+        }
+        Ok(published)
+    }
+
     /// Published advisories, newest first, of one project or all.
     pub async fn published_advisories(
         &self,

@@ -1157,6 +1157,29 @@ impl Store {
         .await
     }
 
+    /// Writes to the reporter in their conversation, as the team, with an audit event.
+    pub async fn notify_reporter(
+        &self,
+        id: &ReportId,
+        body: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (data_key, _) = self.data_key(id).await?;
+        let stmt = self.sealed_message(id, &data_key, body, now)?;
+        self.team_write(
+            vec![stmt],
+            vec![event(
+                now,
+                actor,
+                "reporter.notified",
+                Some(id.as_str()),
+                String::new(),
+            )],
+        )
+        .await
+    }
+
     /// Adds an internal note, which the reporter never sees.
     pub async fn add_note(
         &self,

@@ -79,3 +79,66 @@ fn an_advisory_is_imported_published_and_exported_from_the_terminal() {
     let missing = run(&["advisory", "publish", "ACME-2026-0002"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn a_scheduled_advisory_is_published_by_serve_when_its_embargo_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.display().to_string();
+    let file = dir.path().join("advisory.json");
+    let advisory = serde_json::json!({
+        "id": "ACME-2026-0003",
+        "project": "acme-widgets",
+        "title": "Open redirect after sign-in",
+        "summary": "The next parameter allowed any site",
+        "details": "",
+        "severity": "low",
+        "affected": [{"ecosystem": "PyPI", "package": "acme-widgets", "versions": ["2.4.0"]}],
+        "modified": "2026-11-20T00:00:00Z"
+    });
+    std::fs::write(&file, advisory.to_string()).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--data", &data_arg]);
+        postern(dir.path(), &all)
+    };
+    let file_arg = file.display().to_string();
+    assert_eq!(
+        run(&["advisory", "import", &file_arg]).status.code(),
+        Some(0)
+    );
+    let too_late = run(&[
+        "advisory",
+        "schedule",
+        "ACME-2026-0003",
+        "--at",
+        "2099-01-01T00:00:00Z",
+    ]);
+    assert_eq!(too_late.status.code(), Some(1));
+    assert!(
+        stderr(&too_late).contains("beyond the policy's maximum embargo"),
+        "{}",
+        stderr(&too_late)
+    );
+    // An embargo that ended while no server ran: the next start publishes it.
+    let scheduled = run(&[
+        "advisory",
+        "schedule",
+        "ACME-2026-0003",
+        "--at",
+        "2026-01-01T00:00:00Z",
+    ]);
+    assert_eq!(scheduled.status.code(), Some(0), "{}", stderr(&scheduled));
+    let server = crate::support::start(&[], &data);
+    loop {
+        let line = server
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the server publishes the advisory");
+        if line.starts_with("Published advisory ACME-2026-0003") {
+            break;
+        }
+    }
+    let (status, _) = crate::support::http_get(&server.address, "/advisories/ACME-2026-0003");
+    assert!(status.contains("200"), "{status}");
+}

@@ -475,3 +475,85 @@ async fn advisories_are_saved_sealed_published_once_and_listed() {
         b.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn a_scheduled_advisory_publishes_itself_at_the_embargo_and_tells_the_reporter() {
+    use postern_core::advisory::{Advisory, AdvisoryId, Affected};
+    for b in backends().await {
+        let s = &b.store;
+        let received = at("2026-11-23T10:00:00Z");
+        let (report, key) = s
+            .create_report("acme", &submission("bug"), &[], received)
+            .await
+            .unwrap();
+        let advisory = Advisory {
+            id: AdvisoryId::new("ACME", 2026, 5),
+            project: "acme".into(),
+            title: "A bug".into(),
+            summary: "A bug in acme".into(),
+            details: String::new(),
+            severity: None,
+            cvss_v3: None,
+            cvss_v4: None,
+            cwes: Vec::new(),
+            affected: vec![Affected {
+                ecosystem: "npm".into(),
+                package: "acme".into(),
+                ranges: Vec::new(),
+                versions: vec!["1.0.0".into()],
+            }],
+            references: Vec::new(),
+            credits: Vec::new(),
+            aliases: Vec::new(),
+            published: None,
+            modified: received,
+        };
+        s.save_advisory(&advisory, Some(&report), "alice@example.org", received)
+            .await
+            .unwrap();
+        let embargo = at("2026-12-01T09:00:00Z");
+        s.schedule_advisory(&advisory.id, embargo, "alice@example.org", received)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.advisory_schedule(&advisory.id).await.unwrap(),
+            Some(embargo)
+        );
+        let url = |id: &AdvisoryId| format!("https://sec.example.org/advisories/{id}");
+        let early = embargo - jiff::SignedDuration::from_secs(1);
+        assert!(
+            s.publish_due_advisories(early, "system", url)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            b.name
+        );
+        let published = s
+            .publish_due_advisories(embargo, "system", url)
+            .await
+            .unwrap();
+        assert_eq!(published, vec![advisory.id.clone()]);
+        assert!(
+            s.publish_due_advisories(embargo, "system", url)
+                .await
+                .unwrap()
+                .is_empty(),
+            "only once"
+        );
+        let stored = s.advisory(&advisory.id).await.unwrap().unwrap();
+        assert_eq!(stored.advisory.published, Some(embargo));
+        let view = s.reporter_view(Some(&report), &key).await.unwrap();
+        assert_eq!(
+            view.messages.last().unwrap().body,
+            "The advisory ACME-2026-0005 is public: https://sec.example.org/advisories/ACME-2026-0005"
+        );
+        assert!(
+            s.schedule_advisory(&advisory.id, embargo, "alice", embargo)
+                .await
+                .is_err()
+        );
+        s.verify_audit().await.unwrap();
+        b.drop_schema().await;
+    }
+}
