@@ -327,6 +327,96 @@ impl Advisory {
     }
 }
 
+/// What a draft is made from: an accepted report and its project's policy.
+#[derive(Debug, Clone, Copy)]
+pub struct DraftSource<'a> {
+    /// The project's policy (products, advisory prefix).
+    pub policy: &'a crate::policy::Policy,
+    /// The report's fields, as submitted.
+    pub fields: &'a [(String, String)],
+    /// The name the reporter asked to be credited under; `None` for anonymous.
+    pub credit_name: Option<&'a str>,
+    /// The report's working state (severity, CVSS, fix versions).
+    pub case: &'a crate::case::Case,
+}
+
+/// A draft advisory from an accepted report, for the team to edit before publishing: title
+/// and description from the report, severity and CVSS from triage, the policy's first package
+/// as affected up to the first fix version, and the reporter's credit (anonymous unless they
+/// gave a name). The error says what the policy or report lacks.
+pub fn draft_from_report(
+    source: DraftSource<'_>,
+    id: AdvisoryId,
+    now: Timestamp,
+) -> Result<Advisory, AdvisoryError> {
+    let field = |key: &str| {
+        source
+            .fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let product = source
+        .policy
+        .products
+        .iter()
+        .find_map(|p| Some((p.ecosystem.clone()?, p.package.clone()?)))
+        .ok_or_else(|| {
+            AdvisoryError(
+                "the policy names no product with an ecosystem and a package; add one to [[products]]".into(),
+            )
+        })?;
+    let title: String = field("title")
+        .unwrap_or_else(|| format!("Vulnerability in {}", source.policy.project.name))
+        .chars()
+        .take(TITLE_CHARS_MAX)
+        .collect();
+    let summary: String = title
+        .replace('\n', " ")
+        .chars()
+        .take(SUMMARY_CHARS_MAX)
+        .collect();
+    let record = &source.case.record;
+    let mut details = field("description").unwrap_or_default();
+    if record.fix_versions.len() > 1 {
+        details.push_str(&format!("\n\nFixed in {}.", record.fix_versions.join(", ")));
+    }
+    let vector = record.cvss_vector.clone();
+    let advisory = Advisory {
+        id,
+        project: source.policy.project.slug.clone(),
+        title,
+        summary,
+        details: details.chars().take(DETAILS_BYTES_MAX / 4).collect(),
+        severity: source.case.severity,
+        cvss_v3: vector.clone().filter(|v| v.starts_with("CVSS:3.")),
+        cvss_v4: vector.filter(|v| v.starts_with("CVSS:4.0/")),
+        cwes: Vec::new(),
+        affected: vec![Affected {
+            ecosystem: product.0,
+            package: product.1,
+            ranges: vec![VersionRange {
+                introduced: "0".into(),
+                fixed: record.fix_versions.first().cloned(),
+                last_affected: None,
+            }],
+            versions: Vec::new(),
+        }],
+        references: Vec::new(),
+        credits: vec![Credit {
+            name: source.credit_name.map(str::to_owned),
+            role: CreditRole::Finder,
+            contact: Vec::new(),
+        }],
+        aliases: Vec::new(),
+        published: None,
+        modified: now,
+    };
+    advisory.check()?;
+    Ok(advisory)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -394,5 +484,62 @@ pub(crate) mod tests {
             Some(AdvisoryId::new("ACME", 2026, 7))
         );
         assert_eq!(AdvisoryId::parse("../etc"), None);
+    }
+
+    #[test]
+    fn a_draft_comes_from_the_report_and_the_policy() {
+        let text = "[project]\nname = \"Acme\"\nadvisory_prefix = \"ACME\"\n\n[[products]]\nname = \"acme\"\necosystem = \"PyPI\"\npackage = \"acme\"\n\n[[channels]]\nkind = \"web-form\"\n";
+        let policy = crate::policy::parse_str(text, "2026-01-01T00:00:00Z".parse().unwrap())
+            .policy
+            .unwrap();
+        let now: Timestamp = "2026-11-27T00:00:00Z".parse().unwrap();
+        let mut case = crate::case::Case::received(&policy, now);
+        case.severity = Some(Severity::High);
+        case.record.cvss_vector = Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".into());
+        case.record.fix_versions = vec!["2.4.1".into(), "1.9.8".into()];
+        let fields = vec![
+            ("title".to_owned(), "SSRF via webhook_url".to_owned()),
+            (
+                "description".to_owned(),
+                "The server fetches any URL.".to_owned(),
+            ),
+        ];
+        let source = DraftSource {
+            policy: &policy,
+            fields: &fields,
+            credit_name: None,
+            case: &case,
+        };
+        let draft = draft_from_report(source, AdvisoryId::new("ACME", 2026, 1), now).unwrap();
+        assert_eq!(draft.title, "SSRF via webhook_url");
+        assert_eq!(draft.affected[0].ranges[0].fixed.as_deref(), Some("2.4.1"));
+        assert!(draft.details.ends_with("Fixed in 2.4.1, 1.9.8."));
+        assert_eq!(
+            draft.credits[0].name, None,
+            "no credit name given: anonymous"
+        );
+        assert_eq!(draft.cvss_v3.as_deref(), case.record.cvss_vector.as_deref());
+        let named = DraftSource {
+            credit_name: Some("Ada"),
+            ..source
+        };
+        let draft = draft_from_report(named, AdvisoryId::new("ACME", 2026, 1), now).unwrap();
+        assert_eq!(draft.credits[0].shown_name(), "Ada");
+        let bare = crate::policy::parse_str(
+            "[project]\nname = \"Bare\"\n\n[[channels]]\nkind = \"web-form\"\n",
+            now,
+        )
+        .policy
+        .unwrap();
+        let error = draft_from_report(
+            DraftSource {
+                policy: &bare,
+                ..source
+            },
+            AdvisoryId::new("B", 2026, 1),
+            now,
+        )
+        .unwrap_err();
+        assert!(error.0.contains("[[products]]"), "{error}");
     }
 }

@@ -45,6 +45,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let context: &ReportContext = match &command {
             AdvisoryCommand::Import(a) => &a.context,
+            AdvisoryCommand::Draft(a) => &a.context,
             AdvisoryCommand::Publish(a) => &a.context,
             AdvisoryCommand::Schedule(a) => &a.context,
             AdvisoryCommand::Export(a) => &a.context,
@@ -57,6 +58,45 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
         let actor = default_actor(context.actor.as_deref());
         let now = jiff::Timestamp::now();
         let result = match command {
+            AdvisoryCommand::Draft(args) => {
+                let report = ReportId::parse(args.report.trim())
+                    .with_context(|| format!("{:?} is not a report id", args.report))?;
+                let view = match store.team_view(&report, &actor, now).await {
+                    Ok(view) => view,
+                    Err(postern_store::StoreError::NotFound) => bail!("there is no report {report}"),
+                    Err(e) => return Err(e.into()),
+                };
+                let policy = &projects
+                    .iter()
+                    .find(|p| p.slug() == view.project)
+                    .with_context(|| format!("pass the policy of project {:?} with --policy", view.project))?
+                    .policy;
+                let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
+                let id = store.next_advisory_id(&policy.project.advisory_prefix, year).await?;
+                let source = postern_core::advisory::DraftSource {
+                    policy,
+                    fields: &view.submission.fields,
+                    credit_name: view.submission.credit_name.as_deref(),
+                    case: &view.case,
+                };
+                let draft = match postern_core::advisory::draft_from_report(source, id, now) {
+                    Ok(draft) => draft,
+                    Err(e) => {
+                        eprintln!("postern: {e}");
+                        return Ok(ExitCode::from(1));
+                    }
+                };
+                store.save_advisory(&draft, Some(&report), &actor, now).await?;
+                let text = serde_json::to_string_pretty(&draft)? + "\n";
+                match &args.out {
+                    Some(path) => {
+                        std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+                        eprintln!("Saved the draft {} and wrote it to {}: edit it, then `postern advisory import`.", draft.id, path.display());
+                    }
+                    None => print!("{text}"),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             AdvisoryCommand::Import(args) => {
                 let text = std::fs::read_to_string(&args.file)
                     .with_context(|| format!("cannot read {}", args.file.display()))?;

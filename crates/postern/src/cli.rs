@@ -78,6 +78,9 @@ pub enum ExportFormat {
 /// `postern advisory ...`
 #[derive(Debug, Subcommand)]
 pub enum AdvisoryCommand {
+    /// Draft an advisory from an accepted report, save it, and print it as JSON to edit and
+    /// import again.
+    Draft(AdvisoryDraftArgs),
     /// Save an advisory from a JSON file (new, or an edit of a draft or published one).
     Import(AdvisoryImportArgs),
     /// Publish a saved advisory now.
@@ -109,6 +112,20 @@ pub struct ExportOsvArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub public_url: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern advisory draft`.
+#[derive(Debug, Args)]
+pub struct AdvisoryDraftArgs {
+    /// The report to draft from.
+    #[arg(long = "from-report")]
+    pub report: String,
+    /// Write the JSON here instead of printing it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,

@@ -153,6 +153,26 @@ impl Store {
         Ok(advisory)
     }
 
+    /// The next free id under `prefix` in `year` (`ACME-2026-0004` after `ACME-2026-0003`).
+    pub async fn next_advisory_id(
+        &self,
+        prefix: &str,
+        year: i16,
+    ) -> Result<AdvisoryId, StoreError> {
+        let start = format!("{prefix}-{year}-");
+        let ids: Vec<String> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id FROM advisories WHERE project <> '' AND substr(id, 1, length($1)) = $1")
+                .bind(&start).fetch_all(pool).await?
+                .into_iter().map(|r| r.try_get("id")).collect::<Result<_, sqlx::Error>>()?
+        });
+        let last = ids
+            .iter()
+            .filter_map(|id| id.strip_prefix(&start)?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
+        Ok(AdvisoryId::new(prefix, year, last + 1))
+    }
+
     /// Schedules an unpublished advisory to publish itself at `at` (the embargo's end).
     pub async fn schedule_advisory(
         &self,

@@ -117,6 +117,45 @@ fn a_report_is_worked_from_the_terminal() {
         "{shown}"
     );
 
+    // The accepted report becomes a draft advisory.
+    assert_eq!(run(&["report", "fix", &id]).status.code(), Some(0));
+    assert_eq!(
+        run(&["report", "fixed", &id, "--versions", "2.4.1"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let draft_file = dir.path().join("draft.json");
+    let draft_arg = draft_file.display().to_string();
+    let drafted = run(&[
+        "advisory",
+        "draft",
+        "--from-report",
+        &id,
+        "--out",
+        &draft_arg,
+    ]);
+    assert_eq!(drafted.status.code(), Some(0), "{}", stderr(&drafted));
+    let draft: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&draft_file).unwrap()).unwrap();
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year();
+    assert_eq!(draft["id"], format!("ACME-{year}-0001"));
+    assert_eq!(draft["title"], "SQL injection in search");
+    assert_eq!(draft["severity"], "high");
+    assert_eq!(draft["affected"][0]["ranges"][0]["fixed"], "2.4.1");
+    assert_eq!(
+        draft["credits"][0]["name"],
+        serde_json::Value::Null,
+        "no credit name: anonymous"
+    );
+    let again = run(&["advisory", "draft", "--from-report", &id]);
+    assert!(
+        stdout(&again).contains(&format!("ACME-{year}-0002")),
+        "the next number"
+    );
+
     let verify = run(&["audit", "verify"]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
