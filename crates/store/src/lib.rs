@@ -182,6 +182,20 @@ pub struct ReporterView {
     pub attachments: Vec<AttachmentInfo>,
     /// The promises' clocks (times only).
     pub clocks: postern_core::clock::Clocks,
+    /// The advisory about this report, if one is drafted: its id, when it is scheduled to
+    /// publish itself, and when it was published.
+    pub disclosure: Option<Disclosure>,
+}
+
+/// The reporter's view of the advisory about their report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosure {
+    /// The advisory's id.
+    pub advisory: postern_core::advisory::AdvisoryId,
+    /// When the embargo ends, if scheduled.
+    pub scheduled_for: Option<Timestamp>,
+    /// When it was published.
+    pub published_at: Option<Timestamp>,
 }
 
 /// The encrypted part of a report row.
@@ -497,7 +511,23 @@ impl Store {
         let content: Content =
             serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (messages, attachments) = self.conversation(&id, &data_key).await?;
+        let disclosure: Option<(String, Option<i64>, Option<i64>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, publish_at, published_at FROM advisories WHERE report_id = $1 ORDER BY modified_at DESC, id DESC LIMIT 1")
+                .bind(id.as_str()).fetch_optional(pool).await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("publish_at")?, r.try_get("published_at")?)))
+                .transpose()?
+        });
+        let disclosure = match disclosure {
+            Some((advisory, scheduled, published)) => Some(Disclosure {
+                advisory: postern_core::advisory::AdvisoryId::parse(&advisory)
+                    .ok_or_else(|| StoreError::Corrupt("advisory id".into()))?,
+                scheduled_for: scheduled.map(from_millis).transpose()?,
+                published_at: published.map(from_millis).transpose()?,
+            }),
+            None => None,
+        };
         Ok(ReporterView {
+            disclosure,
             status: ReportStatus::parse(&row.status)
                 .ok_or_else(|| StoreError::Corrupt("status".into()))?,
             received_at: from_millis(row.received_at)?,

@@ -302,7 +302,17 @@ async fn show_report(
     let key = bearer(&headers)?;
     let id = report_id(&id)?;
     let view = state.store().reporter_view(Some(&id), &key).await?;
-    Ok(private_json(view_json(&state, &view), StatusCode::OK))
+    let mut body = view_json(&state, &view);
+    body["disclosure"] = match &view.disclosure {
+        Some(d) => json!({
+            "advisory": d.advisory.as_str(),
+            "scheduled_for": d.scheduled_for.map(|t| t.to_string()),
+            "published_at": d.published_at.map(|t| t.to_string()),
+            "url": d.published_at.map(|_| format!("{}/advisories/{}", state.public_url(), d.advisory)),
+        }),
+        None => Value::Null,
+    };
+    Ok(private_json(body, StatusCode::OK))
 }
 
 /// What every reporter POST starts with: the case key, the report id, the client's allowance,

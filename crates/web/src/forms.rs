@@ -528,6 +528,7 @@ struct CasePage {
     message_error: Option<String>,
     message_draft: String,
     notice: Option<String>,
+    disclosure: Option<String>,
 }
 
 fn wrong_key(status: StatusCode) -> Response {
@@ -598,6 +599,11 @@ fn case_page(
         message_error,
         message_draft: draft,
         notice,
+        disclosure: view.disclosure.as_ref().map(|d| match (d.published_at, d.scheduled_for) {
+            (Some(at), _) => format!("The advisory {} was published {}: {}/advisories/{}", d.advisory, time(at), state.public_url(), d.advisory),
+            (None, Some(at)) => format!("The advisory {} is scheduled to be published {}. Ask the team below if you need another date.", d.advisory, time(at)),
+            (None, None) => format!("The team is drafting the advisory {}; no disclosure date is set yet.", d.advisory),
+        }),
     }
 }
 

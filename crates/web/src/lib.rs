@@ -5,6 +5,7 @@
 //! results into HTML (askama templates, readable without JavaScript) or JSON.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![recursion_limit = "256"]
 
 mod advisories;
 mod api;

@@ -156,7 +156,13 @@ pub fn document() -> Value {
                     "contact_email": { "type": ["string", "null"] },
                     "credit_name": { "type": ["string", "null"] },
                     "messages": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
-                    "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } }
+                    "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
+                    "disclosure": { "description": "The advisory about this report, once drafted (GET only).", "type": ["object", "null"], "properties": {
+                        "advisory": { "type": "string" },
+                        "scheduled_for": { "type": ["string", "null"], "format": "date-time", "description": "When the embargo ends and the advisory publishes itself." },
+                        "published_at": { "type": ["string", "null"], "format": "date-time" },
+                        "url": { "type": ["string", "null"] }
+                    } }
                 } }
             }
         }

@@ -351,6 +351,47 @@ async fn a_member_signs_in_with_a_second_factor_and_works_a_report() {
         assert_eq!(location(&ok), "/team", "{}", ok.text());
         assert_eq!(alice.get("/team").await.status, StatusCode::OK);
 
+        // Once an advisory about the report is scheduled, the reporter sees the date.
+        let report_id = postern_core::report::ReportId::parse(&id).unwrap();
+        let advisory = postern_core::advisory::Advisory {
+            id: postern_core::advisory::AdvisoryId::new("ACME", 2026, 1),
+            project: "acme".into(),
+            title: "RCE in the upload handler".into(),
+            summary: "Uploads could run code".into(),
+            details: String::new(),
+            severity: None,
+            cvss_v3: None,
+            cvss_v4: None,
+            cwes: Vec::new(),
+            affected: vec![postern_core::advisory::Affected {
+                ecosystem: "npm".into(),
+                package: "acme".into(),
+                ranges: Vec::new(),
+                versions: vec!["1.0.0".into()],
+            }],
+            references: Vec::new(),
+            credits: Vec::new(),
+            aliases: Vec::new(),
+            published: None,
+            modified: now(),
+        };
+        app.store
+            .save_advisory(&advisory, Some(&report_id), "alice@example.org", now())
+            .await
+            .unwrap();
+        let embargo: jiff::Timestamp = "2026-12-15T09:00:00Z".parse().unwrap();
+        app.store
+            .schedule_advisory(&advisory.id, embargo, "alice@example.org", now())
+            .await
+            .unwrap();
+        let view = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &case_key)
+            .await
+            .json();
+        assert_eq!(view["disclosure"]["advisory"], "ACME-2026-0001");
+        assert_eq!(view["disclosure"]["scheduled_for"], "2026-12-15T09:00:00Z");
+        assert_eq!(view["disclosure"]["published_at"], serde_json::Value::Null);
+
         // Everything is on the record, and the chain holds.
         let events = app
             .store

@@ -544,6 +544,7 @@ async fn a_scheduled_advisory_publishes_itself_at_the_embargo_and_tells_the_repo
         let stored = s.advisory(&advisory.id).await.unwrap().unwrap();
         assert_eq!(stored.advisory.published, Some(embargo));
         let view = s.reporter_view(Some(&report), &key).await.unwrap();
+        assert_eq!(view.disclosure.unwrap().published_at, Some(embargo));
         assert_eq!(
             view.messages.last().unwrap().body,
             "The advisory ACME-2026-0005 is public: https://sec.example.org/advisories/ACME-2026-0005"
