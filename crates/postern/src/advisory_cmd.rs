@@ -23,18 +23,11 @@ fn export_context(
     public_url: &str,
     now: jiff::Timestamp,
 ) -> ExportContext {
-    let project = projects.iter().find(|p| p.slug() == a.project);
-    let name = project.map_or_else(|| a.project.clone(), |p| p.policy.project.name.clone());
-    let base_url = public_url.trim_end_matches('/').to_owned();
-    ExportContext {
-        publisher: format!("{name} security team"),
-        publisher_url: project
-            .and_then(|p| p.policy.project.homepage.clone())
-            .unwrap_or_else(|| base_url.clone()),
-        base_url,
-        project_name: name,
-        now,
-    }
+    let policy = projects
+        .iter()
+        .find(|p| p.slug() == a.project)
+        .map(|p| &p.policy);
+    ExportContext::for_project(policy, &a.project, public_url, now)
 }
 
 pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {

@@ -102,20 +102,12 @@ async fn published(state: &AppState, id: &str) -> Result<StoredAdvisory, Error> 
 
 /// What the exports need to know about the publisher, from the project's policy.
 fn context(state: &AppState, advisory: &Advisory) -> ExportContext {
-    let project = state.project(&advisory.project);
-    let name = project.map_or_else(
-        || advisory.project.clone(),
-        |p| p.policy.project.name.clone(),
-    );
-    ExportContext {
-        base_url: state.public_url().to_owned(),
-        publisher: format!("{name} security team"),
-        publisher_url: project
-            .and_then(|p| p.policy.project.homepage.clone())
-            .unwrap_or_else(|| state.public_url().to_owned()),
-        project_name: name,
-        now: state.now(),
-    }
+    ExportContext::for_project(
+        state.project(&advisory.project).map(|p| &p.policy),
+        &advisory.project,
+        state.public_url(),
+        state.now(),
+    )
 }
 
 #[derive(Template, WebTemplate)]
@@ -284,18 +276,13 @@ async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Er
         .map(|(_, s)| s.advisory.modified)
         .max()
         .unwrap_or_else(|| state.now());
-    let policy = &state.default_project().policy;
-    let context = ExportContext {
-        base_url: state.public_url().to_owned(),
-        project_name: policy.project.name.clone(),
-        publisher: format!("{} security team", policy.project.name),
-        publisher_url: policy
-            .project
-            .homepage
-            .clone()
-            .unwrap_or_else(|| state.public_url().to_owned()),
-        now: state.now(),
-    };
+    let project = state.default_project();
+    let context = ExportContext::for_project(
+        Some(&project.policy),
+        project.slug(),
+        state.public_url(),
+        state.now(),
+    );
     Ok(text(
         csaf::provider_metadata(&context, last_updated).to_string(),
         "application/json",

@@ -26,6 +26,28 @@ pub struct ExportContext {
 }
 
 impl ExportContext {
+    /// The context for a project: its policy names the publisher ("NAME security team") and
+    /// the publisher's address (its homepage, else `base_url`). Without a policy (a project no
+    /// longer served), its slug stands for the name.
+    pub fn for_project(
+        policy: Option<&crate::policy::Policy>,
+        slug: &str,
+        base_url: &str,
+        now: Timestamp,
+    ) -> ExportContext {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let name = policy.map_or_else(|| slug.to_owned(), |p| p.project.name.clone());
+        ExportContext {
+            publisher: format!("{name} security team"),
+            publisher_url: policy
+                .and_then(|p| p.project.homepage.clone())
+                .unwrap_or_else(|| base_url.clone()),
+            base_url,
+            project_name: name,
+            now,
+        }
+    }
+
     /// The advisory's page.
     pub fn page_url(&self, id: &crate::advisory::AdvisoryId) -> String {
         format!("{}/advisories/{id}", self.base_url)
