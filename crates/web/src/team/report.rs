@@ -100,23 +100,24 @@ fn parse_id(id: &str) -> Result<ReportId, Error> {
     ReportId::parse(id).ok_or(Error::NotFound)
 }
 
-/// The report's project, if the member may see it; otherwise the report does not exist for
-/// them (404, the same as a wrong id).
+/// The report's project and working state, if the member may see it; otherwise the report
+/// does not exist for them (404, the same as a wrong id).
 async fn visible_project(
     state: &AppState,
     member: &Member,
     id: &ReportId,
-) -> Result<Project, Error> {
+) -> Result<(Project, postern_store::team::CaseRow), Error> {
     let row = state.store().case_row(id).await?;
     if !member.session.user.can_see(&row.project) {
         return Err(Error::NotFound);
     }
-    state.project(&row.project).cloned().ok_or_else(|| {
+    let project = state.project(&row.project).cloned().ok_or_else(|| {
         Error::BadRequest(format!(
             "project {} is not served by this instance; start it with its policy",
             row.project
         ))
-    })
+    })?;
+    Ok((project, row))
 }
 
 fn choice(value: &str, label: &str, selected: bool) -> Choice {
@@ -398,7 +399,7 @@ async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, Error> {
-    let project = visible_project(state, member, id).await?;
+    let (project, _) = visible_project(state, member, id).await?;
     let policy = &project.policy;
     let now = state.now();
     let store = state.store();
@@ -605,7 +606,7 @@ async fn act(
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
     member.require(Role::Triager)?;
     let id = parse_id(&id)?;
-    let project = visible_project(&state, &member, &id).await?;
+    let (project, row) = visible_project(&state, &member, &id).await?;
     let store = state.store();
     let now = state.now();
     let back = format!("/team/reports/{id}");
@@ -628,7 +629,6 @@ async fn act(
         store.add_note(&id, &body, member.actor(), now).await?;
         return Ok(see_other(&back));
     }
-    let row = store.case_row(&id).await?;
     if row.version != form.version {
         refuse!(
             "the report changed since this page was loaded; here it is as it is now, try again"
