@@ -112,11 +112,18 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
             let _ = writeln!(out, "Encryption: {uri}");
         }
     }
+    // Served by Postern, a policy that credits reporters in a hall of fame points to the one
+    // Postern keeps, unless it names another.
+    let served_hall_of_fame = (policy.credit.offered
+        && policy.credit.places.contains(&CreditPlace::HallOfFame))
+    .then(|| ctx.url("/hall-of-fame"))
+    .flatten();
     let acknowledgments = policy
         .security_txt
         .acknowledgments
-        .as_ref()
-        .or(policy.credit.hall_of_fame_url.as_ref());
+        .clone()
+        .or_else(|| policy.credit.hall_of_fame_url.clone())
+        .or(served_hall_of_fame);
     if let Some(url) = acknowledgments {
         let _ = writeln!(out, "Acknowledgments: {url}");
     }

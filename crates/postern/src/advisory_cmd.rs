@@ -193,7 +193,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                 std::fs::create_dir_all(&args.dir)
                     .with_context(|| format!("cannot create {}", args.dir.display()))?;
                 let published = store
-                    .published_advisories(args.project.as_deref(), postern_store::advisories::ADVISORY_LIST_MAX)
+                    .all_published(args.project.as_deref())
                     .await?;
                 for s in &published {
                     let context = export_context(&projects, &s.advisory, &args.public_url, now);
@@ -206,7 +206,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             AdvisoryCommand::List(_) => {
-                for s in store.published_advisories(None, postern_store::advisories::ADVISORY_LIST_MAX).await? {
+                for s in store.all_published(None).await? {
                     println!(
                         "{}  {:<16} {:<8} {}  {}",
                         s.advisory.id,
@@ -236,10 +236,7 @@ pub fn credits(args: &crate::cli::CreditsArgs) -> anyhow::Result<ExitCode> {
         crate::serve::create_data_dir(&args.context.storage.data)?;
         let store = crate::serve::open_store(&args.context.storage).await?;
         let advisories: Vec<Advisory> = store
-            .published_advisories(
-                args.project.as_deref(),
-                postern_store::advisories::ADVISORY_LIST_MAX,
-            )
+            .all_published(args.project.as_deref())
             .await?
             .into_iter()
             .map(|s| s.advisory)

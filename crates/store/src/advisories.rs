@@ -17,6 +17,30 @@ type AdvisoryColumns = (Option<String>, Option<i64>, String, Vec<u8>, Vec<u8>);
 /// Most advisories one list returns.
 pub const ADVISORY_LIST_MAX: usize = 500;
 
+/// Which published advisories a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublishedQuery<'a> {
+    /// Only this project's.
+    pub project: Option<&'a str>,
+    /// Only this severity ("low", "medium", "high", "critical").
+    pub severity: Option<&'a str>,
+    /// Only those listed after this one (the last of the previous page).
+    pub before: Option<&'a AdvisoryId>,
+}
+
+/// A published advisory in the CSAF directory's index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    /// The advisory.
+    pub id: AdvisoryId,
+    /// Its project.
+    pub project: String,
+    /// When it was published.
+    pub published_at: Timestamp,
+    /// Its last change.
+    pub modified_at: Timestamp,
+}
+
 /// An advisory as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAdvisory {
@@ -104,18 +128,10 @@ impl Store {
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get("report_id")?, r.try_get("published_at")?, r.try_get("key_id")?, r.try_get("wrapped_key")?, r.try_get("content")?)))
                 .transpose()?
         });
-        let Some((report, published_at, key_id, wrapped, content)) = row else {
+        let Some(columns) = row else {
             return Ok(None);
         };
-        let data_key = self.vault.unwrap(&wrap_id(id), &key_id, &wrapped)?;
-        let plain = vault::open(&data_key, &aad(id), &content)?;
-        let advisory: Advisory =
-            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(Some(StoredAdvisory {
-            advisory,
-            report: report.as_deref().and_then(ReportId::parse),
-            published_at: published_at.map(from_millis).transpose()?,
-        }))
+        self.open_advisory(id, columns).map(Some)
     }
 
     /// Publishes an advisory at `at` (its `published` and `modified` become `at`).
@@ -252,28 +268,113 @@ impl Store {
         Ok(published)
     }
 
-    /// Published advisories, newest first, of one project or all.
+    /// Published advisories, newest first, of one project or all (at most `limit`, capped at
+    /// [`ADVISORY_LIST_MAX`]).
     pub async fn published_advisories(
         &self,
         project: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredAdvisory>, StoreError> {
+        let query = PublishedQuery {
+            project,
+            ..PublishedQuery::default()
+        };
+        self.published_page(&query, limit).await
+    }
+
+    /// One page of published advisories, newest first, read in one query: filtered by project
+    /// and severity, and starting after the advisory `query.before` names (keyset paging, so
+    /// the 100th page costs what the first does).
+    pub async fn published_page(
+        &self,
+        query: &PublishedQuery<'_>,
+        limit: usize,
+    ) -> Result<Vec<StoredAdvisory>, StoreError> {
         let limit = limit.min(ADVISORY_LIST_MAX) as i64;
-        let ids: Vec<String> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT id FROM advisories WHERE published_at IS NOT NULL AND ($1 = '' OR project = $1) ORDER BY published_at DESC, id DESC LIMIT $2")
-                .bind(project.unwrap_or("")).bind(limit).fetch_all(pool).await?
+        let rows: Vec<(String, AdvisoryColumns)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, report_id, published_at, key_id, wrapped_key, content FROM advisories \
+                WHERE published_at IS NOT NULL AND ($1 = '' OR project = $1) AND ($2 = '' OR severity = $2) \
+                AND ($3 = '' OR published_at < (SELECT published_at FROM advisories WHERE id = $3) \
+                  OR (published_at = (SELECT published_at FROM advisories WHERE id = $3) AND id < $3)) \
+                ORDER BY published_at DESC, id DESC LIMIT $4")
+                .bind(query.project.unwrap_or(""))
+                .bind(query.severity.unwrap_or(""))
+                .bind(query.before.map_or("", AdvisoryId::as_str))
+                .bind(limit)
+                .fetch_all(pool).await?
                 .into_iter()
-                .map(|r| r.try_get("id"))
-                .collect::<Result<_, sqlx::Error>>()?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, (r.try_get("report_id")?, r.try_get("published_at")?, r.try_get("key_id")?, r.try_get("wrapped_key")?, r.try_get("content")?))))
+                .collect::<Result<_, _>>()?
         });
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let id =
-                AdvisoryId::parse(&id).ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
-            if let Some(stored) = self.advisory(&id).await? {
-                out.push(stored);
+        rows.into_iter()
+            .map(|(id, columns)| {
+                let id = AdvisoryId::parse(&id)
+                    .ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
+                self.open_advisory(&id, columns)
+            })
+            .collect()
+    }
+
+    /// Every published advisory of one project or all, newest first, read page by page (for
+    /// the bulk OSV export, the hall of fame and the CSAF directory; no cap).
+    pub async fn all_published(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Vec<StoredAdvisory>, StoreError> {
+        let mut all: Vec<StoredAdvisory> = Vec::new();
+        loop {
+            let before = all.last().map(|s| s.advisory.id.clone());
+            let query = PublishedQuery {
+                project,
+                severity: None,
+                before: before.as_ref(),
+            };
+            let page = self.published_page(&query, ADVISORY_LIST_MAX).await?;
+            let done = page.len() < ADVISORY_LIST_MAX;
+            all.extend(page);
+            if done {
+                return Ok(all);
             }
         }
-        Ok(out)
+    }
+
+    /// Every published advisory's id, project, publication and last change, from the plain
+    /// columns alone (nothing to decrypt): for the CSAF `index.txt` and `changes.csv`.
+    pub async fn published_index(&self) -> Result<Vec<IndexEntry>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, project, published_at, modified_at FROM advisories WHERE published_at IS NOT NULL ORDER BY published_at DESC, id DESC")
+                .fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("published_at")?, r.try_get("modified_at")?)))
+                .collect::<Result<_, _>>()?
+        });
+        rows.into_iter()
+            .map(|(id, project, published, modified)| {
+                Ok(IndexEntry {
+                    id: AdvisoryId::parse(&id)
+                        .ok_or_else(|| StoreError::Corrupt("advisory id".into()))?,
+                    project,
+                    published_at: from_millis(published)?,
+                    modified_at: from_millis(modified)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Opens a sealed advisory row.
+    fn open_advisory(
+        &self,
+        id: &AdvisoryId,
+        (report, published_at, key_id, wrapped, content): AdvisoryColumns,
+    ) -> Result<StoredAdvisory, StoreError> {
+        let data_key = self.vault.unwrap(&wrap_id(id), &key_id, &wrapped)?;
+        let plain = vault::open(&data_key, &aad(id), &content)?;
+        let advisory: Advisory =
+            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(StoredAdvisory {
+            advisory,
+            report: report.as_deref().and_then(ReportId::parse),
+            published_at: published_at.map(from_millis).transpose()?,
+        })
     }
 }

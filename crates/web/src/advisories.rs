@@ -11,7 +11,7 @@ use axum::routing::get;
 use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::export::{ExportContext, csaf, cve, osv};
 use postern_core::policy::Severity;
-use postern_store::advisories::StoredAdvisory;
+use postern_store::advisories::{IndexEntry, PublishedQuery, StoredAdvisory};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Error};
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/advisories", get(list))
         .route("/advisories.atom", get(feed))
         .route("/hall-of-fame", get(hall_of_fame))
+        .route("/projects/{slug}/hall-of-fame", get(project_hall_of_fame))
         .route(
             "/.well-known/csaf/provider-metadata.json",
             get(provider_metadata),
@@ -50,12 +51,24 @@ struct Row {
 struct ListPage {
     title: String,
     rows: Vec<Row>,
+    /// (slug, name, selected) of every project, for the filter.
+    projects: Vec<(String, String, bool)>,
+    /// (value, title, selected) of every severity, for the filter.
+    severities: Vec<(&'static str, &'static str, bool)>,
+    /// The query string of the next page, when there is one.
+    next: Option<String>,
+    /// What an empty list says.
+    empty: &'static str,
 }
 
 #[derive(Deserialize, Default)]
 struct Filters {
     #[serde(default)]
     project: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    before: String,
 }
 
 fn day(at: Option<jiff::Timestamp>) -> String {
@@ -67,10 +80,37 @@ async fn list(
     Query(filters): Query<Filters>,
 ) -> Result<Response, Error> {
     let project = (!filters.project.is_empty()).then_some(filters.project.as_str());
-    let found = state
+    let severity = Severity::ALL
+        .iter()
+        .find(|(name, _)| *name == filters.severity)
+        .map(|(name, _)| *name);
+    let before = AdvisoryId::parse(&filters.before);
+    let query = PublishedQuery {
+        project,
+        severity,
+        before: before.as_ref(),
+    };
+    // One more than a page tells whether there is a next page.
+    let mut found = state
         .store()
-        .published_advisories(project, ADVISORY_PAGE_ROWS)
+        .published_page(&query, ADVISORY_PAGE_ROWS + 1)
         .await?;
+    let next = (found.len() > ADVISORY_PAGE_ROWS).then(|| {
+        found.truncate(ADVISORY_PAGE_ROWS);
+        let last = found
+            .last()
+            .map(|s| s.advisory.id.to_string())
+            .unwrap_or_default();
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(p) = project {
+            pairs.append_pair("project", p);
+        }
+        if let Some(s) = severity {
+            pairs.append_pair("severity", s);
+        }
+        pairs.append_pair("before", &last);
+        pairs.finish()
+    });
     let rows = found
         .into_iter()
         .map(|s| Row {
@@ -84,9 +124,35 @@ async fn list(
             summary: s.advisory.summary,
         })
         .collect();
+    let projects = state
+        .projects()
+        .iter()
+        .map(|p| {
+            (
+                p.slug().to_owned(),
+                p.policy.project.name.clone(),
+                Some(p.slug()) == project,
+            )
+        })
+        .collect();
+    let severities = Severity::ALL
+        .iter()
+        .rev()
+        .map(|(name, s)| (*name, s.title(), Some(*name) == severity))
+        .collect();
     Ok(ListPage {
         title: "Security advisories".into(),
         rows,
+        projects,
+        severities,
+        next,
+        empty: if before.is_some() {
+            "No more advisories."
+        } else if project.is_some() || severity.is_some() {
+            "No published advisory matches."
+        } else {
+            "No advisories have been published yet."
+        },
     }
     .into_response())
 }
@@ -197,26 +263,43 @@ struct HallOfFame {
     years: Vec<(i16, Vec<NameWithIds>)>,
 }
 
-/// Who is credited in published advisories, by year (named credits only).
+/// Who is credited in the published advisories of every project (or `?project=`), by year
+/// (named credits only).
 async fn hall_of_fame(
     State(state): State<AppState>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, Error> {
     let project = (!filters.project.is_empty()).then_some(filters.project.as_str());
+    hall_page(&state, project).await
+}
+
+/// One project's hall of fame, where its security.txt's Acknowledgments points.
+async fn project_hall_of_fame(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    if state.project(&slug).is_none() {
+        return Err(Error::NotFound);
+    }
+    hall_page(&state, Some(&slug)).await
+}
+
+async fn hall_page(state: &AppState, project: Option<&str>) -> Result<Response, Error> {
     let advisories: Vec<Advisory> = state
         .store()
-        .published_advisories(project, postern_store::advisories::ADVISORY_LIST_MAX)
+        .all_published(project)
         .await?
         .into_iter()
         .map(|s| s.advisory)
         .collect();
-    let name = project
-        .and_then(|p| state.project(p))
-        .unwrap_or_else(|| state.default_project())
-        .policy
-        .project
-        .name
-        .clone();
+    let title = match project.and_then(|p| state.project(p)) {
+        Some(p) => format!("Hall of fame: {}", p.policy.project.name),
+        None if state.projects().len() == 1 => format!(
+            "Hall of fame: {}",
+            state.default_project().policy.project.name
+        ),
+        None => "Hall of fame".to_owned(),
+    };
     let years = postern_core::credits::hall_of_fame(&advisories)
         .into_iter()
         .map(|(year, people)| {
@@ -232,32 +315,14 @@ async fn hall_of_fame(
             (year, people)
         })
         .collect();
-    Ok(HallOfFame {
-        title: format!("Hall of fame: {name}"),
-        years,
-    }
-    .into_response())
+    Ok(HallOfFame { title, years }.into_response())
 }
 
-/// Published advisories with their CSAF path below the provider directory ("2026/x.json"),
-/// newest first.
-async fn csaf_entries(state: &AppState) -> Result<Vec<(String, StoredAdvisory)>, Error> {
-    let found = state
-        .store()
-        .published_advisories(None, postern_store::advisories::ADVISORY_LIST_MAX)
-        .await?;
-    Ok(found
-        .into_iter()
-        .map(|s| {
-            let year = s
-                .advisory
-                .published
-                .unwrap_or(s.advisory.modified)
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .year();
-            (format!("{year}/{}", csaf::file_name(&s.advisory.id)), s)
-        })
-        .collect())
+/// The CSAF path of a published advisory below the provider directory ("2026/x.json"): the
+/// year of its publication.
+fn csaf_path(entry: &IndexEntry) -> String {
+    let year = entry.published_at.to_zoned(jiff::tz::TimeZone::UTC).year();
+    format!("{year}/{}", csaf::file_name(&entry.id))
 }
 
 fn text(body: String, content_type: &'static str) -> Response {
@@ -270,10 +335,10 @@ fn text(body: String, content_type: &'static str) -> Response {
 
 /// The CSAF provider metadata of this instance (the default project publishes).
 async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Error> {
-    let entries = csaf_entries(&state).await?;
+    let entries = state.store().published_index().await?;
     let last_updated = entries
         .iter()
-        .map(|(_, s)| s.advisory.modified)
+        .map(|e| e.modified_at)
         .max()
         .unwrap_or_else(|| state.now());
     let project = state.default_project();
@@ -291,21 +356,23 @@ async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Er
 
 /// `index.txt`: every document's path, one a line.
 async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
-    let lines: String = csaf_entries(&state)
+    let lines: String = state
+        .store()
+        .published_index()
         .await?
         .iter()
-        .map(|(path, _)| format!("{path}\n"))
+        .map(|e| format!("{}\n", csaf_path(e)))
         .collect();
     Ok(text(lines, "text/plain; charset=utf-8"))
 }
 
 /// `changes.csv`: every document's path and last change, newest first.
 async fn csaf_changes(State(state): State<AppState>) -> Result<Response, Error> {
-    let mut entries = csaf_entries(&state).await?;
-    entries.sort_by_key(|e| std::cmp::Reverse(e.1.advisory.modified));
+    let mut entries = state.store().published_index().await?;
+    entries.sort_by_key(|e| std::cmp::Reverse(e.modified_at));
     let lines: String = entries
         .iter()
-        .map(|(path, s)| format!("\"{path}\",\"{}\"\n", s.advisory.modified))
+        .map(|e| format!("\"{}\",\"{}\"\n", csaf_path(e), e.modified_at))
         .collect();
     Ok(text(lines, "text/csv; charset=utf-8"))
 }
@@ -316,11 +383,18 @@ async fn csaf_file(
     Path((year, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let wanted = format!("{year}/{file}");
-    let entries = csaf_entries(&state).await.map_err(|_| ApiError::NotFound)?;
-    let (_, stored) = entries
-        .into_iter()
-        .find(|(path, _)| *path == wanted)
+    let entries = state
+        .store()
+        .published_index()
+        .await
+        .map_err(|_| ApiError::NotFound)?;
+    let entry = entries
+        .iter()
+        .find(|e| csaf_path(e) == wanted)
         .ok_or(ApiError::NotFound)?;
+    let stored = published(&state, entry.id.as_str())
+        .await
+        .map_err(|_| ApiError::NotFound)?;
     let context = context(&state, &stored.advisory);
     Ok(text(
         csaf::csaf(&stored.advisory, &context).to_string(),

@@ -172,3 +172,111 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_list_filters_by_project_and_severity_and_pages_by_keyset() {
+    let projects = vec![
+        project(
+            "Acme",
+            "[credit]\noffered = true\nplaces = [\"advisories\", \"hall-of-fame\"]\n",
+        ),
+        project("Other", ""),
+    ];
+    for app in TestApp::all(projects, IntakeLimits::default()).await {
+        // Acme: 201 medium advisories and one critical, one a day; Other: one high.
+        let day = jiff::SignedDuration::from_hours(24);
+        let mut base = advisory();
+        base.credits.truncate(1);
+        base.aliases.clear();
+        for n in 0..202u32 {
+            let mut a = base.clone();
+            a.id = AdvisoryId::new("ACME", 2026, n + 1);
+            a.severity = Some(if n == 7 {
+                Severity::Critical
+            } else {
+                Severity::Medium
+            });
+            let at = now() - day * i32::try_from(300 - n).unwrap();
+            a.modified = at;
+            app.store
+                .save_advisory(&a, None, "alice", at)
+                .await
+                .unwrap();
+            app.store
+                .publish_advisory(&a.id, "alice", at)
+                .await
+                .unwrap();
+        }
+        let mut other = base.clone();
+        other.id = AdvisoryId::new("OTHER", 2026, 1);
+        other.project = "other".into();
+        other.severity = Some(Severity::High);
+        other.credits[0].name = Some("Only Other".into());
+        app.store
+            .save_advisory(&other, None, "bob", now())
+            .await
+            .unwrap();
+        app.store
+            .publish_advisory(&other.id, "bob", now())
+            .await
+            .unwrap();
+
+        let first = app.get("/advisories").await.text();
+        assert_eq!(first.matches("<tr><td><a href=\"/advisories/").count(), 200);
+        assert!(first.contains("OTHER-2026-0001"), "the newest first");
+        // The next page starts after the last row shown, filters kept.
+        let next = first
+            .split("rel=\"next\" href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a link to older advisories")
+            .replace("&amp;", "&");
+        let second = app.get(&next).await.text();
+        assert_eq!(
+            second.matches("<tr><td><a href=\"/advisories/").count(),
+            3,
+            "{next}"
+        );
+        assert!(second.contains("ACME-2026-0001") && !second.contains("rel=\"next\""));
+
+        let critical = app.get("/advisories?severity=critical").await.text();
+        assert_eq!(critical.matches("<tr><td>").count(), 1, "{critical}");
+        assert!(critical.contains("ACME-2026-0008"));
+        let other_high = app
+            .get("/advisories?project=other&severity=high")
+            .await
+            .text();
+        assert!(other_high.contains("OTHER-2026-0001") && !other_high.contains("ACME-2026"));
+        let none = app
+            .get("/advisories?project=other&severity=low")
+            .await
+            .text();
+        assert!(none.contains("No published advisory matches."), "{none}");
+
+        // Each project's hall of fame, where its security.txt points.
+        let txt = app.get("/.well-known/security.txt").await.text();
+        assert!(
+            txt.contains("Acknowledgments: https://sec.example.org/hall-of-fame\n"),
+            "{txt}"
+        );
+        let other_txt = app.get("/projects/other/security.txt").await.text();
+        assert!(
+            !other_txt.contains("Acknowledgments"),
+            "Other names no hall of fame among its credit places: {other_txt}"
+        );
+        let hall = app.get("/projects/other/hall-of-fame").await.text();
+        assert!(
+            hall.contains("Only Other") && !hall.contains("Grace Hopper"),
+            "{hall}"
+        );
+        let all = app.get("/hall-of-fame").await.text();
+        assert!(all.contains("Only Other") && all.contains("Grace Hopper"));
+        assert_eq!(
+            app.get("/projects/nope/hall-of-fame").await.status,
+            StatusCode::NOT_FOUND
+        );
+        // The CSAF index lists every advisory, beyond any page size.
+        let index = app.get("/.well-known/csaf/white/index.txt").await.text();
+        assert_eq!(index.lines().count(), 203);
+    }
+}
