@@ -13,6 +13,7 @@ pub mod clock;
 pub mod credits;
 pub mod cvss;
 pub mod deadline;
+pub mod embargo;
 pub mod export;
 pub mod intake;
 pub mod lifecycle;

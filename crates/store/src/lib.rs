@@ -10,6 +10,7 @@
 
 pub mod advisories;
 pub mod credentials;
+pub mod disclosure;
 pub mod team;
 pub mod vault;
 mod writer;
@@ -185,6 +186,8 @@ pub struct ReporterView {
     /// The advisory about this report, if one is drafted: its id, when it is scheduled to
     /// publish itself, and when it was published.
     pub disclosure: Option<Disclosure>,
+    /// The disclosure date agreed, and the reporter's proposals with the team's answers.
+    pub terms: disclosure::DisclosureTerms,
 }
 
 /// The reporter's view of the advisory about their report.
@@ -526,8 +529,10 @@ impl Store {
             }),
             None => None,
         };
+        let terms = self.disclosure_terms(&id).await?;
         Ok(ReporterView {
             disclosure,
+            terms,
             status: ReportStatus::parse(&row.status)
                 .ok_or_else(|| StoreError::Corrupt("status".into()))?,
             received_at: from_millis(row.received_at)?,

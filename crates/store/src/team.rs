@@ -80,7 +80,7 @@ pub(crate) struct TeamWrite {
     pub events: Vec<EventParts>,
 }
 
-fn text(v: impl Into<String>) -> Value {
+pub(crate) fn text(v: impl Into<String>) -> Value {
     Value::Text(v.into())
 }
 
@@ -88,7 +88,7 @@ fn opt_text(v: Option<impl Into<String>>) -> Value {
     v.map_or(Value::NullText, |v| Value::Text(v.into()))
 }
 
-fn stmt(sql: &'static str, args: Vec<Value>) -> Stmt {
+pub(crate) fn stmt(sql: &'static str, args: Vec<Value>) -> Stmt {
     Stmt {
         sql,
         args,
@@ -96,7 +96,7 @@ fn stmt(sql: &'static str, args: Vec<Value>) -> Stmt {
     }
 }
 
-fn event(
+pub(crate) fn event(
     at: Timestamp,
     actor: &str,
     action: &'static str,
@@ -406,7 +406,7 @@ fn severity_name(severity: Option<Severity>) -> Option<&'static str> {
 }
 
 impl Store {
-    async fn team_write(
+    pub(crate) async fn team_write(
         &self,
         stmts: Vec<Stmt>,
         events: Vec<EventParts>,
@@ -984,7 +984,10 @@ impl Store {
         })
     }
 
-    async fn data_key(&self, id: &ReportId) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), StoreError> {
+    pub(crate) async fn data_key(
+        &self,
+        id: &ReportId,
+    ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), StoreError> {
         let row: Option<(String, Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
             sqlx::query("SELECT key_id, wrapped_key, content FROM reports WHERE id = $1")
                 .bind(id.as_str()).fetch_optional(pool).await?

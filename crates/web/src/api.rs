@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_core::intake::{FieldError, Submission, validate, validate_message};
-use postern_core::report::{CaseKey, ReportId};
+use postern_core::report::{CaseKey, ReportId, ReportStatus};
 use postern_store::{AttachmentInfo, NewAttachment, ReporterView};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/{id}", get(show_report))
         .route("/api/v1/reports/{id}/messages", post(add_message))
         .route("/api/v1/reports/{id}/attachments", post(add_attachments))
+        .route(
+            "/api/v1/reports/{id}/disclosure-requests",
+            post(request_disclosure_date),
+        )
         .route(
             "/api/v1/reports/{id}/attachments/{attachment}",
             get(download_attachment),
@@ -60,6 +64,14 @@ struct AttachmentBody {
     filename: String,
     content_type: Option<String>,
     content_base64: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisclosureBody {
+    date: String,
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -312,7 +324,80 @@ async fn show_report(
         }),
         None => Value::Null,
     };
+    body["disclosure_terms"] = json!({
+        "agreed": view.terms.agreed.map(|t| t.to_string()),
+        "requests": view.terms.requests.iter().map(request_json).collect::<Vec<_>>(),
+    });
     Ok(private_json(body, StatusCode::OK))
+}
+
+fn request_json(r: &postern_store::disclosure::DisclosureRequest) -> Value {
+    json!({
+        "asked_for": r.asked_for.to_string(),
+        "asked_at": r.asked_at.to_string(),
+        "state": match r.state {
+            postern_store::disclosure::RequestState::Open => "open",
+            postern_store::disclosure::RequestState::Accepted => "accepted",
+            postern_store::disclosure::RequestState::Declined => "declined",
+        },
+        "decided_at": r.decided_at.map(|t| t.to_string()),
+    })
+}
+
+/// The reporter proposes a disclosure date; the team accepts or declines it on the record.
+async fn request_disclosure_date(
+    State(state): State<AppState>,
+    client: ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (id, key, body): (_, _, DisclosureBody) =
+        reporter_post(&state, &client, &id, &headers, body)?;
+    let view = state.store().reporter_view(Some(&id), &key).await?;
+    let now = state.now();
+    let field = |field: &str, message: String| {
+        ApiError::Unprocessable(vec![FieldError {
+            field: field.to_owned(),
+            message,
+        }])
+    };
+    if body.reason.len() > postern_core::embargo::REASON_BYTES_MAX {
+        return Err(field(
+            "reason",
+            format!(
+                "the reason may be at most {} KiB",
+                postern_core::embargo::REASON_BYTES_MAX / 1024
+            ),
+        ));
+    }
+    let at = postern_core::embargo::parse_date(&body.date).map_err(|m| field("date", m))?;
+    let project = state.project(&view.project).ok_or(ApiError::NotFound)?;
+    postern_core::embargo::check(&project.policy, view.received_at, now, at)
+        .map_err(|m| field("date", m))?;
+    if matches!(view.status, ReportStatus::Disclosed | ReportStatus::Closed)
+        || view
+            .disclosure
+            .as_ref()
+            .is_some_and(|d| d.published_at.is_some())
+    {
+        return Err(field(
+            "date",
+            "this report is disclosed or closed; there is no date left to agree".into(),
+        ));
+    }
+    match state
+        .store()
+        .request_disclosure_date(Some(&id), &key, at, &body.reason, now)
+        .await
+    {
+        Ok(_) => {}
+        Err(postern_store::StoreError::Conflict(m)) => return Err(field("date", m)),
+        Err(e) => return Err(e.into()),
+    }
+    let terms = state.store().disclosure_terms(&id).await?;
+    let open = terms.open().ok_or(ApiError::NotFound)?;
+    Ok(private_json(request_json(open), StatusCode::CREATED))
 }
 
 /// What every reporter POST starts with: the case key, the report id, the client's allowance,

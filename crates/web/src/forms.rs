@@ -17,7 +17,7 @@ use hmac::{Hmac, KeyInit as _, Mac as _};
 use jiff::Timestamp;
 use postern_core::intake::{FieldError, OTHER_CATEGORY, Submission, validate, validate_message};
 use postern_core::policy::FieldKind;
-use postern_core::report::CaseKey;
+use postern_core::report::{CaseKey, ReportStatus};
 use postern_store::{NewAttachment, ReporterView};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
                 .route("/track", get(track_page).post(track))
                 .route("/track/message", post(track_message))
                 .route("/track/attachment", post(track_attachment))
+                .route("/track/disclosure", post(track_disclosure))
                 .layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX)),
         )
 }
@@ -497,6 +498,14 @@ struct MessageForm {
 }
 
 #[derive(Deserialize)]
+struct DisclosureForm {
+    case_key: String,
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
 struct AttachmentForm {
     case_key: String,
     attachment_id: String,
@@ -529,6 +538,15 @@ struct CasePage {
     message_draft: String,
     notice: Option<String>,
     disclosure: Option<String>,
+    /// (proposed date, asked, answer) of the reporter's proposals, oldest first.
+    requests: Vec<(String, String, &'static str)>,
+    /// Whether the reporter may propose a disclosure date now.
+    can_propose: bool,
+    /// The latest date the policy allows, if it sets a maximum.
+    latest_date: Option<String>,
+    date_error: Option<String>,
+    date_draft: String,
+    reason_draft: String,
 }
 
 fn wrong_key(status: StatusCode) -> Response {
@@ -599,12 +617,79 @@ fn case_page(
         message_error,
         message_draft: draft,
         notice,
-        disclosure: view.disclosure.as_ref().map(|d| match (d.published_at, d.scheduled_for) {
-            (Some(at), _) => format!("The advisory {} was published {}: {}/advisories/{}", d.advisory, time(at), state.public_url(), d.advisory),
-            (None, Some(at)) => format!("The advisory {} is scheduled to be published {}. Ask the team below if you need another date.", d.advisory, time(at)),
-            (None, None) => format!("The team is drafting the advisory {}; no disclosure date is set yet.", d.advisory),
-        }),
+        disclosure: disclosure_words(view, project, &time, state.public_url()),
+        requests: view
+            .terms
+            .requests
+            .iter()
+            .map(|r| (time(r.asked_for), time(r.asked_at), r.state.words()))
+            .collect(),
+        can_propose: view.terms.open().is_none()
+            && !matches!(view.status, ReportStatus::Disclosed | ReportStatus::Closed)
+            && view
+                .disclosure
+                .as_ref()
+                .is_none_or(|d| d.published_at.is_none()),
+        latest_date: project
+            .and_then(|p| postern_core::embargo::latest(&p.policy, view.received_at))
+            .map(|at| at.strftime("%Y-%m-%d").to_string()),
+        date_error: None,
+        date_draft: String::new(),
+        reason_draft: String::new(),
     }
+}
+
+/// What the reporter is told of the disclosure date: the advisory's publication or schedule,
+/// else the date agreed, else the policy's promise (the disclose clock).
+fn disclosure_words(
+    view: &ReporterView,
+    project: Option<&Project>,
+    time: &dyn Fn(Timestamp) -> String,
+    base: &str,
+) -> Option<String> {
+    if let Some(d) = &view.disclosure {
+        return Some(match (d.published_at, d.scheduled_for) {
+            (Some(at), _) => format!(
+                "The advisory {} was published {}: {base}/advisories/{}",
+                d.advisory,
+                time(at),
+                d.advisory
+            ),
+            (None, Some(at)) => format!(
+                "The advisory {} is scheduled to be published {}.",
+                d.advisory,
+                time(at)
+            ),
+            (None, None) => match view.terms.agreed {
+                Some(at) => format!(
+                    "The team is drafting the advisory {}; the disclosure date agreed with you is {}.",
+                    d.advisory,
+                    time(at)
+                ),
+                None => format!(
+                    "The team is drafting the advisory {}; no disclosure date is set yet.",
+                    d.advisory
+                ),
+            },
+        });
+    }
+    if let Some(at) = view.terms.agreed {
+        return Some(format!(
+            "The disclosure date agreed with you is {}.",
+            time(at)
+        ));
+    }
+    let promised = view
+        .clocks
+        .open(postern_core::clock::ClockKind::Disclose)
+        .filter(|_| project.is_some())
+        .map(|c| c.limit_at);
+    promised.map(|at| {
+        format!(
+            "Under the policy, the vulnerability will be disclosed by {} unless another date is agreed.",
+            time(at)
+        )
+    })
 }
 
 async fn open_case(state: &AppState, key_text: &str) -> Result<(CaseKey, ReporterView), Response> {
@@ -717,6 +802,70 @@ async fn track_attachment(
     {
         Ok((info, bytes)) => crate::api::download(&info, bytes.to_vec()),
         Err(postern_store::StoreError::NotFound) => wrong_key(StatusCode::NOT_FOUND),
+        Err(e) => Error::from(e).into_response(),
+    }
+}
+
+/// The reporter proposes a disclosure date; the team answers on the record.
+async fn track_disclosure(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<DisclosureForm>, FormRejection>,
+) -> Response {
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
+    let (key, view) = match open_case(&state, &form.case_key).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let now = state.now();
+    let checked = postern_core::embargo::parse_date(&form.date).and_then(|at| {
+        if form.reason.len() > postern_core::embargo::REASON_BYTES_MAX {
+            return Err(format!(
+                "the reason may be at most {} KiB",
+                postern_core::embargo::REASON_BYTES_MAX / 1024
+            ));
+        }
+        match state.project(&view.project) {
+            Some(p) => postern_core::embargo::check(&p.policy, view.received_at, now, at)?,
+            None => return Err("this report's project is no longer served".into()),
+        }
+        Ok(at)
+    });
+    let refused = |message: String| {
+        let mut page = case_page(&state, &view, &key, String::new(), None, None);
+        page.date_error = Some(message);
+        page.date_draft = form.date.clone();
+        page.reason_draft = form.reason.clone();
+        no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let at = match checked {
+        Ok(at) => at,
+        Err(message) => return refused(message),
+    };
+    match state
+        .store()
+        .request_disclosure_date(Some(&view.id), &key, at, &form.reason, now)
+        .await
+    {
+        Ok(_) => {}
+        Err(postern_store::StoreError::Conflict(m)) => return refused(m),
+        Err(e) => return Error::from(e).into_response(),
+    }
+    match state.store().reporter_view(Some(&view.id), &key).await {
+        Ok(view) => no_store(
+            case_page(
+                &state,
+                &view,
+                &key,
+                String::new(),
+                None,
+                Some("Your proposed disclosure date was sent to the team; its answer will appear here.".into()),
+            )
+            .into_response(),
+        ),
         Err(e) => Error::from(e).into_response(),
     }
 }

@@ -68,6 +68,24 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/reports/{id}/disclosure-requests": {
+                "post": {
+                    "summary": "Propose a disclosure date; the team accepts or declines it on the record",
+                    "operationId": "requestDisclosureDate",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["date"], "properties": { "date": { "type": "string", "description": "A day (2027-01-31, 00:00 UTC) or an RFC 3339 moment." }, "reason": { "type": "string", "maxLength": 4096 } } } } } },
+                    "responses": {
+                        "201": { "description": "Sent to the team.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DisclosureRequest" } } } },
+                        "400": error_response("Malformed JSON."),
+                        "404": not_found,
+                        "413": error_response("Too large."),
+                        "415": error_response("Not JSON."),
+                        "422": error_response("Not a date, in the past, beyond the policy's maximum embargo, or a proposal already waits for an answer."),
+                        "429": error_response("Too many submissions; see Retry-After.")
+                    }
+                }
+            },
             "/api/v1/reports/{id}/attachments": {
                 "post": {
                     "summary": "Add attachments (proof of concept, logs)",
@@ -162,7 +180,17 @@ pub fn document() -> Value {
                         "scheduled_for": { "type": ["string", "null"], "format": "date-time", "description": "When the embargo ends and the advisory publishes itself." },
                         "published_at": { "type": ["string", "null"], "format": "date-time" },
                         "url": { "type": ["string", "null"] }
+                    } },
+                    "disclosure_terms": { "description": "The disclosure date agreed with the team, and your proposals (GET only).", "type": "object", "properties": {
+                        "agreed": { "type": ["string", "null"], "format": "date-time" },
+                        "requests": { "type": "array", "items": { "$ref": "#/components/schemas/DisclosureRequest" } }
                     } }
+                } },
+                "DisclosureRequest": { "type": "object", "required": ["asked_for", "asked_at", "state"], "properties": {
+                    "asked_for": { "type": "string", "format": "date-time" },
+                    "asked_at": { "type": "string", "format": "date-time" },
+                    "state": { "type": "string", "enum": ["open", "accepted", "declined"] },
+                    "decided_at": { "type": ["string", "null"], "format": "date-time" }
                 } }
             }
         }

@@ -330,6 +330,7 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
             "GET /api/v1/reports/{id}/attachments/{attachment}",
             "POST /api/v1/reports",
             "POST /api/v1/reports/{id}/attachments",
+            "POST /api/v1/reports/{id}/disclosure-requests",
             "POST /api/v1/reports/{id}/messages",
         ];
         assert_eq!(described, expected);

@@ -530,3 +530,147 @@ fn support_message(html: &str) -> String {
         .expect("an error is shown");
     html[start..].split("</div>").next().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn a_disclosure_date_proposed_by_the_reporter_is_answered_on_the_record() {
+    let mut acme = acme();
+    acme.policy.disclosure.max_embargo =
+        Some(postern_core::policy::parse_time_span("120 days").unwrap());
+    for app in TestApp::all(vec![acme.clone()], IntakeLimits::default()).await {
+        let (id, case_key) = submit(&app, "RCE in the upload handler").await;
+        let proposals = format!("/api/v1/reports/{id}/disclosure-requests");
+        // Beyond the maximum embargo (120 days from receipt: 2027-03-23) and nonsense are
+        // refused, naming the field.
+        let late = app
+            .post_json(&proposals, &json!({"date": "2027-04-01"}), Some(&case_key))
+            .await;
+        assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let text = late.text();
+        assert!(
+            text.contains("maximum embargo of 120 days") && text.contains("2027-03-23"),
+            "{text}"
+        );
+        let bad = app
+            .post_json(&proposals, &json!({"date": "next spring"}), Some(&case_key))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("\"date\""), "{}", bad.text());
+        // A proposal through the page that works without JavaScript.
+        let page = app
+            .post_form(
+                "/track/disclosure",
+                &[
+                    ("case_key", &case_key),
+                    ("date", "2027-01-15"),
+                    ("reason", "I present it at a conference on 2027-01-20."),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        assert!(html.contains("waiting for the team"), "{html}");
+        assert!(
+            !html.contains("Propose this date"),
+            "one proposal waits at a time"
+        );
+
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+        let report = alice.get(&format!("/team/reports/{id}")).await.text();
+        assert!(
+            report.contains("The reporter proposes 2027-01-15"),
+            "{report}"
+        );
+        assert!(report.contains("present it at a conference"), "{report}");
+        let act = format!("/team/reports/{id}/act");
+        let decline = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &hidden(&report, "csrf")),
+                    ("request", &hidden(&report, "request")),
+                    ("action", "disclosure-decline"),
+                    ("body", "The distributions need until February."),
+                ],
+            )
+            .await;
+        assert_eq!(decline.status, StatusCode::SEE_OTHER, "{}", decline.text());
+
+        let view = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &case_key)
+            .await
+            .json();
+        assert_eq!(
+            view["disclosure_terms"]["requests"][0]["state"], "declined",
+            "{view}"
+        );
+        assert!(view["disclosure_terms"]["agreed"].is_null());
+        let again = app
+            .post_json(&proposals, &json!({"date": "2027-02-10"}), Some(&case_key))
+            .await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+        assert_eq!(again.json()["state"], "open");
+
+        let report = alice.get(&format!("/team/reports/{id}")).await.text();
+        let accept = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &hidden(&report, "csrf")),
+                    ("request", &hidden(&report, "request")),
+                    ("action", "disclosure-accept"),
+                    ("body", ""),
+                ],
+            )
+            .await;
+        assert_eq!(accept.status, StatusCode::SEE_OTHER, "{}", accept.text());
+        // Answering the same proposal again is refused, not applied twice.
+        let twice = alice
+            .post(
+                &act,
+                &[
+                    ("csrf", &hidden(&report, "csrf")),
+                    ("request", &hidden(&report, "request")),
+                    ("action", "disclosure-decline"),
+                ],
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let track = app
+            .post_form("/track", &[("case_key", &case_key)])
+            .await
+            .text();
+        assert!(
+            track.contains("The disclosure date agreed with you is 2027-02-10"),
+            "{track}"
+        );
+        assert!(track.contains("We accept 2027-02-10"), "{track}");
+        let view = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &case_key)
+            .await
+            .json();
+        assert_eq!(
+            view["disclosure_terms"]["agreed"], "2027-02-10T00:00:00Z",
+            "{view}"
+        );
+        let actions: Vec<String> = app
+            .store
+            .report_events(&postern_core::report::ReportId::parse(&id).unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{} {}", e.action, e.actor))
+            .filter(|a| a.starts_with("disclosure."))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "disclosure.requested reporter",
+                "disclosure.declined alice@example.org",
+                "disclosure.requested reporter",
+                "disclosure.accepted alice@example.org"
+            ]
+        );
+    }
+}

@@ -94,6 +94,12 @@ struct ReportPage {
     version: i64,
     actions: Vec<ActionForm>,
     timeline: Vec<Event>,
+    /// The disclosure date agreed with the reporter.
+    disclosure_agreed: Option<String>,
+    /// (proposed date, asked, answer, by whom) of the reporter's proposals, oldest first.
+    disclosure_requests: Vec<(String, String, &'static str, String)>,
+    /// (request id, proposed date, the policy's verdict) of the proposal awaiting an answer.
+    open_request: Option<(String, String, Option<String>)>,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -434,6 +440,7 @@ async fn render(
     }
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
+    let terms = store.disclosure_terms(id).await?;
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
@@ -497,6 +504,26 @@ async fn render(
                 detail: e.detail,
             })
             .collect(),
+        disclosure_agreed: terms.agreed.map(|at| human_time(policy, at)),
+        disclosure_requests: terms
+            .requests
+            .iter()
+            .map(|r| {
+                (
+                    human_time(policy, r.asked_for),
+                    human_time(policy, r.asked_at),
+                    r.state.words(),
+                    r.decided_by.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        open_request: terms.open().map(|r| {
+            (
+                r.id.clone(),
+                human_time(policy, r.asked_for),
+                postern_core::embargo::check(policy, view.received_at, now, r.asked_for).err(),
+            )
+        }),
     };
     Ok(private((status, page).into_response()))
 }
@@ -540,6 +567,8 @@ struct ActForm {
     body: String,
     #[serde(default)]
     is_plan: String,
+    #[serde(default)]
+    request: String,
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -628,6 +657,30 @@ async fn act(
         };
         store.add_note(&id, &body, member.actor(), now).await?;
         return Ok(see_other(&back));
+    }
+    if let Some(accept) = match form.action.as_str() {
+        "disclosure-accept" => Some(true),
+        "disclosure-decline" => Some(false),
+        _ => None,
+    } {
+        let terms = store.disclosure_terms(&id).await?;
+        let Some(open) = terms.open().filter(|r| r.id == form.request) else {
+            refuse!("this proposal was answered meanwhile; here is the report as it is now".into());
+        };
+        if accept
+            && let Err(problem) =
+                postern_core::embargo::check(&project.policy, row.received_at, now, open.asked_for)
+        {
+            refuse!(format!("cannot accept: {problem}"));
+        }
+        match store
+            .decide_disclosure_request(&id, &form.request, accept, &form.body, member.actor(), now)
+            .await
+        {
+            Ok(_) => return Ok(see_other(&back)),
+            Err(postern_store::StoreError::Conflict(m)) => refuse!(m),
+            Err(e) => return Err(e.into()),
+        }
     }
     if row.version != form.version {
         refuse!(
