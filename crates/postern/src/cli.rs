@@ -502,6 +502,12 @@ pub struct ServeArgs {
     /// Email of the first admin, whose setup code `serve` prints while no account is set up.
     #[arg(long, env = "POSTERN_ADMIN_EMAIL", default_value = "admin@localhost")]
     pub admin_email: String,
+    /// Run the demo: a year of made-up reports, advisories, credits and statistics in a
+    /// database of its own (`postern-demo` unless --data names another), three example
+    /// projects unless --policy names others, and a team account whose password is printed.
+    /// Never point it at real data.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// `postern policy ...`

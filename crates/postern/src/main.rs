@@ -6,6 +6,7 @@
 mod advisory_cmd;
 mod audit;
 mod cli;
+mod demo;
 mod init;
 mod key;
 mod policy_cmd;

@@ -14,9 +14,25 @@ use crate::policy_cmd::load_valid;
 /// The policy served when none is given: a complete, commented example.
 const EXAMPLE_POLICY: &str = include_str!("../../../examples/policies/example.toml");
 
-pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
-    let projects = load_projects(&args.policies)?;
+    if args.demo {
+        if args.storage.database.is_some() {
+            bail!(
+                "--demo keeps its made-up data in a SQLite database of its own; leave out --database"
+            );
+        }
+        if args.storage.data == Path::new(DEFAULT_DATA) {
+            args.storage.data = DEMO_DATA.into();
+        }
+        // The demo account signs in with its printed password alone.
+        args.require_second_factor = false;
+    }
+    let projects = if args.demo && args.policies.is_empty() {
+        demo_projects()?
+    } else {
+        load_projects(&args.policies)?
+    };
     create_data_dir(&args.storage.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -134,7 +150,11 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             project.slug()
         );
     }
-    first_admin(&store, &args.admin_email, &public_url).await?;
+    if args.demo {
+        demo(&store, state.projects(), &public_url).await?;
+    } else {
+        first_admin(&store, &args.admin_email, &public_url).await?;
+    }
     complete_old_reports(&store, state.projects().to_vec());
     publish_when_due(&store, &public_url);
     println!("Team: {public_url}/team");
@@ -148,6 +168,62 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     .context("the server failed")?;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Where data lives unless `--data` says otherwise (clap's default for it).
+const DEFAULT_DATA: &str = "postern-data";
+/// Where `--demo` keeps its database unless `--data` says otherwise.
+const DEMO_DATA: &str = "postern-demo";
+
+/// The demo's projects: the example policy and the two seed policies.
+fn demo_projects() -> anyhow::Result<Vec<Project>> {
+    [
+        EXAMPLE_POLICY,
+        include_str!("../../../examples/policies/openchat.toml"),
+        include_str!("../../../examples/policies/linly-talker.toml"),
+    ]
+    .into_iter()
+    .map(|text| {
+        policy::parse_str(text, jiff::Timestamp::now())
+            .policy
+            .map(|policy| Project { policy })
+            .context("a demo policy does not check; this is a bug")
+    })
+    .collect()
+}
+
+/// Seeds the demo (once) and gives the demo team account a fresh printed password at every
+/// start; the second factor is not asked of it, so that one command shows everything.
+async fn demo(store: &Store, projects: &[Project], public_url: &str) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let said = crate::demo::seed(store, projects, now).await?;
+    println!("{said}");
+    let password = data_encoding::BASE32_NOPAD
+        .encode(&postern_store::vault::random_bytes::<10>()?)
+        .to_lowercase();
+    let hash =
+        postern_store::credentials::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = match store.user_by_email(crate::demo::DEMO_EMAIL).await? {
+        Some(user) => store.reset_user(&user.email, "demo", now).await?,
+        None => {
+            store
+                .create_user(
+                    crate::demo::DEMO_EMAIL,
+                    postern_store::team::Role::Admin,
+                    &[],
+                    "demo",
+                    now,
+                )
+                .await?
+                .1
+        }
+    };
+    store.complete_setup(&token, &hash, None, now).await?;
+    println!(
+        "DEMO: made-up data only. Team: sign in at {public_url}/team/signin as {} with the password {password} (new at every start).",
+        crate::demo::DEMO_EMAIL
+    );
     Ok(())
 }
 

@@ -128,3 +128,54 @@ fn the_environment_configures_serve() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_demo_shows_the_whole_product_from_one_command() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = data.path().join("demo");
+    let mut server = start(&["--demo"], &demo);
+    let account = server.line_after("Seeded the demo:");
+    assert!(
+        account.starts_with("DEMO: made-up data only.") && account.contains("demo@example.org"),
+        "{account}"
+    );
+    let (status, stats) = http_get(&server.address, "/stats");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(stats.contains("reports received"), "{stats}");
+    assert!(
+        stats.contains(" %</td>"),
+        "shares of promises kept are shown: {stats}"
+    );
+    let (_, list) = http_get(&server.address, "/advisories");
+    let rows = list.matches("<tr><td><a href=\"/advisories/").count();
+    assert!(rows >= 20, "{rows} published advisories: {list}");
+    let (_, critical) = http_get(&server.address, "/advisories?severity=critical");
+    assert!(critical.contains("Critical") && !critical.contains("<td>Low</td>"));
+    let (_, hall) = http_get(&server.address, "/hall-of-fame");
+    assert!(hall.contains("Ada Lovelace"), "{hall}");
+    assert!(
+        !hall.contains("Anonymous"),
+        "reporters who asked for anonymity are not listed"
+    );
+    let (_, feed) = http_get(&server.address, "/advisories.atom");
+    assert!(feed.contains("<entry>"), "{feed}");
+    assert_eq!(sigterm(&mut server).code(), Some(0));
+
+    // A second start keeps the year it made and gives the account a new password.
+    let again = start(&["--demo"], &demo);
+    let mut seen: Vec<String> = Vec::new();
+    while !seen.last().is_some_and(|l| l.starts_with("DEMO:")) {
+        seen.push(
+            again
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("the demo prints its account"),
+        );
+    }
+    assert!(
+        seen.iter()
+            .any(|l| l == "The demo database is seeded already."),
+        "{seen:?}"
+    );
+    assert_ne!(seen.last().unwrap(), &account, "a new password");
+}

@@ -1,0 +1,345 @@
+//! Advisory benchmark: with 10,000 published advisories (three projects, three years), the
+//! public list page (first page, filtered, and a deep page), the Atom feed, the hall of fame and
+//! the CSAF index through HTTP on a real `postern serve` process, and the bulk OSV export
+//! (`postern advisory export-osv`) as a process. See BENCHMARKS.md.
+//!
+//! Usage: `cargo run --release --bin postern-advisory-bench -- [--advisories 10000]
+//! [--requests 300]`
+#![forbid(unsafe_code)]
+
+mod bench_common;
+
+use std::io::Write as _;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use bench_common::{percentile, read_response, start_server};
+use jiff::{SignedDuration, Timestamp};
+use postern_core::advisory::{
+    Advisory, AdvisoryId, Affected, Credit, CreditRole, Reference, VersionRange,
+};
+use postern_core::policy::Severity;
+use postern_store::{Store, StoreConfig};
+
+/// The list page must answer within this at the median (the issue's target).
+const LIST_MEDIAN_LIMIT: Duration = Duration::from_millis(20);
+/// Concurrent seeding tasks, so that the group-commit writer fills its batches.
+const SEEDERS: usize = 32;
+/// Projects (slug, advisory prefix, share in percent).
+const PROJECTS: [(&str, &str); 3] = [("acme", "ACME"), ("openchat", "OC"), ("linly", "LT")];
+
+struct Options {
+    advisories: usize,
+    requests: usize,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut options = Options {
+        advisories: 10_000,
+        requests: 300,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--advisories" => {
+                options.advisories = args
+                    .next()
+                    .context("--advisories N")?
+                    .replace('_', "")
+                    .parse()?
+            }
+            "--requests" => options.requests = args.next().context("--requests N")?.parse()?,
+            other => bail!("unknown argument {other}; use --advisories N and --requests N"),
+        }
+    }
+    Ok(options)
+}
+
+/// The n-th advisory: varied severities, ecosystems, ranges, credits (some anonymous).
+fn advisory(n: usize, published: Timestamp) -> Advisory {
+    let (slug, prefix) = PROJECTS[match n % 10 {
+        0..=6 => 0,
+        7 | 8 => 1,
+        _ => 2,
+    }];
+    let year = published.to_zoned(jiff::tz::TimeZone::UTC).year();
+    let severity = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ][n % 5];
+    let kinds = [
+        ("path traversal", "CWE-22"),
+        ("stored XSS", "CWE-79"),
+        ("SQL injection", "CWE-89"),
+        ("SSRF", "CWE-918"),
+        ("missing authorization", "CWE-862"),
+    ];
+    let (kind, cwe) = kinds[(n / 5) % kinds.len()];
+    let ecosystems = [
+        ("npm", "acme-widgets"),
+        ("PyPI", "acme"),
+        ("crates.io", "acme-core"),
+    ];
+    let (ecosystem, package) = ecosystems[n % ecosystems.len()];
+    let minor = n % 40;
+    Advisory {
+        id: AdvisoryId::new(prefix, year, n as u32 + 1),
+        project: slug.into(),
+        title: format!("{kind} in the {package} request handler"),
+        summary: format!("A {kind} lets a remote attacker reach data of other users ({n})"),
+        details: format!(
+            "## Impact\n\nThe handler passes the `id` parameter unchecked. A **{kind}** follows.\n\n\
+             ## Patches\n\nUpgrade to 2.{minor}.1 or later.\n\n## Workarounds\n\nNone."
+        ),
+        severity: Some(severity),
+        cvss_v3: Some(
+            match severity {
+                Severity::Critical => "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                Severity::High => "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N",
+                Severity::Medium => "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
+                Severity::Low => "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N",
+            }
+            .into(),
+        ),
+        cvss_v4: None,
+        cwes: vec![cwe.into()],
+        affected: vec![Affected {
+            ecosystem: ecosystem.into(),
+            package: package.into(),
+            ranges: vec![
+                VersionRange {
+                    introduced: "0".into(),
+                    fixed: Some(format!("1.{minor}.9")),
+                    last_affected: None,
+                },
+                VersionRange {
+                    introduced: format!("2.{minor}.0"),
+                    fixed: Some(format!("2.{minor}.1")),
+                    last_affected: None,
+                },
+            ],
+            versions: Vec::new(),
+        }],
+        references: vec![Reference {
+            kind: postern_core::advisory::ReferenceKind::Fix,
+            url: format!("https://github.com/acme/{package}/commit/{n:040x}"),
+        }],
+        credits: vec![Credit {
+            name: (!n.is_multiple_of(3)).then(|| format!("Researcher {}", n % 700)),
+            role: CreditRole::Finder,
+            contact: Vec::new(),
+        }],
+        aliases: if n.is_multiple_of(4) {
+            vec![format!("CVE-{year}-{}", 40_000 + n)]
+        } else {
+            Vec::new()
+        },
+        published: None,
+        modified: published,
+    }
+}
+
+async fn seed(store: &Store, count: usize, now: Timestamp) -> anyhow::Result<()> {
+    let store = Arc::new(store.clone());
+    let history = SignedDuration::from_hours(3 * 365 * 24).as_millis() as i64;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..SEEDERS)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut n = t;
+                while n < count {
+                    let back = history * (count - n) as i64 / count as i64;
+                    let at = now - SignedDuration::from_millis(back);
+                    let a = advisory(n, at);
+                    store.save_advisory(&a, None, "bench", at).await?;
+                    store.publish_advisory(&a.id, "bench", at).await?;
+                    n += SEEDERS;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "seeded and published {count} advisories in {seconds:.0} s ({:.0}/s)",
+        count as f64 / seconds
+    );
+    Ok(())
+}
+
+fn get(stream: &mut TcpStream, address: &str, path: &str) -> anyhow::Result<(Duration, usize)> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    let started = Instant::now();
+    stream.write_all(request.as_bytes())?;
+    let mut buffer = Vec::with_capacity(256 * 1024);
+    let (status, length) = read_response(stream, &mut buffer)?;
+    if !status.starts_with("http/1.1 200") {
+        bail!("GET {path}: {status}");
+    }
+    Ok((started.elapsed(), length))
+}
+
+/// Median, p99 and body size of `requests` GETs of `path` on one keep-alive connection.
+fn measure(
+    address: &str,
+    path: &str,
+    requests: usize,
+) -> anyhow::Result<(Duration, Duration, usize)> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_nodelay(true)?;
+    for _ in 0..5 {
+        get(&mut stream, address, path)?;
+    }
+    let mut times = Vec::with_capacity(requests);
+    let mut bytes = 0;
+    for _ in 0..requests {
+        let (time, size) = get(&mut stream, address, path)?;
+        times.push(time);
+        bytes = size;
+    }
+    times.sort();
+    Ok((percentile(&times, 0.5), percentile(&times, 0.99), bytes))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// Runs `postern advisory export-osv` and reports its time, files, bytes and peak memory.
+fn run_export(data: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?.with_file_name("postern");
+    let started = Instant::now();
+    let mut child = std::process::Command::new(&exe)
+        .args(["advisory", "export-osv", "--data"])
+        .arg(data)
+        .arg("--dir")
+        .arg(out)
+        .env("POSTERN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    // Sample the child's peak resident set (VmHWM) while it runs.
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = started.elapsed();
+    if !status.success() {
+        bail!("export-osv failed: {status}");
+    }
+    let mut files = 0;
+    let mut bytes = 0;
+    for entry in std::fs::read_dir(out)? {
+        let entry = entry?;
+        files += 1;
+        bytes += entry.metadata()?.len();
+    }
+    println!(
+        "bulk OSV export (`postern advisory export-osv`, a process): {files} files, {:.1} MiB in {:.2} s ({:.0} advisories/s), peak memory {:.0} MiB (sampled)",
+        bytes as f64 / 1048576.0,
+        elapsed.as_secs_f64(),
+        files as f64 / elapsed.as_secs_f64(),
+        peak_kib as f64 / 1024.0
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    let now = Timestamp::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = Store::open(
+            &StoreConfig {
+                database_url: None,
+                postgres_schema: None,
+            },
+            &data,
+        )
+        .await?;
+        seed(&store, options.advisories, now).await?;
+        store.close().await;
+        anyhow::Ok(())
+    })?;
+    let middle = advisory(options.advisories / 2, now).id;
+    let server = start_server(&data, &[])?;
+    println!(
+        "\n{} published advisories, SQLite, {} requests per page, one keep-alive client:",
+        options.advisories, options.requests
+    );
+    println!("| page | median ms | p99 ms | bytes | median / 20 ms limit |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let pages = [
+        (
+            "/advisories (first page, 200 rows)",
+            "/advisories".to_owned(),
+        ),
+        (
+            "/advisories?project=openchat&severity=high",
+            "/advisories?project=openchat&severity=high".to_owned(),
+        ),
+        (
+            "/advisories, a page in the middle (keyset)",
+            format!("/advisories?before={middle}"),
+        ),
+    ];
+    for (name, path) in &pages {
+        let (p50, p99, bytes) = measure(&server.address, path, options.requests)?;
+        println!(
+            "| {name} | {} | {} | {bytes} | {:.2} |",
+            ms(p50),
+            ms(p99),
+            p50.as_secs_f64() / LIST_MEDIAN_LIMIT.as_secs_f64()
+        );
+    }
+    for (name, path, requests) in [
+        (
+            "/advisories.atom (50 entries)",
+            "/advisories.atom",
+            options.requests,
+        ),
+        (
+            "/.well-known/csaf/white/index.txt (all)",
+            "/.well-known/csaf/white/index.txt",
+            options.requests,
+        ),
+        (
+            "/hall-of-fame (reads every advisory)",
+            "/hall-of-fame",
+            (options.requests / 10).max(10),
+        ),
+    ] {
+        let (p50, p99, bytes) = measure(&server.address, path, requests)?;
+        println!("| {name} | {} | {} | {bytes} | |", ms(p50), ms(p99));
+    }
+    drop(server);
+    run_export(&data, &dir.path().join("osv"))?;
+    Ok(())
+}
