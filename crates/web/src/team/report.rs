@@ -94,6 +94,10 @@ struct ReportPage {
     version: i64,
     actions: Vec<ActionForm>,
     timeline: Vec<Event>,
+    /// Advisories drafted from this report.
+    advisories: Vec<String>,
+    /// Whether "Draft advisory" is offered (accepted, not closed, a triager).
+    can_draft: bool,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -392,7 +396,7 @@ fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
         .collect()
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     member: &Member,
     id: &ReportId,
@@ -434,6 +438,20 @@ async fn render(
     }
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
+    let can_draft = can_act
+        && matches!(
+            case.status,
+            ReportStatus::Triaged
+                | ReportStatus::Fixing
+                | ReportStatus::Fixed
+                | ReportStatus::Disclosed
+        );
+    let advisories = store
+        .report_advisories(id)
+        .await?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
@@ -497,6 +515,8 @@ async fn render(
                 detail: e.detail,
             })
             .collect(),
+        advisories,
+        can_draft,
     };
     Ok(private((status, page).into_response()))
 }
