@@ -1728,6 +1728,17 @@ mod tests {
     }
 
     #[test]
+    fn a_form_carries_at_most_form_rows_max_rows_per_group() {
+        let last = FORM_ROWS_MAX - 1;
+        let pairs = |i: usize| vec![(format!("a0-r{i}-introduced"), "0".to_owned())];
+        let t = Typed::from_pairs(&pairs(last)).unwrap();
+        assert_eq!(t.packages[0].ranges.len(), FORM_ROWS_MAX);
+        assert!(Typed::from_pairs(&pairs(FORM_ROWS_MAX)).is_err());
+        let credit = vec![(format!("credit-{FORM_ROWS_MAX}-name"), "Ada".to_owned())];
+        assert!(Typed::from_pairs(&credit).is_err());
+    }
+
+    #[test]
     fn versions_compare_as_numbers() {
         assert_eq!(
             compare(&numeric("1.10").unwrap(), &numeric("1.9").unwrap()),
