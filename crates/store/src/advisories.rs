@@ -377,4 +377,146 @@ impl Store {
             published_at: published_at.map(from_millis).transpose()?,
         })
     }
+
+    /// Every advisory (drafts, scheduled, published) of the projects `visible` accepts, for
+    /// the team's list: unpublished first, then the newest. Each with its scheduled
+    /// publication, if any.
+    pub async fn team_advisories(
+        &self,
+        visible: impl Fn(&str) -> bool,
+        limit: usize,
+    ) -> Result<Vec<(StoredAdvisory, Option<Timestamp>)>, StoreError> {
+        let rows: Vec<(String, String, Option<i64>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, project, publish_at FROM advisories WHERE project <> '' ORDER BY CASE WHEN published_at IS NULL THEN 0 ELSE 1 END, COALESCE(published_at, modified_at) DESC, id DESC")
+                .fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("publish_at")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut out = Vec::new();
+        for (id, project, publish_at) in rows {
+            if out.len() >= limit.min(ADVISORY_LIST_MAX) {
+                break;
+            }
+            if !visible(&project) {
+                continue;
+            }
+            let id =
+                AdvisoryId::parse(&id).ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
+            if let Some(stored) = self.advisory(&id).await? {
+                out.push((stored, publish_at.map(from_millis).transpose()?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of the advisories drafted from a report.
+    pub async fn report_advisories(
+        &self,
+        report: &ReportId,
+    ) -> Result<Vec<AdvisoryId>, StoreError> {
+        let ids: Vec<String> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id FROM advisories WHERE report_id = $1 ORDER BY id")
+                .bind(report.to_string()).fetch_all(pool).await?
+                .into_iter().map(|r| r.try_get("id")).collect::<Result<_, sqlx::Error>>()?
+        });
+        Ok(ids.iter().filter_map(|id| AdvisoryId::parse(id)).collect())
+    }
+
+    /// The advisory's record sealed under a fresh data key: (key id, wrapped key, content).
+    fn seal_advisory(&self, advisory: &Advisory) -> Result<(String, Vec<u8>, Vec<u8>), StoreError> {
+        let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
+        let (key_id, wrapped) = self.vault.wrap(&wrap_id(&advisory.id), &*data_key)?;
+        let plain = Zeroizing::new(
+            serde_json::to_vec(advisory).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+        let content = vault::seal(&*data_key, &aad(&advisory.id), &plain)?;
+        Ok((key_id, wrapped, content))
+    }
+
+    /// Stores a new advisory, checked first; refuses (`Conflict`) an id that exists already,
+    /// so that two drafts numbered at once cannot overwrite each other.
+    pub async fn create_advisory(
+        &self,
+        advisory: &Advisory,
+        report: Option<&ReportId>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        advisory
+            .check()
+            .map_err(|e| StoreError::Limit(e.to_string()))?;
+        let (key_id, wrapped, content) = self.seal_advisory(advisory)?;
+        let stmt = Stmt {
+            sql: "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+            args: vec![
+                Value::Text(advisory.id.to_string()),
+                Value::Text(advisory.project.clone()),
+                report.map_or(Value::NullText, |r| Value::Text(r.to_string())),
+                Value::Int(millis(advisory.modified)),
+                severity_name(advisory),
+                Value::Text(key_id),
+                Value::Blob(wrapped),
+                Value::Blob(content),
+            ],
+            expect_one: Some("an advisory with this id exists already"),
+        };
+        self.write(WriteOp::Team(crate::team::TeamWrite {
+            stmts: vec![stmt],
+            events: vec![EventParts {
+                at: millis(now),
+                actor: actor.to_owned(),
+                action: "advisory.saved",
+                report_id: report.map(ReportId::to_string),
+                detail: format!("advisory={}", advisory.id),
+            }],
+        }))
+        .await
+    }
+
+    /// Saves an edit of an existing advisory only if it is still as the editor saw it (its
+    /// stored `modified` is `seen_modified`); otherwise `Conflict`, and nothing changes.
+    /// `advisory.modified` should have moved past `seen_modified`.
+    pub async fn update_advisory(
+        &self,
+        advisory: &Advisory,
+        seen_modified: Timestamp,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        advisory
+            .check()
+            .map_err(|e| StoreError::Limit(e.to_string()))?;
+        let report = self
+            .advisory(&advisory.id)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .report;
+        let (key_id, wrapped, content) = self.seal_advisory(advisory)?;
+        let stmt = Stmt {
+            sql: "UPDATE advisories SET modified_at = $1, severity = $2, key_id = $3, wrapped_key = $4, content = $5 WHERE id = $6 AND project = $7 AND modified_at = $8",
+            args: vec![
+                Value::Int(millis(advisory.modified)),
+                severity_name(advisory),
+                Value::Text(key_id),
+                Value::Blob(wrapped),
+                Value::Blob(content),
+                Value::Text(advisory.id.to_string()),
+                Value::Text(advisory.project.clone()),
+                Value::Int(millis(seen_modified)),
+            ],
+            expect_one: Some("the advisory was changed meanwhile"),
+        };
+        self.write(WriteOp::Team(crate::team::TeamWrite {
+            stmts: vec![stmt],
+            events: vec![EventParts {
+                at: millis(now),
+                actor: actor.to_owned(),
+                action: "advisory.saved",
+                report_id: report.as_ref().map(ReportId::to_string),
+                detail: format!("advisory={}", advisory.id),
+            }],
+        }))
+        .await
+    }
 }

@@ -1,11 +1,12 @@
 //! The team's workspace under `/team`: sign-in with a second factor, the work queue, the
-//! report page and its actions, the CVSS calculator. Every page works without JavaScript.
+//! report page and its actions, the advisories, the CVSS calculator. Every page works without JavaScript.
 //!
 //! Every request is checked here, not in the handlers: the `Member` extractor finds the
 //! server-side session behind the cookie (or redirects to sign-in), and `Checked` also verifies
 //! the CSRF token and the Origin of a form post. Roles and project membership are checked by
 //! the handler that knows which report is meant, through `Member::require` and `can_see`.
 
+mod advisories;
 mod auth;
 mod cvss_page;
 mod queue;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(queue::router())
         .merge(report::router())
         .merge(cvss_page::router())
+        .merge(advisories::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
 }
 

@@ -100,6 +100,10 @@ struct ReportPage {
     disclosure_requests: Vec<(String, String, &'static str, String)>,
     /// (request id, proposed date, the policy's verdict) of the proposal awaiting an answer.
     open_request: Option<(String, String, Option<String>)>,
+    /// Advisories drafted from this report.
+    advisories: Vec<String>,
+    /// Whether "Draft advisory" is offered (accepted, not closed, a triager).
+    can_draft: bool,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -398,7 +402,7 @@ fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
         .collect()
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     member: &Member,
     id: &ReportId,
@@ -441,6 +445,20 @@ async fn render(
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
     let terms = store.disclosure_terms(id).await?;
+    let can_draft = can_act
+        && matches!(
+            case.status,
+            ReportStatus::Triaged
+                | ReportStatus::Fixing
+                | ReportStatus::Fixed
+                | ReportStatus::Disclosed
+        );
+    let advisories = store
+        .report_advisories(id)
+        .await?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
@@ -524,6 +542,8 @@ async fn render(
                 postern_core::embargo::check(policy, view.received_at, now, r.asked_for).err(),
             )
         }),
+        advisories,
+        can_draft,
     };
     Ok(private((status, page).into_response()))
 }
