@@ -35,9 +35,42 @@ fn map(severity: cvss::Severity) -> Option<Severity> {
     }
 }
 
+/// The base metrics a CVSS v3.x vector must carry.
+const V3_BASE: [&str; 8] = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"];
+/// The base metrics a CVSS v4.0 vector must carry.
+const V4_BASE: [&str; 11] = [
+    "AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA",
+];
+
 /// Parses and scores a vector; the error says what to write instead.
 pub fn rate(vector: &str) -> Result<CvssRating, String> {
     let vector = vector.trim();
+    let rating = score(vector)?;
+    let base: &[&str] = match rating.version {
+        CvssVersion::V3 => &V3_BASE,
+        CvssVersion::V4 => &V4_BASE,
+    };
+    // The parser scores a vector that leaves base metrics out; a rating must have them all.
+    let given: Vec<&str> = vector
+        .split('/')
+        .skip(1)
+        .filter_map(|part| part.split_once(':').map(|(k, _)| k))
+        .collect();
+    let missing: Vec<&str> = base
+        .iter()
+        .filter(|m| !given.contains(m))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the vector lacks the base metric(s) {}; give every base metric",
+            missing.join(", ")
+        ));
+    }
+    Ok(rating)
+}
+
+fn score(vector: &str) -> Result<CvssRating, String> {
     if vector.starts_with("CVSS:3.0/") || vector.starts_with("CVSS:3.1/") {
         let parsed: cvss::v3::Vector = vector
             .parse()
@@ -327,6 +360,17 @@ pub fn chosen_values(vector: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vector_without_every_base_metric_is_refused_by_name() {
+        let v3 = rate("CVSS:3.1/AV:N/AC:L").unwrap_err();
+        assert!(
+            v3.contains("lacks the base metric(s) PR, UI, S, C, I, A"),
+            "{v3}"
+        );
+        let v4 = rate("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H").unwrap_err();
+        assert!(v4.contains("SA"), "the v4.0 parser names it itself: {v4}");
+    }
 
     #[test]
     fn known_vectors_score_as_published() {

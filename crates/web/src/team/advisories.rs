@@ -518,19 +518,6 @@ impl Typed {
                 }
             },
         };
-        for (field, text, metrics) in [
-            ("cvss_v3", &self.cvss_v3, &CVSS_V3_BASE[..]),
-            ("cvss_v4", &self.cvss_v4, &CVSS_V4_BASE[..]),
-        ] {
-            if let Some(missing) = missing_metrics(text, metrics) {
-                errors.add(
-                    field,
-                    format!(
-                        "the vector lacks the base metric(s) {missing}; give every base metric"
-                    ),
-                );
-            }
-        }
         // Where each kept row came from, to put check()'s errors by the right row.
         let mut package_rows = Vec::new();
         let mut range_rows: Vec<Vec<usize>> = Vec::new();
@@ -718,33 +705,6 @@ impl Typed {
         };
         errors.add(field, text);
     }
-}
-
-/// The base metrics a CVSS v3.x vector must carry (the parser accepts vectors without some).
-const CVSS_V3_BASE: [&str; 8] = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"];
-/// The base metrics a CVSS v4.0 vector must carry.
-const CVSS_V4_BASE: [&str; 11] = [
-    "AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA",
-];
-
-/// The base metrics missing from a typed vector, comma-separated; `None` when it has them all
-/// or is empty (then `Advisory::check` judges the rest).
-fn missing_metrics(vector: &str, metrics: &[&str]) -> Option<String> {
-    let vector = vector.trim();
-    if vector.is_empty() {
-        return None;
-    }
-    let given: Vec<&str> = vector
-        .split('/')
-        .skip(1)
-        .filter_map(|part| part.split_once(':').map(|(k, _)| k))
-        .collect();
-    let missing: Vec<&str> = metrics
-        .iter()
-        .filter(|m| !given.contains(m))
-        .copied()
-        .collect();
-    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 /// A version as numbers when it is dotted digits ("1.9.8", "v2.0"); anything else (pre-releases,
