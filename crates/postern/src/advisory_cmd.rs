@@ -141,22 +141,31 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                     .find(|p| p.slug() == stored.advisory.project)
                     .with_context(|| format!("pass the policy of project {:?} with --policy", stored.advisory.project))?
                     .policy;
-                let calendar = postern_core::deadline::Calendar::of(&policy.response);
+                let agreed = match &stored.report {
+                    Some(report) => store.disclosure_terms(report).await?.agreed,
+                    None => None,
+                };
                 let at = match &args.at {
                     Some(text) => text.parse::<jiff::Timestamp>().with_context(|| {
                         format!("{text:?} is not a moment; write RFC 3339 such as 2026-12-01T09:00:00Z")
                     })?,
-                    None => match policy.disclosure.default_embargo {
-                        Some(span) => calendar.due(now, span),
+                    None => match agreed.or_else(|| postern_core::embargo::default_date(policy, now)) {
+                        Some(at) => at,
                         None => bail!("the policy has no default embargo; give the date with --at"),
                     },
                 };
-                if let Some(max) = policy.disclosure.max_embargo {
-                    let limit = calendar.due(now, max);
-                    if at > limit {
-                        eprintln!("postern: {at} is beyond the policy's maximum embargo of {max} (until {limit})");
-                        return Ok(ExitCode::from(1));
-                    }
+                // The maximum embargo counts from the report's receipt, so postponing cannot
+                // stretch it.
+                let received = match &stored.report {
+                    Some(report) => store.case_row(report).await?.received_at,
+                    None => now,
+                };
+                // A moment already past is allowed here (the next check of `serve` publishes
+                // it); the maximum still holds.
+                let judged_at = if at > now { now } else { at - jiff::SignedDuration::from_millis(1) };
+                if let Err(problem) = postern_core::embargo::check(policy, received, judged_at, at) {
+                    eprintln!("postern: not scheduled: {problem}");
+                    return Ok(ExitCode::from(1));
                 }
                 match store.schedule_advisory(&id, at, &actor, now).await {
                     Ok(()) => {

@@ -958,11 +958,37 @@ struct EditPage {
     has_errors: bool,
 }
 
+/// What decides an advisory's disclosure date: its schedule, and for one drafted from a report,
+/// the report's receipt (the maximum embargo counts from it) and the date agreed with the
+/// reporter (the default).
+#[derive(Default, Clone, Copy)]
+struct Embargo {
+    scheduled: Option<Timestamp>,
+    received: Option<Timestamp>,
+    agreed: Option<Timestamp>,
+}
+
+async fn embargo_of(state: &AppState, stored: &StoredAdvisory) -> Result<Embargo, Error> {
+    let store = state.store();
+    let scheduled = store.advisory_schedule(&stored.advisory.id).await?;
+    let Some(report) = &stored.report else {
+        return Ok(Embargo {
+            scheduled,
+            ..Embargo::default()
+        });
+    };
+    Ok(Embargo {
+        scheduled,
+        received: Some(store.case_row(report).await?.received_at),
+        agreed: store.disclosure_terms(report).await?.agreed,
+    })
+}
+
 /// What the page needs besides the form.
 struct PageContext<'a> {
     project: &'a Project,
     stored: Option<&'a StoredAdvisory>,
-    scheduled: Option<Timestamp>,
+    embargo: Embargo,
     notice: Option<String>,
     saved: bool,
 }
@@ -977,11 +1003,11 @@ fn edit_page(state: &AppState, member: &Member, t: Typed, cx: PageContext<'_>) -
             .strftime("%Y-%m-%dT%H:%M")
             .to_string()
     };
-    let default_at = policy
-        .disclosure
-        .default_embargo
-        .map(|span| calendar.due(now, span))
-        .or(cx.scheduled);
+    let default_at = cx
+        .embargo
+        .scheduled
+        .or(cx.embargo.agreed)
+        .or_else(|| postern_core::embargo::default_date(policy, now));
     let id = cx.stored.map(|s| s.advisory.id.to_string());
     let severities = {
         let mut c = vec![choice("", "Not rated", t.severity.is_empty())];
@@ -1040,12 +1066,14 @@ fn edit_page(state: &AppState, member: &Member, t: Typed, cx: PageContext<'_>) -
             .stored
             .filter(|s| s.published_at.is_some())
             .map(|s| format!("/advisories/{}", s.advisory.id)),
-        scheduled: cx.scheduled.map(|at| human_time(policy, at)),
+        scheduled: cx.embargo.scheduled.map(|at| human_time(policy, at)),
         schedule_default: default_at.map(local).unwrap_or_default(),
         schedule_limit: policy.disclosure.max_embargo.map(|max| {
+            let from = cx.embargo.received.unwrap_or(now);
+            let until = postern_core::embargo::latest(policy, from).unwrap_or(from);
             format!(
-                "{max} (until {})",
-                human_time(policy, calendar.due(now, max))
+                "{max} from the report's receipt (until {})",
+                human_time(policy, until)
             )
         }),
         time_zone: policy.response.time_zone.clone(),
@@ -1123,7 +1151,7 @@ async fn show(
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, Error> {
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
-    let scheduled = state.store().advisory_schedule(&stored.advisory.id).await?;
+    let embargo = embargo_of(&state, &stored).await?;
     let t = Typed::from_advisory(&stored.advisory);
     let page = edit_page(
         &state,
@@ -1132,7 +1160,7 @@ async fn show(
         PageContext {
             project: &project,
             stored: Some(&stored),
-            scheduled,
+            embargo,
             notice: None,
             saved: !query.saved.is_empty(),
         },
@@ -1180,7 +1208,7 @@ async fn new_form(
         PageContext {
             project: &project,
             stored: None,
-            scheduled: None,
+            embargo: Embargo::default(),
             notice: None,
             saved: false,
         },
@@ -1273,7 +1301,7 @@ async fn save(
     member.require(Role::Triager)?;
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
     let store = state.store();
-    let scheduled = store.advisory_schedule(&stored.advisory.id).await?;
+    let embargo = embargo_of(&state, &stored).await?;
     let mut t = Typed::from_pairs(&pairs)?;
     let intent = intent(&pairs);
     let page = |t: Typed, notice: Option<String>| {
@@ -1284,7 +1312,7 @@ async fn save(
             PageContext {
                 project: &project,
                 stored: Some(&stored),
-                scheduled,
+                embargo,
                 notice,
                 saved: false,
             },
@@ -1388,7 +1416,7 @@ async fn create(
             PageContext {
                 project: &project,
                 stored: None,
-                scheduled: None,
+                embargo: Embargo::default(),
                 notice,
                 saved: false,
             },
@@ -1527,7 +1555,7 @@ async fn refuse_on_page(
     status: StatusCode,
     message: String,
 ) -> Result<Response, Error> {
-    let scheduled = state.store().advisory_schedule(&stored.advisory.id).await?;
+    let embargo = embargo_of(&state, &stored).await?;
     let page = edit_page(
         state,
         member,
@@ -1535,7 +1563,7 @@ async fn refuse_on_page(
         PageContext {
             project,
             stored: Some(stored),
-            scheduled,
+            embargo,
             notice: Some(message),
             saved: false,
         },
@@ -1568,20 +1596,13 @@ async fn schedule(
         );
         return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
     };
-    if at <= now {
-        let m = "Not scheduled: that moment has passed; choose a later one, or publish now".into();
+    let received = match &stored.report {
+        Some(report) => state.store().case_row(report).await?.received_at,
+        None => now,
+    };
+    if let Err(problem) = postern_core::embargo::check(policy, received, now, at) {
+        let m = format!("Not scheduled: {problem}; choose another moment, or publish now");
         return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
-    }
-    if let Some(max) = policy.disclosure.max_embargo {
-        let limit = calendar.due(now, max);
-        if at > limit {
-            let m = format!(
-                "Not scheduled: {} is beyond the policy's maximum embargo of {max} (until {}); choose an earlier moment",
-                human_time(policy, at),
-                human_time(policy, limit)
-            );
-            return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
-        }
     }
     match state
         .store()
