@@ -1555,7 +1555,7 @@ async fn refuse_on_page(
     status: StatusCode,
     message: String,
 ) -> Result<Response, Error> {
-    let embargo = embargo_of(&state, &stored).await?;
+    let embargo = embargo_of(state, stored).await?;
     let page = edit_page(
         state,
         member,
