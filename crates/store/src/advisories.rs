@@ -85,6 +85,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),
@@ -141,6 +142,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(at),
                 actor: actor.to_owned(),
@@ -189,6 +191,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),

@@ -790,3 +790,6 @@ fn concurrent_rotations_never_lose_a_key() {
 
 #[path = "team/cases.rs"]
 mod team;
+
+#[path = "outbox/jobs.rs"]
+mod outbox;
