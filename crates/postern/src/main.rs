@@ -7,7 +7,10 @@ mod advisory_cmd;
 mod audit;
 mod cli;
 mod init;
+mod jobs_cmd;
 mod key;
+mod mail;
+mod outbox;
 mod policy_cmd;
 mod report_cmd;
 mod serve;
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         cli::Command::Report(command) => report_cmd::run(command),
         cli::Command::Advisory(command) => advisory_cmd::run(command),
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
+        cli::Command::Jobs(command) => jobs_cmd::run(command),
     };
     match result {
         Ok(code) => code,
