@@ -12,8 +12,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use postern_store::Store;
 use postern_store::jobs::{
-    Failure, Job, MAIL, NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE,
-    retry_delay,
+    Completion, Failure, Job, Lane, MAIL, NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT,
+    TEAM_REPORTER_MESSAGE, retry_delay,
 };
 use tokio::sync::watch;
 
@@ -23,8 +23,11 @@ use crate::mail::{Links, Mailer};
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 /// The runner looks for due jobs at least this often.
 pub const POLL_EVERY: SignedDuration = SignedDuration::from_secs(5);
-/// Jobs claimed at a time: few, so that a stopping server finishes them quickly.
-pub const CLAIM_BATCH: usize = 8;
+/// Deliveries claimed at a time: few, so that a stopping server finishes them quickly and a
+/// slow mail server cannot outlast their lease.
+pub const DELIVERY_BATCH: usize = 8;
+/// Events claimed, expanded and completed at a time, in one transaction.
+pub const EVENT_BATCH: usize = 256;
 /// Finished jobs are kept this long (for `postern jobs list`), then deleted.
 pub const DONE_JOBS_KEPT: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// Note on an event that no mail could be sent for.
@@ -91,19 +94,29 @@ impl Outbox {
             let mut pruned_at = Timestamp::UNIX_EPOCH;
             while !*stop.borrow() {
                 let now = Timestamp::now();
-                match self
+                let events = self
                     .store
-                    .claim_jobs(&worker, now, LEASE, CLAIM_BATCH)
+                    .claim_jobs(&worker, Lane::Events, now, LEASE, EVENT_BATCH)
                     .await
-                {
-                    Ok(jobs) if !jobs.is_empty() => {
-                        for job in jobs {
-                            self.run(&worker, job).await;
-                        }
-                        continue;
+                    .unwrap_or_else(|error| {
+                        tracing::warn!(%error, "could not claim jobs");
+                        Vec::new()
+                    });
+                let had_events = !events.is_empty();
+                self.run_events(&worker, events).await;
+                let deliveries = self
+                    .store
+                    .claim_jobs(&worker, Lane::Deliveries, now, LEASE, DELIVERY_BATCH)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::warn!(%error, "could not claim jobs");
+                        Vec::new()
+                    });
+                if had_events || !deliveries.is_empty() {
+                    for job in deliveries {
+                        self.deliver_one(&worker, job).await;
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "could not claim jobs"),
+                    continue;
                 }
                 if now.duration_since(pruned_at) > SignedDuration::from_hours(1) {
                     pruned_at = now;
@@ -126,70 +139,109 @@ impl Outbox {
         })
     }
 
-    async fn run(&self, worker: &str, job: Job) {
+    /// Expands events into deliveries (the team's addresses read once per project) and
+    /// completes them all in one transaction; one that fails is retried alone.
+    async fn run_events(&self, worker: &str, events: Vec<Job>) {
+        if events.is_empty() {
+            return;
+        }
         let now = Timestamp::now();
-        let result = match job.kind.as_str() {
-            TEAM_NEW_REPORT | TEAM_REPORTER_MESSAGE | REPORTER_NOTICE => {
-                self.expand(&job, now).await
-            }
-            MAIL => self.deliver(&job, now).await,
-            _ => Err(Failure::Permanent(format!(
-                "this version does not know jobs of kind {}",
-                job.kind
-            ))),
-        };
-        let stored = match result {
-            Ok(outcome) => self
-                .store
-                .complete_job(&job.id, worker, now, outcome.note, &outcome.follow_ups)
-                .await
-                .map(|finished| {
-                    if finished && job.kind == MAIL && outcome.note.is_none() {
-                        tracing::info!(job = %job.id, "mail sent");
-                    } else if !finished {
-                        tracing::warn!(job = %job.id, "a job's lease passed to another worker before it finished");
-                    }
+        let mut teams: HashMap<String, Vec<String>> = HashMap::new();
+        let mut completions = Vec::with_capacity(events.len());
+        for job in events {
+            let outcome = self.expand(&job, now, &mut teams).await;
+            match outcome {
+                Ok(outcome) => completions.push(Completion {
+                    id: job.id,
+                    note: outcome.note.map(str::to_owned),
+                    follow_ups: outcome.follow_ups,
                 }),
-            Err(failure) => {
-                let retry_at = now + retry_delay(job.attempts, self.retry_base, random_u64());
-                let text = match &failure {
-                    Failure::Transient(t) | Failure::Permanent(t) => t.clone(),
-                };
-                self.store
-                    .fail_job(&job.id, worker, now, &failure, retry_at)
-                    .await
-                    .map(|failed| {
-                        tracing::warn!(
-                            job = %job.id,
-                            kind = %job.kind,
-                            attempts = job.attempts,
-                            outcome = ?failed,
-                            error = %text,
-                            "a job failed"
-                        );
-                    })
+                Err(failure) => self.failed(worker, &job, now, failure).await,
             }
-        };
-        if let Err(error) = stored {
-            // The lease runs out and the job is tried again.
-            tracing::warn!(job = %job.id, %error, "could not record a job's outcome");
+        }
+        if let Err(error) = self.store.complete_jobs(worker, now, &completions).await {
+            // Their leases run out and they are expanded again; the deliveries' dedupe keys
+            // keep that from sending anything twice.
+            tracing::warn!(%error, jobs = completions.len(), "could not record finished events");
         }
     }
 
-    /// An event: one delivery per recipient, inserted when the event is marked done.
-    async fn expand(&self, job: &Job, now: Timestamp) -> Result<Outcome, Failure> {
+    /// An event: one delivery per recipient.
+    async fn expand(
+        &self,
+        job: &Job,
+        now: Timestamp,
+        teams: &mut HashMap<String, Vec<String>>,
+    ) -> Result<Outcome, Failure> {
+        if !matches!(
+            job.kind.as_str(),
+            TEAM_NEW_REPORT | TEAM_REPORTER_MESSAGE | REPORTER_NOTICE
+        ) {
+            return Err(Failure::Permanent(format!(
+                "this version does not know jobs of kind {}",
+                job.kind
+            )));
+        }
         if self.mailer.is_none() {
             return Ok(Outcome::skipped(NO_TRANSPORT));
         }
-        let team = self
-            .store
-            .notified_members(&job.project)
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?;
+        if !teams.contains_key(&job.project) {
+            let team = self
+                .store
+                .notified_members(&job.project)
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?;
+            teams.insert(job.project.clone(), team);
+        }
+        let team = teams.get(&job.project).map_or(&[][..], Vec::as_slice);
         Ok(Outcome {
             note: None,
-            follow_ups: job.deliveries(&team, now),
+            follow_ups: job.deliveries(team, now),
         })
+    }
+
+    async fn failed(&self, worker: &str, job: &Job, now: Timestamp, failure: Failure) {
+        let retry_at = now + retry_delay(job.attempts, self.retry_base, random_u64());
+        let text = match &failure {
+            Failure::Transient(t) | Failure::Permanent(t) => t.clone(),
+        };
+        match self
+            .store
+            .fail_job(&job.id, worker, now, &failure, retry_at)
+            .await
+        {
+            Ok(failed) => tracing::warn!(
+                job = %job.id,
+                kind = %job.kind,
+                attempts = job.attempts,
+                outcome = ?failed,
+                error = %text,
+                "a job failed"
+            ),
+            // The lease runs out and the job is tried again.
+            Err(error) => tracing::warn!(job = %job.id, %error, "could not record a job's failure"),
+        }
+    }
+
+    async fn deliver_one(&self, worker: &str, job: Job) {
+        let now = Timestamp::now();
+        match self.deliver(&job, now).await {
+            Ok(outcome) => match self
+                .store
+                .complete_job(&job.id, worker, now, outcome.note, &[])
+                .await
+            {
+                Ok(true) if outcome.note.is_none() => tracing::info!(job = %job.id, "mail sent"),
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    job = %job.id,
+                    "a job's lease passed to another worker before it finished"
+                ),
+                // The lease runs out and the mail goes again, with the same Message-ID.
+                Err(error) => tracing::warn!(job = %job.id, %error, "could not record a sent mail"),
+            },
+            Err(failure) => self.failed(worker, &job, now, failure).await,
+        }
     }
 
     /// One mail. The reporter's address is decrypted only now, and never logged.
@@ -197,7 +249,9 @@ impl Outbox {
         let Some(mailer) = &self.mailer else {
             return Ok(Outcome::skipped(NO_TRANSPORT));
         };
-        let (Some(delivery), Some(report)) = (job.delivery(), job.report()) else {
+        let (MAIL, Some(delivery), Some(report)) =
+            (job.kind.as_str(), job.delivery(), job.report())
+        else {
             return Err(Failure::Permanent(
                 "the job's payload is not readable".into(),
             ));

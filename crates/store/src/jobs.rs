@@ -28,7 +28,7 @@ pub const RETRY_DELAY_MAX: SignedDuration = SignedDuration::from_hours(6);
 /// Longest failure text kept on a job, in characters.
 pub const JOB_ERROR_CHARS_MAX: usize = 300;
 /// Most jobs one claim takes.
-pub const CLAIM_JOBS_MAX: usize = 64;
+pub const CLAIM_JOBS_MAX: usize = 256;
 /// Most jobs one listing returns.
 pub const JOB_LIST_MAX: i64 = 500;
 
@@ -252,6 +252,38 @@ impl Job {
     }
 }
 
+/// Which jobs a claim takes. Events need only the database, so a worker takes many and
+/// finishes them in one transaction (at thousands of reports a second, one transaction per
+/// event would compete with intake for SQLite's one writer); deliveries talk to a mail
+/// server, so a worker takes a few, which it can finish well within their lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Event jobs, expanded into deliveries.
+    Events,
+    /// Delivery jobs (mail).
+    Deliveries,
+}
+
+impl Lane {
+    fn condition(self) -> &'static str {
+        match self {
+            Lane::Events => "kind <> 'mail'",
+            Lane::Deliveries => "kind = 'mail'",
+        }
+    }
+}
+
+/// A leased job finished: an optional note (why it was skipped) and its follow-up jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The job.
+    pub id: String,
+    /// Why it was skipped, if it was.
+    pub note: Option<String>,
+    /// Jobs it leads to, inserted with its completion.
+    pub follow_ups: Vec<NewJob>,
+}
+
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -359,17 +391,19 @@ impl Store {
     pub async fn claim_jobs(
         &self,
         worker: &str,
+        lane: Lane,
         now: Timestamp,
         lease: SignedDuration,
         max: usize,
     ) -> Result<Vec<Job>, StoreError> {
         let max = max.min(CLAIM_JOBS_MAX) as i64;
         let until = millis(now + lease);
+        let lane = lane.condition();
         let claimed: Vec<Job> = match &self.db {
             Db::Postgres(pool) => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+                     WHERE id IN (SELECT id FROM jobs WHERE {lane} AND ((state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)) \
                      ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {JOB_COLUMNS}"
                 ));
                 sqlx::query(sql)
@@ -386,7 +420,7 @@ impl Store {
             Db::Sqlite(pool) => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+                     WHERE id IN (SELECT id FROM jobs WHERE {lane} AND ((state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)) \
                      ORDER BY run_at LIMIT $4) RETURNING {JOB_COLUMNS}"
                 ));
                 sqlx::query(sql)
@@ -431,21 +465,53 @@ impl Store {
         note: Option<&str>,
         follow_ups: &[NewJob],
     ) -> Result<bool, StoreError> {
-        let note = note.map(short_error);
+        let done = self
+            .complete_jobs(
+                worker,
+                now,
+                &[Completion {
+                    id: id.to_owned(),
+                    note: note.map(str::to_owned),
+                    follow_ups: follow_ups.to_vec(),
+                }],
+            )
+            .await?;
+        Ok(done == [true])
+    }
+
+    /// Completes many leased jobs in one transaction (see `complete_job`); for each, whether
+    /// `worker` still held its lease (if not, that one is left as it is).
+    pub async fn complete_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        completions: &[Completion],
+    ) -> Result<Vec<bool>, StoreError> {
+        if completions.is_empty() {
+            return Ok(Vec::new());
+        }
         // The UPDATE comes first, so that on SQLite the transaction takes the write lock at
         // once (waiting under busy_timeout) instead of failing to upgrade a read.
-        let done = on_db!(&self.db, pool => {
+        let done: Vec<bool> = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let changed = sqlx::query("UPDATE jobs SET state = 'done', done_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3 AND locked_by = $4 AND state = 'running'")
-                .bind(millis(now)).bind(&note).bind(id).bind(worker)
-                .execute(&mut *tx).await?.rows_affected();
-            if changed == 1 {
-                insert_jobs!(&mut *tx, follow_ups, 100, Some(millis(now)));
-                tx.commit().await?;
+            let mut done = Vec::with_capacity(completions.len());
+            for c in completions {
+                let changed = sqlx::query("UPDATE jobs SET state = 'done', done_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3 AND locked_by = $4 AND state = 'running'")
+                    .bind(millis(now)).bind(c.note.as_deref().map(short_error)).bind(&c.id).bind(worker)
+                    .execute(&mut *tx).await?.rows_affected();
+                if changed == 1 {
+                    insert_jobs!(&mut *tx, &c.follow_ups, 100, Some(millis(now)));
+                }
+                done.push(changed == 1);
             }
-            changed == 1
+            tx.commit().await?;
+            done
         });
-        if done && !follow_ups.is_empty() {
+        if completions
+            .iter()
+            .zip(&done)
+            .any(|(c, d)| *d && !c.follow_ups.is_empty())
+        {
             self.job_signal().notify_one();
         }
         Ok(done)

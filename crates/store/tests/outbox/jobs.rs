@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::{Action, Case, apply};
 use postern_store::jobs::{
-    Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, MAIL, REPORTER_NOTICE, RETRY_BASE,
+    Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, Lane, MAIL, REPORTER_NOTICE, RETRY_BASE,
     Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
 };
 use postern_store::team::Role;
@@ -124,7 +124,11 @@ async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
             .create_report("acme", &submission("one"), &[], now)
             .await
             .unwrap();
-        let event = s.claim_jobs("w1", now, LEASE, 10).await.unwrap().remove(0);
+        let event = s
+            .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
         let deliveries = event.deliveries(&team, now);
         assert_eq!(deliveries.len(), 3, "two members and the reporter");
         assert!(
@@ -140,6 +144,13 @@ async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
             .filter(|j| j.kind == MAIL)
             .collect();
         assert_eq!(mails.len(), 3);
+        // Deliveries are claimed in their own lane, apart from events.
+        let lane = s
+            .claim_jobs("w3", Lane::Deliveries, now, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(lane.len(), 3, "{}", b.name);
+        assert!(lane.iter().all(|j| j.kind == MAIL));
         let mut to: Vec<Recipient> = mails
             .iter()
             .map(|j| j.delivery().unwrap().recipient)
@@ -169,7 +180,7 @@ async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
             .await
             .unwrap();
         let second = s
-            .claim_jobs("w2", now, LEASE, 10)
+            .claim_jobs("w2", Lane::Events, now, LEASE, 10)
             .await
             .unwrap()
             .into_iter()
@@ -210,10 +221,19 @@ async fn failures_back_off_until_the_job_is_dead_and_a_retry_revives_it() {
         s.create_report("acme", &submission("one"), &[], t0)
             .await
             .unwrap();
-        let job = s.claim_jobs("w1", t0, LEASE, 10).await.unwrap().remove(0);
+        let job = s
+            .claim_jobs("w1", Lane::Events, t0, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
         assert_eq!((job.state, job.attempts), (JobState::Running, 1));
         // Leased: nobody else gets it meanwhile.
-        assert!(s.claim_jobs("w2", t0, LEASE, 10).await.unwrap().is_empty());
+        assert!(
+            s.claim_jobs("w2", Lane::Events, t0, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let mut now = t0;
         for attempt in 1..=JOB_ATTEMPTS_MAX {
             let delay = retry_delay(attempt, RETRY_BASE, 0);
@@ -235,13 +255,16 @@ async fn failures_back_off_until_the_job_is_dead_and_a_retry_revives_it() {
             // Not before it is due again, then again with one more attempt.
             let early = now + delay - SignedDuration::from_millis(1);
             assert!(
-                s.claim_jobs("w1", early, LEASE, 10)
+                s.claim_jobs("w1", Lane::Events, early, LEASE, 10)
                     .await
                     .unwrap()
                     .is_empty()
             );
             now += delay;
-            let again = s.claim_jobs("w1", now, LEASE, 10).await.unwrap();
+            let again = s
+                .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+                .await
+                .unwrap();
             assert_eq!(again.len(), 1);
             assert_eq!(again[0].attempts, attempt + 1);
         }
@@ -251,7 +274,7 @@ async fn failures_back_off_until_the_job_is_dead_and_a_retry_revives_it() {
         assert_eq!(s.count_jobs(JobState::Dead).await.unwrap(), 1);
         let later = now + SignedDuration::from_hours(100);
         assert!(
-            s.claim_jobs("w1", later, LEASE, 10)
+            s.claim_jobs("w1", Lane::Events, later, LEASE, 10)
                 .await
                 .unwrap()
                 .is_empty()
@@ -259,7 +282,10 @@ async fn failures_back_off_until_the_job_is_dead_and_a_retry_revives_it() {
 
         s.retry_job(&job.id, later).await.unwrap();
         assert!(s.retry_job(&job.id, later).await.is_err(), "only dead jobs");
-        let revived = s.claim_jobs("w1", later, LEASE, 10).await.unwrap();
+        let revived = s
+            .claim_jobs("w1", Lane::Events, later, LEASE, 10)
+            .await
+            .unwrap();
         assert_eq!(revived[0].attempts, 1);
         // A permanent failure (a 5xx answer) gives up at once.
         assert_eq!(
@@ -286,16 +312,23 @@ async fn an_expired_lease_is_reclaimed_and_its_old_owner_cannot_finish() {
         s.create_report("acme", &submission("one"), &[], t0)
             .await
             .unwrap();
-        let job = s.claim_jobs("old", t0, LEASE, 10).await.unwrap().remove(0);
+        let job = s
+            .claim_jobs("old", Lane::Events, t0, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
         let within = t0 + LEASE - SignedDuration::from_millis(1);
         assert!(
-            s.claim_jobs("new", within, LEASE, 10)
+            s.claim_jobs("new", Lane::Events, within, LEASE, 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
         let after = t0 + LEASE + SignedDuration::from_millis(1);
-        let reclaimed = s.claim_jobs("new", after, LEASE, 10).await.unwrap();
+        let reclaimed = s
+            .claim_jobs("new", Lane::Events, after, LEASE, 10)
+            .await
+            .unwrap();
         assert_eq!(reclaimed.len(), 1, "{}", b.name);
         assert_eq!(reclaimed[0].attempts, 2);
         assert!(
@@ -374,7 +407,10 @@ async fn two_instances_claiming_together_run_each_job_once() {
                 let me = format!("worker-{w}");
                 let mut done = Vec::new();
                 loop {
-                    let claimed = store.claim_jobs(&me, now, LEASE, 3).await.unwrap();
+                    let claimed = store
+                        .claim_jobs(&me, Lane::Events, now, LEASE, 3)
+                        .await
+                        .unwrap();
                     if claimed.is_empty() {
                         break done;
                     }
