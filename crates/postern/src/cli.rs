@@ -41,6 +41,39 @@ pub enum Command {
     Advisory(AdvisoryCommand),
     /// Print the hall of fame (named credits of published advisories, by year).
     Credits(CreditsArgs),
+    /// See and retry the outbox's jobs (the mail `serve` sends).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+/// `postern jobs ...`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first: id, state, kind, attempts, when due, report, last error.
+    List(JobsListArgs),
+    /// Try a dead job again (from now on, with all its attempts).
+    Retry(JobRetryArgs),
+}
+
+/// Options of `postern jobs list`.
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    /// Only the jobs that were given up.
+    #[arg(long)]
+    pub dead: bool,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern jobs retry`.
+#[derive(Debug, Args)]
+pub struct JobRetryArgs {
+    /// The job's id, as `postern jobs list` shows it.
+    pub id: String,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Options of `postern credits`.
@@ -508,6 +541,26 @@ pub struct ServeArgs {
     /// Never point it at real data.
     #[arg(long)]
     pub demo: bool,
+    /// The mail server for notices to the team and to reporters:
+    /// smtp://USER:PASSWORD@HOST:PORT (STARTTLS required), smtps://... (TLS), or
+    /// smtp://127.0.0.1:PORT?tls=none (plain, for a relay on this machine). Prefer the
+    /// environment variable: a command line is visible to other users. Without it, no mail is
+    /// sent.
+    #[arg(long, env = "POSTERN_SMTP_URL", hide_env_values = true, value_parser = smtp_url_arg)]
+    pub smtp_url: Option<crate::mail::SmtpUrlArg>,
+    /// The sender of notices, such as security@example.org (needed with --smtp-url).
+    #[arg(long, env = "POSTERN_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// How long the first retry of a failed job waits, in milliseconds; each further retry
+    /// waits about twice as long (with jitter), at most 6 hours.
+    #[arg(long, env = "POSTERN_JOB_RETRY_BASE_MS", default_value = "30000")]
+    pub job_retry_base_ms: std::num::NonZeroU32,
+}
+
+/// Never fails: clap repeats a value it refuses, and this one may hold a password. `serve`
+/// parses it, with errors that do not repeat it.
+fn smtp_url_arg(text: &str) -> Result<crate::mail::SmtpUrlArg, std::convert::Infallible> {
+    Ok(crate::mail::SmtpUrlArg(text.to_owned()))
 }
 
 /// `postern policy ...`

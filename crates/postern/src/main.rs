@@ -8,7 +8,10 @@ mod audit;
 mod cli;
 mod demo;
 mod init;
+mod jobs_cmd;
 mod key;
+mod mail;
+mod outbox;
 mod policy_cmd;
 mod report_cmd;
 mod serve;
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Report(command) => report_cmd::run(command),
         cli::Command::Advisory(command) => advisory_cmd::run(command),
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
+        cli::Command::Jobs(command) => jobs_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -118,6 +118,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
+    let mailer = mailer(&args, &public_url)?;
     let store = open_store(&args.storage).await?;
     tracing::info!(backend = store.backend(), "database ready");
     let state = AppState::new(
@@ -157,15 +158,45 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     }
     complete_old_reports(&store, state.projects().to_vec());
     publish_when_due(&store, &public_url);
+    match &mailer {
+        Some(m) => println!("Mail: notices go out through {}", m.server()),
+        None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
+    }
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let runner = crate::outbox::Outbox {
+        store: store.clone(),
+        mailer,
+        project_names: state
+            .projects()
+            .iter()
+            .map(|p| (p.slug().to_owned(), p.policy.project.name.clone()))
+            .collect(),
+        links: crate::mail::Links {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        },
+        retry_base: jiff::SignedDuration::from_millis(i64::from(args.job_retry_base_ms.get())),
+    }
+    .spawn(stopping);
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    })
     .await
     .context("the server failed")?;
+    // The runner finishes the jobs it holds (each bounded by the SMTP timeout); one cut off
+    // is leased, and runs again after its lease at the next start.
+    if tokio::time::timeout(RUNNER_STOP_WAIT, runner)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the job runner did not stop in time; its jobs run again later");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -225,6 +256,35 @@ async fn demo(store: &Store, projects: &[Project], public_url: &str) -> anyhow::
         crate::demo::DEMO_EMAIL
     );
     Ok(())
+}
+
+/// How long a stopping server waits for the job runner.
+const RUNNER_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(40);
+
+/// The mail transport named by `--smtp-url`, if any.
+fn mailer(
+    args: &ServeArgs,
+    public_url: &str,
+) -> anyhow::Result<Option<std::sync::Arc<crate::mail::Mailer>>> {
+    let Some(server) = &args.smtp_url else {
+        return Ok(None);
+    };
+    let server: crate::mail::SmtpUrl = server
+        .0
+        .parse()
+        .map_err(|error| anyhow::anyhow!("--smtp-url (POSTERN_SMTP_URL): {error}"))?;
+    let Some(from) = &args.mail_from else {
+        bail!(
+            "--smtp-url needs --mail-from (or POSTERN_MAIL_FROM), the sender of notices, such as security@example.org"
+        );
+    };
+    let hello = url::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into());
+    Ok(Some(std::sync::Arc::new(crate::mail::Mailer::new(
+        &server, from, &hello,
+    )?)))
 }
 
 /// How often `serve` looks for advisories whose embargo ended.

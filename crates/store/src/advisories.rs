@@ -109,6 +109,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),
@@ -157,6 +158,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(at),
                 actor: actor.to_owned(),
@@ -205,6 +207,7 @@ impl Store {
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
+            jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),
@@ -470,6 +473,7 @@ impl Store {
                 report_id: report.map(ReportId::to_string),
                 detail: format!("advisory={}", advisory.id),
             }],
+            jobs: Vec::new(),
         }))
         .await
     }
@@ -516,6 +520,7 @@ impl Store {
                 report_id: report.as_ref().map(ReportId::to_string),
                 detail: format!("advisory={}", advisory.id),
             }],
+            jobs: Vec::new(),
         }))
         .await
     }

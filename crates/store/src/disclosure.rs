@@ -7,8 +7,9 @@ use jiff::Timestamp;
 use postern_core::report::{Author, CaseKey, ReportId};
 use sqlx::Row as _;
 
-use crate::team::{Stmt, Value, event, stmt, text};
-use crate::{Db, Store, StoreError, aad, from_millis, millis, on_db, random_id, vault};
+use crate::jobs::{self, NewJob};
+use crate::team::{Stmt, TeamWrite, Value, event, stmt, text};
+use crate::{Db, Store, StoreError, WriteOp, aad, from_millis, millis, on_db, random_id, vault};
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<ReportId, StoreError> {
-        let (id, data_key, _) = self.locate(id, case_key).await?;
+        let (id, data_key, row) = self.locate(id, case_key).await?;
         if self.disclosure_terms(&id).await?.open().is_some() {
             return Err(StoreError::Conflict(
                 "you have already proposed a date; the team has not answered yet".into(),
@@ -138,16 +139,24 @@ impl Store {
             ],
             expect_one: Some("you have already proposed a date; the team has not answered yet"),
         };
-        self.team_write(
-            vec![request, message],
-            vec![event(
+        self.write(WriteOp::Team(TeamWrite {
+            stmts: vec![request, message],
+            events: vec![event(
                 now,
                 "reporter",
                 "disclosure.requested",
                 Some(id.as_str()),
                 format!("request={rid} asked_for={asked_for}"),
             )],
-        )
+            // The team hears of it as of any message from the reporter.
+            jobs: vec![NewJob::event(
+                jobs::TEAM_REPORTER_MESSAGE,
+                &row.project,
+                id.as_str(),
+                format!("message:{mid}"),
+                now,
+            )],
+        }))
         .await?;
         Ok(id)
     }
@@ -262,9 +271,10 @@ impl Store {
                 vec![Value::Int(millis(found.asked_for)), text(id.as_str())],
             ));
         }
-        self.team_write(
+        let project = self.case_row(id).await?.project;
+        self.write(WriteOp::Team(TeamWrite {
             stmts,
-            vec![event(
+            events: vec![event(
                 now,
                 actor,
                 if accept {
@@ -275,7 +285,15 @@ impl Store {
                 Some(id.as_str()),
                 format!("request={request} asked_for={}", found.asked_for),
             )],
-        )
+            // The reporter is told by mail that there is an answer (never what it is).
+            jobs: vec![NewJob::event(
+                jobs::REPORTER_NOTICE,
+                &project,
+                id.as_str(),
+                format!("message:{mid}"),
+                now,
+            )],
+        }))
         .await?;
         Ok(DisclosureRequest {
             state,

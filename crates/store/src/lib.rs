@@ -11,6 +11,7 @@
 pub mod advisories;
 pub mod credentials;
 pub mod disclosure;
+pub mod jobs;
 pub mod team;
 pub mod vault;
 mod writer;
@@ -241,6 +242,8 @@ pub(crate) struct AttachmentRow {
 pub(crate) struct MessageRow {
     pub id: String,
     pub report_id: String,
+    /// The report's project, for the job that tells its team.
+    pub project: String,
     pub author: &'static str,
     pub at: i64,
     pub body: Vec<u8>,
@@ -645,7 +648,7 @@ impl Store {
         body: &str,
         at: Timestamp,
     ) -> Result<ReportId, StoreError> {
-        let (id, data_key, _) = self.locate(id, case_key).await?;
+        let (id, data_key, located) = self.locate(id, case_key).await?;
         let count: i64 = on_db!(&self.db, pool => {
             sqlx::query("SELECT COUNT(*) AS n FROM messages WHERE report_id = $1")
                 .bind(id.as_str()).fetch_one(pool).await?.try_get("n")?
@@ -664,6 +667,7 @@ impl Store {
             )?,
             id: mid,
             report_id: id.to_string(),
+            project: located.project,
             author: Author::Reporter.name(),
             at: millis(at),
         };

@@ -78,6 +78,8 @@ pub(crate) struct Stmt {
 pub(crate) struct TeamWrite {
     pub stmts: Vec<Stmt>,
     pub events: Vec<EventParts>,
+    /// Outbox jobs the write enqueues (mail to the reporter, ...).
+    pub jobs: Vec<crate::jobs::NewJob>,
 }
 
 pub(crate) fn text(v: impl Into<String>) -> Value {
@@ -411,7 +413,12 @@ impl Store {
         stmts: Vec<Stmt>,
         events: Vec<EventParts>,
     ) -> Result<(), StoreError> {
-        self.write(WriteOp::Team(TeamWrite { stmts, events })).await
+        self.write(WriteOp::Team(TeamWrite {
+            stmts,
+            events,
+            jobs: Vec::new(),
+        }))
+        .await
     }
 
     /// Appends an audit event on its own (admin actions, sign-ins).
@@ -1078,21 +1085,24 @@ impl Store {
         data_key: &[u8],
         body: &str,
         at: Timestamp,
-    ) -> Result<Stmt, StoreError> {
+    ) -> Result<(String, Stmt), StoreError> {
         let mid = random_id()?;
-        Ok(stmt(
-            "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                text(&mid),
-                text(id.as_str()),
-                text(Author::Team.name()),
-                Value::Int(millis(at)),
-                Value::Blob(vault::seal(
-                    data_key,
-                    &aad(id.as_str(), &["message", &mid]),
-                    body.as_bytes(),
-                )?),
-            ],
+        Ok((
+            mid.clone(),
+            stmt(
+                "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
+                vec![
+                    text(&mid),
+                    text(id.as_str()),
+                    text(Author::Team.name()),
+                    Value::Int(millis(at)),
+                    Value::Blob(vault::seal(
+                        data_key,
+                        &aad(id.as_str(), &["message", &mid]),
+                        body.as_bytes(),
+                    )?),
+                ],
+            ),
         ))
     }
 
@@ -1144,19 +1154,32 @@ impl Store {
                 }
                 // Keep notice before message within one moment.
                 let at = now + SignedDuration::from_millis(i as i64);
-                stmts.push(self.sealed_message(id, &data_key, body, at)?);
+                stmts.push(self.sealed_message(id, &data_key, body, at)?.1);
             }
         }
-        self.team_write(
+        // The reporter is told by mail that there is news (never what it is).
+        let jobs = if texts.is_empty() {
+            Vec::new()
+        } else {
+            vec![crate::jobs::NewJob::event(
+                crate::jobs::REPORTER_NOTICE,
+                &self.case_row(id).await?.project,
+                id.as_str(),
+                format!("case:{id}:v{}", version + 1),
+                now,
+            )]
+        };
+        self.write(WriteOp::Team(TeamWrite {
             stmts,
-            vec![event(
+            events: vec![event(
                 now,
                 actor,
                 applied.event,
                 Some(id.as_str()),
                 applied.detail.clone(),
             )],
-        )
+            jobs,
+        }))
         .await
     }
 
@@ -1169,17 +1192,25 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let (data_key, _) = self.data_key(id).await?;
-        let stmt = self.sealed_message(id, &data_key, body, now)?;
-        self.team_write(
-            vec![stmt],
-            vec![event(
+        let (mid, stmt) = self.sealed_message(id, &data_key, body, now)?;
+        let project = self.case_row(id).await?.project;
+        self.write(WriteOp::Team(TeamWrite {
+            stmts: vec![stmt],
+            events: vec![event(
                 now,
                 actor,
                 "reporter.notified",
                 Some(id.as_str()),
                 String::new(),
             )],
-        )
+            jobs: vec![crate::jobs::NewJob::event(
+                crate::jobs::REPORTER_NOTICE,
+                &project,
+                id.as_str(),
+                format!("message:{mid}"),
+                now,
+            )],
+        }))
         .await
     }
 

@@ -6,10 +6,13 @@
 //! (synchronous=FULL). If a batch fails, each of its writes is retried alone, so one bad write
 //! cannot fail its neighbours and nothing is half-stored.
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use postern_core::audit::AuditEvent;
 
+use crate::jobs::{self, NewJob};
 use crate::{Db, StoreError, WriteOp};
 
 /// Most writes committed together.
@@ -57,6 +60,32 @@ impl WriteOp {
                 .into_iter()
                 .collect(),
             WriteOp::Team(team) => team.events.clone(),
+        }
+    }
+
+    /// The jobs a write enqueues, committed with it (the outbox).
+    pub(crate) fn jobs(&self) -> Vec<NewJob> {
+        let at =
+            |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        match self {
+            WriteOp::Report(r, _) => vec![NewJob::event(
+                jobs::TEAM_NEW_REPORT,
+                &r.project,
+                &r.id,
+                format!("report:{}:received", r.id),
+                at(r.received_at),
+            )],
+            WriteOp::Message(m) if m.author == postern_core::report::Author::Reporter.name() => {
+                vec![NewJob::event(
+                    jobs::TEAM_REPORTER_MESSAGE,
+                    &m.project,
+                    &m.report_id,
+                    format!("message:{}", m.id),
+                    at(m.at),
+                )]
+            }
+            WriteOp::Message(_) | WriteOp::Attachments(_) => Vec::new(),
+            WriteOp::Team(team) => team.jobs.clone(),
         }
     }
 }
@@ -270,6 +299,8 @@ macro_rules! apply {
             .map(|parts| $crate::writer::chain(&mut head, parts))
             .collect();
         $crate::writer::insert_events!($conn, events, rows);
+        let jobs: Vec<$crate::jobs::NewJob> = ops.iter().flat_map(|op| op.jobs()).collect();
+        $crate::jobs::insert_jobs!($conn, &jobs, rows, None::<i64>);
     }};
 }
 
@@ -285,6 +316,8 @@ struct Job {
 #[derive(Clone, Debug)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// Notified after a commit that enqueued outbox jobs.
+    job_signal: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Job {
@@ -296,8 +329,14 @@ impl std::fmt::Debug for Job {
 impl Writer {
     pub(crate) fn start(pool: Db) -> Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_WRITES_MAX);
-        tokio::spawn(run(pool, receiver));
-        Writer { jobs }
+        let job_signal = Arc::new(Notify::new());
+        tokio::spawn(run(pool, receiver, Arc::clone(&job_signal)));
+        Writer { jobs, job_signal }
+    }
+
+    /// The signal a job worker waits on.
+    pub(crate) fn job_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.job_signal)
     }
 
     /// Queues a write and waits until it is committed.
@@ -327,9 +366,10 @@ async fn commit(db: &Db, ops: &[&WriteOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>) {
+async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>, job_signal: Arc<Notify>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_WRITES_MAX);
     while receiver.recv_many(&mut batch, BATCH_WRITES_MAX).await > 0 {
+        let enqueues = batch.iter().any(|j| !j.op.jobs().is_empty());
         let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
         match commit(&pool, &ops).await {
             Ok(()) => {
@@ -349,6 +389,11 @@ async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>) {
                     let _ = job.done.send(result);
                 }
             }
+        }
+        // After the commit, so the worker finds the jobs. Waking it for a write that failed
+        // costs it one empty claim: harmless.
+        if enqueues {
+            job_signal.notify_one();
         }
     }
 }

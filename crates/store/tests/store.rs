@@ -793,3 +793,5 @@ mod team;
 
 #[path = "team/disclosure.rs"]
 mod disclosure;
+#[path = "outbox/jobs.rs"]
+mod outbox;

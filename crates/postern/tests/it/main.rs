@@ -5,6 +5,7 @@ mod audit_cli;
 mod browser;
 mod durability;
 mod key_cli;
+mod mail;
 mod policy_cli;
 mod report_cli;
 mod serve;

@@ -1,0 +1,484 @@
+//! The outbox on both databases: jobs written with their cause, deduplicated, leased,
+//! retried with backoff, given up, revived; and on two store instances at once, never run twice.
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+use postern_core::case::{Action, Case, apply};
+use postern_store::jobs::{
+    Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, Lane, MAIL, REPORTER_NOTICE, RETRY_BASE,
+    Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
+};
+use postern_store::team::Role;
+use postern_store::{Store, StoreConfig};
+
+use super::{CANARY, at, backends, count_rows, submission};
+
+const LEASE: SignedDuration = SignedDuration::from_mins(5);
+
+fn policy() -> postern_core::policy::Policy {
+    let text = r#"
+[project]
+name = "Acme"
+slug = "acme"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "UTC"
+acknowledge = "48 hours"
+"#;
+    postern_core::policy::parse_str(text, at("2026-11-01T00:00:00Z"))
+        .policy
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_write_enqueues_its_job_in_the_same_transaction() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        let policy = policy();
+        let clocks = Case::received(&policy, now).clocks;
+        let (id, key) = s
+            .create_case_report("acme", &submission("one"), &[], now, &clocks)
+            .await
+            .unwrap();
+        let jobs = s.jobs(None).await.unwrap();
+        assert_eq!(jobs.len(), 1, "{}", b.name);
+        let job = &jobs[0];
+        assert_eq!(job.kind, TEAM_NEW_REPORT);
+        assert_eq!(job.project, "acme");
+        assert_eq!(job.report(), Some(id.clone()));
+        assert_eq!(
+            (job.state, job.attempts, job.run_at),
+            (JobState::Pending, 0, now)
+        );
+        assert!(!job.payload.contains(CANARY) && !job.payload.contains("example.org"));
+
+        s.add_reporter_message(Some(&id), &key, "more", now)
+            .await
+            .unwrap();
+        let jobs = s.jobs(None).await.unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert!(jobs.iter().any(|j| j.kind == TEAM_REPORTER_MESSAGE));
+
+        // A case change refused as stale enqueues nothing; the accepted one tells the reporter.
+        let row = s.case_row(&id).await.unwrap();
+        let applied = apply(&row.case, &Action::Acknowledge, &policy, now).unwrap();
+        assert!(
+            s.record_case_change(&id, row.version + 7, &applied, None, "alice", now)
+                .await
+                .is_err()
+        );
+        assert_eq!(count_rows(&b, "jobs").await, 2, "{}", b.name);
+        s.record_case_change(&id, row.version, &applied, Some("thanks"), "alice", now)
+            .await
+            .unwrap();
+        s.notify_reporter(&id, "a word", "alice", now)
+            .await
+            .unwrap();
+        let notices = s
+            .jobs(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == REPORTER_NOTICE)
+            .count();
+        assert_eq!(notices, 2, "{}", b.name);
+        // Attachments and internal notes tell nobody.
+        s.add_note(&id, "internal", "alice", now).await.unwrap();
+        assert_eq!(count_rows(&b, "jobs").await, 4, "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        // Only set-up, enabled accounts that may see the project are told.
+        for (email, projects) in [
+            ("alice@example.org", vec![]),
+            ("bob@example.org", vec!["acme".to_owned()]),
+            ("carol@example.org", vec!["other".to_owned()]),
+        ] {
+            let (_, token) = s
+                .create_user(email, Role::Triager, &projects, "cli", now)
+                .await
+                .unwrap();
+            s.complete_setup(&token, "$argon2id$not-checked-here", None, now)
+                .await
+                .unwrap();
+        }
+        s.create_user("dave@example.org", Role::Admin, &[], "cli", now)
+            .await
+            .unwrap();
+        let mut team = s.notified_members("acme").await.unwrap();
+        team.sort();
+        assert_eq!(team, ["alice@example.org", "bob@example.org"], "{}", b.name);
+
+        let (id, _) = s
+            .create_report("acme", &submission("one"), &[], now)
+            .await
+            .unwrap();
+        let event = s
+            .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
+        let deliveries = event.deliveries(&team, now);
+        assert_eq!(deliveries.len(), 3, "two members and the reporter");
+        assert!(
+            s.complete_job(&event.id, "w1", now, None, &deliveries)
+                .await
+                .unwrap()
+        );
+        let mails: Vec<_> = s
+            .jobs(Some(JobState::Pending))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == MAIL)
+            .collect();
+        assert_eq!(mails.len(), 3);
+        // Deliveries are claimed in their own lane, apart from events.
+        let lane = s
+            .claim_jobs("w3", Lane::Deliveries, now, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(lane.len(), 3, "{}", b.name);
+        assert!(lane.iter().all(|j| j.kind == MAIL));
+        let mut to: Vec<Recipient> = mails
+            .iter()
+            .map(|j| j.delivery().unwrap().recipient)
+            .collect();
+        to.sort_by_key(|r| format!("{r:?}"));
+        assert_eq!(
+            to[2],
+            Recipient::Team {
+                email: "bob@example.org".into()
+            }
+        );
+        assert!(to.contains(&Recipient::Reporter));
+        for mail in &mails {
+            assert_eq!(mail.report(), Some(id.clone()));
+            assert!(!mail.payload.contains(CANARY), "{}", mail.payload);
+            assert_eq!(
+                mail.delivery().unwrap().event,
+                TEAM_NEW_REPORT,
+                "{}",
+                b.name
+            );
+        }
+        // Expanding the same event again (a second worker, a crash before the first's
+        // commit was seen) inserts nothing: the dedupe keys exist.
+        let (other, _) = s
+            .create_report("acme", &submission("two"), &[], now)
+            .await
+            .unwrap();
+        let second = s
+            .claim_jobs("w2", Lane::Events, now, LEASE, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.kind == TEAM_NEW_REPORT)
+            .unwrap();
+        assert_eq!(second.report(), Some(other));
+        assert!(
+            s.complete_job(&second.id, "w2", now, None, &event.deliveries(&team, now))
+                .await
+                .unwrap()
+        );
+        assert_eq!(count_rows(&b, "jobs").await, 2 + 3, "{}", b.name);
+
+        // The reporter's address is read only to send, and that read is audited.
+        let contact = s
+            .reporter_contact(&id, &mails[0].id, "mailer", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            contact,
+            Some(format!("{}@example.org", CANARY.to_lowercase()))
+        );
+        let events = s.report_events(&id).await.unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == "contact.read" && e.detail.contains(&mails[0].id))
+        );
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn failures_back_off_until_the_job_is_dead_and_a_retry_revives_it() {
+    for b in backends().await {
+        let s = &b.store;
+        let t0 = at("2026-11-23T10:00:00Z");
+        s.create_report("acme", &submission("one"), &[], t0)
+            .await
+            .unwrap();
+        let job = s
+            .claim_jobs("w1", Lane::Events, t0, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!((job.state, job.attempts), (JobState::Running, 1));
+        // Leased: nobody else gets it meanwhile.
+        assert!(
+            s.claim_jobs("w2", Lane::Events, t0, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let mut now = t0;
+        for attempt in 1..=JOB_ATTEMPTS_MAX {
+            let delay = retry_delay(attempt, RETRY_BASE, 0);
+            let outcome = s
+                .fail_job(
+                    &job.id,
+                    "w1",
+                    now,
+                    &Failure::Transient("451 try later".into()),
+                    now + delay,
+                )
+                .await
+                .unwrap();
+            if attempt == JOB_ATTEMPTS_MAX {
+                assert_eq!(outcome, Failed::Dead, "{}", b.name);
+                break;
+            }
+            assert_eq!(outcome, Failed::Retry(now + delay));
+            // Not before it is due again, then again with one more attempt.
+            let early = now + delay - SignedDuration::from_millis(1);
+            assert!(
+                s.claim_jobs("w1", Lane::Events, early, LEASE, 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            now += delay;
+            let again = s
+                .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+                .await
+                .unwrap();
+            assert_eq!(again.len(), 1);
+            assert_eq!(again[0].attempts, attempt + 1);
+        }
+        let dead = s.jobs(Some(JobState::Dead)).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].last_error.as_deref(), Some("451 try later"));
+        assert_eq!(s.count_jobs(JobState::Dead).await.unwrap(), 1);
+        let later = now + SignedDuration::from_hours(100);
+        assert!(
+            s.claim_jobs("w1", Lane::Events, later, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        s.retry_job(&job.id, later).await.unwrap();
+        assert!(s.retry_job(&job.id, later).await.is_err(), "only dead jobs");
+        let revived = s
+            .claim_jobs("w1", Lane::Events, later, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(revived[0].attempts, 1);
+        // A permanent failure (a 5xx answer) gives up at once.
+        assert_eq!(
+            s.fail_job(
+                &job.id,
+                "w1",
+                later,
+                &Failure::Permanent("550 no such mailbox".into()),
+                later
+            )
+            .await
+            .unwrap(),
+            Failed::Dead
+        );
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_reclaimed_and_its_old_owner_cannot_finish() {
+    for b in backends().await {
+        let s = &b.store;
+        let t0 = at("2026-11-23T10:00:00Z");
+        s.create_report("acme", &submission("one"), &[], t0)
+            .await
+            .unwrap();
+        let job = s
+            .claim_jobs("old", Lane::Events, t0, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
+        let within = t0 + LEASE - SignedDuration::from_millis(1);
+        assert!(
+            s.claim_jobs("new", Lane::Events, within, LEASE, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let after = t0 + LEASE + SignedDuration::from_millis(1);
+        let reclaimed = s
+            .claim_jobs("new", Lane::Events, after, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(reclaimed.len(), 1, "{}", b.name);
+        assert_eq!(reclaimed[0].attempts, 2);
+        assert!(
+            !s.complete_job(&job.id, "old", after, None, &[])
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.fail_job(
+                &job.id,
+                "old",
+                after,
+                &Failure::Transient("x".into()),
+                after
+            )
+            .await
+            .unwrap(),
+            Failed::LeaseLost
+        );
+        assert!(
+            s.complete_job(&job.id, "new", after, None, &[])
+                .await
+                .unwrap()
+        );
+        let done = s.job(&job.id).await.unwrap().unwrap();
+        assert_eq!((done.state, done.done_at), (JobState::Done, Some(after)));
+        assert!(
+            !s.complete_job(&job.id, "new", after, None, &[])
+                .await
+                .unwrap()
+        );
+        // Done jobs are pruned once old.
+        assert_eq!(s.prune_jobs(after).await.unwrap(), 0);
+        assert_eq!(
+            s.prune_jobs(after + SignedDuration::from_millis(1))
+                .await
+                .unwrap(),
+            1
+        );
+        b.drop_schema().await;
+    }
+}
+
+/// Two stores on one database are two instances: their workers, claiming concurrently, never
+/// get the same job, and every job is completed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_claiming_together_run_each_job_once() {
+    const REPORTS: usize = 120;
+    for b in backends().await {
+        let config = StoreConfig {
+            database_url: b.schema.as_ref().map(|_| {
+                std::env::var("POSTERN_TEST_POSTGRES").expect("set for the PostgreSQL backend")
+            }),
+            postgres_schema: b.schema.as_ref().map(|(name, _)| name.clone()),
+        };
+        let second = Store::open(&config, b.dir.path()).await.unwrap();
+        let now = Timestamp::now();
+        let mut writes = tokio::task::JoinSet::new();
+        for i in 0..REPORTS {
+            let s = b.store.clone();
+            writes.spawn(async move {
+                s.create_report("acme", &submission(&format!("r{i}")), &[], now)
+                    .await
+                    .unwrap()
+            });
+        }
+        writes.join_all().await;
+        let mut workers = tokio::task::JoinSet::new();
+        for w in 0..4 {
+            let store = if w % 2 == 0 {
+                b.store.clone()
+            } else {
+                second.clone()
+            };
+            workers.spawn(async move {
+                let me = format!("worker-{w}");
+                let mut done = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_jobs(&me, Lane::Events, now, LEASE, 3)
+                        .await
+                        .unwrap();
+                    if claimed.is_empty() {
+                        break done;
+                    }
+                    for job in claimed {
+                        assert!(
+                            store
+                                .complete_job(&job.id, &me, now, None, &[])
+                                .await
+                                .unwrap()
+                        );
+                        done.push(job.id);
+                    }
+                }
+            });
+        }
+        let mut times: HashMap<String, usize> = HashMap::new();
+        let mut busy_workers = 0;
+        for done in workers.join_all().await {
+            busy_workers += usize::from(!done.is_empty());
+            for id in done {
+                *times.entry(id).or_default() += 1;
+            }
+        }
+        assert_eq!(times.len(), REPORTS, "{}", b.name);
+        assert!(
+            times.values().all(|n| *n == 1),
+            "{}: a job ran twice",
+            b.name
+        );
+        assert!(busy_workers >= 2, "{}: the workers did not overlap", b.name);
+        assert_eq!(
+            b.store.count_jobs(JobState::Done).await.unwrap(),
+            REPORTS as u64
+        );
+        second.close().await;
+        b.drop_schema().await;
+    }
+}
+
+#[test]
+fn retry_delays_double_with_equal_jitter_up_to_the_cap() {
+    let base = SignedDuration::from_secs(30);
+    let ms = |attempts, random| retry_delay(attempts, base, random).as_millis();
+    // (attempts so far, random draw, delay in milliseconds)
+    let cases = [
+        (1, 0, 15_000),
+        (1, u64::MAX, 15_000 + (u64::MAX % 15_001) as i128),
+        (1, 15_000, 30_000),
+        (2, 0, 30_000),
+        (3, 30_000, 60_000 + 30_000),
+        (10, 0, 7_680_000),
+        (11, 0, 10_800_000),
+        (40, 10_800_000, 21_600_000),
+    ];
+    for (attempts, random, want) in cases {
+        assert_eq!(ms(attempts, random), want, "attempts {attempts}");
+    }
+    for attempts in 0..100 {
+        for random in [0, 1, 12_345, u64::MAX] {
+            let d = retry_delay(attempts, base, random);
+            assert!(d >= base / 2 && d <= postern_store::jobs::RETRY_DELAY_MAX);
+        }
+    }
+}
+
+#[test]
+fn a_delivery_payload_names_the_event_and_recipient_only() {
+    let d: Delivery =
+        serde_json::from_str(r#"{"event":"team.new_report","to":"reporter"}"#).unwrap();
+    assert_eq!(d.recipient, Recipient::Reporter);
+}
