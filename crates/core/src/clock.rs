@@ -528,8 +528,119 @@ pub fn severity_deadlines(
     policy.severity.iter().find(|d| d.severity == severity)
 }
 
+/// Default lead times of the team's reminders before a promise's limit: a day ahead and two
+/// hours ahead (a lead as long as the promise itself is skipped).
+pub const REMINDER_LEADS: [SignedDuration; 2] = [
+    SignedDuration::from_hours(24),
+    SignedDuration::from_hours(2),
+];
+
+/// What the team is told about a running promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// The limit is this far ahead.
+    Before(SignedDuration),
+    /// The limit has passed: the promise is broken (escalated to admins).
+    Missed,
+}
+
+/// The next reminder of a running, unpaused clock after `after` (exclusive): when, and which.
+/// Leads are taken longest first; a lead at or beyond the clock's whole span is skipped (there
+/// is nothing to remind of at the start). `None` once the missed-deadline notice is past, or for
+/// a clock that is resolved or paused.
+pub fn next_reminder(
+    clock: &Clock,
+    leads: &[SignedDuration],
+    after: Timestamp,
+) -> Option<(Timestamp, Reminder)> {
+    clock.due_at()?;
+    let span = clock.limit_at.duration_since(clock.started_at);
+    let mut leads: Vec<SignedDuration> = leads
+        .iter()
+        .copied()
+        .filter(|l| l.is_positive() && *l < span)
+        .collect();
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.dedup();
+    leads
+        .into_iter()
+        .map(|lead| (clock.limit_at - lead, Reminder::Before(lead)))
+        .chain([(clock.limit_at, Reminder::Missed)])
+        .find(|(at, _)| *at > after)
+}
+
+/// The reminder due at `now`, if one is: the latest one whose moment has come but that is not
+/// older than `since` (the previous reminder's moment), so a runner that was stopped for a
+/// while sends only the one that still matters.
+pub fn due_reminder(
+    clock: &Clock,
+    leads: &[SignedDuration],
+    since: Timestamp,
+    now: Timestamp,
+) -> Option<Reminder> {
+    let mut due = None;
+    let mut cursor = since;
+    while let Some((at, reminder)) = next_reminder(clock, leads, cursor) {
+        if at > now {
+            break;
+        }
+        due = Some(reminder);
+        cursor = at;
+    }
+    due
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn reminders_come_before_the_limit_then_the_miss_is_escalated() {
+        let start: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let clock = Clock {
+            kind: ClockKind::Acknowledge,
+            promised: "48 hours".into(),
+            started_at: start,
+            target_at: start + SignedDuration::from_hours(48),
+            limit_at: start + SignedDuration::from_hours(48),
+            paused_at: None,
+            resolved_at: None,
+            outcome: None,
+        };
+        let h = SignedDuration::from_hours;
+        let leads = [h(2), h(24), h(72)];
+        assert_eq!(
+            next_reminder(&clock, &leads, start),
+            Some((start + h(24), Reminder::Before(h(24)))),
+            "72 hours is beyond the span: skipped"
+        );
+        assert_eq!(
+            next_reminder(&clock, &leads, start + h(24)),
+            Some((start + h(46), Reminder::Before(h(2))))
+        );
+        assert_eq!(
+            next_reminder(&clock, &leads, start + h(46)),
+            Some((start + h(48), Reminder::Missed))
+        );
+        assert_eq!(next_reminder(&clock, &leads, start + h(48)), None);
+        // A runner back after a long stop sends only the newest due reminder.
+        assert_eq!(
+            due_reminder(&clock, &leads, start, start + h(47)),
+            Some(Reminder::Before(h(2)))
+        );
+        assert_eq!(due_reminder(&clock, &leads, start, start + h(1)), None);
+        assert_eq!(
+            due_reminder(&clock, &leads, start + h(46), start + h(50)),
+            Some(Reminder::Missed)
+        );
+        // Paused or resolved clocks remind of nothing.
+        let mut paused = clock.clone();
+        paused.paused_at = Some(start + h(1));
+        assert_eq!(next_reminder(&paused, &leads, start), None);
+        let mut done = clock.clone();
+        done.resolved_at = Some(start + h(3));
+        done.outcome = Some(Outcome::Met);
+        assert_eq!(next_reminder(&done, &leads, start), None);
+    }
     use super::*;
     use crate::policy::Unit;
     use jiff::tz::TimeZone;

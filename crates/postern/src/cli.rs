@@ -555,6 +555,27 @@ pub struct ServeArgs {
     /// waits about twice as long (with jitter), at most 6 hours.
     #[arg(long, env = "POSTERN_JOB_RETRY_BASE_MS", default_value = "30000")]
     pub job_retry_base_ms: std::num::NonZeroU32,
+    /// How long before each promised deadline the project's team is reminded by mail, such as
+    /// "24h,2h" (a lead as long as the promise itself is skipped). When a deadline passes, the
+    /// project's admins are told.
+    #[arg(
+        long,
+        env = "POSTERN_REMINDER_LEADS",
+        value_delimiter = ',',
+        default_value = "24h,2h",
+        value_parser = reminder_lead
+    )]
+    pub reminder_leads: Vec<jiff::SignedDuration>,
+}
+
+/// A reminder lead such as "24h", "90m" or "1h 30m".
+fn reminder_lead(text: &str) -> Result<jiff::SignedDuration, String> {
+    match text.trim().parse::<jiff::SignedDuration>() {
+        Ok(lead) if lead.is_positive() => Ok(lead),
+        _ => Err(format!(
+            "{text:?} is not a lead time; write one such as 24h, 90m or 1h 30m"
+        )),
+    }
 }
 
 /// Never fails: clap repeats a value it refuses, and this one may hold a password. `serve`

@@ -273,6 +273,44 @@ pub fn notice(
     })
 }
 
+/// A reminder to the team (a promise's limit is near) or an escalation to admins (it has
+/// passed); `note` names the promise and its limit, never report contents.
+pub fn reminder_notice(
+    event: &str,
+    note: &str,
+    project_name: &str,
+    report_id: &str,
+    links: &Links,
+) -> Option<Notice> {
+    let (subject, action) = match event {
+        postern_store::jobs::DEADLINE_REMINDER => (
+            format!("[{project_name}] Deadline near on report {report_id}"),
+            "Sign in to keep the promise",
+        ),
+        postern_store::jobs::DEADLINE_MISSED => (
+            format!("[{project_name}] Deadline missed on report {report_id}"),
+            "Sign in to act on it, or record why (pause or extend the deadline with a reason)",
+        ),
+        _ => return None,
+    };
+    let lead = format!("Report {report_id} ({project_name}): {note}");
+    let link = format!("{}/team/reports/{report_id}", links.public_url);
+    let footer =
+        "This notice carries none of the report's contents. It was sent automatically by Postern.";
+    Some(Notice {
+        subject,
+        text: format!("{lead}\n\n{action}:\n{link}\n\n-- \n{footer}\n"),
+        html: format!(
+            "<!DOCTYPE html>\n<html><body>\n<p>{}</p>\n<p>{}: <a href=\"{}\">{}</a></p>\n<p style=\"color:#555\">{}</p>\n</body></html>\n",
+            escape(&lead),
+            escape(action),
+            escape(&link),
+            escape(&link),
+            escape(footer)
+        ),
+    })
+}
+
 /// Sends mail through one SMTP server.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,

@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use postern_core::clock::{Reminder, due_reminder, next_reminder};
 use postern_store::Store;
 use postern_store::jobs::{
-    Completion, Failure, Job, Lane, MAIL, NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT,
-    TEAM_REPORTER_MESSAGE, retry_delay,
+    Completion, DEADLINE_MISSED, DEADLINE_REMINDER, DEADLINE_WATCH, Failure, Job, Lane, MAIL,
+    NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
 };
 use tokio::sync::watch;
 
@@ -45,6 +46,8 @@ pub struct Outbox {
     pub links: Links,
     /// The first retry's delay (doubling after).
     pub retry_base: SignedDuration,
+    /// How long before a promise's limit the team is reminded.
+    pub reminder_leads: Vec<SignedDuration>,
 }
 
 /// What a job's run came to, if it did not fail.
@@ -173,6 +176,9 @@ impl Outbox {
         now: Timestamp,
         teams: &mut HashMap<String, Vec<String>>,
     ) -> Result<Outcome, Failure> {
+        if job.kind == DEADLINE_WATCH {
+            return self.watch(job, now).await;
+        }
         if !matches!(
             job.kind.as_str(),
             TEAM_NEW_REPORT | TEAM_REPORTER_MESSAGE | REPORTER_NOTICE
@@ -197,6 +203,66 @@ impl Outbox {
         Ok(Outcome {
             note: None,
             follow_ups: job.deliveries(team, now),
+        })
+    }
+
+    /// A deadline watch: the reminder due now, if any, to the team (or, once the limit has
+    /// passed, to the admins), and the watch for the next one. A clock resolved, paused or
+    /// moved since the watch was written ends its chain: the change that moved it started
+    /// another.
+    async fn watch(&self, job: &Job, now: Timestamp) -> Result<Outcome, Failure> {
+        let (Some(watch), Some(report)) = (job.watch(), job.report()) else {
+            return Err(Failure::Permanent(
+                "the job's payload is not readable".into(),
+            ));
+        };
+        let row = match self.store.case_row(&report).await {
+            Ok(row) => row,
+            Err(postern_store::StoreError::NotFound) => {
+                return Ok(Outcome::skipped("skipped: the report is gone"));
+            }
+            Err(e) => return Err(Failure::Transient(e.to_string())),
+        };
+        let Some(clock) = row.case.clocks.0.iter().rev().find(|c| watch.matches(c)) else {
+            return Ok(Outcome::skipped("skipped: the deadline was moved"));
+        };
+        if clock.due_at().is_none() {
+            return Ok(Outcome::skipped("skipped: the promise no longer runs"));
+        }
+        let since = Timestamp::from_millisecond(watch.since).unwrap_or(clock.started_at);
+        let mut follow_ups = Vec::new();
+        let leads = &self.reminder_leads;
+        if let (Some(reminder), Some(_)) = (due_reminder(clock, leads, since, now), &self.mailer) {
+            let limit = clock.limit_at.strftime("%Y-%m-%d %H:%M UTC");
+            let what = clock.kind.describe();
+            let (event, addresses, note) = match reminder {
+                Reminder::Before(_) => (
+                    DEADLINE_REMINDER,
+                    self.store.notified_members(&job.project).await,
+                    format!(
+                        "the promise to {what} ({}) is due by {limit}.",
+                        clock.promised
+                    ),
+                ),
+                Reminder::Missed => (
+                    DEADLINE_MISSED,
+                    self.store.notified_admins(&job.project).await,
+                    format!(
+                        "the promise to {what} ({}) was due by {limit} and has been missed.",
+                        clock.promised
+                    ),
+                ),
+            };
+            let addresses = addresses.map_err(|e| Failure::Transient(e.to_string()))?;
+            follow_ups.extend(job.notices(event, &addresses, &note, now));
+        }
+        let handled = now.max(since);
+        if let Some((at, _)) = next_reminder(clock, leads, handled) {
+            follow_ups.push(job.next_watch(&watch, handled, at));
+        }
+        Ok(Outcome {
+            note: None,
+            follow_ups,
         })
     }
 
@@ -261,13 +327,23 @@ impl Outbox {
             .project_names
             .get(&job.project)
             .map_or(job.project.as_str(), String::as_str);
-        let Some(notice) = crate::mail::notice(
-            &delivery.event,
-            to_team,
-            project_name,
-            report.as_str(),
-            &self.links,
-        ) else {
+        let notice = match &delivery.note {
+            Some(note) => crate::mail::reminder_notice(
+                &delivery.event,
+                note,
+                project_name,
+                report.as_str(),
+                &self.links,
+            ),
+            None => crate::mail::notice(
+                &delivery.event,
+                to_team,
+                project_name,
+                report.as_str(),
+                &self.links,
+            ),
+        };
+        let Some(notice) = notice else {
             return Ok(Outcome::skipped("skipped: no notice for this event"));
         };
         let to = match delivery.recipient {

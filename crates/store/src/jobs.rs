@@ -164,6 +164,10 @@ pub struct Delivery {
     /// The recipient.
     #[serde(flatten)]
     pub recipient: Recipient,
+    /// What the notice says beyond the event, never report contents (for a reminder: which
+    /// promise, and its limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A stored job.
@@ -236,6 +240,7 @@ impl Job {
                 let payload = serde_json::to_string(&Delivery {
                     event: self.kind.clone(),
                     recipient,
+                    note: None,
                 })
                 .unwrap_or_else(|_| "{}".into());
                 NewJob {
@@ -639,5 +644,154 @@ impl Store {
         self.audit(now, actor, "contact.read", Some(id), format!("job={job}"))
             .await?;
         Ok(Some(contact))
+    }
+}
+
+/// Event: watch a running promise; when it runs, the team is reminded if a reminder is due,
+/// and the next watch is enqueued (`DeadlineWatch`).
+pub const DEADLINE_WATCH: &str = "team.deadline";
+/// Delivery event: a promise's limit is near (to the project's team).
+pub const DEADLINE_REMINDER: &str = "team.deadline_reminder";
+/// Delivery event: a promise's limit has passed (to the project's admins).
+pub const DEADLINE_MISSED: &str = "team.deadline_missed";
+
+/// The payload of a deadline watch: which clock (by kind, start and limit, so that a clock
+/// extended, paused or resolved since is recognised as another) and since when reminders were
+/// already considered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineWatch {
+    /// The clock's kind name.
+    pub clock: String,
+    /// Its start, unix ms.
+    pub started_at: i64,
+    /// Its limit, unix ms.
+    pub limit_at: i64,
+    /// Reminders due at or before this (unix ms) were handled by an earlier watch.
+    pub since: i64,
+}
+
+impl DeadlineWatch {
+    /// Whether this watch is about `clock` as it is now.
+    pub fn matches(&self, clock: &postern_core::clock::Clock) -> bool {
+        clock.kind.name() == self.clock
+            && millis(clock.started_at) == self.started_at
+            && millis(clock.limit_at) == self.limit_at
+    }
+}
+
+/// The first watch of every running, unpaused clock, due `at` (the change that started or
+/// moved it). Its dedupe key names the clock's kind, start and limit only: writing it again
+/// with a later change of the same report is harmless.
+pub fn deadline_watches(
+    project: &str,
+    report_id: &str,
+    clocks: &postern_core::clock::Clocks,
+    at: Timestamp,
+) -> Vec<NewJob> {
+    clocks
+        .0
+        .iter()
+        .filter(|c| c.due_at().is_some())
+        .map(|c| {
+            let dedupe_key = format!(
+                "deadline:{report_id}:{}:{}:{}",
+                c.kind.name(),
+                millis(c.started_at),
+                millis(c.limit_at)
+            );
+            NewJob {
+                id: job_id(&dedupe_key),
+                kind: DEADLINE_WATCH,
+                project: project.to_owned(),
+                report_id: Some(report_id.to_owned()),
+                payload: serde_json::to_string(&DeadlineWatch {
+                    clock: c.kind.name().to_owned(),
+                    started_at: millis(c.started_at),
+                    limit_at: millis(c.limit_at),
+                    since: millis(at),
+                })
+                .unwrap_or_else(|_| "{}".into()),
+                dedupe_key,
+                run_at: at,
+            }
+        })
+        .collect()
+}
+
+impl Job {
+    /// A deadline watch's payload.
+    pub fn watch(&self) -> Option<DeadlineWatch> {
+        (self.kind == DEADLINE_WATCH)
+            .then(|| serde_json::from_str(&self.payload).ok())
+            .flatten()
+    }
+
+    /// The watch that follows this one, due `at` (the next reminder's moment); reminders due
+    /// up to `since` (this run's moment) are handled.
+    pub fn next_watch(&self, watch: &DeadlineWatch, since: Timestamp, at: Timestamp) -> NewJob {
+        let dedupe_key = format!("{}:next:{}", self.id, millis(at));
+        NewJob {
+            id: job_id(&dedupe_key),
+            kind: DEADLINE_WATCH,
+            project: self.project.clone(),
+            report_id: self.report_id.clone(),
+            payload: serde_json::to_string(&DeadlineWatch {
+                since: millis(since),
+                ..watch.clone()
+            })
+            .unwrap_or_else(|_| "{}".into()),
+            dedupe_key,
+            run_at: at,
+        }
+    }
+
+    /// One mail per address about this job (a reminder), with `note` as its words.
+    pub fn notices(
+        &self,
+        event: &'static str,
+        addresses: &[String],
+        note: &str,
+        now: Timestamp,
+    ) -> Vec<NewJob> {
+        addresses
+            .iter()
+            .map(|email| {
+                let recipient = Recipient::Team {
+                    email: email.clone(),
+                };
+                let dedupe_key = format!("{}:mail:{}", self.id, recipient.key());
+                NewJob {
+                    id: job_id(&dedupe_key),
+                    kind: MAIL,
+                    project: self.project.clone(),
+                    report_id: self.report_id.clone(),
+                    payload: serde_json::to_string(&Delivery {
+                        event: event.to_owned(),
+                        recipient,
+                        note: Some(note.to_owned()),
+                    })
+                    .unwrap_or_else(|_| "{}".into()),
+                    dedupe_key,
+                    run_at: now,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// The addresses of the admins who can see a project (where missed deadlines escalate).
+    pub async fn notified_admins(&self, project: &str) -> Result<Vec<String>, StoreError> {
+        let users = self.list_users().await?;
+        Ok(users
+            .into_iter()
+            .filter(|u| {
+                !u.disabled
+                    && u.password_hash.is_some()
+                    && u.role == crate::team::Role::Admin
+                    && u.can_see(project)
+            })
+            .map(|u| u.email)
+            .collect())
     }
 }

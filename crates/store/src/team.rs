@@ -1157,18 +1157,21 @@ impl Store {
                 stmts.push(self.sealed_message(id, &data_key, body, at)?.1);
             }
         }
-        // The reporter is told by mail that there is news (never what it is).
-        let jobs = if texts.is_empty() {
-            Vec::new()
-        } else {
-            vec![crate::jobs::NewJob::event(
+        // The reporter is told by mail that there is news (never what it is), and every
+        // promise started or moved by the change is watched (those unchanged keep their watch:
+        // same dedupe key).
+        let project = self.case_row(id).await?.project;
+        let mut jobs =
+            crate::jobs::deadline_watches(&project, id.as_str(), &applied.case.clocks, now);
+        if !texts.is_empty() {
+            jobs.push(crate::jobs::NewJob::event(
                 crate::jobs::REPORTER_NOTICE,
-                &self.case_row(id).await?.project,
+                &project,
                 id.as_str(),
                 format!("case:{id}:v{}", version + 1),
                 now,
-            )]
-        };
+            ));
+        }
         self.write(WriteOp::Team(TeamWrite {
             stmts,
             events: vec![event(

@@ -68,13 +68,25 @@ impl WriteOp {
         let at =
             |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         match self {
-            WriteOp::Report(r, _) => vec![NewJob::event(
-                jobs::TEAM_NEW_REPORT,
-                &r.project,
-                &r.id,
-                format!("report:{}:received", r.id),
-                at(r.received_at),
-            )],
+            WriteOp::Report(r, _) => {
+                let mut out = vec![NewJob::event(
+                    jobs::TEAM_NEW_REPORT,
+                    &r.project,
+                    &r.id,
+                    format!("report:{}:received", r.id),
+                    at(r.received_at),
+                )];
+                // The promises started at receipt are watched from the start.
+                if let Ok(clocks) = serde_json::from_str(&r.clocks) {
+                    out.extend(jobs::deadline_watches(
+                        &r.project,
+                        &r.id,
+                        &clocks,
+                        at(r.received_at),
+                    ));
+                }
+                out
+            }
             WriteOp::Message(m) if m.author == postern_core::report::Author::Reporter.name() => {
                 vec![NewJob::event(
                     jobs::TEAM_REPORTER_MESSAGE,

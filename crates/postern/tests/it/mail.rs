@@ -124,26 +124,38 @@ fn jobs(data: &Path, dead: bool) -> String {
     stdout(&out)
 }
 
+/// Whether every job has finished, except the deadline watches that wait, pending, for the
+/// next reminder moment (days away for the promises of the built-in policy).
 fn all_jobs_done(data: &Path) -> bool {
     let list = jobs(data, false);
-    !list.contains("  pending  ") && !list.contains("  running  ") && list.contains("  done")
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .filter(|w: &Vec<&str>| w.len() > 2 && w[2] != "team.deadline")
+        .collect();
+    rows.iter().all(|w| w[1] != "pending" && w[1] != "running")
+        && rows.iter().any(|w| w[1] == "done")
 }
 
 /// Starts `serve` mailing through 127.0.0.1:`port`, and sets up the first admin (so that the
 /// team has a member to tell), as a person would with the printed code.
 fn serve_with_mail(data: &Path, port: u16) -> Server {
+    serve_with_mail_and(data, port, &[])
+}
+
+/// `serve_with_mail` with more arguments.
+fn serve_with_mail_and(data: &Path, port: u16, extra: &[&str]) -> Server {
     let url = format!("smtp://127.0.0.1:{port}?tls=none");
-    let server = start(
-        &[
-            "--smtp-url",
-            &url,
-            "--mail-from",
-            "security@example.org",
-            "--job-retry-base-ms",
-            "100",
-        ],
-        data,
-    );
+    let mut args = vec![
+        "--smtp-url",
+        &url,
+        "--mail-from",
+        "security@example.org",
+        "--job-retry-base-ms",
+        "100",
+    ];
+    args.extend_from_slice(extra);
+    let server = start(&args, data);
     let code = server.line_after("Setup code");
     let (status, page) = http_request(&server.address, "GET", "/team/setup", &[], b"").unwrap();
     assert_eq!(status, 200);
@@ -364,4 +376,61 @@ fn a_wrong_smtp_url_is_refused_without_repeating_its_password() {
         ],
     );
     assert!(crate::support::stderr(&out).contains("--mail-from"));
+}
+
+#[test]
+fn the_team_is_reminded_before_a_promised_deadline() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (data, inbox) = (dir.path().join("data"), dir.path().join("inbox"));
+    // A promise of an acknowledgement within an hour, and a reminder lead just short of it:
+    // the reminder is due two seconds after the report arrives.
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[project]\nname = \"Quick\"\n\n[[channels]]\nkind = \"web-form\"\n\n[response]\nacknowledge = \"1 hour\"\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let _smtp = Smtp::start(port, &inbox, None);
+    let policy_arg = policy.display().to_string();
+    let server = serve_with_mail_and(
+        &data,
+        port,
+        &["--policy", &policy_arg, "--reminder-leads", "59m 58s"],
+    );
+    let id = submit(&server, None);
+    wait_until("the reminder", || {
+        mails(&inbox)
+            .iter()
+            .any(|m| m.contains("Deadline near on report"))
+    });
+    wait_until("every job done", || all_jobs_done(&data));
+    let mails = mails(&inbox);
+    let reminders: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("Deadline near on report"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "one reminder, once: {mails:?}");
+    let reminder = reminders[0];
+    assert!(
+        reminder.starts_with("X-Test-Envelope-To: admin@localhost\r\n"),
+        "{reminder}"
+    );
+    assert!(reminder.contains(&format!("report {id}")), "{reminder}");
+    assert!(
+        reminder.contains("acknowledge the report (1 hour) is due by"),
+        "{reminder}"
+    );
+    assert!(!reminder.contains("CANARY-41c7"), "{reminder}");
+    // The chain goes on to the missed-deadline check at the limit, an hour away.
+    let pending = jobs(&data, false);
+    assert!(
+        pending
+            .lines()
+            .any(|l| l.contains("pending") && l.contains("team.deadline")),
+        "{pending}"
+    );
 }

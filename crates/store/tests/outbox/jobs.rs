@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::{Action, Case, apply};
 use postern_store::jobs::{
-    Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, Lane, MAIL, REPORTER_NOTICE, RETRY_BASE,
-    Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
+    DEADLINE_WATCH, Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, Lane, MAIL,
+    REPORTER_NOTICE, RETRY_BASE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
 };
 use postern_store::team::Role;
 use postern_store::{Store, StoreConfig};
@@ -45,8 +45,22 @@ async fn each_write_enqueues_its_job_in_the_same_transaction() {
             .create_case_report("acme", &submission("one"), &[], now, &clocks)
             .await
             .unwrap();
-        let jobs = s.jobs(None).await.unwrap();
+        let (watches, jobs): (Vec<_>, Vec<_>) = s
+            .jobs(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .partition(|j| j.kind == DEADLINE_WATCH);
         assert_eq!(jobs.len(), 1, "{}", b.name);
+        // The one promise started at receipt (acknowledge within 48 hours) is watched.
+        assert_eq!(watches.len(), 1, "{}", b.name);
+        let watch = watches[0].watch().unwrap();
+        assert_eq!(watch.clock, "acknowledge");
+        assert_eq!(watches[0].run_at, now);
+        assert_eq!(
+            watch.limit_at,
+            (now + SignedDuration::from_hours(48)).as_millisecond()
+        );
         let job = &jobs[0];
         assert_eq!(job.kind, TEAM_NEW_REPORT);
         assert_eq!(job.project, "acme");
@@ -61,7 +75,7 @@ async fn each_write_enqueues_its_job_in_the_same_transaction() {
             .await
             .unwrap();
         let jobs = s.jobs(None).await.unwrap();
-        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs.len(), 3);
         assert!(jobs.iter().any(|j| j.kind == TEAM_REPORTER_MESSAGE));
 
         // A case change refused as stale enqueues nothing; the accepted one tells the reporter.
@@ -72,7 +86,7 @@ async fn each_write_enqueues_its_job_in_the_same_transaction() {
                 .await
                 .is_err()
         );
-        assert_eq!(count_rows(&b, "jobs").await, 2, "{}", b.name);
+        assert_eq!(count_rows(&b, "jobs").await, 3, "{}", b.name);
         s.record_case_change(&id, row.version, &applied, Some("thanks"), "alice", now)
             .await
             .unwrap();
@@ -87,9 +101,10 @@ async fn each_write_enqueues_its_job_in_the_same_transaction() {
             .filter(|j| j.kind == REPORTER_NOTICE)
             .count();
         assert_eq!(notices, 2, "{}", b.name);
-        // Attachments and internal notes tell nobody.
+        // Acknowledging resolved the only promise: no new watch. Attachments and internal
+        // notes tell nobody.
         s.add_note(&id, "internal", "alice", now).await.unwrap();
-        assert_eq!(count_rows(&b, "jobs").await, 4, "{}", b.name);
+        assert_eq!(count_rows(&b, "jobs").await, 5, "{}", b.name);
         b.drop_schema().await;
     }
 }
