@@ -175,6 +175,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             public_url: public_url.trim_end_matches('/').to_owned(),
         },
         retry_base: jiff::SignedDuration::from_millis(i64::from(args.job_retry_base_ms.get())),
+        webhooks: crate::webhook::Client::new(args.webhooks_allow_private)?,
     }
     .spawn(stopping);
     println!("Team: {public_url}/team");
