@@ -162,6 +162,11 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
     }
+    if args.webhooks_allow_private {
+        println!(
+            "Webhooks: may post to private and loopback addresses, and over plain http (--webhooks-allow-private)"
+        );
+    }
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let runner = crate::outbox::Outbox {
         store: store.clone(),

@@ -257,13 +257,13 @@ impl Client {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<(), Failure> {
+        let address = self.checked_address(target).await?;
         if !target.https && !self.allow_private {
             return Err(Failure::Permanent(format!(
                 "{}: plain http is refused, use https (serve --webhooks-allow-private permits http for a local receiver)",
                 target.shown
             )));
         }
-        let address = self.checked_address(target).await?;
         let connect =
             tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(address));
         let stream = match connect.await {
