@@ -44,6 +44,86 @@ pub enum Command {
     /// See and retry the outbox's jobs (the mail `serve` sends).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Tell Slack, Discord or any HTTPS endpoint about a project's new reports and messages.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// `postern webhook ...`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add a webhook to a project; prints its id and, for a generic webhook, its signing
+    /// secret (shown once).
+    Add(WebhookAddArgs),
+    /// List webhooks (addresses shown as scheme and host only).
+    List(WebhookListArgs),
+    /// Remove a webhook.
+    Remove(WebhookIdArgs),
+    /// Send a test delivery through the outbox (a running `serve` sends it).
+    Test(WebhookIdArgs),
+}
+
+/// Kinds of webhooks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WebhookKindArg {
+    /// A Slack incoming webhook.
+    Slack,
+    /// A Discord channel webhook.
+    Discord,
+    /// Any endpoint: JSON events signed per the Standard Webhooks specification.
+    Generic,
+}
+
+/// Options of `postern webhook add`.
+#[derive(Debug, Args)]
+pub struct WebhookAddArgs {
+    /// The project (slug).
+    #[arg(long)]
+    pub project: String,
+    /// Where it posts.
+    #[arg(long, value_enum)]
+    pub kind: WebhookKindArg,
+    /// The URL to post to (https). It is a secret for Slack and Discord: prefer the
+    /// environment variable, a command line is visible to other users.
+    #[arg(long, env = "POSTERN_WEBHOOK_URL", hide_env_values = true)]
+    pub url: String,
+    /// What it is told about, comma-separated: new_report, reporter_message, case_update.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "new_report,reporter_message"
+    )]
+    pub events: Vec<String>,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern webhook list`.
+#[derive(Debug, Args)]
+pub struct WebhookListArgs {
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// A webhook's id and the context.
+#[derive(Debug, Args)]
+pub struct WebhookIdArgs {
+    /// The webhook's id, as `postern webhook list` shows it.
+    pub id: String,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// `postern jobs ...`
@@ -566,6 +646,11 @@ pub struct ServeArgs {
         value_parser = reminder_lead
     )]
     pub reminder_leads: Vec<jiff::SignedDuration>,
+    /// Let webhooks post to private, loopback, link-local and other non-public addresses, and
+    /// over plain http (a receiver on this machine or network). Off by default: a webhook URL
+    /// could otherwise reach services behind the firewall.
+    #[arg(long, env = "POSTERN_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
 }
 
 /// A reminder lead such as "24h", "90m" or "1h 30m".

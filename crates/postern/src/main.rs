@@ -16,6 +16,8 @@ mod policy_cmd;
 mod report_cmd;
 mod serve;
 mod user;
+mod webhook;
+mod webhook_cmd;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         cli::Command::Advisory(command) => advisory_cmd::run(command),
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
         cli::Command::Jobs(command) => jobs_cmd::run(command),
+        cli::Command::Webhook(command) => webhook_cmd::run(command),
     };
     match result {
         Ok(code) => code,

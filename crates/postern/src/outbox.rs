@@ -4,7 +4,8 @@
 //! the terminal commands or another instance). Several instances may run it on one database.
 //!
 //! Without `--smtp-url`, event jobs complete as "skipped: no mail transport configured" and no
-//! mail is queued: configuring mail later does not flood anyone with stale notices.
+//! mail is queued: configuring mail later does not flood anyone with stale notices. Webhook
+//! deliveries (`webhook.rs`) are queued either way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,8 +15,10 @@ use postern_core::clock::{Reminder, due_reminder, next_reminder};
 use postern_store::Store;
 use postern_store::jobs::{
     Completion, DEADLINE_MISSED, DEADLINE_REMINDER, DEADLINE_WATCH, Failure, Job, Lane, MAIL,
-    NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
+    NewJob, REPORTER_NOTICE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, WEBHOOK,
+    retry_delay,
 };
+use postern_store::webhooks::Webhook;
 use tokio::sync::watch;
 
 use crate::mail::{Links, Mailer};
@@ -48,6 +51,8 @@ pub struct Outbox {
     pub retry_base: SignedDuration,
     /// How long before a promise's limit the team is reminded.
     pub reminder_leads: Vec<SignedDuration>,
+    /// Posts webhook deliveries.
+    pub webhooks: crate::webhook::Client,
 }
 
 /// What a job's run came to, if it did not fail.
@@ -150,9 +155,10 @@ impl Outbox {
         }
         let now = Timestamp::now();
         let mut teams: HashMap<String, Vec<String>> = HashMap::new();
+        let mut hooks: HashMap<String, Vec<Webhook>> = HashMap::new();
         let mut completions = Vec::with_capacity(events.len());
         for job in events {
-            let outcome = self.expand(&job, now, &mut teams).await;
+            let outcome = self.expand(&job, now, &mut teams, &mut hooks).await;
             match outcome {
                 Ok(outcome) => completions.push(Completion {
                     id: job.id,
@@ -169,12 +175,14 @@ impl Outbox {
         }
     }
 
-    /// An event: one delivery per recipient.
+    /// An event: one delivery per webhook of its project that wants it, and one per
+    /// recipient of mail (when mail is configured).
     async fn expand(
         &self,
         job: &Job,
         now: Timestamp,
         teams: &mut HashMap<String, Vec<String>>,
+        hooks: &mut HashMap<String, Vec<Webhook>>,
     ) -> Result<Outcome, Failure> {
         if job.kind == DEADLINE_WATCH {
             return self.watch(job, now).await;
@@ -188,8 +196,21 @@ impl Outbox {
                 job.kind
             )));
         }
+        if !hooks.contains_key(&job.project) {
+            let found = self
+                .store
+                .webhooks(Some(&job.project))
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?;
+            hooks.insert(job.project.clone(), found);
+        }
+        let project_hooks = hooks.get(&job.project).map_or(&[][..], Vec::as_slice);
+        let mut follow_ups = job.webhook_deliveries(project_hooks, now);
         if self.mailer.is_none() {
-            return Ok(Outcome::skipped(NO_TRANSPORT));
+            return Ok(Outcome {
+                note: Some(NO_TRANSPORT),
+                follow_ups,
+            });
         }
         if !teams.contains_key(&job.project) {
             let team = self
@@ -200,9 +221,10 @@ impl Outbox {
             teams.insert(job.project.clone(), team);
         }
         let team = teams.get(&job.project).map_or(&[][..], Vec::as_slice);
+        follow_ups.extend(job.deliveries(team, now));
         Ok(Outcome {
             note: None,
-            follow_ups: job.deliveries(team, now),
+            follow_ups,
         })
     }
 
@@ -297,7 +319,9 @@ impl Outbox {
                 .complete_job(&job.id, worker, now, outcome.note, &[])
                 .await
             {
-                Ok(true) if outcome.note.is_none() => tracing::info!(job = %job.id, "mail sent"),
+                Ok(true) if outcome.note.is_none() => {
+                    tracing::info!(job = %job.id, kind = %job.kind, "delivered");
+                }
                 Ok(true) => {}
                 Ok(false) => tracing::warn!(
                     job = %job.id,
@@ -312,6 +336,25 @@ impl Outbox {
 
     /// One mail. The reporter's address is decrypted only now, and never logged.
     async fn deliver(&self, job: &Job, now: Timestamp) -> Result<Outcome, Failure> {
+        if job.kind == WEBHOOK {
+            let project_name = self
+                .project_names
+                .get(&job.project)
+                .map_or(job.project.as_str(), String::as_str);
+            let note = crate::webhook::deliver(
+                &self.store,
+                &self.webhooks,
+                project_name,
+                &self.links,
+                job,
+                now,
+            )
+            .await?;
+            return Ok(Outcome {
+                note,
+                follow_ups: Vec::new(),
+            });
+        }
         let Some(mailer) = &self.mailer else {
             return Ok(Outcome::skipped(NO_TRANSPORT));
         };

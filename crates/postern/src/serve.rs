@@ -162,6 +162,11 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
     }
+    if args.webhooks_allow_private {
+        println!(
+            "Webhooks: may post to private and loopback addresses, and over plain http (--webhooks-allow-private)"
+        );
+    }
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let runner = crate::outbox::Outbox {
         store: store.clone(),
@@ -176,6 +181,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         },
         retry_base: jiff::SignedDuration::from_millis(i64::from(args.job_retry_base_ms.get())),
         reminder_leads: args.reminder_leads.clone(),
+        webhooks: crate::webhook::Client::new(args.webhooks_allow_private)?,
     }
     .spawn(stopping);
     println!("Team: {public_url}/team");

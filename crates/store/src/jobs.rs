@@ -40,6 +40,8 @@ pub const TEAM_REPORTER_MESSAGE: &str = "team.reporter_message";
 pub const REPORTER_NOTICE: &str = "reporter.notice";
 /// Delivery: one mail to one recipient about one event.
 pub const MAIL: &str = "mail";
+/// Delivery: one HTTP request to one webhook about one event (see `webhooks`).
+pub const WEBHOOK: &str = "webhook";
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +99,7 @@ pub struct NewJob {
 }
 
 /// The job id for a dedupe key: the same work always has the same id.
-fn job_id(dedupe_key: &str) -> String {
+pub(crate) fn job_id(dedupe_key: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"postern job v1\0");
     hasher.update(dedupe_key.as_bytes());
@@ -265,15 +267,15 @@ impl Job {
 pub enum Lane {
     /// Event jobs, expanded into deliveries.
     Events,
-    /// Delivery jobs (mail).
+    /// Delivery jobs (mail, webhooks).
     Deliveries,
 }
 
 impl Lane {
     fn condition(self) -> &'static str {
         match self {
-            Lane::Events => "kind <> 'mail'",
-            Lane::Deliveries => "kind = 'mail'",
+            Lane::Events => "kind NOT IN ('mail', 'webhook')",
+            Lane::Deliveries => "kind IN ('mail', 'webhook')",
         }
     }
 }

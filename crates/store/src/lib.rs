@@ -14,6 +14,7 @@ pub mod disclosure;
 pub mod jobs;
 pub mod team;
 pub mod vault;
+pub mod webhooks;
 mod writer;
 
 use std::path::Path;
@@ -862,8 +863,10 @@ impl Store {
                     .execute(pool).await?;
             });
         }
+        // Webhooks' addresses and signing secrets as well.
+        self.rewrap_webhooks(&new_id).await?;
         let still_used: i64 = on_db!(&self.db, pool => {
-            sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) AS n")
+            sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) + (SELECT COUNT(*) FROM webhooks WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
         let removed = if still_used == 0 && !superseded.is_empty() {

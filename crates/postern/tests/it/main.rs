@@ -10,3 +10,4 @@ mod policy_cli;
 mod report_cli;
 mod serve;
 mod support;
+mod webhook;
