@@ -341,6 +341,17 @@ impl Store {
         }
     }
 
+    /// (how many, latest change in unix ms) of the published advisories of one project or
+    /// all: it changes whenever one is published or edited, so pages computed from all of
+    /// them can be kept until it does.
+    pub async fn published_stamp(&self, project: Option<&str>) -> Result<(i64, i64), StoreError> {
+        Ok(on_db!(&self.db, pool => {
+            let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(modified_at), 0) AS m FROM advisories WHERE published_at IS NOT NULL AND ($1 = '' OR project = $1)")
+                .bind(project.unwrap_or("")).fetch_one(pool).await?;
+            (row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("m")?)
+        }))
+    }
+
     /// Every published advisory's id, project, publication and last change, from the plain
     /// columns alone (nothing to decrypt): for the CSAF `index.txt` and `changes.csv`.
     pub async fn published_index(&self) -> Result<Vec<IndexEntry>, StoreError> {

@@ -253,14 +253,11 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
     Ok(page.into_response())
 }
 
-/// A credited name and the ids of the advisories that credit it.
-type NameWithIds = (String, Vec<String>);
-
 #[derive(Template, WebTemplate)]
 #[template(path = "hall_of_fame.html")]
 struct HallOfFame {
     title: String,
-    years: Vec<(i16, Vec<NameWithIds>)>,
+    years: std::sync::Arc<crate::state::HallYears>,
 }
 
 /// Who is credited in the published advisories of every project (or `?project=`), by year
@@ -285,13 +282,40 @@ async fn project_hall_of_fame(
 }
 
 async fn hall_page(state: &AppState, project: Option<&str>) -> Result<Response, Error> {
-    let advisories: Vec<Advisory> = state
-        .store()
-        .all_published(project)
-        .await?
-        .into_iter()
-        .map(|s| s.advisory)
-        .collect();
+    // Reading every published advisory is the costly part: the result is kept until one is
+    // published or edited (a cheap count and maximum tell).
+    let key = project.unwrap_or("");
+    let stamp = state.store().published_stamp(project).await?;
+    let years = match state.cached_hall(key, stamp) {
+        Some(years) => years,
+        None => {
+            let advisories: Vec<Advisory> = state
+                .store()
+                .all_published(project)
+                .await?
+                .into_iter()
+                .map(|s| s.advisory)
+                .collect();
+            let years: crate::state::HallYears = postern_core::credits::hall_of_fame(&advisories)
+                .into_iter()
+                .map(|(year, people)| {
+                    let people = people
+                        .into_iter()
+                        .map(|p| {
+                            (
+                                p.name,
+                                p.advisories.iter().map(ToString::to_string).collect(),
+                            )
+                        })
+                        .collect();
+                    (year, people)
+                })
+                .collect();
+            let years = std::sync::Arc::new(years);
+            state.keep_hall(key, stamp, years.clone());
+            years
+        }
+    };
     let title = match project.and_then(|p| state.project(p)) {
         Some(p) => format!("Hall of fame: {}", p.policy.project.name),
         None if state.projects().len() == 1 => format!(
@@ -300,21 +324,6 @@ async fn hall_page(state: &AppState, project: Option<&str>) -> Result<Response, 
         ),
         None => "Hall of fame".to_owned(),
     };
-    let years = postern_core::credits::hall_of_fame(&advisories)
-        .into_iter()
-        .map(|(year, people)| {
-            let people = people
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.name,
-                        p.advisories.iter().map(ToString::to_string).collect(),
-                    )
-                })
-                .collect();
-            (year, people)
-        })
-        .collect();
     Ok(HallOfFame { title, years }.into_response())
 }
 

@@ -1,5 +1,6 @@
 //! What every handler can reach: the projects, the store, the public address, the clock.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -122,7 +123,13 @@ struct Inner {
     form_secret: [u8; 32],
     trusted_proxies: Vec<IpAddr>,
     second_factor_required: bool,
+    halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
 }
+
+/// The hall of fame: by year, newest first, each credited name with its advisories' ids.
+pub(crate) type HallYears = Vec<(i16, Vec<(String, Vec<String>)>)>;
+/// What changes whenever the published advisories do: (how many, latest change).
+pub(crate) type PublishedStamp = (i64, i64);
 
 impl AppState {
     /// State for the given projects (the first is the default one), store, public address
@@ -160,6 +167,7 @@ impl AppState {
                 form_secret,
                 trusted_proxies: Vec::new(),
                 second_factor_required: true,
+                halls: std::sync::Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -216,6 +224,23 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The hall of fame of `key` (a project slug, or "" for all) computed when the published
+    /// advisories were as `stamp` says, if it was kept.
+    pub(crate) fn cached_hall(&self, key: &str, stamp: PublishedStamp) -> Option<Arc<HallYears>> {
+        let halls = self.inner.halls.lock().ok()?;
+        halls
+            .get(key)
+            .filter(|(kept, _)| *kept == stamp)
+            .map(|(_, hall)| hall.clone())
+    }
+
+    /// Keeps a hall of fame until the published advisories change (one per project).
+    pub(crate) fn keep_hall(&self, key: &str, stamp: PublishedStamp, hall: Arc<HallYears>) {
+        if let Ok(mut halls) = self.inner.halls.lock() {
+            halls.insert(key.to_owned(), (stamp, hall));
+        }
     }
 
     /// The public address, without a trailing slash.

@@ -271,12 +271,40 @@ async fn the_list_filters_by_project_and_severity_and_pages_by_keyset() {
         );
         let all = app.get("/hall-of-fame").await.text();
         assert!(all.contains("Only Other") && all.contains("Grace Hopper"));
+        // The hall of fame is kept between requests, and redone when an advisory is published.
+        let mut newer = base.clone();
+        newer.id = AdvisoryId::new("ACME", 2026, 999);
+        newer.credits[0].name = Some("Newly Credited".into());
+        app.store
+            .save_advisory(&newer, None, "alice", now())
+            .await
+            .unwrap();
+        assert!(
+            !app.get("/hall-of-fame")
+                .await
+                .text()
+                .contains("Newly Credited")
+        );
+        app.store
+            .publish_advisory(
+                &newer.id,
+                "alice",
+                now() + jiff::SignedDuration::from_secs(1),
+            )
+            .await
+            .unwrap();
+        assert!(
+            app.get("/hall-of-fame")
+                .await
+                .text()
+                .contains("Newly Credited")
+        );
         assert_eq!(
             app.get("/projects/nope/hall-of-fame").await.status,
             StatusCode::NOT_FOUND
         );
         // The CSAF index lists every advisory, beyond any page size.
         let index = app.get("/.well-known/csaf/white/index.txt").await.text();
-        assert_eq!(index.lines().count(), 203);
+        assert_eq!(index.lines().count(), 204);
     }
 }

@@ -144,9 +144,14 @@ fn advisory(n: usize, published: Timestamp) -> Advisory {
     }
 }
 
+/// When the n-th of `count` advisories was published: evenly over three years up to `now`.
+fn published_at(n: usize, count: usize, now: Timestamp) -> Timestamp {
+    let history = SignedDuration::from_hours(3 * 365 * 24).as_millis() as i64;
+    now - SignedDuration::from_millis(history * (count - n) as i64 / count as i64)
+}
+
 async fn seed(store: &Store, count: usize, now: Timestamp) -> anyhow::Result<()> {
     let store = Arc::new(store.clone());
-    let history = SignedDuration::from_hours(3 * 365 * 24).as_millis() as i64;
     let started = Instant::now();
     let tasks: Vec<_> = (0..SEEDERS)
         .map(|t| {
@@ -154,8 +159,7 @@ async fn seed(store: &Store, count: usize, now: Timestamp) -> anyhow::Result<()>
             tokio::spawn(async move {
                 let mut n = t;
                 while n < count {
-                    let back = history * (count - n) as i64 / count as i64;
-                    let at = now - SignedDuration::from_millis(back);
+                    let at = published_at(n, count, now);
                     let a = advisory(n, at);
                     store.save_advisory(&a, None, "bench", at).await?;
                     store.publish_advisory(&a.id, "bench", at).await?;
@@ -288,7 +292,8 @@ fn main() -> anyhow::Result<()> {
         store.close().await;
         anyhow::Ok(())
     })?;
-    let middle = advisory(options.advisories / 2, now).id;
+    let half = options.advisories / 2;
+    let middle = advisory(half, published_at(half, options.advisories, now)).id;
     let server = start_server(&data, &[])?;
     println!(
         "\n{} published advisories, SQLite, {} requests per page, one keep-alive client:",

@@ -12,7 +12,7 @@
 mod bench_common;
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, bail};
-use bench_common::{percentile, start_server};
+use bench_common::{percentile, read_response, start_server};
 use jiff::{SignedDuration, Timestamp};
 use postern_core::intake::ValidSubmission;
 use postern_store::jobs::{Completion, Lane};
@@ -182,8 +182,18 @@ async fn run_queue(
         stores.push(open(database, data).await?);
     }
     for (lane, batch, expected, what) in [
-        (Lane::Events, 256, reports, "events expanded (1 event -> 2 deliveries)"),
-        (Lane::Deliveries, 8, reports * 2, "deliveries claimed and completed"),
+        (
+            Lane::Events,
+            256,
+            reports,
+            "events expanded (1 event -> 2 deliveries)",
+        ),
+        (
+            Lane::Deliveries,
+            8,
+            reports * 2,
+            "deliveries claimed and completed",
+        ),
     ] {
         let done = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
@@ -224,10 +234,17 @@ async fn run_queue(
     Ok(())
 }
 
-fn http(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> anyhow::Result<(u16, String)> {
+/// One request on a fresh connection; (status code, body).
+fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> anyhow::Result<(u16, String)> {
     let mut stream = TcpStream::connect(address)?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -236,18 +253,15 @@ fn http(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body:
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
+    let mut buffer = Vec::new();
+    let (status, length) = read_response(&mut stream, &mut buffer)?;
+    let code = status
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
+    let body = String::from_utf8_lossy(&buffer[buffer.len() - length..]).into_owned();
+    Ok((code, body))
 }
 
 /// Submission to mail: a real `serve` with a real SMTP server; `mails` reports sent one after
@@ -262,7 +276,9 @@ fn run_mail_delay(dir: &Path, mails: usize) -> anyhow::Result<()> {
         println!("\nsubmission-to-mail delay: skipped (python3 -m pip install aiosmtpd)");
         return Ok(());
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let inbox = dir.join("inbox");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_server.py");
     let mut smtp = Command::new("python3")
@@ -405,7 +421,10 @@ fn main() -> anyhow::Result<()> {
                     .await?;
                 let data = dir.path().join(format!("pg-{instances}"));
                 std::fs::create_dir_all(&data)?;
-                std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+                std::fs::set_permissions(
+                    &data,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o700),
+                )?;
                 let result = run_queue(
                     "PostgreSQL",
                     Some((url, &schema)),
