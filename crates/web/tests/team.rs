@@ -674,3 +674,60 @@ async fn a_disclosure_date_proposed_by_the_reporter_is_answered_on_the_record() 
         );
     }
 }
+
+#[tokio::test]
+async fn admins_see_notices_given_up_and_send_them_again() {
+    use postern_store::jobs::{Failure, JobState, Lane};
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        submit(&app, "A report whose notice is refused").await;
+        let lease = jiff::SignedDuration::from_mins(5);
+        let events = app
+            .store
+            .claim_jobs("test", Lane::Events, now(), lease, 10)
+            .await
+            .unwrap();
+        let event = events
+            .iter()
+            .find(|j| j.kind == "team.new_report")
+            .expect("the report's event");
+        app.store
+            .fail_job(
+                &event.id,
+                "test",
+                now(),
+                &Failure::Permanent("550 mailbox unavailable".into()),
+                now(),
+            )
+            .await
+            .unwrap();
+
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let queue = alice.get("/team").await.text();
+        assert!(queue.contains("1 notice(s) could not be sent"), "{queue}");
+        let page = alice.get("/team/jobs").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.headers["cache-control"], "no-store");
+        let html = page.text();
+        assert!(html.contains("550 mailbox unavailable"), "{html}");
+        let forged = alice
+            .post("/team/jobs/retry", &[("job", event.id.as_str())])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let again = alice
+            .post(
+                "/team/jobs/retry",
+                &[("csrf", &hidden(&html, "csrf")), ("job", event.id.as_str())],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
+        let job = app.store.job(&event.id).await.unwrap().unwrap();
+        assert_eq!(job.state, JobState::Pending);
+        assert!(alice.get("/team/jobs").await.text().contains("None: every notice went out."));
+
+        let mut bob = Browser::new(&app);
+        set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;
+        assert_eq!(bob.get("/team/jobs").await.status, StatusCode::FORBIDDEN);
+        assert!(!bob.get("/team").await.text().contains("could not be sent"));
+    }
+}

@@ -50,6 +50,11 @@ struct Smtp {
 
 impl Smtp {
     fn start(port: u16, dir: &Path, refuse: Option<(u16, u32)>) -> Smtp {
+        Smtp::start_with(port, dir, refuse, &[])
+    }
+
+    /// With more options of `smtp_server.py` (`--drop N`, `--delay SECONDS`).
+    fn start_with(port: u16, dir: &Path, refuse: Option<(u16, u32)>, extra: &[&str]) -> Smtp {
         let script = workspace().join("crates/postern/tests/it/smtp_server.py");
         let mut command = Command::new("python3");
         command
@@ -60,6 +65,7 @@ impl Smtp {
         if let Some((code, times)) = refuse {
             command.args(["--refuse", &code.to_string(), "--times", &times.to_string()]);
         }
+        command.args(extra);
         let mut child = command.spawn().expect("python3 runs");
         let out = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -432,5 +438,120 @@ fn the_team_is_reminded_before_a_promised_deadline() {
             .lines()
             .any(|l| l.contains("pending") && l.contains("team.deadline")),
         "{pending}"
+    );
+}
+
+#[test]
+fn two_instances_on_one_postgresql_database_send_each_notice_once() {
+    if !smtp_available() {
+        return;
+    }
+    let Ok(url) = std::env::var("POSTERN_TEST_POSTGRES") else {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTE: skipping two instances on PostgreSQL: POSTERN_TEST_POSTGRES not set"
+        );
+        return;
+    };
+    let schema = format!("mail_two_{}", std::process::id());
+    let psql = |sql: &str| {
+        let status = Command::new("psql")
+            .args([url.as_str(), "-qc", sql])
+            .status()
+            .expect("psql runs");
+        assert!(status.success(), "{sql}");
+    };
+    psql(&format!("CREATE SCHEMA {schema}"));
+    let database = format!("{url}?options[search_path]={schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let (data, inbox) = (dir.path().join("data"), dir.path().join("inbox"));
+    let port = free_port();
+    let _smtp = Smtp::start(port, &inbox, None);
+    // Two instances share the database and the keyring (the same data directory).
+    let first = serve_with_mail_and(&data, port, &["--database", &database]);
+    let smtp_url = format!("smtp://127.0.0.1:{port}?tls=none");
+    let second = start(
+        &[
+            "--smtp-url",
+            &smtp_url,
+            "--mail-from",
+            "security@example.org",
+            "--job-retry-base-ms",
+            "100",
+            "--database",
+            &database,
+        ],
+        &data,
+    );
+    let reports = 20;
+    let ids: Vec<String> = (0..reports)
+        .map(|i| submit(if i % 2 == 0 { &first } else { &second }, Some(CONTACT)))
+        .collect();
+    // One mail to the admin and a receipt to the reporter for each report.
+    wait_until("every notice", || mails(&inbox).len() >= 2 * reports);
+    let data_arg = data.display().to_string();
+    let settled = || {
+        let out = postern(
+            dir.path(),
+            &["jobs", "list", "--data", &data_arg, "--database", &database],
+        );
+        let list = stdout(&out);
+        list.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|w| w.len() > 2 && w[2] != "team.deadline")
+            .all(|w| w[1] == "done")
+    };
+    wait_until("every job done", settled);
+    let mails = mails(&inbox);
+    assert_eq!(mails.len(), 2 * reports, "no notice sent twice");
+    let mut message_ids: Vec<&str> = mails
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        })
+        .collect();
+    message_ids.sort_unstable();
+    message_ids.dedup();
+    assert_eq!(message_ids.len(), 2 * reports);
+    for id in &ids {
+        let about = mails
+            .iter()
+            .filter(|m| m.starts_with("X-Test-Envelope-To: admin@localhost\r\n"))
+            .filter(|m| m.contains(id.as_str()))
+            .count();
+        assert_eq!(about, 1, "the team's notice about {id}, once");
+    }
+    drop(first);
+    drop(second);
+    psql(&format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+#[test]
+fn a_server_that_drops_connections_and_answers_slowly_still_gets_each_mail_once() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (data, inbox) = (dir.path().join("data"), dir.path().join("inbox"));
+    let port = free_port();
+    // The first two messages: the connection is dropped mid-transaction; every answer takes a
+    // second.
+    let _smtp = Smtp::start_with(port, &inbox, None, &["--drop", "2", "--delay", "1"]);
+    let server = serve_with_mail(&data, port);
+    let ids: Vec<String> = (0..3).map(|_| submit(&server, None)).collect();
+    wait_until("three mails", || mails(&inbox).len() >= 3);
+    wait_until("every job done", || all_jobs_done(&data));
+    let mails = mails(&inbox);
+    assert_eq!(mails.len(), 3, "each once");
+    for id in &ids {
+        assert_eq!(mails.iter().filter(|m| m.contains(id.as_str())).count(), 1);
+    }
+    let list = jobs(&data, false);
+    assert!(
+        list.lines()
+            .any(|l| l.contains("  done     mail") && !l.contains("attempts=1/")),
+        "a dropped message was tried again: {list}"
     );
 }

@@ -7,6 +7,7 @@
 //! the handler that knows which report is meant, through `Member::require` and `can_see`.
 
 mod advisories;
+mod jobs;
 mod auth;
 mod cvss_page;
 mod queue;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(report::router())
         .merge(cvss_page::router())
         .merge(advisories::router())
+        .merge(jobs::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
 }
 

@@ -53,6 +53,8 @@ struct QueuePage {
     severities: Vec<Choice>,
     overdue: bool,
     rows: Vec<Row>,
+    /// Notices given up on, shown to admins.
+    dead_jobs: u64,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,8 +133,17 @@ async fn queue(
             }
         })
         .collect();
+    let dead_jobs = if user.role == postern_store::team::Role::Admin {
+        state
+            .store()
+            .count_jobs(postern_store::jobs::JobState::Dead)
+            .await?
+    } else {
+        0
+    };
     let page = QueuePage {
         title: "Work queue".into(),
+        dead_jobs,
         me: Some(user.email.clone()),
         csrf: member.csrf.clone(),
         projects: visible

@@ -1,0 +1,120 @@
+//! `/team/jobs`: the notices Postern gave up on (dead outbox jobs: a mail server that refused,
+//! a webhook that answered 404, attempts used up), for admins to see and send again. The
+//! queue shows their count to admins, so none goes unnoticed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use postern_store::StoreError;
+use postern_store::jobs::JobState;
+use postern_store::team::Role;
+use serde::Deserialize;
+
+use super::{Member, check_post, private, see_other};
+use crate::error::Error;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/team/jobs", get(page))
+        .route("/team/jobs/retry", post(retry))
+}
+
+struct Row {
+    id: String,
+    kind: String,
+    project: String,
+    report: Option<String>,
+    attempts: String,
+    failed: String,
+    error: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "team/jobs.html")]
+struct JobsPage {
+    title: String,
+    me: Option<String>,
+    csrf: String,
+    rows: Vec<Row>,
+    notice: Option<String>,
+}
+
+async fn render(state: &AppState, member: &Member, notice: Option<String>) -> Result<Response, Error> {
+    member.require(Role::Admin)?;
+    let rows = state
+        .store()
+        .jobs(Some(JobState::Dead))
+        .await?
+        .into_iter()
+        .filter(|j| member.session.user.can_see(&j.project))
+        .map(|j| Row {
+            attempts: format!("{}/{}", j.attempts, j.max_attempts),
+            failed: j
+                .done_at
+                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+            error: j.last_error.unwrap_or_default(),
+            id: j.id,
+            kind: j.kind,
+            project: j.project,
+            report: j.report_id,
+        })
+        .collect();
+    Ok(private(
+        JobsPage {
+            title: "Notices given up".into(),
+            me: Some(member.actor().to_owned()),
+            csrf: member.csrf.clone(),
+            rows,
+            notice,
+        }
+        .into_response(),
+    ))
+}
+
+async fn page(State(state): State<AppState>, member: Member) -> Result<Response, Error> {
+    render(&state, &member, None).await
+}
+
+#[derive(Deserialize, Default)]
+struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    job: String,
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Form(form): Form<RetryForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    member.require(Role::Admin)?;
+    let visible = state
+        .store()
+        .job(&form.job)
+        .await?
+        .is_some_and(|j| member.session.user.can_see(&j.project));
+    if !visible {
+        return Err(Error::NotFound);
+    }
+    match state.store().retry_job(&form.job, state.now()).await {
+        Ok(()) => Ok(see_other("/team/jobs")),
+        Err(StoreError::NotFound) => {
+            render(
+                &state,
+                &member,
+                Some("That notice is no longer given up: it was sent again meanwhile.".into()),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
