@@ -40,6 +40,10 @@ pub const TEAM_REPORTER_MESSAGE: &str = "team.reporter_message";
 pub const REPORTER_NOTICE: &str = "reporter.notice";
 /// Delivery: one mail to one recipient about one event.
 pub const MAIL: &str = "mail";
+/// Event: an advisory was published (its project's confirmed subscribers are mailed).
+pub const ADVISORY_PUBLISHED: &str = "advisory.published";
+/// Event: an embargoed advisory is due to its project's early-access list.
+pub const ADVISORY_EARLY_ACCESS: &str = "advisory.early_access";
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +101,7 @@ pub struct NewJob {
 }
 
 /// The job id for a dedupe key: the same work always has the same id.
-fn job_id(dedupe_key: &str) -> String {
+pub(crate) fn job_id(dedupe_key: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"postern job v1\0");
     hasher.update(dedupe_key.as_bytes());
