@@ -9,4 +9,5 @@ mod mail;
 mod policy_cli;
 mod report_cli;
 mod serve;
+mod subscriptions;
 mod support;
