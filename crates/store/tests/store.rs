@@ -795,3 +795,5 @@ mod team;
 mod disclosure;
 #[path = "outbox/jobs.rs"]
 mod outbox;
+#[path = "outbox/subscriptions.rs"]
+mod subscriptions;
