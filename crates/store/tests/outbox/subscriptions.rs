@@ -279,6 +279,18 @@ async fn early_access_is_due_days_before_and_follows_the_schedule() {
             (list[0].email.as_str(), list[0].name.as_deref()),
             ("sec@distro.example.net", Some("Distro"))
         );
+        // Key rotation re-wraps the sealed addresses, and retires the old key.
+        let ada = confirmed(s, "ada@example.net", now).await;
+        let (first, _, _) = s.rotate_master_key().await.unwrap();
+        let (_, _, removed) = s.rotate_master_key().await.unwrap();
+        assert!(
+            !removed.is_empty() && !removed.contains(&first),
+            "{}",
+            b.name
+        );
+        let contact = s.subscriber_contact(&ada).await.unwrap().unwrap();
+        assert_eq!(contact.email, "ada@example.net");
+        assert_eq!(s.early_access_list(None).await.unwrap(), list, "{}", b.name);
         assert!(
             s.remove_early_access("acme", "sec@distro.example.net", "admin", now)
                 .await
