@@ -57,6 +57,13 @@ pub fn check(
     Ok(())
 }
 
+/// How long before publication the policy's early-access list gets an embargoed advisory
+/// (`[updates.early_access] days_before`, in days of 24 hours); `None` without early access.
+pub fn early_access_lead(policy: &Policy) -> Option<jiff::SignedDuration> {
+    let days = policy.updates.early_access.as_ref()?.days_before?;
+    Some(jiff::SignedDuration::from_hours(i64::from(days) * 24))
+}
+
 /// A date as the pages write it (UTC).
 pub fn day(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()

@@ -167,7 +167,8 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                     eprintln!("postern: not scheduled: {problem}");
                     return Ok(ExitCode::from(1));
                 }
-                match store.schedule_advisory(&id, at, &actor, now).await {
+                let early_access = postern_core::embargo::early_access_lead(policy);
+                match store.schedule_advisory_with_early_access(&id, at, early_access, &actor, now).await {
                     Ok(()) => {
                         println!("{id} publishes itself at {at} (a running `postern serve` does it).");
                         Ok(ExitCode::SUCCESS)

@@ -47,6 +47,10 @@ pub enum Command {
     /// Tell Slack, Discord or any HTTPS endpoint about a project's new reports and messages.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Manage who receives embargoed advisories before publication (a project's early-access
+    /// list; the policy's `[updates.early_access] days_before` says how early).
+    #[command(subcommand, name = "early-access")]
+    EarlyAccess(EarlyAccessCommand),
 }
 
 /// `postern webhook ...`
@@ -102,10 +106,48 @@ pub struct WebhookAddArgs {
     pub storage: StorageArgs,
 }
 
+/// `postern early-access ...`
+#[derive(Debug, Subcommand)]
+pub enum EarlyAccessCommand {
+    /// Add an address to a project's early-access list.
+    Add(EarlyAccessAddArgs),
+    /// List the early-access addresses of one project or all.
+    List(EarlyAccessListArgs),
+    /// Remove an address from a project's early-access list.
+    Remove(EarlyAccessRemoveArgs),
+}
+
+/// Options of `postern early-access add`.
+#[derive(Debug, Args)]
+pub struct EarlyAccessAddArgs {
+    /// The address, such as security@debian.org.
+    pub email: String,
+    /// The project's slug.
+    #[arg(long)]
+    pub project: String,
+    /// Who it is, such as "Debian security team" (shown in the mail).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
 /// Options of `postern webhook list`.
 #[derive(Debug, Args)]
 pub struct WebhookListArgs {
     /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern early-access list`.
+#[derive(Debug, Args)]
+pub struct EarlyAccessListArgs {
+    /// Only this project's list.
     #[arg(long)]
     pub project: Option<String>,
     /// Where the data lives.
@@ -121,6 +163,19 @@ pub struct WebhookIdArgs {
     /// Who does this, for the audit log.
     #[arg(long = "as", env = "POSTERN_ACTOR")]
     pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern early-access remove`.
+#[derive(Debug, Args)]
+pub struct EarlyAccessRemoveArgs {
+    /// The address.
+    pub email: String,
+    /// The project's slug.
+    #[arg(long)]
+    pub project: String,
     /// Where the data lives.
     #[command(flatten)]
     pub storage: StorageArgs,

@@ -181,6 +181,43 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `List-Unsubscribe: <URL>` (RFC 2369): where a mail client unsubscribes its reader.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(text: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(text.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the address above takes a
+/// POST without cookies, so a mail client can offer a one-click unsubscribe.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
 /// One notice, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -199,7 +236,7 @@ pub struct Links {
     pub public_url: String,
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -376,15 +413,33 @@ impl Mailer {
     /// a crash is recognisable as the same mail. A 5xx answer is permanent, anything else
     /// worth a retry.
     pub async fn send(&self, job_id: &str, to: &str, notice: &Notice) -> Result<(), Failure> {
+        self.send_to_list(job_id, to, notice, None).await
+    }
+
+    /// Sends one notice; with `unsubscribe`, a list mail with the RFC 2369 and RFC 8058
+    /// headers that let the reader's mail client unsubscribe in one click.
+    pub async fn send_to_list(
+        &self,
+        job_id: &str,
+        to: &str,
+        notice: &Notice,
+        unsubscribe: Option<&str>,
+    ) -> Result<(), Failure> {
         let to: Mailbox = to
             .parse()
             .map_err(|_| Failure::Permanent("the recipient address is not valid".into()))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(notice.subject.clone())
             .message_id(Some(format!("<{job_id}@{}>", self.domain)))
-            .header(AutoSubmitted)
+            .header(AutoSubmitted);
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(url.to_owned()))
+                .header(ListUnsubscribePost);
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 notice.text.clone(),
                 notice.html.clone(),

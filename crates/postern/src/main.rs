@@ -7,9 +7,11 @@ mod advisory_cmd;
 mod audit;
 mod cli;
 mod demo;
+mod early_access_cmd;
 mod init;
 mod jobs_cmd;
 mod key;
+mod list_mail;
 mod mail;
 mod outbox;
 mod policy_cmd;
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
         cli::Command::Jobs(command) => jobs_cmd::run(command),
         cli::Command::Webhook(command) => webhook_cmd::run(command),
+        cli::Command::EarlyAccess(command) => early_access_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -187,6 +187,9 @@ impl Outbox {
         if job.kind == DEADLINE_WATCH {
             return self.watch(job, now).await;
         }
+        if let Some(result) = crate::list_mail::expand(self, job, now).await {
+            return result.map(|(note, follow_ups)| Outcome { note, follow_ups });
+        }
         if !matches!(
             job.kind.as_str(),
             TEAM_NEW_REPORT | TEAM_REPORTER_MESSAGE | REPORTER_NOTICE
@@ -358,6 +361,12 @@ impl Outbox {
         let Some(mailer) = &self.mailer else {
             return Ok(Outcome::skipped(NO_TRANSPORT));
         };
+        if let Some(result) = crate::list_mail::deliver(self, mailer, job).await {
+            return result.map(|note| Outcome {
+                note,
+                follow_ups: Vec::new(),
+            });
+        }
         let (MAIL, Some(delivery), Some(report)) =
             (job.kind.as_str(), job.delivery(), job.report())
         else {

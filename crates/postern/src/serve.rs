@@ -319,6 +319,10 @@ fn publish_when_due(store: &Store, public_url: &str) {
                 }
                 Err(error) => tracing::warn!(%error, "could not publish due advisories"),
             }
+            // Subscription requests never confirmed are deleted once their link expired.
+            if let Err(error) = store.prune_subscriptions(jiff::Timestamp::now()).await {
+                tracing::warn!(%error, "could not delete expired subscription requests");
+            }
         }
     });
 }

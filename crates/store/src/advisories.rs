@@ -1,7 +1,7 @@
 //! Advisories in the store: saved (sealed under a data key of their own, because a draft is as
 //! secret as its report), published, listed. Every save and publication is audited.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::report::ReportId;
 use sqlx::Row as _;
@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::team::{Stmt, Value};
 use crate::writer::EventParts;
-use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db, vault};
+use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db, subscriptions, vault};
 
 /// (report_id, published_at, key_id, wrapped_key, content) of an advisory row.
 type AdvisoryColumns = (Option<String>, Option<i64>, String, Vec<u8>, Vec<u8>);
@@ -157,8 +157,14 @@ impl Store {
             expect_one: Some("the advisory was published meanwhile"),
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
-            stmts: vec![stmt],
-            jobs: Vec::new(),
+            // Early access announced a date; the advisory is public now.
+            stmts: vec![stmt, subscriptions::withdraw_early_access(id.as_str(), "")],
+            // The subscribers hear of it through the outbox, committed with the publication.
+            jobs: vec![subscriptions::published_event(
+                id.as_str(),
+                &advisory.project,
+                at,
+            )],
             events: vec![EventParts {
                 at: millis(at),
                 actor: actor.to_owned(),
@@ -191,11 +197,29 @@ impl Store {
         Ok(AdvisoryId::new(prefix, year, last + 1))
     }
 
-    /// Schedules an unpublished advisory to publish itself at `at` (the embargo's end).
+    /// Schedules an unpublished advisory to publish itself at `at` (the embargo's end),
+    /// without early access; see `schedule_advisory_with_early_access`.
     pub async fn schedule_advisory(
         &self,
         id: &AdvisoryId,
         at: Timestamp,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.schedule_advisory_with_early_access(id, at, None, actor, now)
+            .await
+    }
+
+    /// Schedules an unpublished advisory to publish itself at `at`. With `early_access` (the
+    /// policy's `[updates.early_access] days_before`), the same transaction enqueues the mail
+    /// of the embargoed advisory to the project's early-access list, due that long before `at`
+    /// (at once if that moment has passed), and withdraws the pending one of an earlier
+    /// schedule.
+    pub async fn schedule_advisory_with_early_access(
+        &self,
+        id: &AdvisoryId,
+        at: Timestamp,
+        early_access: Option<SignedDuration>,
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -205,9 +229,22 @@ impl Store {
             args: vec![Value::Int(millis(at)), Value::Text(id.to_string())],
             expect_one: Some("the advisory is published already"),
         };
+        let jobs: Vec<_> = early_access
+            .map(|before| {
+                subscriptions::early_access_event(
+                    id.as_str(),
+                    &stored.advisory.project,
+                    at,
+                    (at - before).max(now),
+                )
+            })
+            .into_iter()
+            .collect();
+        let keep = jobs.first().map_or("", |j| j.dedupe_key.as_str());
+        let withdraw = subscriptions::withdraw_early_access(id.as_str(), keep);
         self.write(WriteOp::Team(crate::team::TeamWrite {
-            stmts: vec![stmt],
-            jobs: Vec::new(),
+            stmts: vec![stmt, withdraw],
+            jobs,
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),

@@ -84,6 +84,17 @@ impl DisclosureTerms {
     }
 }
 
+/// The team's answer to a proposed date.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// Whether the date is accepted.
+    pub accept: bool,
+    /// Words to the reporter, if any.
+    pub note: &'a str,
+    /// The policy's early-access lead: an accepted date moves the early-access mail along.
+    pub early_access: Option<jiff::SignedDuration>,
+}
+
 /// (id, asked_at, asked_for, state, decided_at, decided_by) of a request row.
 type RequestColumns = (String, i64, i64, String, Option<i64>, Option<String>);
 
@@ -198,18 +209,23 @@ impl Store {
 
     /// The team answers the open request `request` of report `id`. Accepting makes its date
     /// the agreed disclosure date and the schedule of the report's unpublished advisory (if
-    /// any); either way the reporter is told in the conversation, with `note` if given, and the
-    /// answer is audited, all in one transaction. The caller has checked the date against the
-    /// policy. A request answered meanwhile is a `Conflict`.
+    /// any, with its early-access mail moved along when `early_access` gives the policy's
+    /// lead); either way the reporter is told in the conversation, with `note` if given, and
+    /// the answer is audited, all in one transaction. The caller has checked the date against
+    /// the policy. A request answered meanwhile is a `Conflict`.
     pub async fn decide_disclosure_request(
         &self,
         id: &ReportId,
         request: &str,
-        accept: bool,
-        note: &str,
+        answer: &Answer<'_>,
         actor: &str,
         now: Timestamp,
     ) -> Result<DisclosureRequest, StoreError> {
+        let Answer {
+            accept,
+            note,
+            early_access,
+        } = *answer;
         let terms = self.disclosure_terms(id).await?;
         let found = terms
             .requests
@@ -271,6 +287,29 @@ impl Store {
                 vec![Value::Int(millis(found.asked_for)), text(id.as_str())],
             ));
         }
+        let mut early = Vec::new();
+        if accept && let Some(before) = early_access {
+            let advisories: Vec<(String, String)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT id, project FROM advisories WHERE report_id = $1 AND published_at IS NULL")
+                    .bind(id.as_str()).fetch_all(pool).await?
+                    .into_iter()
+                    .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?)))
+                    .collect::<Result<Vec<_>, _>>()?
+            });
+            for (advisory, project) in advisories {
+                let job = crate::subscriptions::early_access_event(
+                    &advisory,
+                    &project,
+                    found.asked_for,
+                    (found.asked_for - before).max(now),
+                );
+                stmts.push(crate::subscriptions::withdraw_early_access(
+                    &advisory,
+                    &job.dedupe_key,
+                ));
+                early.push(job);
+            }
+        }
         let project = self.case_row(id).await?.project;
         self.write(WriteOp::Team(TeamWrite {
             stmts,
@@ -286,13 +325,16 @@ impl Store {
                 format!("request={request} asked_for={}", found.asked_for),
             )],
             // The reporter is told by mail that there is an answer (never what it is).
-            jobs: vec![NewJob::event(
-                jobs::REPORTER_NOTICE,
-                &project,
-                id.as_str(),
-                format!("message:{mid}"),
-                now,
-            )],
+            jobs: early
+                .into_iter()
+                .chain([NewJob::event(
+                    jobs::REPORTER_NOTICE,
+                    &project,
+                    id.as_str(),
+                    format!("message:{mid}"),
+                    now,
+                )])
+                .collect(),
         }))
         .await?;
         Ok(DisclosureRequest {

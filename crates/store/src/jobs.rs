@@ -42,6 +42,10 @@ pub const REPORTER_NOTICE: &str = "reporter.notice";
 pub const MAIL: &str = "mail";
 /// Delivery: one HTTP request to one webhook about one event (see `webhooks`).
 pub const WEBHOOK: &str = "webhook";
+/// Event: an advisory was published (its project's confirmed subscribers are mailed).
+pub const ADVISORY_PUBLISHED: &str = "advisory.published";
+/// Event: an embargoed advisory is due to its project's early-access list.
+pub const ADVISORY_EARLY_ACCESS: &str = "advisory.early_access";
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

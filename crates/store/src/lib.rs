@@ -12,6 +12,7 @@ pub mod advisories;
 pub mod credentials;
 pub mod disclosure;
 pub mod jobs;
+pub mod subscriptions;
 pub mod team;
 pub mod vault;
 pub mod webhooks;
@@ -865,11 +866,13 @@ impl Store {
         }
         // Webhooks' addresses and signing secrets as well.
         self.rewrap_webhooks(&new_id).await?;
+        // Subscribers' and early-access addresses are sealed under the master key too.
+        let lists_still_used = self.rewrap_list_addresses(&new_id).await?;
         let still_used: i64 = on_db!(&self.db, pool => {
             sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) + (SELECT COUNT(*) FROM webhooks WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
-        let removed = if still_used == 0 && !superseded.is_empty() {
+        let removed = if still_used + lists_still_used == 0 && !superseded.is_empty() {
             self.vault.remove_master_keys(&superseded)?;
             superseded
         } else {

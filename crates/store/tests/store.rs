@@ -795,5 +795,7 @@ mod team;
 mod disclosure;
 #[path = "outbox/jobs.rs"]
 mod outbox;
+#[path = "outbox/subscriptions.rs"]
+mod subscriptions;
 #[path = "outbox/webhooks.rs"]
 mod webhooks;

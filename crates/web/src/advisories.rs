@@ -59,6 +59,8 @@ struct ListPage {
     next: Option<String>,
     /// What an empty list says.
     empty: &'static str,
+    /// The signed token of the "new advisories by email" form.
+    subscribe_token: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -153,6 +155,7 @@ async fn list(
         } else {
             "No advisories have been published yet."
         },
+        subscribe_token: crate::forms::issue_token(&state, crate::subscriptions::FORM_PURPOSE),
     }
     .into_response())
 }

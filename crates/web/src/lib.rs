@@ -18,6 +18,7 @@ mod pages;
 mod policy_pages;
 mod state;
 mod stats;
+mod subscriptions;
 mod team;
 
 use axum::Router;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(advisories::router())
         .merge(stats::router())
         .merge(pages::router())
+        .merge(subscriptions::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     let mut app = Router::new()
         .merge(small)

@@ -723,7 +723,13 @@ async fn admins_see_notices_given_up_and_send_them_again() {
         assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
         let job = app.store.job(&event.id).await.unwrap().unwrap();
         assert_eq!(job.state, JobState::Pending);
-        assert!(alice.get("/team/jobs").await.text().contains("None: every notice went out."));
+        assert!(
+            alice
+                .get("/team/jobs")
+                .await
+                .text()
+                .contains("None: every notice went out.")
+        );
 
         let mut bob = Browser::new(&app);
         set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;

@@ -19,7 +19,7 @@ const CONTACT: &str = "finder@example.net";
 const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Whether aiosmtpd is installed; if not, says so where the test output shows it.
-fn smtp_available() -> bool {
+pub(crate) fn smtp_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .stderr(Stdio::null())
@@ -35,7 +35,7 @@ fn smtp_available() -> bool {
     ok
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -44,12 +44,12 @@ fn free_port() -> u16 {
 }
 
 /// The test SMTP server, stopped when dropped.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
 }
 
 impl Smtp {
-    fn start(port: u16, dir: &Path, refuse: Option<(u16, u32)>) -> Smtp {
+    pub(crate) fn start(port: u16, dir: &Path, refuse: Option<(u16, u32)>) -> Smtp {
         Smtp::start_with(port, dir, refuse, &[])
     }
 
@@ -91,7 +91,7 @@ impl Drop for Smtp {
 
 /// The messages the SMTP server accepted, in order, with quoted-printable soft line breaks
 /// and `=3D` undone (enough to read links and to look for leaked words).
-fn mails(dir: &Path) -> Vec<String> {
+pub(crate) fn mails(dir: &Path) -> Vec<String> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
         .unwrap_or_default();
@@ -110,7 +110,7 @@ fn mails(dir: &Path) -> Vec<String> {
 }
 
 /// Polls (bounded) until `done` holds.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < DEADLINE, "gave up waiting: {what}");
@@ -119,7 +119,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 /// `postern jobs list` on the data directory of a running server.
-fn jobs(data: &Path, dead: bool) -> String {
+pub(crate) fn jobs(data: &Path, dead: bool) -> String {
     let data_arg = data.display().to_string();
     let mut args = vec!["jobs", "list", "--data", data_arg.as_str()];
     if dead {
@@ -132,7 +132,7 @@ fn jobs(data: &Path, dead: bool) -> String {
 
 /// Whether every job has finished, except the deadline watches that wait, pending, for the
 /// next reminder moment (days away for the promises of the built-in policy).
-fn all_jobs_done(data: &Path) -> bool {
+pub(crate) fn all_jobs_done(data: &Path) -> bool {
     let list = jobs(data, false);
     let rows: Vec<Vec<&str>> = list
         .lines()

@@ -9,5 +9,6 @@ mod mail;
 mod policy_cli;
 mod report_cli;
 mod serve;
+mod subscriptions;
 mod support;
 mod webhook;

@@ -3,7 +3,7 @@
 use postern_core::advisory::{Advisory, AdvisoryId, Affected, VersionRange};
 use postern_core::case::Case;
 use postern_store::StoreError;
-use postern_store::disclosure::RequestState;
+use postern_store::disclosure::{Answer, RequestState};
 
 use super::{at, backends, submission};
 
@@ -97,8 +97,11 @@ async fn a_proposed_date_is_answered_on_the_record_and_schedules_the_advisory() 
             .decide_disclosure_request(
                 &id,
                 &first.id,
-                false,
-                "too soon for the distributions",
+                &Answer {
+                    accept: false,
+                    note: "too soon for the distributions",
+                    early_access: None,
+                },
                 "alice",
                 at("2026-11-26T10:00:00Z"),
             )
@@ -110,8 +113,11 @@ async fn a_proposed_date_is_answered_on_the_record_and_schedules_the_advisory() 
             s.decide_disclosure_request(
                 &id,
                 &first.id,
-                true,
-                "",
+                &Answer {
+                    accept: true,
+                    note: "",
+                    early_access: None,
+                },
                 "bob",
                 at("2026-11-26T11:00:00Z")
             )
@@ -134,8 +140,11 @@ async fn a_proposed_date_is_answered_on_the_record_and_schedules_the_advisory() 
         s.decide_disclosure_request(
             &id,
             &second.id,
-            true,
-            "",
+            &Answer {
+                accept: true,
+                note: "",
+                early_access: Some(jiff::SignedDuration::from_hours(5 * 24)),
+            },
             "alice",
             at("2026-11-27T12:00:00Z"),
         )
@@ -154,6 +163,16 @@ async fn a_proposed_date_is_answered_on_the_record_and_schedules_the_advisory() 
             s.advisory_schedule(&advisory.id).await.unwrap(),
             Some(at("2027-02-01T00:00:00Z"))
         );
+        // The early-access mail moved with it: due five days before the agreed date.
+        let early: Vec<_> = s
+            .jobs(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == postern_store::jobs::ADVISORY_EARLY_ACCESS)
+            .collect();
+        assert_eq!(early.len(), 1, "{}", b.name);
+        assert_eq!(early[0].run_at, at("2027-01-27T00:00:00Z"));
         // The conversation holds the reason and both answers; the log holds all three steps.
         let bodies: Vec<&str> = view.messages.iter().map(|m| m.body.as_str()).collect();
         assert!(bodies[0].contains("2027-01-10") && bodies[0].contains("a conference talk"));

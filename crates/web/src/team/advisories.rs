@@ -1606,7 +1606,13 @@ async fn schedule(
     }
     match state
         .store()
-        .schedule_advisory(&stored.advisory.id, at, member.actor(), now)
+        .schedule_advisory_with_early_access(
+            &stored.advisory.id,
+            at,
+            postern_core::embargo::early_access_lead(policy),
+            member.actor(),
+            now,
+        )
         .await
     {
         Ok(()) => Ok(see_other(&format!(

@@ -44,7 +44,11 @@ struct JobsPage {
     notice: Option<String>,
 }
 
-async fn render(state: &AppState, member: &Member, notice: Option<String>) -> Result<Response, Error> {
+async fn render(
+    state: &AppState,
+    member: &Member,
+    notice: Option<String>,
+) -> Result<Response, Error> {
     member.require(Role::Admin)?;
     let rows = state
         .store()

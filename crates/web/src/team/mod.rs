@@ -7,9 +7,9 @@
 //! the handler that knows which report is meant, through `Member::require` and `can_see`.
 
 mod advisories;
-mod jobs;
 mod auth;
 mod cvss_page;
+mod jobs;
 mod queue;
 mod report;
 

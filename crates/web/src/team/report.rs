@@ -694,7 +694,17 @@ async fn act(
             refuse!(format!("cannot accept: {problem}"));
         }
         match store
-            .decide_disclosure_request(&id, &form.request, accept, &form.body, member.actor(), now)
+            .decide_disclosure_request(
+                &id,
+                &form.request,
+                &postern_store::disclosure::Answer {
+                    accept,
+                    note: &form.body,
+                    early_access: postern_core::embargo::early_access_lead(&project.policy),
+                },
+                member.actor(),
+                now,
+            )
             .await
         {
             Ok(_) => return Ok(see_other(&back)),
