@@ -175,13 +175,18 @@ fn webhook_jobs(data: &Path, dead: bool) -> Vec<String> {
         .collect()
 }
 
-/// Every job finished (done or dead), and at least `webhooks` webhook jobs exist.
+/// Every job finished (done or dead), and at least `webhooks` webhook jobs exist; the
+/// deadline watches, pending until the next reminder's moment days away, do not count.
 fn settled(data: &Path, webhooks: usize) -> bool {
     let data = data_arg(data);
     let out = stdout(&postern(Path::new("."), &["jobs", "list", "--data", &data]));
-    !out.contains("  pending  ")
-        && !out.contains("  running  ")
-        && out.matches("  webhook ").count() >= webhooks
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .filter(|w: &Vec<&str>| w.len() > 2 && w[2] != "team.deadline")
+        .collect();
+    rows.iter().all(|w| w[1] != "pending" && w[1] != "running")
+        && rows.iter().filter(|w| w[2] == "webhook").count() >= webhooks
 }
 
 /// `postern webhook add`; returns (id, signing secret if printed).
