@@ -9,7 +9,7 @@ use sqlx::Row as _;
 
 use crate::jobs::{self, NewJob};
 use crate::team::{Stmt, TeamWrite, Value, event, stmt, text};
-use crate::{Db, Store, StoreError, WriteOp, aad, from_millis, millis, on_db, random_id, vault};
+use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db, random_id};
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,6 @@ impl Store {
             ));
         }
         let rid = random_id()?;
-        let mid = random_id()?;
         let mut body = format!(
             "I propose {} as the disclosure date.",
             postern_core::embargo::day(asked_for)
@@ -126,20 +125,8 @@ impl Store {
             body.push_str("\n\n");
             body.push_str(reason.trim());
         }
-        let message = stmt(
-            "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                text(&mid),
-                text(id.as_str()),
-                text(Author::Reporter.name()),
-                Value::Int(millis(now)),
-                Value::Blob(vault::seal(
-                    &data_key,
-                    &aad(id.as_str(), &["message", &mid]),
-                    body.as_bytes(),
-                )?),
-            ],
-        );
+        let (mid, message) =
+            crate::team::sealed_message_by(&id, &data_key, Author::Reporter, &body, now)?;
         let request = Stmt {
             sql: "INSERT INTO disclosure_requests (id, report_id, asked_at, asked_for, state) VALUES ($1, $2, $3, $4, 'open')",
             args: vec![
@@ -249,7 +236,8 @@ impl Store {
             body.push_str(note.trim());
         }
         let (data_key, _) = self.data_key(id).await?;
-        let mid = random_id()?;
+        let (mid, message) =
+            crate::team::sealed_message_by(id, &data_key, Author::Team, &body, now)?;
         let mut stmts = vec![
             Stmt {
                 sql: "UPDATE disclosure_requests SET state = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND report_id = $5 AND state = 'open'",
@@ -262,20 +250,7 @@ impl Store {
                 ],
                 expect_one: Some("this request was answered meanwhile"),
             },
-            stmt(
-                "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    text(&mid),
-                    text(id.as_str()),
-                    text(Author::Team.name()),
-                    Value::Int(millis(now)),
-                    Value::Blob(vault::seal(
-                        &data_key,
-                        &aad(id.as_str(), &["message", &mid]),
-                        body.as_bytes(),
-                    )?),
-                ],
-            ),
+            message,
         ];
         if accept {
             stmts.push(stmt(

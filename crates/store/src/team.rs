@@ -1086,24 +1086,7 @@ impl Store {
         body: &str,
         at: Timestamp,
     ) -> Result<(String, Stmt), StoreError> {
-        let mid = random_id()?;
-        Ok((
-            mid.clone(),
-            stmt(
-                "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    text(&mid),
-                    text(id.as_str()),
-                    text(Author::Team.name()),
-                    Value::Int(millis(at)),
-                    Value::Blob(vault::seal(
-                        data_key,
-                        &aad(id.as_str(), &["message", &mid]),
-                        body.as_bytes(),
-                    )?),
-                ],
-            ),
-        ))
+        sealed_message_by(id, data_key, Author::Team, body, at)
     }
 
     /// Stores what `case::apply` decided, if the report is still at `version`: the new state,
@@ -1421,4 +1404,34 @@ impl Store {
     pub fn is_sqlite(&self) -> bool {
         matches!(self.db, Db::Sqlite(_))
     }
+}
+
+/// The INSERT of a message in a report's conversation, sealed under its data key; returns the
+/// message's id with it.
+pub(crate) fn sealed_message_by(
+    id: &ReportId,
+    data_key: &[u8],
+    author: Author,
+    body: &str,
+    at: Timestamp,
+) -> Result<(String, Stmt), StoreError> {
+    let mid = random_id()?;
+    let sealed = vault::seal(
+        data_key,
+        &aad(id.as_str(), &["message", &mid]),
+        body.as_bytes(),
+    )?;
+    Ok((
+        mid.clone(),
+        stmt(
+            "INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                text(&mid),
+                text(id.as_str()),
+                text(author.name()),
+                Value::Int(millis(at)),
+                Value::Blob(sealed),
+            ],
+        ),
+    ))
 }

@@ -17,7 +17,7 @@ use hmac::{Hmac, KeyInit as _, Mac as _};
 use jiff::Timestamp;
 use postern_core::intake::{FieldError, OTHER_CATEGORY, Submission, validate, validate_message};
 use postern_core::policy::FieldKind;
-use postern_core::report::{CaseKey, ReportStatus};
+use postern_core::report::{CaseKey, ReportId, ReportStatus};
 use postern_store::{NewAttachment, ReporterView};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -768,17 +768,14 @@ async fn track_message(
     {
         return Error::from(e).into_response();
     }
-    match state.store().reporter_view(Some(&view.id), &key).await {
+    reopened(&state, &view.id, &key, "Your message was sent to the team.").await
+}
+
+/// The case page after a change the reporter made, read again, with a notice on top.
+async fn reopened(state: &AppState, id: &ReportId, key: &CaseKey, notice: &str) -> Response {
+    match state.store().reporter_view(Some(id), key).await {
         Ok(view) => no_store(
-            case_page(
-                &state,
-                &view,
-                &key,
-                String::new(),
-                None,
-                Some("Your message was sent to the team.".into()),
-            )
-            .into_response(),
+            case_page(state, &view, key, String::new(), None, Some(notice.into())).into_response(),
         ),
         Err(e) => Error::from(e).into_response(),
     }
@@ -854,18 +851,11 @@ async fn track_disclosure(
         Err(postern_store::StoreError::Conflict(m)) => return refused(m),
         Err(e) => return Error::from(e).into_response(),
     }
-    match state.store().reporter_view(Some(&view.id), &key).await {
-        Ok(view) => no_store(
-            case_page(
-                &state,
-                &view,
-                &key,
-                String::new(),
-                None,
-                Some("Your proposed disclosure date was sent to the team; its answer will appear here.".into()),
-            )
-            .into_response(),
-        ),
-        Err(e) => Error::from(e).into_response(),
-    }
+    reopened(
+        &state,
+        &view.id,
+        &key,
+        "Your proposed disclosure date was sent to the team; its answer will appear here.",
+    )
+    .await
 }

@@ -8,15 +8,16 @@
 #![forbid(unsafe_code)]
 
 mod bench_common;
+#[path = "bench_common/pages.rs"]
+mod pages;
 
-use std::io::Write as _;
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use bench_common::{percentile, read_response, start_server};
+use bench_common::start_server;
 use jiff::{SignedDuration, Timestamp};
+use pages::measure;
 use postern_core::advisory::{
     Advisory, AdvisoryId, Affected, Credit, CreditRole, Reference, VersionRange,
 };
@@ -180,40 +181,6 @@ async fn seed(store: &Store, count: usize, now: Timestamp) -> anyhow::Result<()>
     Ok(())
 }
 
-fn get(stream: &mut TcpStream, address: &str, path: &str) -> anyhow::Result<(Duration, usize)> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n");
-    let started = Instant::now();
-    stream.write_all(request.as_bytes())?;
-    let mut buffer = Vec::with_capacity(256 * 1024);
-    let (status, length) = read_response(stream, &mut buffer)?;
-    if !status.starts_with("http/1.1 200") {
-        bail!("GET {path}: {status}");
-    }
-    Ok((started.elapsed(), length))
-}
-
-/// Median, p99 and body size of `requests` GETs of `path` on one keep-alive connection.
-fn measure(
-    address: &str,
-    path: &str,
-    requests: usize,
-) -> anyhow::Result<(Duration, Duration, usize)> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.set_nodelay(true)?;
-    for _ in 0..5 {
-        get(&mut stream, address, path)?;
-    }
-    let mut times = Vec::with_capacity(requests);
-    let mut bytes = 0;
-    for _ in 0..requests {
-        let (time, size) = get(&mut stream, address, path)?;
-        times.push(time);
-        bytes = size;
-    }
-    times.sort();
-    Ok((percentile(&times, 0.5), percentile(&times, 0.99), bytes))
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
@@ -316,7 +283,12 @@ fn main() -> anyhow::Result<()> {
         ),
     ];
     for (name, path) in &pages {
-        let (p50, p99, bytes) = measure(&server.address, path, options.requests)?;
+        let (p50, p99, bytes) = measure(
+            &server.address,
+            None,
+            std::slice::from_ref(path),
+            options.requests,
+        )?;
         println!(
             "| {name} | {} | {} | {bytes} | {:.2} |",
             ms(p50),
@@ -336,12 +308,12 @@ fn main() -> anyhow::Result<()> {
             options.requests,
         ),
         (
-            "/hall-of-fame (reads every advisory)",
+            "/hall-of-fame (kept until the next publication)",
             "/hall-of-fame",
             (options.requests / 10).max(10),
         ),
     ] {
-        let (p50, p99, bytes) = measure(&server.address, path, requests)?;
+        let (p50, p99, bytes) = measure(&server.address, None, &[path.to_owned()], requests)?;
         println!("| {name} | {} | {} | {bytes} | |", ms(p50), ms(p99));
     }
     drop(server);

@@ -7,15 +7,16 @@
 #![forbid(unsafe_code)]
 
 mod bench_common;
+#[path = "bench_common/pages.rs"]
+mod pages;
 
-use std::io::Write as _;
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use bench_common::{percentile, read_response, start_server};
+use bench_common::start_server;
 use jiff::{SignedDuration, Timestamp};
+use pages::measure;
 use postern_core::case::Case;
 use postern_core::intake::ValidSubmission;
 use postern_core::policy::Policy;
@@ -190,47 +191,6 @@ async fn reshape(database: &std::path::Path, after_rowid: i64) -> anyhow::Result
     Ok(())
 }
 
-/// GETs a page on a keep-alive connection; checks the status, returns the time and body size.
-fn get(
-    stream: &mut TcpStream,
-    address: &str,
-    path: &str,
-    cookie: &str,
-) -> anyhow::Result<(Duration, usize)> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\n\r\n");
-    let started = Instant::now();
-    stream.write_all(request.as_bytes())?;
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    let (status, length) = read_response(stream, &mut buffer)?;
-    if !status.starts_with("http/1.1 200") {
-        bail!("GET {path}: {status}");
-    }
-    Ok((started.elapsed(), length))
-}
-
-fn measure(
-    address: &str,
-    cookie: &str,
-    paths: &[String],
-    requests: usize,
-) -> anyhow::Result<(Duration, Duration, usize)> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.set_nodelay(true)?;
-    // Warm-up: the first requests fill the caches, as a server in use has them.
-    for path in paths.iter().take(10) {
-        get(&mut stream, address, path, cookie)?;
-    }
-    let mut times = Vec::with_capacity(requests);
-    let mut bytes = 0;
-    for i in 0..requests {
-        let (time, size) = get(&mut stream, address, &paths[i % paths.len()], cookie)?;
-        times.push(time);
-        bytes = size;
-    }
-    times.sort();
-    Ok((percentile(&times, 0.5), percentile(&times, 0.99), bytes))
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
@@ -325,14 +285,20 @@ fn main() -> anyhow::Result<()> {
         println!("| page | median ms | p99 ms | bytes |");
         println!("| --- | ---: | ---: | ---: |");
         for (name, paths) in &queue_views {
-            let (p50, p99, bytes) = measure(&server.address, &cookie, paths, options.requests)?;
+            let (p50, p99, bytes) =
+                measure(&server.address, Some(&cookie), paths, options.requests)?;
             println!("| {name} | {} | {} | {bytes} |", ms(p50), ms(p99));
         }
         let report_paths: Vec<String> = open_ids
             .iter()
             .map(|id| format!("/team/reports/{id}"))
             .collect();
-        let (p50, p99, bytes) = measure(&server.address, &cookie, &report_paths, options.requests)?;
+        let (p50, p99, bytes) = measure(
+            &server.address,
+            Some(&cookie),
+            &report_paths,
+            options.requests,
+        )?;
         println!(
             "| report page (audited view) | {} | {} | {bytes} |",
             ms(p50),
