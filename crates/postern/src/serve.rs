@@ -120,6 +120,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{local}"));
     let mailer = mailer(&args, &public_url)?;
     let store = open_store(&args.storage).await?;
+    store.set_reminder_leads(&args.reminder_leads);
     tracing::info!(backend = store.backend(), "database ready");
     let state = AppState::new(
         projects,

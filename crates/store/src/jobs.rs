@@ -685,14 +685,16 @@ impl DeadlineWatch {
     }
 }
 
-/// The first watch of every running, unpaused clock, due `at` (the change that started or
-/// moved it). Its dedupe key names the clock's kind, start and limit only: writing it again
-/// with a later change of the same report is harmless.
+/// The first watch of every running, unpaused clock changed `at`: due at its first reminder
+/// under `leads` (or its limit), so that receiving a report costs the runner nothing until a
+/// reminder is due. Its dedupe key names the clock's kind, start and limit only: writing it
+/// again with a later change of the same report is harmless.
 pub fn deadline_watches(
     project: &str,
     report_id: &str,
     clocks: &postern_core::clock::Clocks,
     at: Timestamp,
+    leads: &[SignedDuration],
 ) -> Vec<NewJob> {
     clocks
         .0
@@ -718,7 +720,9 @@ pub fn deadline_watches(
                 })
                 .unwrap_or_else(|_| "{}".into()),
                 dedupe_key,
-                run_at: at,
+                run_at: postern_core::clock::next_reminder(c, leads, at)
+                    .map_or(c.limit_at, |(first, _)| first)
+                    .max(at),
             }
         })
         .collect()

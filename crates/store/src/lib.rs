@@ -227,6 +227,8 @@ pub(crate) struct ReportRow {
     pub clocks: String,
     pub next_due_at: i64,
     pub fingerprint: Option<Vec<u8>>,
+    /// The watches of the promises started at receipt.
+    pub watches: Vec<jobs::NewJob>,
 }
 
 #[derive(Debug, Clone)]
@@ -266,6 +268,9 @@ pub struct Store {
     db: Db,
     vault: Arc<Vault>,
     writer: writer::Writer,
+    /// How long before a promise's limit the team is reminded (`set_reminder_leads`): the
+    /// first watch of a promise is due at its first reminder, not at once.
+    reminder_leads: Arc<std::sync::RwLock<Vec<jiff::SignedDuration>>>,
 }
 
 fn millis(t: Timestamp) -> i64 {
@@ -310,6 +315,7 @@ impl Store {
                 writer: writer::Writer::start(db.clone()),
                 db,
                 vault,
+                reminder_leads: Arc::default(),
             });
         }
         let path = match url.strip_prefix("sqlite:") {
@@ -339,7 +345,24 @@ impl Store {
             db: Db::Sqlite(pool),
             vault,
             writer,
+            reminder_leads: Arc::default(),
         })
+    }
+
+    /// Sets how long before each promise's limit the team is reminded (`serve
+    /// --reminder-leads`); until set, `core::clock::REMINDER_LEADS`.
+    pub fn set_reminder_leads(&self, leads: &[jiff::SignedDuration]) {
+        if let Ok(mut kept) = self.reminder_leads.write() {
+            *kept = leads.to_vec();
+        }
+    }
+
+    /// The reminder leads in force.
+    pub fn reminder_leads(&self) -> Vec<jiff::SignedDuration> {
+        match self.reminder_leads.read() {
+            Ok(leads) if !leads.is_empty() => leads.clone(),
+            _ => postern_core::clock::REMINDER_LEADS.to_vec(),
+        }
     }
 
     /// Which database this is, for logs: "sqlite" or "postgres".
@@ -466,6 +489,13 @@ impl Store {
             clocks: team::clocks_json(clocks)?,
             next_due_at: team::due_millis(clocks),
             fingerprint: self.fingerprint(submission),
+            watches: jobs::deadline_watches(
+                project,
+                id.as_str(),
+                clocks,
+                received_at,
+                &self.reminder_leads(),
+            ),
         };
         let attachment_rows =
             self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;

@@ -1144,8 +1144,13 @@ impl Store {
         // promise started or moved by the change is watched (those unchanged keep their watch:
         // same dedupe key).
         let project = self.case_row(id).await?.project;
-        let mut jobs =
-            crate::jobs::deadline_watches(&project, id.as_str(), &applied.case.clocks, now);
+        let mut jobs = crate::jobs::deadline_watches(
+            &project,
+            id.as_str(),
+            &applied.case.clocks,
+            now,
+            &self.reminder_leads(),
+        );
         if !texts.is_empty() {
             jobs.push(crate::jobs::NewJob::event(
                 crate::jobs::REPORTER_NOTICE,

@@ -76,15 +76,8 @@ impl WriteOp {
                     format!("report:{}:received", r.id),
                     at(r.received_at),
                 )];
-                // The promises started at receipt are watched from the start.
-                if let Ok(clocks) = serde_json::from_str(&r.clocks) {
-                    out.extend(jobs::deadline_watches(
-                        &r.project,
-                        &r.id,
-                        &clocks,
-                        at(r.received_at),
-                    ));
-                }
+                // The promises started at receipt are watched.
+                out.extend(r.watches.iter().cloned());
                 out
             }
             WriteOp::Message(m) if m.author == postern_core::report::Author::Reporter.name() => {
