@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use postern_core::clock::{Reminder, due_reminder, next_reminder};
+use postern_core::clock::{Reminder, due_reminder};
 use postern_store::Store;
 use postern_store::jobs::{
     Completion, DEADLINE_MISSED, DEADLINE_REMINDER, DEADLINE_WATCH, Failure, Job, Lane, MAIL,
@@ -30,6 +30,9 @@ pub const POLL_EVERY: SignedDuration = SignedDuration::from_secs(5);
 /// Deliveries claimed at a time: few, so that a stopping server finishes them quickly and a
 /// slow mail server cannot outlast their lease.
 pub const DELIVERY_BATCH: usize = 8;
+/// After a write enqueued jobs, the runner waits this long before claiming them: notices go
+/// out a moment later, and under load one claim serves many reports.
+pub const GATHER: SignedDuration = SignedDuration::from_millis(200);
 /// Events claimed, expanded and completed at a time, in one transaction.
 pub const EVENT_BATCH: usize = 256;
 /// Finished jobs are kept this long (for `postern jobs list`), then deleted.
@@ -138,10 +141,19 @@ impl Outbox {
                 let wait = next
                     .map_or(POLL_EVERY, |at| at.duration_since(Timestamp::now()))
                     .clamp(SignedDuration::from_millis(10), POLL_EVERY);
-                tokio::select! {
-                    () = signal.notified() => {}
-                    () = tokio::time::sleep(wait.unsigned_abs()) => {}
-                    _ = stop.changed() => {}
+                let woken = tokio::select! {
+                    () = signal.notified() => true,
+                    () = tokio::time::sleep(wait.unsigned_abs()) => false,
+                    _ = stop.changed() => false,
+                };
+                if woken {
+                    // Let the reports arriving meanwhile gather, so that one claim and one
+                    // completion serve many of them instead of competing with intake for the
+                    // database at every report.
+                    tokio::select! {
+                        () = tokio::time::sleep(GATHER.unsigned_abs()) => {}
+                        _ = stop.changed() => {}
+                    }
                 }
             }
         })
@@ -231,10 +243,9 @@ impl Outbox {
         })
     }
 
-    /// A deadline watch: the reminder due now, if any, to the team (or, once the limit has
-    /// passed, to the admins), and the watch for the next one. A clock resolved, paused or
-    /// moved since the watch was written ends its chain: the change that moved it started
-    /// another.
+    /// A deadline watch: the reminders due now, to the team (or, once a limit has passed, to
+    /// the admins), and the watch for the next one. A watch written for an older version of
+    /// the case ends its chain: the change that made the newer version wrote a newer watch.
     async fn watch(&self, job: &Job, now: Timestamp) -> Result<Outcome, Failure> {
         let (Some(watch), Some(report)) = (job.watch(), job.report()) else {
             return Err(Failure::Permanent(
@@ -248,43 +259,50 @@ impl Outbox {
             }
             Err(e) => return Err(Failure::Transient(e.to_string())),
         };
-        let Some(clock) = row.case.clocks.0.iter().rev().find(|c| watch.matches(c)) else {
-            return Ok(Outcome::skipped("skipped: the deadline was moved"));
-        };
-        if clock.due_at().is_none() {
-            return Ok(Outcome::skipped("skipped: the promise no longer runs"));
+        if row.version != watch.version {
+            return Ok(Outcome::skipped(
+                "skipped: the case changed; a newer watch took over",
+            ));
         }
-        let since = Timestamp::from_millisecond(watch.since).unwrap_or(clock.started_at);
-        let mut follow_ups = Vec::new();
+        let since = Timestamp::from_millisecond(watch.since).unwrap_or(row.received_at);
         let leads = &self.reminder_leads;
-        if let (Some(reminder), Some(_)) = (due_reminder(clock, leads, since, now), &self.mailer) {
-            let limit = clock.limit_at.strftime("%Y-%m-%d %H:%M UTC");
-            let what = clock.kind.describe();
-            let (event, addresses, note) = match reminder {
-                Reminder::Before(_) => (
-                    DEADLINE_REMINDER,
-                    self.store.notified_members(&job.project).await,
-                    format!(
-                        "the promise to {what} ({}) is due by {limit}.",
-                        clock.promised
+        let mut follow_ups = Vec::new();
+        if self.mailer.is_some() {
+            for clock in &row.case.clocks.0 {
+                let Some(reminder) = due_reminder(clock, leads, since, now) else {
+                    continue;
+                };
+                let limit = clock.limit_at.strftime("%Y-%m-%d %H:%M UTC");
+                let what = clock.kind.describe();
+                let (event, addresses, note) = match reminder {
+                    Reminder::Before(_) => (
+                        DEADLINE_REMINDER,
+                        self.store.notified_members(&job.project).await,
+                        format!(
+                            "the promise to {what} ({}) is due by {limit}.",
+                            clock.promised
+                        ),
                     ),
-                ),
-                Reminder::Missed => (
-                    DEADLINE_MISSED,
-                    self.store.notified_admins(&job.project).await,
-                    format!(
-                        "the promise to {what} ({}) was due by {limit} and has been missed.",
-                        clock.promised
+                    Reminder::Missed => (
+                        DEADLINE_MISSED,
+                        self.store.notified_admins(&job.project).await,
+                        format!(
+                            "the promise to {what} ({}) was due by {limit} and has been missed.",
+                            clock.promised
+                        ),
                     ),
-                ),
-            };
-            let addresses = addresses.map_err(|e| Failure::Transient(e.to_string()))?;
-            follow_ups.extend(job.notices(event, &addresses, &note, now));
+                };
+                let addresses = addresses.map_err(|e| Failure::Transient(e.to_string()))?;
+                let tag = format!(
+                    "{}-{}",
+                    clock.kind.name(),
+                    clock.started_at.as_millisecond()
+                );
+                follow_ups.extend(job.notices(event, &tag, &addresses, &note, now));
+            }
         }
         let handled = now.max(since);
-        if let Some((at, _)) = next_reminder(clock, leads, handled) {
-            follow_ups.push(job.next_watch(&watch, handled, at));
-        }
+        follow_ups.extend(job.next_watch(&watch, &row.case.clocks, leads, handled));
         Ok(Outcome {
             note: None,
             follow_ups,

@@ -653,79 +653,65 @@ impl Store {
     }
 }
 
-/// Event: watch a running promise; when it runs, the team is reminded if a reminder is due,
-/// and the next watch is enqueued (`DeadlineWatch`).
+/// Event: watch a report's running promises; when it runs, the team is reminded of those
+/// due, and the next watch is enqueued (`DeadlineWatch`).
 pub const DEADLINE_WATCH: &str = "team.deadline";
 /// Delivery event: a promise's limit is near (to the project's team).
 pub const DEADLINE_REMINDER: &str = "team.deadline_reminder";
 /// Delivery event: a promise's limit has passed (to the project's admins).
 pub const DEADLINE_MISSED: &str = "team.deadline_missed";
 
-/// The payload of a deadline watch: which clock (by kind, start and limit, so that a clock
-/// extended, paused or resolved since is recognised as another) and since when reminders were
-/// already considered.
+/// The payload of a deadline watch: the case's version it was written for (a later change
+/// writes a newer watch, and this one's chain ends) and since when reminders were already
+/// considered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineWatch {
-    /// The clock's kind name.
-    pub clock: String,
-    /// Its start, unix ms.
-    pub started_at: i64,
-    /// Its limit, unix ms.
-    pub limit_at: i64,
+    /// The report's version (`reports.version`) when the watch was written.
+    pub version: i64,
     /// Reminders due at or before this (unix ms) were handled by an earlier watch.
     pub since: i64,
 }
 
-impl DeadlineWatch {
-    /// Whether this watch is about `clock` as it is now.
-    pub fn matches(&self, clock: &postern_core::clock::Clock) -> bool {
-        clock.kind.name() == self.clock
-            && millis(clock.started_at) == self.started_at
-            && millis(clock.limit_at) == self.limit_at
-    }
-}
-
-/// The first watch of every running, unpaused clock changed `at`: due at its first reminder
-/// under `leads` (or its limit), so that receiving a report costs the runner nothing until a
-/// reminder is due. Its dedupe key names the clock's kind, start and limit only: writing it
-/// again with a later change of the same report is harmless.
-pub fn deadline_watches(
-    project: &str,
-    report_id: &str,
+/// The moment of the next reminder of any running promise after `after`.
+fn next_reminder_of(
     clocks: &postern_core::clock::Clocks,
-    at: Timestamp,
     leads: &[SignedDuration],
-) -> Vec<NewJob> {
+    after: Timestamp,
+) -> Option<Timestamp> {
     clocks
         .0
         .iter()
-        .filter(|c| c.due_at().is_some())
-        .map(|c| {
-            let dedupe_key = format!(
-                "deadline:{report_id}:{}:{}:{}",
-                c.kind.name(),
-                millis(c.started_at),
-                millis(c.limit_at)
-            );
-            NewJob {
-                id: job_id(&dedupe_key),
-                kind: DEADLINE_WATCH,
-                project: project.to_owned(),
-                report_id: Some(report_id.to_owned()),
-                payload: serde_json::to_string(&DeadlineWatch {
-                    clock: c.kind.name().to_owned(),
-                    started_at: millis(c.started_at),
-                    limit_at: millis(c.limit_at),
-                    since: millis(at),
-                })
-                .unwrap_or_else(|_| "{}".into()),
-                dedupe_key,
-                run_at: postern_core::clock::next_reminder(c, leads, at)
-                    .map_or(c.limit_at, |(first, _)| first)
-                    .max(at),
-            }
+        .filter_map(|c| postern_core::clock::next_reminder(c, leads, after))
+        .map(|(at, _)| at)
+        .min()
+}
+
+/// The one watch of a report's running promises after a write that left the case at
+/// `version` at `at`: due at the first reminder under `leads`, so that receiving a report costs
+/// the runner nothing until a reminder is due. `None` when nothing runs.
+pub fn deadline_watch(
+    project: &str,
+    report_id: &str,
+    version: i64,
+    clocks: &postern_core::clock::Clocks,
+    at: Timestamp,
+    leads: &[SignedDuration],
+) -> Option<NewJob> {
+    let run_at = next_reminder_of(clocks, leads, at)?;
+    let dedupe_key = format!("deadline:{report_id}:v{version}");
+    Some(NewJob {
+        id: job_id(&dedupe_key),
+        kind: DEADLINE_WATCH,
+        project: project.to_owned(),
+        report_id: Some(report_id.to_owned()),
+        payload: serde_json::to_string(&DeadlineWatch {
+            version,
+            since: millis(at),
         })
-        .collect()
+        .unwrap_or_else(|_| "{}".into()),
+        dedupe_key,
+        run_at,
+    })
 }
 
 impl Job {
@@ -736,29 +722,38 @@ impl Job {
             .flatten()
     }
 
-    /// The watch that follows this one, due `at` (the next reminder's moment); reminders due
-    /// up to `since` (this run's moment) are handled.
-    pub fn next_watch(&self, watch: &DeadlineWatch, since: Timestamp, at: Timestamp) -> NewJob {
+    /// The watch that follows this one: reminders due up to `since` (this run's moment) are
+    /// handled; due at the next reminder of the report's running promises, if any.
+    pub fn next_watch(
+        &self,
+        watch: &DeadlineWatch,
+        clocks: &postern_core::clock::Clocks,
+        leads: &[SignedDuration],
+        since: Timestamp,
+    ) -> Option<NewJob> {
+        let at = next_reminder_of(clocks, leads, since)?;
         let dedupe_key = format!("{}:next:{}", self.id, millis(at));
-        NewJob {
+        Some(NewJob {
             id: job_id(&dedupe_key),
             kind: DEADLINE_WATCH,
             project: self.project.clone(),
             report_id: self.report_id.clone(),
             payload: serde_json::to_string(&DeadlineWatch {
+                version: watch.version,
                 since: millis(since),
-                ..watch.clone()
             })
             .unwrap_or_else(|_| "{}".into()),
             dedupe_key,
             run_at: at,
-        }
+        })
     }
 
-    /// One mail per address about this job (a reminder), with `note` as its words.
+    /// One mail per address about this job (a reminder about the promise `tag`), with `note`
+    /// as its words.
     pub fn notices(
         &self,
         event: &'static str,
+        tag: &str,
         addresses: &[String],
         note: &str,
         now: Timestamp,
@@ -769,7 +764,7 @@ impl Job {
                 let recipient = Recipient::Team {
                     email: email.clone(),
                 };
-                let dedupe_key = format!("{}:mail:{}", self.id, recipient.key());
+                let dedupe_key = format!("{}:{tag}:mail:{}", self.id, recipient.key());
                 NewJob {
                     id: job_id(&dedupe_key),
                     kind: MAIL,

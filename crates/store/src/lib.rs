@@ -489,13 +489,16 @@ impl Store {
             clocks: team::clocks_json(clocks)?,
             next_due_at: team::due_millis(clocks),
             fingerprint: self.fingerprint(submission),
-            watches: jobs::deadline_watches(
+            watches: jobs::deadline_watch(
                 project,
                 id.as_str(),
+                0,
                 clocks,
                 received_at,
                 &self.reminder_leads(),
-            ),
+            )
+            .into_iter()
+            .collect(),
         };
         let attachment_rows =
             self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;

@@ -1140,17 +1140,19 @@ impl Store {
                 stmts.push(self.sealed_message(id, &data_key, body, at)?.1);
             }
         }
-        // The reporter is told by mail that there is news (never what it is), and every
-        // promise started or moved by the change is watched (those unchanged keep their watch:
-        // same dedupe key).
+        // The reporter is told by mail that there is news (never what it is), and the report's
+        // promises get a new watch (the old one's chain ends: it names the old version).
         let project = self.case_row(id).await?.project;
-        let mut jobs = crate::jobs::deadline_watches(
+        let mut jobs: Vec<_> = crate::jobs::deadline_watch(
             &project,
             id.as_str(),
+            version + 1,
             &applied.case.clocks,
             now,
             &self.reminder_leads(),
-        );
+        )
+        .into_iter()
+        .collect();
         if !texts.is_empty() {
             jobs.push(crate::jobs::NewJob::event(
                 crate::jobs::REPORTER_NOTICE,
