@@ -346,10 +346,12 @@ pub async fn seed(store: &Store, projects: &[Project], now: Timestamp) -> anyhow
         // The most recent fixed report is still under embargo: it publishes itself later.
         let publish_at = drafted + dice.hours(24 * 7, 24 * 30);
         if publish_at > now - SignedDuration::from_hours(1) {
+            // With the policy's early access: the list gets it before publication.
             store
-                .schedule_advisory(
+                .schedule_advisory_with_early_access(
                     &advisory_id,
                     now + dice.hours(24 * 3, 24 * 20),
+                    postern_core::embargo::early_access_lead(policy),
                     "demo",
                     drafted,
                 )
