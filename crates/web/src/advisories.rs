@@ -347,7 +347,7 @@ fn text(body: String, content_type: &'static str) -> Response {
 
 /// The CSAF provider metadata of this instance (the default project publishes).
 async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Error> {
-    let entries = state.store().published_index().await?;
+    let entries = state.published_index().await?;
     let last_updated = entries
         .iter()
         .map(|e| e.modified_at)
@@ -369,7 +369,6 @@ async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Er
 /// `index.txt`: every document's path, one a line.
 async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
     let lines: String = state
-        .store()
         .published_index()
         .await?
         .iter()
@@ -380,7 +379,9 @@ async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
 
 /// `changes.csv`: every document's path and last change, newest first.
 async fn csaf_changes(State(state): State<AppState>) -> Result<Response, Error> {
-    let mut entries = state.store().published_index().await?;
+    let mut entries: Vec<&IndexEntry> = Vec::new();
+    let index = state.published_index().await?;
+    entries.extend(index.iter());
     entries.sort_by_key(|e| std::cmp::Reverse(e.modified_at));
     let lines: String = entries
         .iter()
@@ -396,7 +397,6 @@ async fn csaf_file(
 ) -> Result<Response, ApiError> {
     let wanted = format!("{year}/{file}");
     let entries = state
-        .store()
         .published_index()
         .await
         .map_err(|_| ApiError::NotFound)?;

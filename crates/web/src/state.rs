@@ -124,7 +124,11 @@ struct Inner {
     trusted_proxies: Vec<IpAddr>,
     second_factor_required: bool,
     halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
+    csaf_index: std::sync::Mutex<Option<(PublishedStamp, Arc<CsafIndex>)>>,
 }
+
+/// Every published advisory's id, project and times, newest first (the CSAF directory).
+pub(crate) type CsafIndex = Vec<postern_store::advisories::IndexEntry>;
 
 /// The hall of fame: by year, newest first, each credited name with its advisories' ids.
 pub(crate) type HallYears = Vec<(i16, Vec<(String, Vec<String>)>)>;
@@ -168,6 +172,7 @@ impl AppState {
                 trusted_proxies: Vec::new(),
                 second_factor_required: true,
                 halls: std::sync::Mutex::new(HashMap::new()),
+                csaf_index: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -234,6 +239,24 @@ impl AppState {
             .get(key)
             .filter(|(kept, _)| *kept == stamp)
             .map(|(_, hall)| hall.clone())
+    }
+
+    /// The published advisories' index, read again only when they changed (`stamp`).
+    pub(crate) async fn published_index(
+        &self,
+    ) -> Result<Arc<CsafIndex>, postern_store::StoreError> {
+        let stamp = self.store().published_stamp(None).await?;
+        if let Ok(kept) = self.inner.csaf_index.lock()
+            && let Some((at, index)) = kept.as_ref()
+            && *at == stamp
+        {
+            return Ok(index.clone());
+        }
+        let index = Arc::new(self.store().published_index().await?);
+        if let Ok(mut kept) = self.inner.csaf_index.lock() {
+            *kept = Some((stamp, index.clone()));
+        }
+        Ok(index)
     }
 
     /// Keeps a hall of fame until the published advisories change (one per project).
