@@ -83,18 +83,36 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        self.insert_advisory(
+            "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at, severity = excluded.severity, key_id = excluded.key_id, wrapped_key = excluded.wrapped_key, content = excluded.content, report_id = COALESCE(excluded.report_id, advisories.report_id) WHERE advisories.project = excluded.project",
+            "an advisory with this id belongs to another project",
+            advisory,
+            report,
+            actor,
+            now,
+        )
+        .await
+    }
+
+    /// Checks and seals an advisory and writes it with `sql` (an INSERT of the row's columns in
+    /// order, `$1` to `$8`), audited as `advisory.saved`; `expect_one` is the refusal when no
+    /// row changed.
+    async fn insert_advisory(
+        &self,
+        sql: &'static str,
+        expect_one: &'static str,
+        advisory: &Advisory,
+        report: Option<&ReportId>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         advisory
             .check()
             .map_err(|e| StoreError::Limit(e.to_string()))?;
-        let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
-        let (key_id, wrapped) = self.vault.wrap(&wrap_id(&advisory.id), &*data_key)?;
-        let plain = Zeroizing::new(
-            serde_json::to_vec(advisory).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        );
-        let content = vault::seal(&*data_key, &aad(&advisory.id), &plain)?;
+        let (key_id, wrapped, content) = self.seal_advisory(advisory)?;
         let stmt = Stmt {
-            sql: "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) \
-                  ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at, severity = excluded.severity, key_id = excluded.key_id, wrapped_key = excluded.wrapped_key, content = excluded.content, report_id = COALESCE(excluded.report_id, advisories.report_id) WHERE advisories.project = excluded.project",
+            sql,
             args: vec![
                 Value::Text(advisory.id.to_string()),
                 Value::Text(advisory.project.clone()),
@@ -105,7 +123,7 @@ impl Store {
                 Value::Blob(wrapped),
                 Value::Blob(content),
             ],
-            expect_one: Some("an advisory with this id belongs to another project"),
+            expect_one: Some(expect_one),
         };
         self.write(WriteOp::Team(crate::team::TeamWrite {
             stmts: vec![stmt],
@@ -494,35 +512,14 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        advisory
-            .check()
-            .map_err(|e| StoreError::Limit(e.to_string()))?;
-        let (key_id, wrapped, content) = self.seal_advisory(advisory)?;
-        let stmt = Stmt {
-            sql: "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-            args: vec![
-                Value::Text(advisory.id.to_string()),
-                Value::Text(advisory.project.clone()),
-                report.map_or(Value::NullText, |r| Value::Text(r.to_string())),
-                Value::Int(millis(advisory.modified)),
-                severity_name(advisory),
-                Value::Text(key_id),
-                Value::Blob(wrapped),
-                Value::Blob(content),
-            ],
-            expect_one: Some("an advisory with this id exists already"),
-        };
-        self.write(WriteOp::Team(crate::team::TeamWrite {
-            stmts: vec![stmt],
-            events: vec![EventParts {
-                at: millis(now),
-                actor: actor.to_owned(),
-                action: "advisory.saved",
-                report_id: report.map(ReportId::to_string),
-                detail: format!("advisory={}", advisory.id),
-            }],
-            jobs: Vec::new(),
-        }))
+        self.insert_advisory(
+            "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+            "an advisory with this id exists already",
+            advisory,
+            report,
+            actor,
+            now,
+        )
         .await
     }
 
