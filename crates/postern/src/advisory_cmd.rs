@@ -45,9 +45,9 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
             AdvisoryCommand::List(c) => c,
             AdvisoryCommand::ExportOsv(a) => &a.context,
         };
-        let projects = crate::serve::load_projects(&context.policies)?;
-        crate::serve::create_data_dir(&context.storage.data)?;
-        let store = crate::serve::open_store(&context.storage).await?;
+        let projects = crate::open::load_projects(&context.policies)?;
+        crate::open::create_data_dir(&context.storage.data)?;
+        let store = crate::open::open_store(&context.storage).await?;
         let actor = default_actor(context.actor.as_deref());
         let now = jiff::Timestamp::now();
         let result = match command {
@@ -242,9 +242,9 @@ pub fn credits(args: &crate::cli::CreditsArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let projects = crate::serve::load_projects(&args.context.policies)?;
-        crate::serve::create_data_dir(&args.context.storage.data)?;
-        let store = crate::serve::open_store(&args.context.storage).await?;
+        let projects = crate::open::load_projects(&args.context.policies)?;
+        crate::open::create_data_dir(&args.context.storage.data)?;
+        let store = crate::open::open_store(&args.context.storage).await?;
         let advisories: Vec<Advisory> = store
             .all_published(args.project.as_deref())
             .await?

@@ -13,7 +13,7 @@ pub fn verify(args: &StorageArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let store = crate::serve::open_store(args).await?;
+        let store = crate::open::open_store(args).await?;
         let result = store.verify_audit().await;
         store.close().await;
         match result {

@@ -35,7 +35,7 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
         match command {
             EarlyAccessCommand::Add(args) => {
                 check_slug(&args.project)?;
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let result = store
                     .add_early_access(&args.project, &args.email, args.name.as_deref(), ACTOR, now)
                     .await;
@@ -60,7 +60,7 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
                 if let Some(project) = &args.project {
                     check_slug(project)?;
                 }
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let members = store.early_access_list(args.project.as_deref()).await;
                 store.close().await;
                 let members = members.context("cannot read the early-access list")?;
@@ -79,7 +79,7 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
             }
             EarlyAccessCommand::Remove(args) => {
                 check_slug(&args.project)?;
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let result = store
                     .remove_early_access(&args.project, &args.email, ACTOR, now)
                     .await;

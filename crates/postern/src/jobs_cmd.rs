@@ -17,7 +17,7 @@ pub fn run(command: JobsCommand) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         match command {
             JobsCommand::List(args) => {
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let jobs = store
                     .jobs(args.dead.then_some(JobState::Dead))
                     .await
@@ -42,7 +42,7 @@ pub fn run(command: JobsCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             JobsCommand::Retry(args) => {
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let result = store.retry_job(&args.id, jiff::Timestamp::now()).await;
                 store.close().await;
                 match result {

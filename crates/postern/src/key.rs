@@ -12,8 +12,8 @@ pub fn rotate(args: &StorageArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        crate::serve::create_data_dir(&args.data)?;
-        let store = crate::serve::open_store(args).await?;
+        crate::open::create_data_dir(&args.data)?;
+        let store = crate::open::open_store(args).await?;
         let (new_id, rewrapped, removed) = store
             .rotate_master_key()
             .await

@@ -13,6 +13,7 @@ mod jobs_cmd;
 mod key;
 mod list_mail;
 mod mail;
+mod open;
 mod outbox;
 mod policy_cmd;
 mod report_cmd;

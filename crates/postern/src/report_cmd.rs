@@ -24,10 +24,10 @@ struct Context {
 }
 
 async fn open(context: &ReportContext) -> anyhow::Result<Context> {
-    let projects = crate::serve::load_projects(&context.policies)?;
-    crate::serve::create_data_dir(&context.storage.data)?;
+    let projects = crate::open::load_projects(&context.policies)?;
+    crate::open::create_data_dir(&context.storage.data)?;
     Ok(Context {
-        store: crate::serve::open_store(&context.storage).await?,
+        store: crate::open::open_store(&context.storage).await?,
         projects,
         actor: default_actor(context.actor.as_deref()),
     })

@@ -4,15 +4,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use postern_core::policy::{self, Policy};
-use postern_store::{Store, StoreConfig};
+use postern_core::policy;
+use postern_store::Store;
 use postern_web::{AppState, Clock, IntakeLimits, Project};
 
 use crate::cli::ServeArgs;
-use crate::policy_cmd::load_valid;
-
-/// The policy served when none is given: a complete, commented example.
-const EXAMPLE_POLICY: &str = include_str!("../../../examples/policies/example.toml");
+use crate::open::{create_data_dir, load_projects, open_store};
 
 pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
@@ -50,63 +47,6 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-}
-
-pub fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
-    let policies: Vec<Policy> = if paths.is_empty() {
-        let checked = policy::parse_str(EXAMPLE_POLICY, jiff::Timestamp::now());
-        vec![
-            checked
-                .policy
-                .context("the built-in example policy does not check; this is a bug")?,
-        ]
-    } else {
-        paths
-            .iter()
-            .map(|p| load_valid(p))
-            .collect::<anyhow::Result<_>>()?
-    };
-    for (i, policy) in policies.iter().enumerate() {
-        let slug = &policy.project.slug;
-        if let Some(j) = policies[..i].iter().position(|p| &p.project.slug == slug) {
-            bail!(
-                "policies {} and {} both use the project slug \"{slug}\"; give one of them another `slug` in [project]",
-                paths[j].display(),
-                paths[i].display()
-            );
-        }
-    }
-    Ok(policies
-        .into_iter()
-        .map(|policy| Project { policy })
-        .collect())
-}
-
-/// Creates the data directory readable by its owner only: it will hold keys and reports.
-pub fn create_data_dir(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-    if !path.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(path)
-            .with_context(|| format!("cannot create the data directory {}", path.display()))?;
-    }
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("cannot read the data directory {}", path.display()))?;
-    if !meta.is_dir() {
-        bail!(
-            "{} is not a directory; choose another --data",
-            path.display()
-        );
-    }
-    if meta.permissions().mode() & 0o077 != 0 {
-        tracing::warn!(
-            path = %path.display(),
-            "the data directory is readable by other users; run chmod 700 on it"
-        );
-    }
-    Ok(())
 }
 
 async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
@@ -218,7 +158,7 @@ const DEMO_DATA: &str = "postern-demo";
 /// The demo's projects: the example policy and the two seed policies.
 fn demo_projects() -> anyhow::Result<Vec<Project>> {
     [
-        EXAMPLE_POLICY,
+        crate::open::EXAMPLE_POLICY,
         include_str!("../../../examples/policies/openchat.toml"),
         include_str!("../../../examples/policies/linly-talker.toml"),
     ]
@@ -387,16 +327,6 @@ async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Re
 }
 
 /// Opens the store named by the storage options (SQLite in the data directory by default).
-pub async fn open_store(storage: &crate::cli::StorageArgs) -> anyhow::Result<Store> {
-    let config = StoreConfig {
-        database_url: storage.database.clone(),
-        postgres_schema: None,
-    };
-    Store::open(&config, &storage.data)
-        .await
-        .context("cannot open the database")
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -31,8 +31,8 @@ pub fn default_actor(given: Option<&str>) -> String {
 }
 
 async fn open(storage: &StorageArgs) -> anyhow::Result<Store> {
-    crate::serve::create_data_dir(&storage.data)?;
-    crate::serve::open_store(storage).await
+    crate::open::create_data_dir(&storage.data)?;
+    crate::open::open_store(storage).await
 }
 
 /// Prints where and with what a new member sets up their account.

@@ -74,8 +74,8 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                         WebhookKind::Slack | WebhookKind::Discord => None,
                     },
                 };
-                crate::serve::create_data_dir(&args.storage.data)?;
-                let store = crate::serve::open_store(&args.storage).await?;
+                crate::open::create_data_dir(&args.storage.data)?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let actor = default_actor(args.actor.as_deref());
                 let result = store
                     .add_webhook(
@@ -118,7 +118,7 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             WebhookCommand::List(args) => {
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let result = async {
                     let mut lines = Vec::new();
                     for w in store.webhooks(args.project.as_deref()).await? {
@@ -154,7 +154,7 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             WebhookCommand::Remove(args) => {
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let actor = default_actor(args.actor.as_deref());
                 let result = store
                     .remove_webhook(&args.id, &actor, jiff::Timestamp::now())
@@ -173,7 +173,7 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 }
             }
             WebhookCommand::Test(args) => {
-                let store = crate::serve::open_store(&args.storage).await?;
+                let store = crate::open::open_store(&args.storage).await?;
                 let actor = default_actor(args.actor.as_deref());
                 let result = store
                     .test_webhook(&args.id, &actor, jiff::Timestamp::now())

@@ -1,0 +1,81 @@
+//! What every command opens before it works: the projects' policies (or the built-in
+//! example), the private data directory, and the store.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use postern_core::policy::{self, Policy};
+use postern_store::{Store, StoreConfig};
+use postern_web::Project;
+
+use crate::policy_cmd::load_valid;
+
+/// The policy served when none is given: a complete, commented example.
+pub const EXAMPLE_POLICY: &str = include_str!("../../../examples/policies/example.toml");
+
+pub fn load_projects(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<Project>> {
+    let policies: Vec<Policy> = if paths.is_empty() {
+        let checked = policy::parse_str(EXAMPLE_POLICY, jiff::Timestamp::now());
+        vec![
+            checked
+                .policy
+                .context("the built-in example policy does not check; this is a bug")?,
+        ]
+    } else {
+        paths
+            .iter()
+            .map(|p| load_valid(p))
+            .collect::<anyhow::Result<_>>()?
+    };
+    for (i, policy) in policies.iter().enumerate() {
+        let slug = &policy.project.slug;
+        if let Some(j) = policies[..i].iter().position(|p| &p.project.slug == slug) {
+            bail!(
+                "policies {} and {} both use the project slug \"{slug}\"; give one of them another `slug` in [project]",
+                paths[j].display(),
+                paths[i].display()
+            );
+        }
+    }
+    Ok(policies
+        .into_iter()
+        .map(|policy| Project { policy })
+        .collect())
+}
+
+/// Creates the data directory readable by its owner only: it will hold keys and reports.
+pub fn create_data_dir(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if !path.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .with_context(|| format!("cannot create the data directory {}", path.display()))?;
+    }
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the data directory {}", path.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{} is not a directory; choose another --data",
+            path.display()
+        );
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            "the data directory is readable by other users; run chmod 700 on it"
+        );
+    }
+    Ok(())
+}
+
+pub async fn open_store(storage: &crate::cli::StorageArgs) -> anyhow::Result<Store> {
+    let config = StoreConfig {
+        database_url: storage.database.clone(),
+        postgres_schema: None,
+    };
+    Store::open(&config, &storage.data)
+        .await
+        .context("cannot open the database")
+}
