@@ -1481,16 +1481,7 @@ async fn draft(
     member.require(Role::Triager)?;
     let report = ReportId::parse(&id).ok_or(Error::NotFound)?;
     let store = state.store();
-    let row = store.case_row(&report).await?;
-    if !member.session.user.can_see(&row.project) {
-        return Err(Error::NotFound);
-    }
-    let project = state.project(&row.project).cloned().ok_or_else(|| {
-        Error::BadRequest(format!(
-            "project {} is not served by this instance; start it with its policy",
-            row.project
-        ))
-    })?;
+    let (project, row) = super::report::visible_project(&state, &member, &report).await?;
     if !can_draft_from(row.case.status) {
         let m = format!(
             "an advisory is drafted from an accepted report; this one is {}",

@@ -112,7 +112,7 @@ fn parse_id(id: &str) -> Result<ReportId, Error> {
 
 /// The report's project and working state, if the member may see it; otherwise the report
 /// does not exist for them (404, the same as a wrong id).
-async fn visible_project(
+pub(super) async fn visible_project(
     state: &AppState,
     member: &Member,
     id: &ReportId,
