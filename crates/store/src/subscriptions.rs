@@ -405,23 +405,23 @@ impl Store {
             format!("subscriber:{id}:confirm:{}", millis(now)),
             now,
         );
-        let write = TeamWrite {
-            stmts: vec![stmt],
-            events: vec![EventParts {
-                at: millis(now),
-                actor: "subscriber".into(),
-                action: "subscription.requested",
-                report_id: None,
-                detail: format!("project={project} subscriber={id}"),
-            }],
-            jobs: vec![job],
-        };
-        match self.write(WriteOp::Team(write)).await {
-            Ok(()) => Ok(SubscriptionRequest::ConfirmationQueued),
-            // Two requests for one address at once: the other one sends the mail.
-            Err(StoreError::Conflict(_)) => Ok(SubscriptionRequest::TooSoon),
-            Err(e) => Err(e),
-        }
+        let detail = format!("project={project} subscriber={id}");
+        let queued = self
+            .list_write(
+                stmt,
+                vec![job],
+                "subscriber",
+                "subscription.requested",
+                detail,
+                now,
+            )
+            .await?;
+        // Not queued: two requests for one address at once, and the other one sends the mail.
+        Ok(if queued {
+            SubscriptionRequest::ConfirmationQueued
+        } else {
+            SubscriptionRequest::TooSoon
+        })
     }
 
     /// What a confirmation token names, changing nothing (the page a link opens: mail scanners
@@ -462,22 +462,22 @@ impl Store {
             args: vec![Value::Int(millis(now)), Value::Blob(sha256(token))],
             expect_one: Some("used already"),
         };
-        let write = TeamWrite {
-            stmts: vec![stmt],
-            events: vec![EventParts {
-                at: millis(now),
-                actor: "subscriber".into(),
-                action: "subscription.confirmed",
-                report_id: None,
-                detail: format!("project={project}"),
-            }],
-            jobs: Vec::new(),
-        };
-        match self.write(WriteOp::Team(write)).await {
-            Ok(()) => Ok(state),
-            Err(StoreError::Conflict(_)) => Ok(TokenState::Unknown),
-            Err(e) => Err(e),
-        }
+        let detail = format!("project={project}");
+        let confirmed = self
+            .list_write(
+                stmt,
+                Vec::new(),
+                "subscriber",
+                "subscription.confirmed",
+                detail,
+                now,
+            )
+            .await?;
+        Ok(if confirmed {
+            state
+        } else {
+            TokenState::Unknown
+        })
     }
 
     /// The project of the subscription an unsubscribe token names, changing nothing.
@@ -500,26 +500,23 @@ impl Store {
         let TokenState::Valid { project } = &state else {
             return Ok(state);
         };
-        let write = TeamWrite {
-            stmts: vec![Stmt {
-                sql: "DELETE FROM subscribers WHERE unsubscribe_hash = $1",
-                args: vec![Value::Blob(sha256(token))],
-                expect_one: Some("unsubscribed already"),
-            }],
-            events: vec![EventParts {
-                at: millis(now),
-                actor: "subscriber".into(),
-                action: "subscription.ended",
-                report_id: None,
-                detail: format!("project={project}"),
-            }],
-            jobs: Vec::new(),
+        let change = Stmt {
+            sql: "DELETE FROM subscribers WHERE unsubscribe_hash = $1",
+            args: vec![Value::Blob(sha256(token))],
+            expect_one: Some("unsubscribed already"),
         };
-        match self.write(WriteOp::Team(write)).await {
-            Ok(()) => Ok(state),
-            Err(StoreError::Conflict(_)) => Ok(TokenState::Unknown),
-            Err(e) => Err(e),
-        }
+        let detail = format!("project={project}");
+        let ended = self
+            .list_write(
+                change,
+                Vec::new(),
+                "subscriber",
+                "subscription.ended",
+                detail,
+                now,
+            )
+            .await?;
+        Ok(if ended { state } else { TokenState::Unknown })
     }
 
     /// The ids of a project's confirmed subscribers.
@@ -610,27 +607,44 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         );
         let (key_id, sealed) = self.vault.wrap(&member_aad(&id), &plain)?;
+        let change = Stmt {
+            sql: "INSERT INTO early_access (id, project, email_mac, key_id, sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            args: vec![
+                Value::Text(id.clone()),
+                Value::Text(project.to_owned()),
+                Value::Blob(self.email_mac(project, email)),
+                Value::Text(key_id),
+                Value::Blob(sealed),
+                Value::Int(millis(now)),
+            ],
+            expect_one: Some("on the list already"),
+        };
+        let detail = format!("project={project} member={id}");
+        self.list_write(change, Vec::new(), actor, "early_access.added", detail, now)
+            .await
+    }
+
+    /// One audited change of a list: `change` with its event and `jobs`, in one transaction.
+    /// `Ok(false)` when `change` found nothing to change (done meanwhile: a `Conflict`).
+    async fn list_write(
+        &self,
+        change: Stmt,
+        jobs: Vec<NewJob>,
+        actor: &str,
+        action: &'static str,
+        detail: String,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let write = TeamWrite {
-            stmts: vec![Stmt {
-                sql: "INSERT INTO early_access (id, project, email_mac, key_id, sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                args: vec![
-                    Value::Text(id.clone()),
-                    Value::Text(project.to_owned()),
-                    Value::Blob(self.email_mac(project, email)),
-                    Value::Text(key_id),
-                    Value::Blob(sealed),
-                    Value::Int(millis(now)),
-                ],
-                expect_one: Some("on the list already"),
-            }],
+            stmts: vec![change],
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),
-                action: "early_access.added",
+                action,
                 report_id: None,
-                detail: format!("project={project} member={id}"),
+                detail,
             }],
-            jobs: Vec::new(),
+            jobs,
         };
         match self.write(WriteOp::Team(write)).await {
             Ok(()) => Ok(true),
@@ -654,26 +668,21 @@ impl Store {
                 .map(|r| r.try_get("id")).transpose()?
         });
         let Some(id) = id else { return Ok(false) };
-        let write = TeamWrite {
-            stmts: vec![Stmt {
-                sql: "DELETE FROM early_access WHERE id = $1",
-                args: vec![Value::Text(id.clone())],
-                expect_one: Some("removed meanwhile"),
-            }],
-            events: vec![EventParts {
-                at: millis(now),
-                actor: actor.to_owned(),
-                action: "early_access.removed",
-                report_id: None,
-                detail: format!("project={project} member={id}"),
-            }],
-            jobs: Vec::new(),
+        let change = Stmt {
+            sql: "DELETE FROM early_access WHERE id = $1",
+            args: vec![Value::Text(id.clone())],
+            expect_one: Some("removed meanwhile"),
         };
-        match self.write(WriteOp::Team(write)).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        let detail = format!("project={project} member={id}");
+        self.list_write(
+            change,
+            Vec::new(),
+            actor,
+            "early_access.removed",
+            detail,
+            now,
+        )
+        .await
     }
 
     /// The early-access list of one project or all, decrypted, in the order added.
