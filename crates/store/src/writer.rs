@@ -63,6 +63,16 @@ impl WriteOp {
         }
     }
 
+    /// Whether the write enqueues jobs: `!self.jobs().is_empty()` without building them.
+    fn enqueues(&self) -> bool {
+        match self {
+            WriteOp::Report(..) => true,
+            WriteOp::Message(m) => m.author == postern_core::report::Author::Reporter.name(),
+            WriteOp::Attachments(_) => false,
+            WriteOp::Team(team) => !team.jobs.is_empty(),
+        }
+    }
+
     /// The jobs a write enqueues, committed with it (the outbox).
     pub(crate) fn jobs(&self) -> Vec<NewJob> {
         let at =
@@ -374,7 +384,7 @@ async fn commit(db: &Db, ops: &[&WriteOp]) -> Result<(), StoreError> {
 async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>, job_signal: Arc<Notify>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_WRITES_MAX);
     while receiver.recv_many(&mut batch, BATCH_WRITES_MAX).await > 0 {
-        let enqueues = batch.iter().any(|j| !j.op.jobs().is_empty());
+        let enqueues = batch.iter().any(|j| j.op.enqueues());
         let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
         match commit(&pool, &ops).await {
             Ok(()) => {
