@@ -1,8 +1,8 @@
 //! A security advisory: what the world is told about a fixed vulnerability, in one record from
 //! which every format (the HTML page, OSV, CSAF 2.0, CVE JSON 5, Atom) is derived by the
 //! `export` modules. The record is checked when built (`Advisory::check`), so exporters can
-//! rely on it: ids and versions non-empty, vectors that score, known ecosystems are the
-//! caller's to check against OSV's list.
+//! rely on it: ids and versions non-empty, vectors that score, OSV's ecosystems, ranges in
+//! order (`versions`).
 
 use std::fmt;
 
@@ -272,6 +272,9 @@ impl Advisory {
                     "affected[{i}]: give the ecosystem and the package name"
                 ));
             }
+            if let Err(problem) = crate::versions::check_ecosystem(&a.ecosystem) {
+                return err(format!("affected[{i}]: {problem}"));
+            }
             if a.ranges.is_empty() && a.versions.is_empty() {
                 return err(format!(
                     "affected[{i}] ({}): give a version range or versions",
@@ -300,6 +303,9 @@ impl Advisory {
                     .any(|v| v.trim().is_empty())
                 {
                     return err(format!("affected[{i}].ranges[{j}]: an empty version"));
+                }
+                if let Err(problem) = crate::versions::check_range_order(r) {
+                    return err(format!("affected[{i}].ranges[{j}]: {problem}"));
                 }
             }
         }

@@ -57,6 +57,24 @@ pub fn check(
     Ok(())
 }
 
+/// Whether a reporter may propose a disclosure date for a report in `status`: not once it is
+/// disclosed or closed, nor once its advisory is published, nor while an earlier proposal
+/// waits for the team's answer. The error is a sentence for the reporter.
+pub fn may_propose(
+    status: crate::report::ReportStatus,
+    advisory_published: bool,
+    proposal_open: bool,
+) -> Result<(), String> {
+    use crate::report::ReportStatus;
+    if matches!(status, ReportStatus::Disclosed | ReportStatus::Closed) || advisory_published {
+        return Err("this report is disclosed or closed; there is no date left to agree".into());
+    }
+    if proposal_open {
+        return Err("you have already proposed a date; the team has not answered yet".into());
+    }
+    Ok(())
+}
+
 /// How long before publication the policy's early-access list gets an embargoed advisory
 /// (`[updates.early_access] days_before`, in days of 24 hours); `None` without early access.
 pub fn early_access_lead(policy: &Policy) -> Option<jiff::SignedDuration> {

@@ -1,12 +1,17 @@
-//! `postern advisory import|publish|export|list`: advisories from the terminal. Exports are the
-//! same functions the web serves (`postern_core::export`).
+//! `postern advisory draft|import|schedule|publish|export|list`: advisories from the terminal.
+//! Drafting, importing, scheduling and publishing are the use cases the pages call
+//! (`postern_app::advisory`); exports are the same functions the web serves
+//! (`postern_core::export`).
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::export::{ExportContext, csaf, cve, osv};
 use postern_core::report::ReportId;
+
+use postern_app::Actor;
+use postern_app::advisory::{Imported, PastMoment};
 
 use crate::cli::{AdvisoryCommand, ExportFormat, ReportContext};
 use crate::user::default_actor;
@@ -18,7 +23,7 @@ fn advisory_id(text: &str) -> anyhow::Result<AdvisoryId> {
 
 /// The exports' context for an advisory, from its project's policy.
 fn export_context(
-    projects: &[postern_web::Project],
+    projects: &[postern_core::project::Project],
     a: &Advisory,
     public_url: &str,
     now: jiff::Timestamp,
@@ -45,41 +50,19 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
             AdvisoryCommand::List(c) => c,
             AdvisoryCommand::ExportOsv(a) => &a.context,
         };
-        let projects = crate::open::load_projects(&context.policies)?;
-        crate::open::create_data_dir(&context.storage.data)?;
-        let store = crate::open::open_store(&context.storage).await?;
-        let actor = default_actor(context.actor.as_deref());
-        let now = jiff::Timestamp::now();
+        let app = crate::open::open_app(context).await?;
+        let projects = app.projects().all();
+        let store = app.store();
+        let actor = Actor::operator(&default_actor(context.actor.as_deref()));
+        let now = app.now();
         let result = match command {
             AdvisoryCommand::Draft(args) => {
                 let report = ReportId::parse(args.report.trim())
                     .with_context(|| format!("{:?} is not a report id", args.report))?;
-                let view = match store.team_view(&report, &actor, now).await {
-                    Ok(view) => view,
-                    Err(postern_store::StoreError::NotFound) => bail!("there is no report {report}"),
-                    Err(e) => return Err(e.into()),
-                };
-                let policy = &projects
-                    .iter()
-                    .find(|p| p.slug() == view.project)
-                    .with_context(|| format!("pass the policy of project {:?} with --policy", view.project))?
-                    .policy;
-                let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-                let id = store.next_advisory_id(&policy.project.advisory_prefix, year).await?;
-                let source = postern_core::advisory::DraftSource {
-                    policy,
-                    fields: &view.submission.fields,
-                    credit_name: view.submission.credit_name.as_deref(),
-                    case: &view.case,
-                };
-                let draft = match postern_core::advisory::draft_from_report(source, id, now) {
+                let draft = match app.draft_advisory_from_report(&actor, &report).await {
                     Ok(draft) => draft,
-                    Err(e) => {
-                        eprintln!("postern: {e}");
-                        return Ok(ExitCode::from(1));
-                    }
+                    Err(e) => return crate::open::refusal(e, &format!("report {report}")),
                 };
-                store.save_advisory(&draft, Some(&report), &actor, now).await?;
                 let text = serde_json::to_string_pretty(&draft)? + "\n";
                 match &args.out {
                     Some(path) => {
@@ -93,98 +76,62 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
             AdvisoryCommand::Import(args) => {
                 let text = std::fs::read_to_string(&args.file)
                     .with_context(|| format!("cannot read {}", args.file.display()))?;
-                let mut advisory: Advisory = serde_json::from_str(&text)
+                let advisory: Advisory = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not an advisory in JSON", args.file.display()))?;
-                if !projects.iter().any(|p| p.slug() == advisory.project) {
-                    bail!("the advisory's project {:?} is not among the given policies; pass its policy with --policy", advisory.project);
-                }
                 let report = args.report.as_deref().map(|r| {
                     ReportId::parse(r).with_context(|| format!("{r:?} is not a report id"))
                 }).transpose()?;
-                // An edit of a published advisory keeps its publication date.
-                if let Some(old) = store.advisory(&advisory.id).await? {
-                    advisory.published = old.advisory.published.or(advisory.published);
-                }
-                advisory.modified = now;
-                match store.save_advisory(&advisory, report.as_ref(), &actor, now).await {
-                    Ok(()) => {
-                        println!("Saved {}.", advisory.id);
+                let id = advisory.id.clone();
+                match app.import_advisory(&actor, advisory, report.as_ref()).await {
+                    Ok(Imported::Created) => {
+                        println!("Saved {id} (new).");
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(postern_store::StoreError::Limit(m) | postern_store::StoreError::Conflict(m)) => {
-                        eprintln!("postern: {}: {m}", args.file.display());
+                    Ok(Imported::Updated) => {
+                        println!("Saved {id}.");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e @ (postern_app::Error::NotFound | postern_app::Error::Store(_) | postern_app::Error::NotServed(_))) => {
+                        crate::open::refusal(e, "such report")
+                    }
+                    Err(e) => {
+                        eprintln!("postern: {}: {e}", args.file.display());
                         Ok(ExitCode::from(1))
                     }
-                    Err(e) => Err(e.into()),
                 }
             }
             AdvisoryCommand::Publish(args) => {
                 let id = advisory_id(&args.id)?;
-                match store.publish_advisory(&id, &actor, now).await {
+                match app.publish_advisory(&actor, &id).await {
                     Ok(_) => {
                         println!("Published {id}.");
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(postern_store::StoreError::NotFound) => bail!("there is no advisory {id}"),
-                    Err(postern_store::StoreError::Conflict(m)) => {
-                        eprintln!("postern: {m}");
-                        Ok(ExitCode::from(1))
-                    }
-                    Err(e) => Err(e.into()),
+                    Err(e) => crate::open::refusal(e, &format!("advisory {id}")),
                 }
             }
             AdvisoryCommand::Schedule(args) => {
                 let id = advisory_id(&args.id)?;
-                let stored = store.advisory(&id).await?.with_context(|| format!("there is no advisory {id}"))?;
-                let policy = &projects
-                    .iter()
-                    .find(|p| p.slug() == stored.advisory.project)
-                    .with_context(|| format!("pass the policy of project {:?} with --policy", stored.advisory.project))?
-                    .policy;
-                let agreed = match &stored.report {
-                    Some(report) => store.disclosure_terms(report).await?.agreed,
-                    None => None,
-                };
-                let at = match &args.at {
-                    Some(text) => text.parse::<jiff::Timestamp>().with_context(|| {
-                        format!("{text:?} is not a moment; write RFC 3339 such as 2026-12-01T09:00:00Z")
-                    })?,
-                    None => match agreed.or_else(|| postern_core::embargo::default_date(policy, now)) {
-                        Some(at) => at,
-                        None => bail!("the policy has no default embargo; give the date with --at"),
-                    },
-                };
-                // The maximum embargo counts from the report's receipt, so postponing cannot
-                // stretch it.
-                let received = match &stored.report {
-                    Some(report) => store.case_row(report).await?.received_at,
-                    None => now,
-                };
-                // A moment already past is allowed here (the next check of `serve` publishes
-                // it); the maximum still holds.
-                let judged_at = if at > now { now } else { at - jiff::SignedDuration::from_millis(1) };
-                if let Err(problem) = postern_core::embargo::check(policy, received, judged_at, at) {
-                    eprintln!("postern: not scheduled: {problem}");
-                    return Ok(ExitCode::from(1));
-                }
-                let early_access = postern_core::embargo::early_access_lead(policy);
-                match store.schedule_advisory_with_early_access(&id, at, early_access, &actor, now).await {
-                    Ok(()) => {
+                let at = args.at.as_deref().map(|text| text.parse::<jiff::Timestamp>().with_context(|| {
+                    format!("{text:?} is not a moment; write RFC 3339 such as 2026-12-01T09:00:00Z")
+                })).transpose()?;
+                match app.schedule_advisory(&actor, &id, at, PastMoment::Allowed).await {
+                    Ok(at) => {
                         println!("{id} publishes itself at {at} (a running `postern serve` does it).");
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(postern_store::StoreError::Conflict(m)) => {
-                        eprintln!("postern: {m}");
+                    Err(postern_app::Error::Refused(problem)) => {
+                        eprintln!("postern: not scheduled: {problem}");
                         Ok(ExitCode::from(1))
                     }
-                    Err(e) => Err(e.into()),
+                    Err(e) => crate::open::refusal(e, &format!("advisory {id}")),
                 }
             }
             AdvisoryCommand::Export(args) => {
                 let id = advisory_id(&args.id)?;
                 let stored = store.advisory(&id).await?.with_context(|| format!("there is no advisory {id}"))?;
                 let a = stored.advisory;
-                let context = export_context(&projects, &a, &args.public_url, now);
+                let context = export_context(projects, &a, &args.public_url, now);
                 let document = match args.format {
                     ExportFormat::Osv => osv::osv(&a, &context),
                     ExportFormat::Csaf => csaf::csaf(&a, &context),
@@ -206,7 +153,7 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
                     .all_published(args.project.as_deref())
                     .await?;
                 for s in &published {
-                    let context = export_context(&projects, &s.advisory, &args.public_url, now);
+                    let context = export_context(projects, &s.advisory, &args.public_url, now);
                     let path = args.dir.join(format!("{}.json", osv::osv_id(&s.advisory.id)));
                     let text = serde_json::to_string_pretty(&osv::osv(&s.advisory, &context))?;
                     std::fs::write(&path, text + "\n")

@@ -14,9 +14,9 @@ use postern_core::advisory::{
 use postern_core::case::{Action, Case, Closing, Rating, apply};
 use postern_core::intake::ValidSubmission;
 use postern_core::lifecycle::Closure;
+use postern_core::project::Project;
 use postern_core::report::ReportId;
 use postern_store::Store;
-use postern_web::Project;
 
 /// The demo's team account.
 pub const DEMO_EMAIL: &str = "demo@example.org";

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use postern_core::policy::{self, Policy};
+use postern_core::project::{Project, Projects};
 use postern_store::{Store, StoreConfig};
-use postern_web::Project;
 
 use crate::policy_cmd::load_valid;
 
@@ -78,4 +78,39 @@ pub async fn open_store(storage: &crate::cli::StorageArgs) -> anyhow::Result<Sto
     Store::open(&config, &storage.data)
         .await
         .context("cannot open the database")
+}
+
+/// Where notices link to when a terminal command tells a reporter something (the published
+/// advisory's page): `POSTERN_PUBLIC_URL`, as `serve` reads it, else serve's default address.
+fn public_url() -> String {
+    std::env::var("POSTERN_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".to_owned())
+}
+
+/// The use cases over the given policies and storage, on the system clock: what every
+/// terminal command that acts goes through, as the pages do.
+pub async fn open_app(context: &crate::cli::ReportContext) -> anyhow::Result<postern_app::App> {
+    let projects = Projects::new(load_projects(&context.policies)?).map_err(anyhow::Error::msg)?;
+    create_data_dir(&context.storage.data)?;
+    let store = open_store(&context.storage).await?;
+    Ok(postern_app::App::new(
+        projects,
+        store,
+        postern_app::Clock::system(),
+        &public_url(),
+    ))
+}
+
+/// What a terminal command makes of a use case's refusal: the reason on stderr and exit code
+/// 1 for what the operator can correct; an error (exit code 2) for what they cannot.
+pub fn refusal(error: postern_app::Error, what: &str) -> anyhow::Result<std::process::ExitCode> {
+    use postern_app::Error as E;
+    match error {
+        E::NotFound => bail!("there is no {what}"),
+        E::Store(e) => Err(e.into()),
+        E::NotServed(m) => bail!("{m}: pass it with --policy FILE"),
+        other => {
+            eprintln!("postern: {other}");
+            Ok(std::process::ExitCode::from(1))
+        }
+    }
 }

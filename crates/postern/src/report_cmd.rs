@@ -1,35 +1,32 @@
-//! `postern report ...`: the team's actions from a terminal. Every action goes through the same
-//! `postern_core::case::apply` and store calls as the web pages, so both record the same audit
-//! events and tell the reporter the same things.
+//! `postern report ...`: the team's actions from a terminal. Every action is the same use case
+//! (`postern_app`) the pages call, so both check the same rules, record the same audit events
+//! and tell the reporter the same things; this file only reads arguments and prints.
 
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use jiff::Timestamp;
-use postern_core::case::{Action, Closing, Rating, apply, parse_closure, parse_severity};
+use postern_app::case::Seen;
+use postern_app::{Actor, App};
+use postern_core::case::{Action, Closing, Rating, parse_closure, parse_severity};
 use postern_core::clock::{ClockKind, ClockState};
 use postern_core::lifecycle::Closure;
+use postern_core::project::Project;
 use postern_core::report::{Author, ReportId, ReportStatus};
-use postern_store::Store;
 use postern_store::team::QueueFilter;
-use postern_web::Project;
 
 use crate::cli::{ReportCommand, ReportContext};
 use crate::user::default_actor;
 
 struct Context {
-    store: Store,
-    projects: Vec<Project>,
-    actor: String,
+    app: App,
+    actor: Actor,
 }
 
 async fn open(context: &ReportContext) -> anyhow::Result<Context> {
-    let projects = crate::open::load_projects(&context.policies)?;
-    crate::open::create_data_dir(&context.storage.data)?;
     Ok(Context {
-        store: crate::open::open_store(&context.storage).await?,
-        projects,
-        actor: default_actor(context.actor.as_deref()),
+        app: crate::open::open_app(context).await?,
+        actor: Actor::operator(&default_actor(context.actor.as_deref())),
     })
 }
 
@@ -54,7 +51,7 @@ fn human(policy: &postern_core::policy::Policy, at: Timestamp) -> String {
 
 impl Context {
     fn project(&self, slug: &str) -> anyhow::Result<&Project> {
-        self.projects.iter().find(|p| p.slug() == slug).with_context(|| {
+        self.app.project(slug).with_context(|| {
             format!("the report belongs to project {slug:?}, whose policy was not given; pass it with --policy FILE")
         })
     }
@@ -66,49 +63,18 @@ impl Context {
         action: Action,
         message: Option<&str>,
     ) -> anyhow::Result<ExitCode> {
-        let row = match self.store.case_row(id).await {
-            Ok(row) => row,
-            Err(postern_store::StoreError::NotFound) => bail!("there is no report {id}"),
-            Err(e) => return Err(e.into()),
-        };
-        if let Action::Close(Closing {
-            duplicate_of: Some(original),
-            ..
-        }) = &action
-        {
-            match self.store.check_original(id, original).await {
-                Ok(()) => {}
-                Err(postern_store::StoreError::Limit(m)) => {
-                    eprintln!("postern: {m}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let project = self.project(&row.project)?;
-        let now = Timestamp::now();
-        let applied = match apply(&row.case, &action, &project.policy, now) {
-            Ok(applied) => applied,
-            Err(e) => {
-                eprintln!("postern: {e}");
-                return Ok(ExitCode::from(1));
-            }
-        };
-        match self
-            .store
-            .record_case_change(id, row.version, &applied, message, &self.actor, now)
+        let change = match self
+            .app
+            .act_on_report(&self.actor, id, Seen::Current, action, message)
             .await
         {
-            Ok(()) => {}
-            Err(postern_store::StoreError::Conflict(m) | postern_store::StoreError::Limit(m)) => {
-                eprintln!("postern: {m}");
-                return Ok(ExitCode::from(1));
-            }
-            Err(e) => return Err(e.into()),
-        }
+            Ok(change) => change,
+            Err(e) => return crate::open::refusal(e, &format!("report {id}")),
+        };
+        let applied = &change.applied;
         println!(
             "{id}: {} -> {} ({})",
-            row.case.status.name(),
+            change.before.name(),
             applied.case.status.name(),
             applied.event
         );
@@ -116,7 +82,11 @@ impl Context {
             println!("The reporter is told: {notice}");
         }
         if let Some(due) = applied.case.clocks.next_due() {
-            println!("Next deadline: {}", human(&project.policy, due));
+            let row = self.app.store().case_row(id).await?;
+            println!(
+                "Next deadline: {}",
+                human(&self.project(&row.project)?.policy, due)
+            );
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -136,7 +106,8 @@ impl Context {
         };
         let now = Timestamp::now();
         let rows = self
-            .store
+            .app
+            .store()
             .queue(
                 &QueueFilter {
                     projects: args.project.clone().map(|p| vec![p]),
@@ -175,7 +146,7 @@ impl Context {
 
     async fn show(&self, id: &ReportId) -> anyhow::Result<ExitCode> {
         let now = Timestamp::now();
-        let view = match self.store.team_view(id, &self.actor, now).await {
+        let view = match self.app.store().team_view(id, self.actor.name(), now).await {
             Ok(view) => view,
             Err(postern_store::StoreError::NotFound) => bail!("there is no report {id}"),
             Err(e) => return Err(e.into()),
@@ -237,7 +208,7 @@ impl Context {
             );
         }
         println!("\nTimeline:");
-        for e in self.store.report_events(id).await? {
+        for e in self.app.store().report_events(id).await? {
             println!(
                 "  {} {} by {} {}",
                 human(policy, e.at),
@@ -269,22 +240,15 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
             Work::List(args) => ctx.list(&args).await,
             Work::Show(id) => ctx.show(&id).await,
             Work::Act(id, action, message) => ctx.act(&id, action, message.as_deref()).await,
-            Work::Note(id, text) => {
-                match ctx
-                    .store
-                    .add_note(&id, &text, &ctx.actor, Timestamp::now())
-                    .await
-                {
-                    Ok(()) => {
-                        println!("{id}: note added");
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Err(postern_store::StoreError::NotFound) => bail!("there is no report {id}"),
-                    Err(e) => Err(e.into()),
+            Work::Note(id, text) => match ctx.app.add_note(&ctx.actor, &id, &text).await {
+                Ok(()) => {
+                    println!("{id}: note added");
+                    Ok(ExitCode::SUCCESS)
                 }
-            }
+                Err(e) => crate::open::refusal(e, &format!("report {id}")),
+            },
         };
-        ctx.store.close().await;
+        ctx.app.store().close().await;
         result
     })
 }

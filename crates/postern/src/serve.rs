@@ -4,9 +4,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use postern_app::Clock;
 use postern_core::policy;
+use postern_core::project::Project;
 use postern_store::Store;
-use postern_web::{AppState, Clock, IntakeLimits, Project};
+use postern_web::{AppState, IntakeLimits};
 
 use crate::cli::ServeArgs;
 use crate::open::{create_data_dir, load_projects, open_store};
@@ -76,7 +78,6 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     )
     .with_trusted_proxies(args.trusted_proxies.clone())
     .with_second_factor_required(args.require_second_factor);
-    let app = postern_web::router(state.clone());
     println!("Postern is listening on http://{local}");
     println!(
         "Security policy of {}: {public_url}/security-policy (security.txt at {public_url}/.well-known/security.txt)",
@@ -98,7 +99,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         first_admin(&store, &args.admin_email, &public_url).await?;
     }
     complete_old_reports(&store, state.projects().to_vec());
-    publish_when_due(&store, &public_url);
+    publish_when_due(state.app().clone(), store.clone());
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -127,11 +128,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     .spawn(stopping);
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    postern_web::serve(listener, state.clone(), async move {
         shutdown_signal().await;
         let _ = stop.send(true);
     })
@@ -240,18 +237,12 @@ const PUBLISH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(
 
 /// Publishes scheduled advisories when their embargo ends: checked at start (so one due during
 /// a restart is published at once) and every `PUBLISH_CHECK_EVERY`.
-fn publish_when_due(store: &Store, public_url: &str) {
-    let store = store.clone();
-    let base = public_url.trim_end_matches('/').to_owned();
+fn publish_when_due(app: postern_app::App, store: Store) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(PUBLISH_CHECK_EVERY);
         loop {
             ticks.tick().await;
-            let page = |id: &postern_core::advisory::AdvisoryId| format!("{base}/advisories/{id}");
-            match store
-                .publish_due_advisories(jiff::Timestamp::now(), "system", page)
-                .await
-            {
+            match app.publish_due_advisories().await {
                 Ok(ids) => {
                     for id in ids {
                         println!("Published advisory {id}: its embargo ended.");

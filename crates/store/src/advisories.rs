@@ -153,12 +153,39 @@ impl Store {
         self.open_advisory(id, columns).map(Some)
     }
 
-    /// Publishes an advisory at `at` (its `published` and `modified` become `at`).
+    /// Publishes an advisory at `at` (its `published` and `modified` become `at`), without
+    /// telling a reporter; see `publish_advisory_telling`.
     pub async fn publish_advisory(
         &self,
         id: &AdvisoryId,
         actor: &str,
         at: Timestamp,
+    ) -> Result<Advisory, StoreError> {
+        self.publish(id, actor, at, None::<fn(&AdvisoryId) -> String>)
+            .await
+    }
+
+    /// Publishes an advisory at `at` (its `published` and `modified` become `at`) in one
+    /// transaction: the record, the publication (refused if another was first), the withdrawal
+    /// of early access, the subscribers' event, the audit event, and, when the advisory comes
+    /// from a report, a message to its reporter naming `page_url` with their notice job. A
+    /// crash leaves it either unpublished or published with all of these.
+    pub async fn publish_advisory_telling(
+        &self,
+        id: &AdvisoryId,
+        actor: &str,
+        at: Timestamp,
+        page_url: impl Fn(&AdvisoryId) -> String,
+    ) -> Result<Advisory, StoreError> {
+        self.publish(id, actor, at, Some(page_url)).await
+    }
+
+    async fn publish(
+        &self,
+        id: &AdvisoryId,
+        actor: &str,
+        at: Timestamp,
+        page_url: Option<impl Fn(&AdvisoryId) -> String>,
     ) -> Result<Advisory, StoreError> {
         let stored = self.advisory(id).await?.ok_or(StoreError::NotFound)?;
         if stored.published_at.is_some() {
@@ -167,32 +194,97 @@ impl Store {
         let mut advisory = stored.advisory;
         advisory.published = Some(at);
         advisory.modified = at;
-        self.save_advisory(&advisory, stored.report.as_ref(), actor, at)
-            .await?;
-        let stmt = Stmt {
-            sql: "UPDATE advisories SET published_at = $1 WHERE id = $2 AND published_at IS NULL",
-            args: vec![Value::Int(millis(at)), Value::Text(id.to_string())],
+        advisory
+            .check()
+            .map_err(|e| StoreError::Limit(e.to_string()))?;
+        let (key_id, wrapped, content) = self.seal_advisory(&advisory)?;
+        let publication = Stmt {
+            sql: "UPDATE advisories SET published_at = $1, modified_at = $1, severity = $2, key_id = $3, wrapped_key = $4, content = $5 WHERE id = $6 AND published_at IS NULL",
+            args: vec![
+                Value::Int(millis(at)),
+                severity_name(&advisory),
+                Value::Text(key_id),
+                Value::Blob(wrapped),
+                Value::Blob(content),
+                Value::Text(id.to_string()),
+            ],
             expect_one: Some("the advisory was published meanwhile"),
         };
+        let report = stored.report.as_ref().map(ReportId::to_string);
+        // Early access announced a date; the advisory is public now.
+        let mut stmts = vec![
+            publication,
+            subscriptions::withdraw_early_access(id.as_str(), ""),
+        ];
+        // The subscribers hear of it through the outbox, committed with the publication.
+        let mut jobs = vec![subscriptions::published_event(
+            id.as_str(),
+            &advisory.project,
+            at,
+        )];
+        let mut events = vec![EventParts {
+            at: millis(at),
+            actor: actor.to_owned(),
+            action: "advisory.published",
+            report_id: report.clone(),
+            detail: format!("advisory={id}"),
+        }];
+        if let (Some(report), Some(page_url)) = (&stored.report, page_url) {
+            let (notice, job, event) = self
+                .reporter_notice(
+                    report,
+                    &format!("The advisory {id} is public: {}", page_url(id)),
+                    actor,
+                    at,
+                )
+                .await?;
+            stmts.push(notice);
+            jobs.push(job);
+            events.push(event);
+        }
         self.write(WriteOp::Team(crate::team::TeamWrite {
-            // Early access announced a date; the advisory is public now.
-            stmts: vec![stmt, subscriptions::withdraw_early_access(id.as_str(), "")],
-            // The subscribers hear of it through the outbox, committed with the publication.
-            jobs: vec![subscriptions::published_event(
-                id.as_str(),
-                &advisory.project,
-                at,
-            )],
-            events: vec![EventParts {
-                at: millis(at),
-                actor: actor.to_owned(),
-                action: "advisory.published",
-                report_id: stored.report.as_ref().map(ReportId::to_string),
-                detail: format!("advisory={id}"),
-            }],
+            stmts,
+            jobs,
+            events,
         }))
         .await?;
         Ok(advisory)
+    }
+
+    /// What telling a reporter `body` in their conversation writes: the sealed message, the
+    /// notice job (the mail says only that there is news), and the audit event; for a caller
+    /// that commits them with its own change.
+    async fn reporter_notice(
+        &self,
+        report: &ReportId,
+        body: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<(Stmt, crate::jobs::NewJob, EventParts), StoreError> {
+        let (data_key, _) = self.data_key(report).await?;
+        let (mid, message) = crate::team::sealed_message_by(
+            report,
+            &data_key,
+            postern_core::report::Author::Team,
+            body,
+            at,
+        )?;
+        let project = self.case_row(report).await?.project;
+        let job = crate::jobs::NewJob::event(
+            crate::jobs::REPORTER_NOTICE,
+            &project,
+            report.as_str(),
+            format!("message:{mid}"),
+            at,
+        );
+        let event = EventParts {
+            at: millis(at),
+            actor: actor.to_owned(),
+            action: "reporter.notified",
+            report_id: Some(report.to_string()),
+            detail: String::new(),
+        };
+        Ok((message, job, event))
     }
 
     /// The next free id under `prefix` in `year` (`ACME-2026-0004` after `ACME-2026-0003`).
@@ -306,20 +398,14 @@ impl Store {
         for id in due {
             let id =
                 AdvisoryId::parse(&id).ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
-            match self.publish_advisory(&id, actor, now).await {
+            match self
+                .publish_advisory_telling(&id, actor, now, &page_url)
+                .await
+            {
                 Ok(_) => {}
                 // Another instance was first.
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
-            }
-            if let Some(report) = self.advisory(&id).await?.and_then(|s| s.report) {
-                self.notify_reporter(
-                    &report,
-                    &format!("The advisory {id} is public: {}", page_url(&id)),
-                    actor,
-                    now,
-                )
-                .await?;
             }
             published.push(id);
         }

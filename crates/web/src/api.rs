@@ -14,17 +14,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
-use postern_core::intake::{FieldError, Submission, validate, validate_message};
-use postern_core::report::{CaseKey, ReportId, ReportStatus};
-use postern_store::{AttachmentInfo, NewAttachment, ReporterView};
+use postern_app::intake::Upload;
+use postern_app::reporter::NewReport;
+use postern_core::intake::{FieldError, Submission};
+use postern_core::report::{CaseKey, ReportId};
+use postern_store::{AttachmentInfo, ReporterView};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::intake::{
-    ATTACHMENTS_PER_REQUEST_MAX, ClientIp, SUBMISSION_BODY_BYTES_MAX, attachment,
-    reporter_deadlines,
-};
+use crate::intake::{ClientIp, SUBMISSION_BODY_BYTES_MAX, reporter_deadlines};
 use crate::state::{AppState, Project};
 
 /// Routes of this module.
@@ -125,28 +124,17 @@ fn json_body<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn decode_attachments(bodies: Vec<AttachmentBody>) -> Result<Vec<NewAttachment>, ApiError> {
-    if bodies.len() > ATTACHMENTS_PER_REQUEST_MAX {
-        return Err(ApiError::Unprocessable(vec![FieldError {
-            field: "attachments".into(),
-            message: format!("send at most {ATTACHMENTS_PER_REQUEST_MAX} attachments per request"),
-        }]));
-    }
+/// The attachments' base64 decoded; the use case checks their count, sizes and names.
+fn decode_attachments(bodies: Vec<AttachmentBody>) -> Result<Vec<Upload>, ApiError> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (i, a) in bodies.into_iter().enumerate() {
         match data_encoding::BASE64.decode(a.content_base64.as_bytes()) {
-            Ok(bytes) if bytes.len() > postern_store::ATTACHMENT_BYTES_MAX => {
-                errors.push(FieldError {
-                    field: format!("attachments[{i}]"),
-                    message: format!(
-                        "{} is larger than the {} MiB limit",
-                        a.filename,
-                        postern_store::ATTACHMENT_BYTES_MAX / 1024 / 1024
-                    ),
-                })
-            }
-            Ok(bytes) => out.push(attachment(&a.filename, a.content_type.as_deref(), bytes)),
+            Ok(bytes) => out.push(Upload {
+                filename: a.filename,
+                content_type: a.content_type,
+                bytes,
+            }),
             Err(_) => errors.push(FieldError {
                 field: format!("attachments[{i}].content_base64"),
                 message: "is not valid base64 (RFC 4648, with padding)".into(),
@@ -157,22 +145,6 @@ fn decode_attachments(bodies: Vec<AttachmentBody>) -> Result<Vec<NewAttachment>,
         Ok(out)
     } else {
         Err(ApiError::Unprocessable(errors))
-    }
-}
-
-fn project<'a>(state: &'a AppState, slug: Option<&str>) -> Result<&'a Project, ApiError> {
-    match slug {
-        None => Ok(state.default_project()),
-        Some(slug) => state.project(slug).ok_or_else(|| {
-            let known: Vec<&str> = state.projects().iter().map(Project::slug).collect();
-            ApiError::Unprocessable(vec![FieldError {
-                field: "project".into(),
-                message: format!(
-                    "unknown project \"{slug}\"; this server has: {}",
-                    known.join(", ")
-                ),
-            }])
-        }),
     }
 }
 
@@ -208,34 +180,26 @@ async fn create_report(
 ) -> Result<Response, ApiError> {
     rate_limit(&state, &client)?;
     let body: NewReportBody = json_body(&headers, body)?;
-    let project = project(&state, body.project.as_deref())?;
-    let submission = Submission {
-        fields: body.fields.into_iter().collect(),
-        scope_category: body.scope_category,
-        contact_email: body.contact_email,
-        credit_name: body.credit_name,
+    let report = NewReport {
+        project: body.project,
+        submission: Submission {
+            fields: body.fields.into_iter().collect(),
+            scope_category: body.scope_category,
+            contact_email: body.contact_email,
+            credit_name: body.credit_name,
+        },
+        uploads: decode_attachments(body.attachments)?,
     };
-    let valid = validate(&project.policy, submission).map_err(ApiError::Unprocessable)?;
-    let attachments = decode_attachments(body.attachments)?;
-    let received_at = state.now();
-    let (id, case_key) = state
-        .store()
-        .create_case_report(
-            project.slug(),
-            &valid,
-            &attachments,
-            received_at,
-            &postern_core::case::Case::received(&project.policy, received_at).clocks,
-        )
-        .await?;
-    let location = format!("/api/v1/reports/{id}");
+    let done = state.app().submit_report(report).await?;
+    let project = state.project(&done.project).ok_or(ApiError::NotFound)?;
+    let location = format!("/api/v1/reports/{}", done.id);
     let body = json!({
-        "id": id.as_str(),
-        "case_key": case_key.reveal(),
-        "project": project.slug(),
+        "id": done.id.as_str(),
+        "case_key": done.case_key.reveal(),
+        "project": done.project,
         "status": "received",
-        "received_at": received_at.to_string(),
-        "deadlines": deadlines_json(project, &postern_core::case::Case::received(&project.policy, received_at).clocks, received_at),
+        "received_at": done.received_at.to_string(),
+        "deadlines": deadlines_json(project, &done.clocks, done.received_at),
         "track_url": format!("{}/track", state.public_url()),
     });
     Ok((
@@ -354,50 +318,11 @@ async fn request_disclosure_date(
 ) -> Result<Response, ApiError> {
     let (id, key, body): (_, _, DisclosureBody) =
         reporter_post(&state, &client, &id, &headers, body)?;
-    let view = state.store().reporter_view(Some(&id), &key).await?;
-    let now = state.now();
-    let field = |field: &str, message: String| {
-        ApiError::Unprocessable(vec![FieldError {
-            field: field.to_owned(),
-            message,
-        }])
-    };
-    if body.reason.len() > postern_core::embargo::REASON_BYTES_MAX {
-        return Err(field(
-            "reason",
-            format!(
-                "the reason may be at most {} KiB",
-                postern_core::embargo::REASON_BYTES_MAX / 1024
-            ),
-        ));
-    }
-    let at = postern_core::embargo::parse_date(&body.date).map_err(|m| field("date", m))?;
-    let project = state.project(&view.project).ok_or(ApiError::NotFound)?;
-    postern_core::embargo::check(&project.policy, view.received_at, now, at)
-        .map_err(|m| field("date", m))?;
-    if matches!(view.status, ReportStatus::Disclosed | ReportStatus::Closed)
-        || view
-            .disclosure
-            .as_ref()
-            .is_some_and(|d| d.published_at.is_some())
-    {
-        return Err(field(
-            "date",
-            "this report is disclosed or closed; there is no date left to agree".into(),
-        ));
-    }
-    match state
-        .store()
-        .request_disclosure_date(Some(&id), &key, at, &body.reason, now)
-        .await
-    {
-        Ok(_) => {}
-        Err(postern_store::StoreError::Conflict(m)) => return Err(field("date", m)),
-        Err(e) => return Err(e.into()),
-    }
-    let terms = state.store().disclosure_terms(&id).await?;
-    let open = terms.open().ok_or(ApiError::NotFound)?;
-    Ok(private_json(request_json(open), StatusCode::CREATED))
+    let open = state
+        .app()
+        .propose_disclosure_date(Some(&id), &key, &body.date, &body.reason)
+        .await?;
+    Ok(private_json(request_json(&open), StatusCode::CREATED))
 }
 
 /// What every reporter POST starts with: the case key, the report id, the client's allowance,
@@ -423,14 +348,12 @@ async fn add_message(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let (id, key, body): (_, _, MessageBody) = reporter_post(&state, &client, &id, &headers, body)?;
-    let text = validate_message(&body.body).map_err(|e| ApiError::Unprocessable(vec![e]))?;
-    let at = state.now();
-    state
-        .store()
-        .add_reporter_message(Some(&id), &key, &text, at)
+    let message = state
+        .app()
+        .reporter_message(Some(&id), &key, &body.body)
         .await?;
     Ok(private_json(
-        json!({ "author": "reporter", "at": at.to_string(), "body": text }),
+        json!({ "author": "reporter", "at": message.at.to_string(), "body": message.body }),
         StatusCode::CREATED,
     ))
 }
@@ -444,10 +367,10 @@ async fn add_attachments(
 ) -> Result<Response, ApiError> {
     let (id, key, body): (_, _, AttachmentsBody) =
         reporter_post(&state, &client, &id, &headers, body)?;
-    let attachments = decode_attachments(body.attachments)?;
+    let uploads = decode_attachments(body.attachments)?;
     let infos = state
-        .store()
-        .add_reporter_attachments(Some(&id), &key, &attachments, state.now())
+        .app()
+        .reporter_attach(Some(&id), &key, uploads)
         .await?;
     Ok(private_json(
         json!({ "attachments": infos.iter().map(attachment_json).collect::<Vec<_>>() }),

@@ -146,6 +146,37 @@ impl From<StoreError> for Error {
     }
 }
 
+impl From<postern_app::Error> for ApiError {
+    fn from(error: postern_app::Error) -> ApiError {
+        use postern_app::Error as E;
+        match error {
+            E::NotFound | E::NotServed(_) | E::Forbidden(_) => ApiError::NotFound,
+            E::Invalid(errors) => ApiError::Unprocessable(errors),
+            E::Refused(message) | E::Conflict(message) => {
+                ApiError::Unprocessable(vec![FieldError {
+                    field: String::new(),
+                    message,
+                }])
+            }
+            E::Store(other) => ApiError::from(other),
+        }
+    }
+}
+
+impl From<postern_app::Error> for Error {
+    fn from(error: postern_app::Error) -> Error {
+        use postern_app::Error as E;
+        match error {
+            E::NotFound => Error::NotFound,
+            E::Forbidden(message) => Error::Forbidden(message),
+            E::Conflict(message) => Error::Conflict(message),
+            E::Refused(message) | E::NotServed(message) => Error::BadRequest(message),
+            invalid @ E::Invalid(_) => Error::BadRequest(invalid.to_string()),
+            E::Store(other) => Error::from(other),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {

@@ -15,17 +15,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use jiff::Timestamp;
-use postern_core::intake::{FieldError, OTHER_CATEGORY, Submission, validate, validate_message};
+use postern_app::intake::Upload;
+use postern_app::reporter::NewReport;
+use postern_core::intake::{FieldError, OTHER_CATEGORY, Submission};
 use postern_core::policy::FieldKind;
-use postern_core::report::{CaseKey, ReportId, ReportStatus};
-use postern_store::{NewAttachment, ReporterView};
+use postern_core::report::{CaseKey, ReportId};
+use postern_store::ReporterView;
 use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::error::Error;
 use crate::intake::{
-    ATTACHMENTS_PER_REQUEST_MAX, ClientIp, PromisedDeadline, SUBMISSION_BODY_BYTES_MAX, attachment,
-    human_time, reporter_deadlines,
+    ATTACHMENTS_PER_REQUEST_MAX, ClientIp, PromisedDeadline, SUBMISSION_BODY_BYTES_MAX, human_time,
+    reporter_deadlines,
 };
 use crate::state::{AppState, Project};
 
@@ -349,8 +351,7 @@ async fn submit(
     let mut entered = Entered::default();
     let mut token = String::new();
     let mut honeypot = String::new();
-    let mut files: Vec<NewAttachment> = Vec::new();
-    let mut errors: Vec<FieldError> = Vec::new();
+    let mut uploads: Vec<Upload> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "attachments" {
@@ -360,25 +361,11 @@ async fn submit(
             if filename.is_empty() && bytes.is_empty() {
                 continue; // the empty file input of a form sent without files
             }
-            if files.len() == ATTACHMENTS_PER_REQUEST_MAX {
-                errors.push(FieldError { field: "attachments".into(), message: format!("attach at most {ATTACHMENTS_PER_REQUEST_MAX} files; add more later from the tracking page") });
-                continue;
-            }
-            if bytes.len() > postern_store::ATTACHMENT_BYTES_MAX {
-                errors.push(FieldError {
-                    field: "attachments".into(),
-                    message: format!(
-                        "{filename} is larger than {} MiB",
-                        postern_store::ATTACHMENT_BYTES_MAX / 1024 / 1024
-                    ),
-                });
-                continue;
-            }
-            files.push(attachment(
-                &filename,
-                content_type.as_deref(),
-                bytes.to_vec(),
-            ));
+            uploads.push(Upload {
+                filename,
+                content_type,
+                bytes: bytes.to_vec(),
+            });
             continue;
         }
         // Strictly UTF-8: a lossy decoding would silently change what the reporter wrote.
@@ -410,59 +397,46 @@ async fn submit(
         return Err(Error::BadRequest("This submission looks automated and was not accepted. If you are a person, leave the field marked \"leave empty\" blank and try again.".into()));
     }
     if let Err(message) = check_token(&state, project.slug(), &token) {
-        let page = render_form(&state, &project, &entered, &errors, Some(message));
+        let page = render_form(&state, &project, &entered, &[], Some(message));
         return Ok(no_store(
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         ));
     }
-    let submission = Submission {
-        fields: entered
-            .fields
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .cloned()
-            .collect(),
-        scope_category: Some(entered.scope.clone()).filter(|s| !s.is_empty()),
-        contact_email: Some(entered.contact_email.clone()),
-        credit_name: Some(entered.credit_name.clone()),
+    let report = NewReport {
+        project: Some(project.slug().to_owned()),
+        submission: Submission {
+            fields: entered
+                .fields
+                .iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .cloned()
+                .collect(),
+            scope_category: Some(entered.scope.clone()).filter(|s| !s.is_empty()),
+            contact_email: Some(entered.contact_email.clone()),
+            credit_name: Some(entered.credit_name.clone()),
+        },
+        uploads,
     };
-    let valid = match validate(&project.policy, submission) {
-        Ok(valid) if errors.is_empty() => valid,
-        Ok(_) => {
+    let done = match state.app().submit_report(report).await {
+        Ok(done) => done,
+        Err(postern_app::Error::Invalid(errors)) => {
             let page = render_form(&state, &project, &entered, &errors, None);
             return Ok(no_store(
                 (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
             ));
         }
-        Err(mut field_errors) => {
-            field_errors.extend(errors);
-            let page = render_form(&state, &project, &entered, &field_errors, None);
-            return Ok(no_store(
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            ));
-        }
+        Err(other) => return Err(other.into()),
     };
-    let received_at = state.now();
-    let (id, case_key) = state
-        .store()
-        .create_case_report(
-            project.slug(),
-            &valid,
-            &files,
-            received_at,
-            &postern_core::case::Case::received(&project.policy, received_at).clocks,
-        )
-        .await?;
     let page = ReportDone {
         title: "Report received".into(),
         project_name: project.policy.project.name.clone(),
-        case_key: case_key.reveal(),
-        report_id: id.to_string(),
+        case_key: done.case_key.reveal(),
+        report_id: done.id.to_string(),
         deadlines: deadline_rows(
             &project,
-            &reporter_deadlines(&Default::default(), &project.policy, received_at),
+            &reporter_deadlines(&done.clocks, &project.policy, done.received_at),
         ),
-        email_given: valid.contact_email.is_some(),
+        email_given: done.contact_given,
     };
     Ok(no_store((StatusCode::CREATED, page).into_response()))
 }
@@ -624,12 +598,14 @@ fn case_page(
             .iter()
             .map(|r| (time(r.asked_for), time(r.asked_at), r.state.words()))
             .collect(),
-        can_propose: view.terms.open().is_none()
-            && !matches!(view.status, ReportStatus::Disclosed | ReportStatus::Closed)
-            && view
-                .disclosure
+        can_propose: postern_core::embargo::may_propose(
+            view.status,
+            view.disclosure
                 .as_ref()
-                .is_none_or(|d| d.published_at.is_none()),
+                .is_some_and(|d| d.published_at.is_some()),
+            view.terms.open().is_some(),
+        )
+        .is_ok(),
         latest_date: project
             .and_then(|p| postern_core::embargo::latest(&p.policy, view.received_at))
             .map(|at| at.strftime("%Y-%m-%d").to_string()),
@@ -754,19 +730,25 @@ async fn track_message(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let body = match validate_message(&form.body) {
-        Ok(body) => body,
-        Err(e) => {
-            let page = case_page(&state, &view, &key, form.body, Some(e.message), None);
-            return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-    if let Err(e) = state
-        .store()
-        .add_reporter_message(Some(&view.id), &key, &body, state.now())
+    match state
+        .app()
+        .reporter_message(Some(&view.id), &key, &form.body)
         .await
     {
-        return Error::from(e).into_response();
+        Ok(_) => {}
+        Err(postern_app::Error::Invalid(errors)) => {
+            let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
+            let page = case_page(
+                &state,
+                &view,
+                &key,
+                form.body,
+                Some(message.join("; ")),
+                None,
+            );
+            return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Error::from(e).into_response(),
     }
     reopened(&state, &view.id, &key, "Your message was sent to the team.").await
 }
@@ -817,38 +799,25 @@ async fn track_disclosure(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let now = state.now();
-    let checked = postern_core::embargo::parse_date(&form.date).and_then(|at| {
-        if form.reason.len() > postern_core::embargo::REASON_BYTES_MAX {
-            return Err(format!(
-                "the reason may be at most {} KiB",
-                postern_core::embargo::REASON_BYTES_MAX / 1024
-            ));
-        }
-        match state.project(&view.project) {
-            Some(p) => postern_core::embargo::check(&p.policy, view.received_at, now, at)?,
-            None => return Err("this report's project is no longer served".into()),
-        }
-        Ok(at)
-    });
-    let refused = |message: String| {
-        let mut page = case_page(&state, &view, &key, String::new(), None, None);
-        page.date_error = Some(message);
-        page.date_draft = form.date.clone();
-        page.reason_draft = form.reason.clone();
-        no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-    };
-    let at = match checked {
-        Ok(at) => at,
-        Err(message) => return refused(message),
-    };
     match state
-        .store()
-        .request_disclosure_date(Some(&view.id), &key, at, &form.reason, now)
+        .app()
+        .propose_disclosure_date(Some(&view.id), &key, &form.date, &form.reason)
         .await
     {
         Ok(_) => {}
-        Err(postern_store::StoreError::Conflict(m)) => return refused(m),
+        Err(postern_app::Error::Invalid(errors)) => {
+            let mut page = case_page(&state, &view, &key, String::new(), None, None);
+            page.date_error = Some(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            page.date_draft = form.date.clone();
+            page.reason_draft = form.reason.clone();
+            return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
         Err(e) => return Error::from(e).into_response(),
     }
     reopened(

@@ -37,6 +37,21 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
 /// Postern itself, no framing, forms post only back to Postern.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Serves the whole application on `listener` until `shutdown` completes, then lets the
+/// requests under way finish. Each request knows its client's address (for rate limits).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let headers: [(HeaderName, &'static str); 7] = [

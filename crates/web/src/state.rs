@@ -4,74 +4,15 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use governor::{Quota, RateLimiter};
 use jiff::Timestamp;
-use postern_core::policy::Policy;
+use postern_app::App;
+use postern_core::project::Projects;
 use postern_store::Store;
 
-/// The source of "now", so that tests run on a clock they control.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
-
-impl Clock {
-    /// The system clock.
-    pub fn system() -> Clock {
-        // Milliseconds: the precision the store keeps, so that what a client is told is exactly
-        // what it will read back.
-        Clock(Arc::new(|| {
-            Timestamp::from_millisecond(Timestamp::now().as_millisecond())
-                .unwrap_or(Timestamp::UNIX_EPOCH)
-        }))
-    }
-
-    /// A clock stopped at one moment.
-    pub fn fixed(at: Timestamp) -> Clock {
-        Clock(Arc::new(move || at))
-    }
-
-    /// A clock that moves only when told to, through the returned handle.
-    pub fn manual(start: Timestamp) -> (Clock, ManualClock) {
-        let millis = Arc::new(AtomicI64::new(start.as_millisecond()));
-        let read = Arc::clone(&millis);
-        let clock = Clock(Arc::new(move || {
-            Timestamp::from_millisecond(read.load(Ordering::SeqCst))
-                .unwrap_or(Timestamp::UNIX_EPOCH)
-        }));
-        (clock, ManualClock(millis))
-    }
-
-    /// The current moment.
-    pub fn now(&self) -> Timestamp {
-        (self.0)()
-    }
-}
-
-/// Moves a manual clock forward.
-#[derive(Clone)]
-pub struct ManualClock(Arc<AtomicI64>);
-
-impl ManualClock {
-    /// Advances the clock by whole seconds.
-    pub fn advance_seconds(&self, seconds: i64) {
-        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
-    }
-}
-
-/// A project served by this instance.
-#[derive(Debug, Clone)]
-pub struct Project {
-    /// Its checked policy.
-    pub policy: Policy,
-}
-
-impl Project {
-    /// The project's slug, used in its URLs.
-    pub fn slug(&self) -> &str {
-        &self.policy.project.slug
-    }
-}
+pub use postern_app::{Clock, ManualClock};
+pub use postern_core::project::Project;
 
 /// Tunable limits of the intake.
 #[derive(Debug, Clone, Copy)]
@@ -114,10 +55,7 @@ pub struct AppState {
 }
 
 struct Inner {
-    projects: Vec<Project>,
-    store: Store,
-    public_url: String,
-    clock: Clock,
+    app: App,
     limits: IntakeLimits,
     limiter: Limiter,
     form_secret: [u8; 32],
@@ -148,24 +86,14 @@ impl AppState {
         clock: Clock,
         limits: IntakeLimits,
     ) -> AppState {
-        assert!(!projects.is_empty(), "at least one project");
-        for (i, p) in projects.iter().enumerate() {
-            assert!(
-                projects[..i].iter().all(|q| q.slug() != p.slug()),
-                "duplicate project slug {}",
-                p.slug()
-            );
-        }
+        let projects = Projects::new(projects).expect("the caller checked the projects");
         let quota =
             Quota::per_hour(limits.submissions_per_hour).allow_burst(limits.submission_burst);
         let form_secret = postern_store::vault::random_bytes::<32>()
             .expect("the OS random source works at start");
         AppState {
             inner: Arc::new(Inner {
-                projects,
-                store,
-                public_url: public_url.trim_end_matches('/').to_owned(),
-                clock,
+                app: App::new(projects, store, clock, public_url),
                 limits,
                 limiter: RateLimiter::hashmap(quota),
                 form_secret,
@@ -211,24 +139,29 @@ impl AppState {
         &self.inner.trusted_proxies
     }
 
+    /// The use cases: every action a reporter or team member takes goes through them.
+    pub fn app(&self) -> &App {
+        &self.inner.app
+    }
+
     /// Every project, the default first.
     pub fn projects(&self) -> &[Project] {
-        &self.inner.projects
+        self.inner.app.projects().all()
     }
 
     /// The default project, served at the root.
     pub fn default_project(&self) -> &Project {
-        &self.inner.projects[0]
+        self.inner.app.projects().default_project()
     }
 
     /// A project by slug.
     pub fn project(&self, slug: &str) -> Option<&Project> {
-        self.inner.projects.iter().find(|p| p.slug() == slug)
+        self.inner.app.project(slug)
     }
 
-    /// The store.
+    /// The store, for what the pages read and present as it is.
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        self.inner.app.store()
     }
 
     /// The hall of fame of `key` (a project slug, or "" for all) computed when the published
@@ -268,12 +201,12 @@ impl AppState {
 
     /// The public address, without a trailing slash.
     pub fn public_url(&self) -> &str {
-        &self.inner.public_url
+        self.inner.app.public_url()
     }
 
     /// The current moment.
     pub fn now(&self) -> Timestamp {
-        self.inner.clock.now()
+        self.inner.app.now()
     }
 
     /// Intake limits.

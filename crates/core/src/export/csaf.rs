@@ -953,7 +953,7 @@ mod tests {
                 &[],
             ),
             package(
-                "SomeOther",
+                "OSS-Fuzz",
                 "acme|widgets",
                 vec![range("1|2", Some("1!3"), None)],
                 &[],

@@ -9,8 +9,6 @@
 //! nothing stored changes; an edit of an advisory that changed since the form was shown is
 //! refused (`Store::update_advisory` compares `modified`), never applied over the other.
 
-use std::cmp::Ordering;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -19,15 +17,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
+use postern_app::advisory::PastMoment;
 use postern_core::advisory::{
-    Advisory, AdvisoryError, AdvisoryId, Affected, Credit, CreditRole, DraftSource, ITEMS_MAX,
-    Reference, ReferenceKind, VersionRange, draft_from_report,
+    Advisory, AdvisoryError, AdvisoryId, Affected, Credit, CreditRole, ITEMS_MAX, Reference,
+    ReferenceKind, VersionRange,
 };
 use postern_core::case::parse_severity;
 use postern_core::deadline::Calendar;
 use postern_core::policy::{Policy, Severity};
-use postern_core::report::{ReportId, ReportStatus};
-use postern_store::StoreError;
+use postern_core::report::ReportId;
+use postern_core::versions::LineStatus;
 use postern_store::advisories::{ADVISORY_LIST_MAX, StoredAdvisory};
 use postern_store::team::Role;
 use serde::Deserialize;
@@ -47,60 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/team/advisories/{id}/publish", post(publish))
         .route("/team/reports/{id}/advisory", post(draft))
 }
-
-/// OSV's ecosystems (https://ossf.github.io/osv-schema/#defined-ecosystems), as of the schema
-/// in `shared/schemas/osv/ecosystems.json`. An ecosystem may carry a suffix after a colon
-/// (`Debian:12`, `Alpine:v3.19`).
-pub const OSV_ECOSYSTEMS: &[&str] = &[
-    "AlmaLinux",
-    "Alpaquita",
-    "Alpine",
-    "Android",
-    "Azure Linux",
-    "BellSoft Hardened Containers",
-    "Bioconductor",
-    "Bitnami",
-    "Chainguard",
-    "CleanStart",
-    "ConanCenter",
-    "CRAN",
-    "crates.io",
-    "Debian",
-    "Docker Hardened Images",
-    "Echo",
-    "FreeBSD",
-    "GHC",
-    "GitHub Actions",
-    "Go",
-    "Hackage",
-    "Hex",
-    "Julia",
-    "Kubernetes",
-    "Linux",
-    "Mageia",
-    "Maven",
-    "MinimOS",
-    "npm",
-    "NuGet",
-    "opam",
-    "openEuler",
-    "openSUSE",
-    "OSS-Fuzz",
-    "Packagist",
-    "Photon OS",
-    "Pub",
-    "PyPI",
-    "Red Hat",
-    "Rocky Linux",
-    "Root",
-    "RubyGems",
-    "SUSE",
-    "SwiftURL",
-    "TuxCare",
-    "Ubuntu",
-    "VSCode",
-    "Wolfi",
-];
 
 const REFERENCE_KINDS: [(&str, ReferenceKind); 10] = [
     ("ADVISORY", ReferenceKind::Advisory),
@@ -150,17 +95,6 @@ fn choice(value: &str, label: &str, selected: bool) -> Choice {
         label: label.to_owned(),
         selected,
     }
-}
-
-/// Accepted or later, not closed: a report an advisory can be drafted from.
-fn can_draft_from(status: ReportStatus) -> bool {
-    matches!(
-        status,
-        ReportStatus::Triaged
-            | ReportStatus::Fixing
-            | ReportStatus::Fixed
-            | ReportStatus::Disclosed
-    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,16 +462,10 @@ impl Typed {
                 continue;
             }
             let ecosystem = p.ecosystem.trim().to_owned();
-            let base = ecosystem.split(':').next().unwrap_or_default();
-            if !ecosystem.is_empty() && !OSV_ECOSYSTEMS.contains(&base) {
-                let near = OSV_ECOSYSTEMS
-                    .iter()
-                    .find(|e| e.eq_ignore_ascii_case(base))
-                    .map(|e| format!(" (did you mean {e}?)"))
-                    .unwrap_or_default();
-                p.error = Some(format!(
-                    "{ecosystem:?} is not an OSV ecosystem{near}; write one such as PyPI, npm, crates.io, Go, Maven"
-                ));
+            if !ecosystem.is_empty()
+                && let Err(problem) = postern_core::versions::check_ecosystem(&ecosystem)
+            {
+                p.error = Some(problem);
             }
             let mut ranges = Vec::new();
             let mut kept = Vec::new();
@@ -551,15 +479,8 @@ impl Typed {
                     fixed: non_empty(&r.fixed),
                     last_affected: non_empty(&r.last_affected),
                 };
-                let end = range.fixed.as_ref().or(range.last_affected.as_ref());
-                if let Some(end) = end
-                    && let (Some(from), Some(to)) = (numeric(&range.introduced), numeric(end))
-                    && compare(&to, &from) == Ordering::Less
-                {
-                    r.error = Some(format!(
-                        "{end} comes before the introduced version {}; the range would be empty",
-                        range.introduced
-                    ));
+                if let Err(problem) = postern_core::versions::check_range_order(&range) {
+                    r.error = Some(problem);
                 }
                 ranges.push(range);
                 kept.push(j);
@@ -707,111 +628,6 @@ impl Typed {
     }
 }
 
-/// A version as numbers when it is dotted digits ("1.9.8", "v2.0"); anything else (pre-releases,
-/// commit hashes) is not compared.
-fn numeric(version: &str) -> Option<Vec<u64>> {
-    let v = version.trim();
-    let v = v.strip_prefix('v').unwrap_or(v);
-    if v.is_empty() {
-        return None;
-    }
-    v.split('.').map(|p| p.parse().ok()).collect()
-}
-
-/// Compares dotted versions, missing parts counting as 0 (2.4 = 2.4.0).
-fn compare(a: &[u64], b: &[u64]) -> Ordering {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
-        .find(|o| o.is_ne())
-        .unwrap_or(Ordering::Equal)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The supported-versions table.
-
-/// How one line of the policy's supported-versions table stands against one package's ranges.
-fn line_status(line: &str, affected: &Affected) -> (String, &'static str) {
-    let text = line.trim();
-    let below = text.strip_prefix('<').map(str::trim);
-    let series = text
-        .trim_end_matches(".x")
-        .trim_end_matches(".*")
-        .trim_end_matches('x');
-    let bound = below.map_or_else(|| numeric(series.trim_end_matches('.')), numeric);
-    let Some(bound) = bound.filter(|_| !text.starts_with("<=")) else {
-        return ("compare by hand".into(), "");
-    };
-    let mut fixed_in = Vec::new();
-    let mut affected_without_fix = false;
-    let mut unknown = false;
-    for r in &affected.ranges {
-        let Some(from) = numeric(&r.introduced) else {
-            unknown = true;
-            continue;
-        };
-        let fixed = r.fixed.as_deref().map(|f| (f, numeric(f)));
-        let last = r.last_affected.as_deref().map(numeric);
-        if matches!(fixed, Some((_, None))) || matches!(last, Some(None)) {
-            unknown = true;
-            continue;
-        }
-        let fixed = fixed.map(|(text, v)| (text, v.unwrap_or_default()));
-        let last = last.flatten();
-        if below.is_some() {
-            // Versions below `bound`.
-            if compare(&from, &bound) != Ordering::Less {
-                continue;
-            }
-            match (&fixed, &last) {
-                (Some((text, f)), _) if compare(f, &bound) == Ordering::Less => {
-                    fixed_in.push(text.to_string());
-                }
-                _ => affected_without_fix = true,
-            }
-            continue;
-        }
-        // The series `bound` (2.4 for "2.4.x"): its versions share that prefix.
-        let n = bound.len();
-        let cut = |v: &[u64]| -> Vec<u64> { (0..n).map(|i| *v.get(i).unwrap_or(&0)).collect() };
-        if compare(&cut(&from), &bound) == Ordering::Greater {
-            continue;
-        }
-        match (&fixed, &last) {
-            (Some((text, f)), _) => match compare(&cut(f), &bound) {
-                Ordering::Less => {}
-                Ordering::Equal if compare(f, &bound) == Ordering::Equal => {}
-                Ordering::Equal => fixed_in.push(text.to_string()),
-                Ordering::Greater => affected_without_fix = true,
-            },
-            (None, Some(l)) => {
-                if compare(&cut(l), &bound) != Ordering::Less {
-                    affected_without_fix = true;
-                }
-            }
-            (None, None) => affected_without_fix = true,
-        }
-    }
-    if affected.versions.iter().any(|v| {
-        numeric(v).is_some_and(|v| match below {
-            Some(_) => compare(&v, &bound) == Ordering::Less,
-            None => compare(&v[..bound.len().min(v.len())], &bound) == Ordering::Equal,
-        })
-    }) && fixed_in.is_empty()
-    {
-        affected_without_fix = true;
-    }
-    if affected_without_fix {
-        ("affected, no fix on this line".into(), "overdue")
-    } else if !fixed_in.is_empty() {
-        (format!("fixed in {}", fixed_in.join(", ")), "fixed")
-    } else if unknown {
-        ("compare by hand".into(), "")
-    } else {
-        ("not affected".into(), "")
-    }
-}
-
 struct VersionLine {
     versions: String,
     supported: &'static str,
@@ -831,7 +647,15 @@ fn version_lines(policy: &Policy, advisory: Option<&Advisory>) -> Vec<VersionLin
             cells: advisory
                 .affected
                 .iter()
-                .map(|a| line_status(&line.versions, a))
+                .map(|a| {
+                    let status = postern_core::versions::line_status(&line.versions, a);
+                    let class = match status {
+                        LineStatus::AffectedWithoutFix => "overdue",
+                        LineStatus::FixedIn(_) => "fixed",
+                        LineStatus::NotAffected | LineStatus::ByHand => "",
+                    };
+                    (status.words(), class)
+                })
                 .collect(),
         })
         .collect()
@@ -1083,7 +907,7 @@ fn edit_page(state: &AppState, member: &Member, t: Typed, cx: PageContext<'_>) -
         credits,
         reference_kinds: REFERENCE_KINDS.iter().map(|(n, _)| *n).collect(),
         credit_roles: CREDIT_ROLES.iter().map(|(n, l, _)| (*n, *l)).collect(),
-        ecosystems: OSV_ECOSYSTEMS,
+        ecosystems: postern_core::versions::OSV_ECOSYSTEMS,
         preview_html: crate::markdown::to_safe_html(&t.details),
         versions: version_lines(policy, cx.stored.map(|s| &s.advisory)),
         package_names: cx
@@ -1122,10 +946,10 @@ async fn visible_advisory(
     id: &str,
 ) -> Result<(StoredAdvisory, Project), Error> {
     let id = AdvisoryId::parse(id).ok_or(Error::NotFound)?;
-    let stored = state.store().advisory(&id).await?.ok_or(Error::NotFound)?;
-    if !member.session.user.can_see(&stored.advisory.project) {
-        return Err(Error::NotFound);
-    }
+    let stored = state
+        .app()
+        .visible_advisory(&member.as_actor(), &id)
+        .await?;
     let project = state
         .project(&stored.advisory.project)
         .cloned()
@@ -1280,16 +1104,6 @@ fn csrf_of(pairs: &[(String, String)]) -> &str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// `modified` for an edit saved at `now`: always later than the one it replaces, even within
-/// one millisecond (the store compares milliseconds).
-fn next_modified(previous: Timestamp, now: Timestamp) -> Timestamp {
-    if now.as_millisecond() > previous.as_millisecond() {
-        now
-    } else {
-        Timestamp::from_millisecond(previous.as_millisecond() + 1).unwrap_or(now)
-    }
-}
-
 async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -1300,7 +1114,6 @@ async fn save(
     check_post(&state, &headers, &member.csrf, csrf_of(&pairs))?;
     member.require(Role::Triager)?;
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
-    let store = state.store();
     let embargo = embargo_of(&state, &stored).await?;
     let mut t = Typed::from_pairs(&pairs)?;
     let intent = intent(&pairs);
@@ -1328,74 +1141,31 @@ async fn save(
             human_time(&project.policy, stored.advisory.modified)
         )
     };
-    let seen: Option<Timestamp> = t.seen_modified.trim().parse().ok();
-    if seen != Some(stored.advisory.modified) {
+    let Ok(seen) = t.seen_modified.trim().parse::<Timestamp>() else {
         return Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))));
-    }
-    let modified = next_modified(stored.advisory.modified, state.now());
+    };
     let Some(advisory) = t.checked_advisory(
         stored.advisory.id.clone(),
         &stored.advisory.project,
         stored.advisory.published,
-        modified,
+        state.now(),
     ) else {
         return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, None)));
     };
-    match store
-        .update_advisory(
-            &advisory,
-            stored.advisory.modified,
-            member.actor(),
-            state.now(),
-        )
+    match state
+        .app()
+        .edit_advisory(&member.as_actor(), advisory, seen)
         .await
     {
-        Ok(()) => Ok(see_other(&format!(
-            "/team/advisories/{}?saved=1",
-            advisory.id
-        ))),
-        Err(StoreError::Conflict(_)) => Ok(respond(StatusCode::CONFLICT, page(t, Some(stale())))),
-        Err(StoreError::Limit(m)) => {
+        Ok(saved) => Ok(see_other(&format!("/team/advisories/{}?saved=1", saved.id))),
+        Err(postern_app::Error::Conflict(_)) => {
+            Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))))
+        }
+        Err(postern_app::Error::Refused(m)) => {
             Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Numbers and stores a new advisory: the next free id of the project's prefix this year,
-/// retried when another draft took that number meanwhile.
-async fn create_numbered(
-    state: &AppState,
-    policy: &Policy,
-    report: Option<&ReportId>,
-    actor: &str,
-    make: impl Fn(AdvisoryId) -> Result<Advisory, AdvisoryError>,
-) -> Result<Result<AdvisoryId, String>, Error> {
-    let now = state.now();
-    let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-    for _ in 0..5 {
-        let id = state
-            .store()
-            .next_advisory_id(&policy.project.advisory_prefix, year)
-            .await?;
-        let advisory = match make(id.clone()) {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e.0)),
-        };
-        match state
-            .store()
-            .create_advisory(&advisory, report, actor, now)
-            .await
-        {
-            Ok(()) => return Ok(Ok(id)),
-            Err(StoreError::Conflict(_)) => continue,
-            Err(StoreError::Limit(m)) => return Ok(Err(m)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Conflict(
-        "others are creating advisories right now; try again".into(),
-    ))
 }
 
 async fn create(
@@ -1425,23 +1195,22 @@ async fn create(
     if grow(&mut t, &intent(&pairs)) {
         return Ok(respond(StatusCode::OK, page(t, None)));
     }
-    let now = state.now();
     let slug = project.slug().to_owned();
-    // Checked once with a placeholder id, so that problems show before a number is taken.
+    // The number is given when it is stored; the form's own checks need an id meanwhile.
     let placeholder = AdvisoryId::new(&project.policy.project.advisory_prefix, 2000, 0);
-    let Some(checked) = t.checked_advisory(placeholder, &slug, None, now) else {
+    let Some(checked) = t.checked_advisory(placeholder, &slug, None, state.now()) else {
         return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, None)));
     };
-    let made = create_numbered(&state, &project.policy, None, member.actor(), |id| {
-        Ok(Advisory {
-            id,
-            ..checked.clone()
-        })
-    })
-    .await?;
-    match made {
-        Ok(id) => Ok(see_other(&format!("/team/advisories/{id}?saved=1"))),
-        Err(m) => Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m)))),
+    match state
+        .app()
+        .create_advisory(&member.as_actor(), checked)
+        .await
+    {
+        Ok(made) => Ok(see_other(&format!("/team/advisories/{}?saved=1", made.id))),
+        Err(postern_app::Error::Refused(m)) => {
+            Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1480,39 +1249,19 @@ async fn draft(
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
     member.require(Role::Triager)?;
     let report = ReportId::parse(&id).ok_or(Error::NotFound)?;
-    let store = state.store();
-    let (project, row) = super::report::visible_project(&state, &member, &report).await?;
-    if !can_draft_from(row.case.status) {
-        let m = format!(
-            "an advisory is drafted from an accepted report; this one is {}",
-            row.case.status.name()
-        );
-        return report_refusal(&state, &member, &report, m).await;
-    }
-    let now = state.now();
-    let view = store.team_view(&report, member.actor(), now).await?;
-    let made = create_numbered(
-        &state,
-        &project.policy,
-        Some(&report),
-        member.actor(),
-        |id| {
-            draft_from_report(
-                DraftSource {
-                    policy: &project.policy,
-                    fields: &view.submission.fields,
-                    credit_name: view.submission.credit_name.as_deref(),
-                    case: &view.case,
-                },
-                id,
-                now,
-            )
-        },
-    )
-    .await?;
-    match made {
-        Ok(id) => Ok(see_other(&format!("/team/advisories/{id}"))),
-        Err(m) => report_refusal(&state, &member, &report, format!("no draft: {m}")).await,
+    match state
+        .app()
+        .draft_advisory_from_report(&member.as_actor(), &report)
+        .await
+    {
+        Ok(draft) => Ok(see_other(&format!("/team/advisories/{}", draft.id))),
+        Err(postern_app::Error::Refused(m)) if m.starts_with("an advisory is drafted") => {
+            report_refusal(&state, &member, &report, m).await
+        }
+        Err(postern_app::Error::Refused(m)) => {
+            report_refusal(&state, &member, &report, format!("no draft: {m}")).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1574,7 +1323,6 @@ async fn schedule(
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
     let policy = &project.policy;
     let calendar = Calendar::of(&policy.response);
-    let now = state.now();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     if stored.published_at.is_some() {
         let m = format!("{} is published already", stored.advisory.id);
@@ -1587,30 +1335,25 @@ async fn schedule(
         );
         return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
     };
-    let received = match &stored.report {
-        Some(report) => state.store().case_row(report).await?.received_at,
-        None => now,
-    };
-    if let Err(problem) = postern_core::embargo::check(policy, received, now, at) {
-        let m = format!("Not scheduled: {problem}; choose another moment, or publish now");
-        return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
-    }
     match state
-        .store()
-        .schedule_advisory_with_early_access(
+        .app()
+        .schedule_advisory(
+            &member.as_actor(),
             &stored.advisory.id,
-            at,
-            postern_core::embargo::early_access_lead(policy),
-            member.actor(),
-            now,
+            Some(at),
+            PastMoment::Refused,
         )
         .await
     {
-        Ok(()) => Ok(see_other(&format!(
+        Ok(_) => Ok(see_other(&format!(
             "/team/advisories/{}",
             stored.advisory.id
         ))),
-        Err(StoreError::Conflict(m)) => {
+        Err(postern_app::Error::Refused(problem)) => {
+            let m = format!("Not scheduled: {problem}; choose another moment, or publish now");
+            refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await
+        }
+        Err(postern_app::Error::Conflict(m)) => {
             refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
         }
         Err(e) => Err(e.into()),
@@ -1628,15 +1371,15 @@ async fn publish(
     member.require(Role::Triager)?;
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
     match state
-        .store()
-        .publish_advisory(&stored.advisory.id, member.actor(), state.now())
+        .app()
+        .publish_advisory(&member.as_actor(), &stored.advisory.id)
         .await
     {
         Ok(_) => Ok(see_other(&format!(
             "/team/advisories/{}",
             stored.advisory.id
         ))),
-        Err(StoreError::Conflict(m)) => {
+        Err(postern_app::Error::Conflict(m) | postern_app::Error::Refused(m)) => {
             refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
         }
         Err(e) => Err(e.into()),
@@ -1647,64 +1390,6 @@ async fn publish(
 mod tests {
     use super::*;
 
-    fn package(ranges: &[(&str, Option<&str>, Option<&str>)]) -> Affected {
-        Affected {
-            ecosystem: "PyPI".into(),
-            package: "acme".into(),
-            ranges: ranges
-                .iter()
-                .map(|(i, f, l)| VersionRange {
-                    introduced: (*i).into(),
-                    fixed: f.map(Into::into),
-                    last_affected: l.map(Into::into),
-                })
-                .collect(),
-            versions: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn supported_lines_are_read_against_the_ranges() {
-        let a = package(&[("2.0.0", Some("2.4.1"), None), ("0", Some("1.9.8"), None)]);
-        let status = |line: &str| line_status(line, &a).0;
-        assert_eq!(status("2.4.x"), "fixed in 2.4.1");
-        assert_eq!(status("2.3.x"), "affected, no fix on this line");
-        assert_eq!(status("1.9.x"), "fixed in 1.9.8");
-        assert_eq!(status("2.5.x"), "not affected");
-        assert_eq!(status("3.x"), "not affected");
-        assert_eq!(status("< 1.0"), "affected, no fix on this line");
-        assert_eq!(status("main"), "compare by hand");
-        let open = package(&[("1.2", None, Some("1.4.3"))]);
-        assert_eq!(
-            line_status("1.4.x", &open).0,
-            "affected, no fix on this line"
-        );
-        assert_eq!(line_status("1.5.x", &open).0, "not affected");
-        assert_eq!(line_status("1.1.x", &open).0, "not affected");
-    }
-
-    #[test]
-    fn the_ecosystem_list_is_osv_s() {
-        let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR")
-            .map(|d| std::path::PathBuf::from(d).join("../../../shared/schemas/osv"))
-            .filter(|d| d.is_dir())
-        else {
-            return;
-        };
-        let text = std::fs::read_to_string(dir.join("ecosystems.json")).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut names: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut ours = OSV_ECOSYSTEMS.to_vec();
-        names.sort_unstable();
-        ours.sort_unstable();
-        assert_eq!(ours, names);
-    }
-
     #[test]
     fn a_form_carries_at_most_form_rows_max_rows_per_group() {
         let last = FORM_ROWS_MAX - 1;
@@ -1714,18 +1399,5 @@ mod tests {
         assert!(Typed::from_pairs(&pairs(FORM_ROWS_MAX)).is_err());
         let credit = vec![(format!("credit-{FORM_ROWS_MAX}-name"), "Ada".to_owned())];
         assert!(Typed::from_pairs(&credit).is_err());
-    }
-
-    #[test]
-    fn versions_compare_as_numbers() {
-        assert_eq!(
-            compare(&numeric("1.10").unwrap(), &numeric("1.9").unwrap()),
-            Ordering::Greater
-        );
-        assert_eq!(
-            compare(&numeric("2.4").unwrap(), &numeric("v2.4.0").unwrap()),
-            Ordering::Equal
-        );
-        assert_eq!(numeric("2.0.0-rc1"), None);
     }
 }

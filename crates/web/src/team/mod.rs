@@ -106,6 +106,11 @@ impl Member {
         &self.session.user.email
     }
 
+    /// The member as the use cases know them.
+    pub fn as_actor(&self) -> postern_app::Actor {
+        postern_app::Actor::member(&self.session.user)
+    }
+
     /// Refuses members below `role`.
     pub fn require(&self, role: Role) -> Result<(), Error> {
         if self.session.user.role >= role {

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
-use postern_core::case::{Action, Case, Closing, Rating, apply, parse_closure, parse_severity};
+use postern_app::case::Seen;
+use postern_core::case::{Action, Case, Closing, Rating, parse_closure, parse_severity};
 use postern_core::clock::{ClockKind, ClockState};
 use postern_core::lifecycle::Closure;
 use postern_core::policy::{Policy, Severity, TimeSpan};
@@ -117,10 +118,7 @@ pub(super) async fn visible_project(
     member: &Member,
     id: &ReportId,
 ) -> Result<(Project, postern_store::team::CaseRow), Error> {
-    let row = state.store().case_row(id).await?;
-    if !member.session.user.can_see(&row.project) {
-        return Err(Error::NotFound);
-    }
+    let row = state.app().visible_case(&member.as_actor(), id).await?;
     let project = state.project(&row.project).cloned().ok_or_else(|| {
         Error::BadRequest(format!(
             "project {} is not served by this instance; start it with its policy",
@@ -445,14 +443,7 @@ pub(super) async fn render(
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
     let terms = store.disclosure_terms(id).await?;
-    let can_draft = can_act
-        && matches!(
-            case.status,
-            ReportStatus::Triaged
-                | ReportStatus::Fixing
-                | ReportStatus::Fixed
-                | ReportStatus::Disclosed
-        );
+    let can_draft = can_act && postern_app::advisory::can_draft_from(case.status);
     let advisories = store
         .report_advisories(id)
         .await?
@@ -653,111 +644,67 @@ async fn act(
     Form(form): Form<ActForm>,
 ) -> Result<Response, Error> {
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
-    member.require(Role::Triager)?;
     let id = parse_id(&id)?;
-    let (project, row) = visible_project(&state, &member, &id).await?;
-    let store = state.store();
-    let now = state.now();
-    let back = format!("/team/reports/{id}");
-    macro_rules! refuse {
-        ($message:expr) => {
-            return render(
+    let app = state.app();
+    let actor = member.as_actor();
+    let done = match form.action.as_str() {
+        "note" => app.add_note(&actor, &id, &form.body).await,
+        "disclosure-accept" | "disclosure-decline" => app
+            .answer_disclosure_request(
+                &actor,
+                &id,
+                &form.request,
+                form.action == "disclosure-accept",
+                &form.body,
+            )
+            .await
+            .map(drop),
+        "message" => app
+            .act_on_report(
+                &actor,
+                &id,
+                Seen::Version(form.version),
+                Action::MessageSent(!form.is_plan.is_empty()),
+                Some(&form.body),
+            )
+            .await
+            .map(drop),
+        _ => match parse_action(&form) {
+            Ok(action) => app
+                .act_on_report(&actor, &id, Seen::Version(form.version), action, None)
+                .await
+                .map(drop),
+            Err(message) => Err(postern_app::Error::Refused(message)),
+        },
+    };
+    match done {
+        Ok(()) => Ok(see_other(&format!("/team/reports/{id}"))),
+        // The report is not there for this member, or the role is missing, or the store failed.
+        Err(
+            e @ (postern_app::Error::NotFound
+            | postern_app::Error::Forbidden(_)
+            | postern_app::Error::Store(_)),
+        ) => Err(e.into()),
+        // Anything else is said on the report page, above what the member sees now.
+        Err(refusal) => {
+            let message = match refusal {
+                postern_app::Error::Invalid(errors) => errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            render(
                 &state,
                 &member,
                 &id,
-                Some($message),
+                Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
-        };
-    }
-    if form.action == "note" {
-        let Some(body) = non_empty(&form.body) else {
-            refuse!("write the note first".into());
-        };
-        store.add_note(&id, &body, member.actor(), now).await?;
-        return Ok(see_other(&back));
-    }
-    if let Some(accept) = match form.action.as_str() {
-        "disclosure-accept" => Some(true),
-        "disclosure-decline" => Some(false),
-        _ => None,
-    } {
-        let terms = store.disclosure_terms(&id).await?;
-        let Some(open) = terms.open().filter(|r| r.id == form.request) else {
-            refuse!("this proposal was answered meanwhile; here is the report as it is now".into());
-        };
-        if accept
-            && let Err(problem) =
-                postern_core::embargo::check(&project.policy, row.received_at, now, open.asked_for)
-        {
-            refuse!(format!("cannot accept: {problem}"));
-        }
-        match store
-            .decide_disclosure_request(
-                &id,
-                &form.request,
-                &postern_store::disclosure::Answer {
-                    accept,
-                    note: &form.body,
-                    early_access: postern_core::embargo::early_access_lead(&project.policy),
-                },
-                member.actor(),
-                now,
-            )
-            .await
-        {
-            Ok(_) => return Ok(see_other(&back)),
-            Err(postern_store::StoreError::Conflict(m)) => refuse!(m),
-            Err(e) => return Err(e.into()),
         }
     }
-    if row.version != form.version {
-        refuse!(
-            "the report changed since this page was loaded; here it is as it is now, try again"
-                .into()
-        );
-    }
-    let (action, message) = if form.action == "message" {
-        let Some(body) = non_empty(&form.body) else {
-            refuse!("write the message first".into());
-        };
-        (Action::MessageSent(!form.is_plan.is_empty()), Some(body))
-    } else {
-        match parse_action(&form) {
-            Ok(action) => (action, None),
-            Err(message) => refuse!(message),
-        }
-    };
-    if let Action::Close(Closing {
-        duplicate_of: Some(original),
-        ..
-    }) = &action
-    {
-        let problem = match store.check_original(&id, original).await {
-            Ok(()) => None,
-            Err(postern_store::StoreError::Limit(m)) => Some(m),
-            Err(e) => return Err(e.into()),
-        };
-        if let Some(problem) = problem {
-            refuse!(problem);
-        }
-    }
-    let applied = match apply(&row.case, &action, &project.policy, now) {
-        Ok(applied) => applied,
-        Err(e) => refuse!(e.0),
-    };
-    store
-        .record_case_change(
-            &id,
-            row.version,
-            &applied,
-            message.as_deref(),
-            member.actor(),
-            now,
-        )
-        .await?;
-    Ok(see_other(&back))
 }
 
 #[derive(Deserialize)]

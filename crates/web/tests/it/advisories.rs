@@ -1,7 +1,7 @@
 //! Published advisories as the world reads them, on both databases: the list, the page and the
 //! three documents; a draft is a 404 everywhere.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use postern_core::advisory::{Advisory, AdvisoryId, Affected, Credit, CreditRole, VersionRange};

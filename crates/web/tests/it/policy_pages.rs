@@ -1,6 +1,6 @@
 //! The policy pages, driven in-process through the router with a fixed clock.
 
-mod support;
+use crate::support;
 
 use axum::http::{StatusCode, header};
 use jiff::Timestamp;

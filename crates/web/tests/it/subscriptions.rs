@@ -3,7 +3,7 @@
 //! expired or wrong link says so, and the RFC 8058 one-click POST unsubscribes without any
 //! cookie or form token. The address never reaches the database in plain text.
 
-mod support;
+use crate::support;
 
 use std::num::NonZeroU32;
 

@@ -2,7 +2,7 @@
 //! with a second factor, signs in, acknowledges and triages a report, and sees every promised
 //! clock with the right due time; CSRF, Origin, roles, projects and lockout are enforced.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use postern_store::credentials::{TotpSecret, totp_code};
@@ -13,7 +13,7 @@ use support::{Browser, TestApp, hidden, location, now, project};
 
 const PASSWORD: &str = "violet anchor tugboat meridian";
 
-fn acme() -> postern_web::Project {
+pub(crate) fn acme() -> postern_web::Project {
     project(
         "Acme",
         r#"
@@ -38,7 +38,7 @@ explanation = "Volumetric attacks are out of scope."
     )
 }
 
-async fn submit(app: &TestApp, title: &str) -> (String, String) {
+pub(crate) async fn submit(app: &TestApp, title: &str) -> (String, String) {
     let reply = app
         .post_json(
             "/api/v1/reports",
@@ -58,7 +58,7 @@ async fn submit(app: &TestApp, title: &str) -> (String, String) {
 }
 
 /// Sets up an account through the web pages, second factor included; returns its secret.
-async fn set_up(
+pub(crate) async fn set_up(
     browser: &mut Browser<'_>,
     email: &str,
     role: Role,

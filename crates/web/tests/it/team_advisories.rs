@@ -3,7 +3,7 @@
 //! changed), a stale edit refused, a good edit, schedule within the maximum embargo, publish
 //! now and the public OSV document; viewers, other projects and forged posts are refused.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use postern_core::advisory::{Advisory, AdvisoryId, Affected, VersionRange};

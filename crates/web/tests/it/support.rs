@@ -30,6 +30,8 @@ pub fn project(name: &str, extra: &str) -> Project {
 
 pub struct TestApp {
     pub app: axum::Router,
+    /// The use cases behind the router: what the terminal commands call.
+    pub uses: postern_app::App,
     pub store: Store,
     pub clock: ManualClock,
     pub dir: tempfile::TempDir,
@@ -150,6 +152,7 @@ impl TestApp {
             limits,
         );
         TestApp {
+            uses: state.app().clone(),
             app: router(state),
             store,
             clock: handle,

@@ -1,7 +1,7 @@
 //! Private intake, driven in-process: the JSON API, the report form and the tracking pages, on a
 //! real SQLite store with a clock the tests move.
 
-mod support;
+use crate::support;
 
 use std::num::NonZeroU32;
 

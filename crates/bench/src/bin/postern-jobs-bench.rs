@@ -280,7 +280,7 @@ fn run_mail_delay(dir: &Path, mails: usize) -> anyhow::Result<()> {
         .local_addr()?
         .port();
     let inbox = dir.join("inbox");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_server.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../postern/tests/it/smtp_server.py");
     let mut smtp = Command::new("python3")
         .arg(&script)
         .arg(port.to_string())

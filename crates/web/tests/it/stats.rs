@@ -1,6 +1,6 @@
 //! `/stats` on both databases: real figures from acknowledged reports, withheld below three.
 
-mod support;
+use crate::support;
 
 use postern_core::case::{Action, apply};
 use postern_core::intake::ValidSubmission;

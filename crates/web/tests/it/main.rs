@@ -1,0 +1,12 @@
+//! The web layer's one integration-test binary: the router driven in-process (`TestApp`), on
+//! SQLite and, where a test says so, PostgreSQL.
+
+mod advisories;
+mod drift;
+mod intake;
+mod policy_pages;
+mod stats;
+mod subscriptions;
+mod support;
+mod team;
+mod team_advisories;
