@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod actor;
+pub mod admin;
 pub mod advisory;
 pub mod case;
 mod clock;

@@ -22,6 +22,24 @@ impl Project {
     }
 }
 
+/// Checks a project slug as a person typed it (on the command line, in a form): the same
+/// rule as the policy's `[project] slug`. The error says what to write.
+pub fn check_slug(text: &str) -> Result<(), String> {
+    let ok = !text.is_empty()
+        && text.len() <= crate::policy::SLUG_CHARS_MAX
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not a project slug; write the slug of the policy's project (lowercase letters, digits and -), such as acme-widgets"
+        ))
+    }
+}
+
 /// The projects of one instance, the default first.
 #[derive(Debug, Clone)]
 pub struct Projects(Vec<Project>);
@@ -77,6 +95,15 @@ mod tests {
             policy: checked
                 .policy
                 .unwrap_or_else(|| panic!("{:?}", checked.diagnostics)),
+        }
+    }
+
+    #[test]
+    fn slugs_are_checked_as_the_policy_checks_them() {
+        assert!(check_slug("acme-widgets").is_ok());
+        for bad in ["", "Acme", "-acme", "acme_widgets", "a b"] {
+            let problem = check_slug(bad).unwrap_err();
+            assert!(problem.contains("not a project slug"), "{problem}");
         }
     }
 

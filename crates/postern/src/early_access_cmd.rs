@@ -5,25 +5,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use postern_store::StoreError;
+use postern_app::Actor;
 
 use crate::cli::EarlyAccessCommand;
-
-/// The actor named in the audit log.
-const ACTOR: &str = "admin (terminal)";
-
-fn check_slug(slug: &str) -> anyhow::Result<()> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 64
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    anyhow::ensure!(
-        ok,
-        "{slug:?} is not a project slug; write the slug of the policy's project, such as acme"
-    );
-    Ok(())
-}
 
 pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -31,15 +15,14 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let now = jiff::Timestamp::now();
+        let actor = Actor::operator(&crate::user::default_actor(None));
         match command {
             EarlyAccessCommand::Add(args) => {
-                check_slug(&args.project)?;
-                let store = crate::open::open_store(&args.storage).await?;
-                let result = store
-                    .add_early_access(&args.project, &args.email, args.name.as_deref(), ACTOR, now)
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let result = app
+                    .add_early_access(&actor, &args.project, &args.email, args.name.as_deref())
                     .await;
-                store.close().await;
+                app.store().close().await;
                 match result {
                     Ok(true) => {
                         println!("Added to the early-access list of {}.", args.project);
@@ -49,20 +32,22 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
                         println!("Already on the early-access list of {}.", args.project);
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(StoreError::Limit(why)) => {
-                        eprintln!("postern: not added: {why}");
+                    Err(postern_app::Error::Invalid(errors)) => {
+                        for e in errors {
+                            eprintln!("postern: not added: {}", e.message);
+                        }
                         Ok(ExitCode::from(1))
                     }
-                    Err(error) => Err(error).context("cannot add to the early-access list"),
+                    Err(e) => crate::open::refusal(e, "such list"),
                 }
             }
             EarlyAccessCommand::List(args) => {
                 if let Some(project) = &args.project {
-                    check_slug(project)?;
+                    postern_core::project::check_slug(project).map_err(anyhow::Error::msg)?;
                 }
-                let store = crate::open::open_store(&args.storage).await?;
-                let members = store.early_access_list(args.project.as_deref()).await;
-                store.close().await;
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let members = app.early_access_list(&actor, args.project.as_deref()).await;
+                app.store().close().await;
                 let members = members.context("cannot read the early-access list")?;
                 if members.is_empty() {
                     println!("The early-access list is empty.");
@@ -78,13 +63,16 @@ pub fn run(command: EarlyAccessCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             EarlyAccessCommand::Remove(args) => {
-                check_slug(&args.project)?;
-                let store = crate::open::open_store(&args.storage).await?;
-                let result = store
-                    .remove_early_access(&args.project, &args.email, ACTOR, now)
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let result = app
+                    .remove_early_access(&actor, &args.project, &args.email)
                     .await;
-                store.close().await;
-                match result.context("cannot remove from the early-access list")? {
+                app.store().close().await;
+                let removed = match result {
+                    Ok(removed) => removed,
+                    Err(e) => return crate::open::refusal(e, "such list"),
+                };
+                match removed {
                     true => {
                         println!("Removed from the early-access list of {}.", args.project);
                         Ok(ExitCode::SUCCESS)

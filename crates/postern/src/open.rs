@@ -89,9 +89,18 @@ fn public_url() -> String {
 /// The use cases over the given policies and storage, on the system clock: what every
 /// terminal command that acts goes through, as the pages do.
 pub async fn open_app(context: &crate::cli::ReportContext) -> anyhow::Result<postern_app::App> {
-    let projects = Projects::new(load_projects(&context.policies)?).map_err(anyhow::Error::msg)?;
-    create_data_dir(&context.storage.data)?;
-    let store = open_store(&context.storage).await?;
+    open_app_with(&context.storage, &context.policies).await
+}
+
+/// The use cases over the given storage and policies (the built-in example without any: the
+/// administrators' commands need no policy).
+pub async fn open_app_with(
+    storage: &crate::cli::StorageArgs,
+    policies: &[std::path::PathBuf],
+) -> anyhow::Result<postern_app::App> {
+    let projects = Projects::new(load_projects(policies)?).map_err(anyhow::Error::msg)?;
+    create_data_dir(&storage.data)?;
+    let store = open_store(storage).await?;
     Ok(postern_app::App::new(
         projects,
         store,

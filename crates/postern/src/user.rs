@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use postern_app::Actor;
 use postern_store::Store;
 use postern_store::team::{Role, SETUP_LINK_TTL};
 
@@ -51,55 +52,39 @@ pub fn print_setup(email: &str, public_url: &str, code: &str) {
 
 pub fn add(args: &UserAddArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = open(&args.storage).await?;
+        let app = crate::open::open_app_with(&args.storage, &[]).await?;
         let role = match args.role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Triager => Role::Triager,
             RoleArg::Viewer => Role::Viewer,
         };
-        let actor = default_actor(args.actor.as_deref());
-        let result = store
-            .create_user(
-                &args.email,
-                role,
-                &args.projects,
-                &actor,
-                jiff::Timestamp::now(),
-            )
+        let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+        let result = app
+            .add_member(&actor, &args.email, role, &args.projects)
             .await;
-        store.close().await;
+        app.store().close().await;
         match result {
             Ok((user, code)) => {
                 print_setup(&user.email, &args.public_url, &code);
                 Ok(ExitCode::SUCCESS)
             }
-            Err(postern_store::StoreError::Conflict(m) | postern_store::StoreError::Limit(m)) => {
-                eprintln!("postern: {m}");
-                Ok(ExitCode::from(1))
-            }
-            Err(e) => Err(e).context("cannot create the account"),
+            Err(e) => crate::open::refusal(e, "such account"),
         }
     })
 }
 
 pub fn reset(args: &UserEmailArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = open(&args.storage).await?;
-        let actor = default_actor(args.actor.as_deref());
-        let result = store
-            .reset_user(&args.email, &actor, jiff::Timestamp::now())
-            .await;
-        store.close().await;
+        let app = crate::open::open_app_with(&args.storage, &[]).await?;
+        let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+        let result = app.reset_member(&actor, &args.email).await;
+        app.store().close().await;
         match result {
             Ok(code) => {
                 print_setup(&args.email.trim().to_lowercase(), &args.public_url, &code);
                 Ok(ExitCode::SUCCESS)
             }
-            Err(postern_store::StoreError::Limit(m)) => {
-                eprintln!("postern: {m}");
-                Ok(ExitCode::from(1))
-            }
-            Err(e) => Err(e).context("cannot reset the account"),
+            Err(e) => crate::open::refusal(e, &format!("account {}", args.email.trim())),
         }
     })
 }

@@ -35,20 +35,8 @@ use crate::mail::Links;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The whole request, from resolving the host to the response's status, may take this long.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// The prefix of Standard Webhooks signing secrets.
-pub const SECRET_PREFIX: &str = "whsec_";
-/// Random bytes in a signing secret.
-pub const SECRET_BYTES: usize = 32;
-
-/// A new signing secret: `whsec_` + base64 of 32 random bytes.
-pub fn new_signing_secret() -> anyhow::Result<String> {
-    let mut bytes = zeroize::Zeroizing::new([0u8; SECRET_BYTES]);
-    getrandom::fill(&mut *bytes).context("no OS randomness for the signing secret")?;
-    Ok(format!(
-        "{SECRET_PREFIX}{}",
-        data_encoding::BASE64.encode(&*bytes)
-    ))
-}
+/// The prefix of Standard Webhooks signing secrets (made by `postern_app::admin`).
+pub const SECRET_PREFIX: &str = postern_app::admin::SIGNING_SECRET_PREFIX;
 
 /// The HMAC key of a signing secret (`whsec_` + base64, the prefix optional).
 pub fn secret_key(secret: &str) -> Option<Vec<u8>> {
@@ -536,9 +524,10 @@ mod tests {
 
     #[test]
     fn new_secrets_are_whsec_and_32_bytes() {
+        use postern_app::admin::{SIGNING_SECRET_BYTES, new_signing_secret};
         let secret = new_signing_secret().unwrap();
         assert!(secret.starts_with("whsec_"));
-        assert_eq!(secret_key(&secret).unwrap().len(), SECRET_BYTES);
+        assert_eq!(secret_key(&secret).unwrap().len(), SIGNING_SECRET_BYTES);
         assert_ne!(secret, new_signing_secret().unwrap());
     }
 

@@ -5,37 +5,14 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use postern_app::Actor;
+use postern_app::admin::{AddedWebhook, NewWebhook};
 use postern_store::StoreError;
-use postern_store::webhooks::{WebhookEvent, WebhookKind, WebhookSecrets};
+use postern_store::webhooks::WebhookKind;
 
 use crate::cli::{WebhookCommand, WebhookKindArg};
 use crate::user::default_actor;
-use crate::webhook::{new_signing_secret, redact};
-
-/// A project slug as the policies write it.
-fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.len() <= 64
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-/// Checks the address before it is stored, with errors that do not repeat it.
-fn check_url(url: &str) -> anyhow::Result<()> {
-    let parsed = url::Url::parse(url).map_err(|_| {
-        anyhow::anyhow!("--url is not a URL; give the full address, such as https://hooks.slack.com/services/...")
-    })?;
-    if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
-        anyhow::bail!("--url must be an https:// address");
-    }
-    if parsed.scheme() == "http" {
-        eprintln!(
-            "postern: note: plain http is only posted to by `serve --webhooks-allow-private` (a receiver on this machine or network)"
-        );
-    }
-    Ok(())
-}
+use crate::webhook::redact;
 
 pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -45,57 +22,44 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         match command {
             WebhookCommand::Add(args) => {
-                if !valid_slug(&args.project) {
-                    anyhow::bail!(
-                        "--project takes a project's slug (lowercase letters, digits and -), as in its policy"
-                    );
-                }
-                check_url(&args.url)?;
                 let kind = match args.kind {
                     WebhookKindArg::Slack => WebhookKind::Slack,
                     WebhookKindArg::Discord => WebhookKind::Discord,
                     WebhookKindArg::Generic => WebhookKind::Generic,
                 };
-                let mut events = Vec::new();
-                for name in &args.events {
-                    let event = WebhookEvent::parse(name.trim()).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "--events: unknown event {name:?}; known: new_report, reporter_message, case_update"
-                        )
-                    })?;
-                    if !events.contains(&event) {
-                        events.push(event);
-                    }
-                }
-                let secrets = WebhookSecrets {
-                    url: args.url.clone(),
-                    signing_secret: match kind {
-                        WebhookKind::Generic => Some(new_signing_secret()?),
-                        WebhookKind::Slack | WebhookKind::Discord => None,
-                    },
-                };
-                crate::open::create_data_dir(&args.storage.data)?;
-                let store = crate::open::open_store(&args.storage).await?;
-                let actor = default_actor(args.actor.as_deref());
-                let result = store
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+                let result = app
                     .add_webhook(
-                        &args.project,
-                        kind,
-                        &events,
-                        &secrets,
                         &actor,
-                        jiff::Timestamp::now(),
+                        NewWebhook {
+                            project: args.project.clone(),
+                            kind,
+                            url: args.url.clone(),
+                            events: args.events.clone(),
+                        },
                     )
                     .await;
-                store.close().await;
-                let webhook = match result {
-                    Ok(webhook) => webhook,
-                    Err(StoreError::Limit(m)) => {
-                        eprintln!("postern: {m}");
+                app.store().close().await;
+                let AddedWebhook {
+                    webhook,
+                    secrets,
+                    plain_http,
+                } = match result {
+                    Ok(added) => added,
+                    Err(postern_app::Error::Invalid(errors)) => {
+                        for e in errors {
+                            eprintln!("postern: --{}: {}", e.field, e.message);
+                        }
                         return Ok(ExitCode::from(1));
                     }
-                    Err(e) => return Err(e).context("cannot add the webhook"),
+                    Err(e) => return crate::open::refusal(e, "such project"),
                 };
+                if plain_http {
+                    eprintln!(
+                        "postern: note: plain http is only posted to by `serve --webhooks-allow-private` (a receiver on this machine or network)"
+                    );
+                }
                 let names: Vec<&str> = webhook.events.iter().map(|e| e.name()).collect();
                 println!(
                     "Webhook {} added to project {} ({}, to {}; events {}).",
@@ -154,31 +118,27 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             WebhookCommand::Remove(args) => {
-                let store = crate::open::open_store(&args.storage).await?;
-                let actor = default_actor(args.actor.as_deref());
-                let result = store
-                    .remove_webhook(&args.id, &actor, jiff::Timestamp::now())
-                    .await;
-                store.close().await;
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+                let result = app.remove_webhook(&actor, &args.id).await;
+                app.store().close().await;
                 match result {
                     Ok(w) => {
                         println!("Webhook {} of project {} removed.", w.id, w.project);
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(StoreError::NotFound | StoreError::Conflict(_)) => anyhow::bail!(
+                    Err(postern_app::Error::NotFound) => anyhow::bail!(
                         "there is no webhook {}; `postern webhook list` shows them",
                         args.id
                     ),
-                    Err(e) => Err(e).context("cannot remove the webhook"),
+                    Err(e) => crate::open::refusal(e, "such webhook"),
                 }
             }
             WebhookCommand::Test(args) => {
-                let store = crate::open::open_store(&args.storage).await?;
-                let actor = default_actor(args.actor.as_deref());
-                let result = store
-                    .test_webhook(&args.id, &actor, jiff::Timestamp::now())
-                    .await;
-                store.close().await;
+                let app = crate::open::open_app_with(&args.storage, &[]).await?;
+                let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+                let result = app.test_webhook(&actor, &args.id).await;
+                app.store().close().await;
                 match result {
                     Ok(job) => {
                         println!(
@@ -186,11 +146,11 @@ pub fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                         );
                         Ok(ExitCode::SUCCESS)
                     }
-                    Err(StoreError::NotFound) => anyhow::bail!(
+                    Err(postern_app::Error::NotFound) => anyhow::bail!(
                         "there is no webhook {}; `postern webhook list` shows them",
                         args.id
                     ),
-                    Err(e) => Err(e).context("cannot queue the test delivery"),
+                    Err(e) => crate::open::refusal(e, "such webhook"),
                 }
             }
         }
