@@ -68,6 +68,25 @@ pub struct VersionRange {
     pub last_affected: Option<String>,
 }
 
+impl VersionRange {
+    /// Whether the range is in order: its end (fixed or last affected) does not come before
+    /// its start, where both are dotted numbers (other versions are not compared).
+    pub fn check_order(&self) -> Result<(), String> {
+        use crate::versions::{compare, numeric};
+        let end = self.fixed.as_ref().or(self.last_affected.as_ref());
+        if let Some(end) = end
+            && let (Some(from), Some(to)) = (numeric(&self.introduced), numeric(end))
+            && compare(&to, &from) == std::cmp::Ordering::Less
+        {
+            return Err(format!(
+                "{end} comes before the introduced version {}; the range would be empty",
+                self.introduced
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A package the vulnerability is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
@@ -304,7 +323,7 @@ impl Advisory {
                 {
                     return err(format!("affected[{i}].ranges[{j}]: an empty version"));
                 }
-                if let Err(problem) = crate::versions::check_range_order(r) {
+                if let Err(problem) = r.check_order() {
                     return err(format!("affected[{i}].ranges[{j}]: {problem}"));
                 }
             }

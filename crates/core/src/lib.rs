@@ -23,4 +23,5 @@ pub mod render;
 pub mod report;
 pub mod similarity;
 pub mod stats;
+pub mod supported;
 pub mod versions;

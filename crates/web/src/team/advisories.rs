@@ -26,7 +26,7 @@ use postern_core::case::parse_severity;
 use postern_core::deadline::Calendar;
 use postern_core::policy::{Policy, Severity};
 use postern_core::report::ReportId;
-use postern_core::versions::LineStatus;
+use postern_core::supported::LineStatus;
 use postern_store::advisories::{ADVISORY_LIST_MAX, StoredAdvisory};
 use postern_store::team::Role;
 use serde::Deserialize;
@@ -479,7 +479,7 @@ impl Typed {
                     fixed: non_empty(&r.fixed),
                     last_affected: non_empty(&r.last_affected),
                 };
-                if let Err(problem) = postern_core::versions::check_range_order(&range) {
+                if let Err(problem) = range.check_order() {
                     r.error = Some(problem);
                 }
                 ranges.push(range);
@@ -648,7 +648,7 @@ fn version_lines(policy: &Policy, advisory: Option<&Advisory>) -> Vec<VersionLin
                 .affected
                 .iter()
                 .map(|a| {
-                    let status = postern_core::versions::line_status(&line.versions, a);
+                    let status = postern_core::supported::line_status(&line.versions, a);
                     let class = match status {
                         LineStatus::AffectedWithoutFix => "overdue",
                         LineStatus::FixedIn(_) => "fixed",
