@@ -74,8 +74,10 @@ fn severity_name(advisory: &Advisory) -> Value {
 }
 
 impl Store {
-    /// Saves an advisory (new or edited), checked first; `modified` should have moved. A
-    /// published advisory stays published.
+    /// Saves an advisory (new or edited, an upsert), checked first; `modified` should have
+    /// moved. A published advisory stays published. For seeding (the demo, benchmarks,
+    /// tests): people's edits go through `postern_app`, which creates with `create_advisory`
+    /// (never over another) and edits with `update_advisory` (only the version seen).
     pub async fn save_advisory(
         &self,
         advisory: &Advisory,
