@@ -365,10 +365,12 @@ macro_rules! apply {
                 _ => None,
             })
             .collect();
-        // PostgreSQL gets one row per statement: sqlx does not set TCP_NODELAY, and a large
-        // multi-row message stalls on Nagle's algorithm and delayed ACKs (about 40 ms).
+        // PostgreSQL gets one report per statement: sqlx 0.9 neither sets TCP_NODELAY nor
+        // offers an option for it, and a message larger than one segment stalls on Nagle's
+        // algorithm and delayed ACKs (about 40 ms). Audit events and jobs are small rows: a few
+        // dozen of them still fit one segment, and cost one round trip instead of one each.
         let rows = if $postgres {
-            1
+            $crate::writer::PG_SMALL_ROWS_PER_STATEMENT
         } else {
             $crate::writer::ROWS_PER_STATEMENT
         };
@@ -409,6 +411,10 @@ macro_rules! apply {
 
 /// Rows per multi-row INSERT: well inside SQLite's 32,766 bound variables (8 per report row).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+/// Audit events or jobs per INSERT on PostgreSQL: each row is well under 1 KiB (ids, names, a
+/// short detail or payload), so a statement stays under 32 KiB: one segment on loopback, no
+/// larger than one report's statement is on a LAN (see `apply!`).
+pub(crate) const PG_SMALL_ROWS_PER_STATEMENT: usize = 32;
 
 struct Job {
     op: WriteOp,
