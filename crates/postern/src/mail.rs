@@ -1,7 +1,5 @@
-//! Email over SMTP: the server's address (`--smtp-url`, with its password never shown), and
-//! the notices Postern sends. A notice never carries report contents: it says that something
-//! happened and links to where a signed-in member (the team's report page) or the reporter
-//! (the tracking page, with the case key they keep, which is never in mail or a URL) reads it.
+//! Email over SMTP: the server's address (`--smtp-url`, with its password never shown), and the
+//! transport that sends the notices (their words are in `notices`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,7 +11,9 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
-use postern_store::jobs::{Failure, REPORTER_NOTICE, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE};
+use postern_store::jobs::Failure;
+
+pub use crate::notices::{Links, Notice};
 
 /// How long one SMTP conversation may take before the attempt counts as failed (well inside
 /// the job's lease).
@@ -218,136 +218,6 @@ impl Header for ListUnsubscribePost {
     }
 }
 
-/// One notice, ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// Subject line.
-    pub subject: String,
-    /// The plain-text part.
-    pub text: String,
-    /// The HTML part (the same words).
-    pub html: String,
-}
-
-/// Where links in notices point.
-#[derive(Debug, Clone)]
-pub struct Links {
-    /// The instance's public address, without a trailing slash.
-    pub public_url: String,
-}
-
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The notice about `event` for a team member (`to_team`) or the reporter. `None` for an
-/// event that has no notice for that side. Only the project's name, the report's id and links:
-/// never report contents.
-pub fn notice(
-    event: &str,
-    to_team: bool,
-    project_name: &str,
-    report_id: &str,
-    links: &Links,
-) -> Option<Notice> {
-    let team_link = format!("{}/team/reports/{report_id}", links.public_url);
-    let track_link = format!("{}/track", links.public_url);
-    let (subject, lead, link, action) = match (event, to_team) {
-        (TEAM_NEW_REPORT, true) => (
-            format!("[{project_name}] New vulnerability report {report_id}"),
-            format!("A new vulnerability report was received for {project_name}."),
-            team_link,
-            "Sign in to read it and respond",
-        ),
-        (TEAM_REPORTER_MESSAGE, true) => (
-            format!("[{project_name}] The reporter of {report_id} wrote to you"),
-            format!("The reporter of {report_id} ({project_name}) sent a new message."),
-            team_link,
-            "Sign in to read it and answer",
-        ),
-        (TEAM_NEW_REPORT, false) => (
-            format!("[{project_name}] Your vulnerability report was received"),
-            format!(
-                "Thank you. Your report to {project_name} was received, and its security team was told."
-            ),
-            track_link,
-            "Follow it and talk to the team with the case key you were shown when you sent it",
-        ),
-        (REPORTER_NOTICE, false) => (
-            format!("[{project_name}] News about your vulnerability report"),
-            format!("The security team of {project_name} updated your report or wrote to you."),
-            track_link,
-            "Read it with your case key",
-        ),
-        _ => return None,
-    };
-    let footer =
-        "This notice carries none of the report's contents. It was sent automatically by Postern.";
-    let text = format!("{lead}\n\n{action}:\n{link}\n\n-- \n{footer}\n");
-    let html = format!(
-        "<!DOCTYPE html>\n<html><body>\n<p>{}</p>\n<p>{}: <a href=\"{}\">{}</a></p>\n<p style=\"color:#555\">{}</p>\n</body></html>\n",
-        escape(&lead),
-        escape(action),
-        escape(&link),
-        escape(&link),
-        escape(footer)
-    );
-    Some(Notice {
-        subject,
-        text,
-        html,
-    })
-}
-
-/// A reminder to the team (a promise's limit is near) or an escalation to admins (it has
-/// passed); `note` names the promise and its limit, never report contents.
-pub fn reminder_notice(
-    event: &str,
-    note: &str,
-    project_name: &str,
-    report_id: &str,
-    links: &Links,
-) -> Option<Notice> {
-    let (subject, action) = match event {
-        postern_store::jobs::DEADLINE_REMINDER => (
-            format!("[{project_name}] Deadline near on report {report_id}"),
-            "Sign in to keep the promise",
-        ),
-        postern_store::jobs::DEADLINE_MISSED => (
-            format!("[{project_name}] Deadline missed on report {report_id}"),
-            "Sign in to act on it, or record why (pause or extend the deadline with a reason)",
-        ),
-        _ => return None,
-    };
-    let lead = format!("Report {report_id} ({project_name}): {note}");
-    let link = format!("{}/team/reports/{report_id}", links.public_url);
-    let footer =
-        "This notice carries none of the report's contents. It was sent automatically by Postern.";
-    Some(Notice {
-        subject,
-        text: format!("{lead}\n\n{action}:\n{link}\n\n-- \n{footer}\n"),
-        html: format!(
-            "<!DOCTYPE html>\n<html><body>\n<p>{}</p>\n<p>{}: <a href=\"{}\">{}</a></p>\n<p style=\"color:#555\">{}</p>\n</body></html>\n",
-            escape(&lead),
-            escape(action),
-            escape(&link),
-            escape(&link),
-            escape(footer)
-        ),
-    })
-}
-
 /// Sends mail through one SMTP server.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -513,28 +383,5 @@ mod tests {
             assert!(error.contains(says), "{input}: {error}");
             assert!(!error.contains("hunter2"), "{error}");
         }
-    }
-
-    #[test]
-    fn notices_link_and_escape_but_carry_no_contents() {
-        let links = Links {
-            public_url: "https://security.example.org".into(),
-        };
-        let team = notice(TEAM_NEW_REPORT, true, "A&B <x>", "R123", &links).unwrap();
-        assert_eq!(team.subject, "[A&B <x>] New vulnerability report R123");
-        assert!(
-            team.text
-                .contains("https://security.example.org/team/reports/R123")
-        );
-        assert!(team.html.contains("A&amp;B &lt;x&gt;"), "{}", team.html);
-        let reporter = notice(REPORTER_NOTICE, false, "Acme", "R123", &links).unwrap();
-        assert!(
-            reporter
-                .text
-                .contains("https://security.example.org/track\n")
-        );
-        assert!(!reporter.text.contains("R123") && !reporter.text.contains("/team/"));
-        assert!(notice(REPORTER_NOTICE, true, "Acme", "R123", &links).is_none());
-        assert!(notice(TEAM_REPORTER_MESSAGE, false, "Acme", "R123", &links).is_none());
     }
 }

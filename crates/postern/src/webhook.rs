@@ -24,8 +24,11 @@ use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use jiff::Timestamp;
 use postern_store::Store;
-use postern_store::jobs::{Failure, Job, REPORTER_NOTICE, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE};
-use postern_store::webhooks::{PING, WebhookKind};
+use postern_store::jobs::{
+    Failure, Job, JobKind, NewJob, REPORTER_NOTICE, ReportEvent, TEAM_NEW_REPORT,
+    TEAM_REPORTER_MESSAGE, WebhookDelivery,
+};
+use postern_store::webhooks::{PING, Webhook, WebhookKind};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -443,6 +446,30 @@ fn classify(status: hyper::StatusCode, shown: &str) -> Result<(), Failure> {
     }
 }
 
+/// The webhook deliveries a report event fans out to, given its project's webhooks: one per
+/// webhook that wants the event, under the dedupe key `<event id>:webhook:<webhook id>`, so
+/// expanding twice inserts nothing new.
+pub fn fan_out(job: &Job, event: ReportEvent, webhooks: &[Webhook], now: Timestamp) -> Vec<NewJob> {
+    webhooks
+        .iter()
+        .filter(|w| w.project == job.project && w.wants(event))
+        .map(|w| {
+            NewJob::new(
+                JobKind::Webhook,
+                &job.project,
+                job.report_id.as_deref(),
+                &WebhookDelivery {
+                    event: event.name().to_owned(),
+                    webhook: w.id.clone(),
+                    at: job.created_at.as_millisecond(),
+                },
+                format!("{}:webhook:{}", job.id, w.id),
+                now,
+            )
+        })
+        .collect()
+}
+
 /// Delivers one `webhook` job: reads the webhook's secrets, builds the body, signs it for a
 /// generic webhook, posts it. `Ok(Some(note))` when there was nothing to send.
 pub async fn deliver(
@@ -451,13 +478,9 @@ pub async fn deliver(
     project_name: &str,
     links: &Links,
     job: &Job,
+    delivery: &WebhookDelivery,
     now: Timestamp,
 ) -> Result<Option<&'static str>, Failure> {
-    let Some(delivery) = job.webhook_delivery() else {
-        return Err(Failure::Permanent(
-            "the job's payload is not readable".into(),
-        ));
-    };
     let Some(webhook) = store
         .webhook(&delivery.webhook)
         .await

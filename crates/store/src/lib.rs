@@ -16,6 +16,7 @@ pub mod subscriptions;
 pub mod team;
 pub mod vault;
 pub mod webhooks;
+mod write;
 mod writer;
 
 use std::path::Path;
@@ -254,12 +255,16 @@ pub(crate) struct MessageRow {
 }
 
 /// One write, applied inside a transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum WriteOp {
     Report(ReportRow, Vec<AttachmentRow>),
     Message(MessageRow),
     Attachments(Vec<AttachmentRow>),
-    Team(team::TeamWrite),
+    Team(write::TeamWrite),
+    /// The job runner leases due jobs.
+    Claim(jobs::Claim),
+    /// The job runner finished jobs.
+    Complete(jobs::Complete),
 }
 
 /// The store.

@@ -23,9 +23,9 @@ use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
 use zeroize::Zeroizing;
 
-use crate::jobs::{ADVISORY_EARLY_ACCESS, ADVISORY_PUBLISHED, Job, MAIL, NewJob, job_id};
-use crate::team::{Stmt, TeamWrite, Value};
-use crate::writer::EventParts;
+pub use crate::jobs::kind::{AdvisoryEvent, ListMail};
+use crate::jobs::kind::{JobKind, NewJob};
+use crate::write::{EventParts, Stmt, TeamWrite, Value};
 use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db};
 
 /// How long a confirmation link works.
@@ -113,89 +113,21 @@ struct SealedMember {
     name: Option<String>,
 }
 
-/// The payload of a `mail` job to a list: ids only, never an address or a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "list", rename_all = "snake_case")]
-pub enum ListMail {
-    /// "Confirm your subscription", with the token of the request made then.
-    Confirm {
-        /// The subscriber.
-        subscriber: String,
-        /// The request's moment (unix ms), from which the token is derived.
-        requested_at: i64,
-    },
-    /// A published advisory, to a confirmed subscriber.
-    Advisory {
-        /// The subscriber.
-        subscriber: String,
-        /// The advisory.
-        advisory: String,
-    },
-    /// An embargoed advisory, to an early-access recipient.
-    EarlyAccess {
-        /// The recipient.
-        member: String,
-        /// The advisory.
-        advisory: String,
-        /// The publication it was scheduled for (unix ms).
-        publish_at: i64,
-    },
-}
-
-impl ListMail {
-    /// The list mail a `mail` job carries; `None` for other jobs.
-    pub fn of(job: &Job) -> Option<ListMail> {
-        (job.kind == MAIL)
-            .then(|| serde_json::from_str(&job.payload).ok())
-            .flatten()
-    }
-}
-
-/// The payload of an `advisory.published` or `advisory.early_access` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdvisoryEvent {
-    /// The advisory.
-    pub advisory: String,
-    /// The publication it was scheduled for (unix ms): early access only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub publish_at: Option<i64>,
-}
-
-impl AdvisoryEvent {
-    /// The payload of an advisory event job; `None` for other jobs.
-    pub fn of(job: &Job) -> Option<AdvisoryEvent> {
-        matches!(
-            job.kind.as_str(),
-            ADVISORY_PUBLISHED | ADVISORY_EARLY_ACCESS
-        )
-        .then(|| serde_json::from_str(&job.payload).ok())
-        .flatten()
-    }
-}
-
 fn new_job(
-    kind: &'static str,
+    kind: JobKind,
     project: &str,
     payload: &impl Serialize,
     dedupe_key: String,
     run_at: Timestamp,
 ) -> NewJob {
-    NewJob {
-        id: job_id(&dedupe_key),
-        kind,
-        project: project.to_owned(),
-        report_id: None,
-        payload: serde_json::to_string(payload).unwrap_or_else(|_| "{}".into()),
-        dedupe_key,
-        run_at,
-    }
+    NewJob::new(kind, project, None, payload, dedupe_key, run_at)
 }
 
 /// The event that mails an advisory's publication to its project's subscribers, written in
 /// the transaction that publishes it.
 pub(crate) fn published_event(advisory: &str, project: &str, at: Timestamp) -> NewJob {
     new_job(
-        ADVISORY_PUBLISHED,
+        JobKind::AdvisoryPublished,
         project,
         &AdvisoryEvent {
             advisory: advisory.to_owned(),
@@ -220,7 +152,7 @@ pub(crate) fn early_access_event(
     run_at: Timestamp,
 ) -> NewJob {
     new_job(
-        ADVISORY_EARLY_ACCESS,
+        JobKind::AdvisoryEarlyAccess,
         project,
         &AdvisoryEvent {
             advisory: advisory.to_owned(),
@@ -242,39 +174,6 @@ pub(crate) fn withdraw_early_access(advisory: &str, keep: &str) -> Stmt {
         ],
         expect_one: None,
     }
-}
-
-/// The deliveries an advisory event fans out to: one `mail` job per recipient (subscriber ids
-/// for a publication, early-access ids for early access). A publication's dedupe key names the
-/// advisory and the subscriber, so a retried expansion, a second instance or a second event
-/// never mails anyone twice about one advisory.
-pub fn list_deliveries(job: &Job, recipients: &[String], now: Timestamp) -> Vec<NewJob> {
-    let Some(event) = AdvisoryEvent::of(job) else {
-        return Vec::new();
-    };
-    recipients
-        .iter()
-        .map(|recipient| {
-            let (payload, dedupe_key) = match (job.kind.as_str(), event.publish_at) {
-                (ADVISORY_EARLY_ACCESS, Some(publish_at)) => (
-                    ListMail::EarlyAccess {
-                        member: recipient.clone(),
-                        advisory: event.advisory.clone(),
-                        publish_at,
-                    },
-                    format!("{}:mail:early-{recipient}", job.id),
-                ),
-                _ => (
-                    ListMail::Advisory {
-                        subscriber: recipient.clone(),
-                        advisory: event.advisory.clone(),
-                    },
-                    format!("advisory:{}:mail:subscriber-{recipient}", event.advisory),
-                ),
-            };
-            new_job(MAIL, &job.project, &payload, dedupe_key, now)
-        })
-        .collect()
 }
 
 /// (project, key_id, sealed_email, requested_at, confirmed_at) of a subscriber row.
@@ -396,7 +295,7 @@ impl Store {
             }
         };
         let job = new_job(
-            MAIL,
+            JobKind::Mail,
             project,
             &ListMail::Confirm {
                 subscriber: id.clone(),

@@ -8,18 +8,17 @@
 //! policy file.
 //!
 //! Delivery goes through the outbox: an event job fans out to one `webhook` job per matching
-//! webhook of its project (`Job::webhook_deliveries`), whose payload names the webhook and the
-//! event, never report contents or the reporter's contact.
+//! webhook of its project (the runner's fan-out, beside its delivery in the binary), whose
+//! payload names the webhook and the event, never report contents or the reporter's contact.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::jobs::{
-    Job, NewJob, REPORTER_NOTICE, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, WEBHOOK, job_id,
-};
-use crate::team::{TeamWrite, Value, event, stmt, text};
+pub use crate::jobs::kind::WebhookDelivery;
+use crate::jobs::kind::{JobKind, NewJob, ReportEvent};
+use crate::write::{TeamWrite, Value, event, stmt, text};
 use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db, random_id};
 
 /// Most webhooks one project may have.
@@ -98,12 +97,12 @@ impl WebhookEvent {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
 
-    /// The outbox event job it follows.
-    pub fn job_kind(self) -> &'static str {
+    /// The report event it follows.
+    pub fn report_event(self) -> ReportEvent {
         match self {
-            WebhookEvent::NewReport => TEAM_NEW_REPORT,
-            WebhookEvent::ReporterMessage => TEAM_REPORTER_MESSAGE,
-            WebhookEvent::CaseUpdate => REPORTER_NOTICE,
+            WebhookEvent::NewReport => ReportEvent::NewReport,
+            WebhookEvent::ReporterMessage => ReportEvent::ReporterMessage,
+            WebhookEvent::CaseUpdate => ReportEvent::CaseUpdate,
         }
     }
 }
@@ -126,9 +125,9 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    /// Whether it is told about an event job of this kind.
-    pub fn wants(&self, job_kind: &str) -> bool {
-        self.events.iter().any(|e| e.job_kind() == job_kind)
+    /// Whether it is told about this report event.
+    pub fn wants(&self, event: ReportEvent) -> bool {
+        self.events.iter().any(|e| e.report_event() == event)
     }
 }
 
@@ -145,54 +144,6 @@ pub struct WebhookSecrets {
 impl std::fmt::Debug for WebhookSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("WebhookSecrets(..)")
-    }
-}
-
-/// A `webhook` job's payload: which webhook, which event, when it happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookDelivery {
-    /// The event job's kind (`TEAM_NEW_REPORT`, ...) or `PING`.
-    pub event: String,
-    /// The webhook's id.
-    pub webhook: String,
-    /// When the event happened, unix milliseconds.
-    pub at: i64,
-}
-
-impl Job {
-    /// A webhook job's payload; `None` for other kinds or an unreadable payload.
-    pub fn webhook_delivery(&self) -> Option<WebhookDelivery> {
-        (self.kind == WEBHOOK)
-            .then(|| serde_json::from_str(&self.payload).ok())
-            .flatten()
-    }
-
-    /// The webhook deliveries an event job fans out to, given its project's webhooks: one per
-    /// webhook that wants this event, under the dedupe key `<event id>:webhook:<webhook id>`, so
-    /// expanding twice inserts nothing new.
-    pub fn webhook_deliveries(&self, webhooks: &[Webhook], now: Timestamp) -> Vec<NewJob> {
-        webhooks
-            .iter()
-            .filter(|w| w.project == self.project && w.wants(&self.kind))
-            .map(|w| {
-                let dedupe_key = format!("{}:webhook:{}", self.id, w.id);
-                let payload = serde_json::to_string(&WebhookDelivery {
-                    event: self.kind.clone(),
-                    webhook: w.id.clone(),
-                    at: millis(self.created_at),
-                })
-                .unwrap_or_else(|_| "{}".into());
-                NewJob {
-                    id: job_id(&dedupe_key),
-                    kind: WEBHOOK,
-                    project: self.project.clone(),
-                    report_id: self.report_id.clone(),
-                    payload,
-                    dedupe_key,
-                    run_at: now,
-                }
-            })
-            .collect()
     }
 }
 
@@ -377,20 +328,18 @@ impl Store {
         let webhook = self.webhook(id).await?.ok_or(StoreError::NotFound)?;
         let nonce = data_encoding::HEXLOWER.encode(&crate::vault::random_bytes::<8>()?);
         let dedupe_key = format!("webhook:{id}:ping:{nonce}");
-        let job = NewJob {
-            id: job_id(&dedupe_key),
-            kind: WEBHOOK,
-            project: webhook.project.clone(),
-            report_id: None,
-            payload: serde_json::to_string(&WebhookDelivery {
+        let job = NewJob::new(
+            JobKind::Webhook,
+            &webhook.project,
+            None,
+            &WebhookDelivery {
                 event: PING.into(),
                 webhook: id.to_owned(),
                 at: millis(now),
-            })
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            },
             dedupe_key,
-            run_at: now,
-        };
+            now,
+        );
         let job_id = job.id.clone();
         self.write(WriteOp::Team(TeamWrite {
             stmts: Vec::new(),

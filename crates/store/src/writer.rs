@@ -12,23 +12,14 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use postern_core::audit::AuditEvent;
 
-use crate::jobs::{self, NewJob};
+use crate::jobs::kind::{NewJob, ReportEvent};
+pub(crate) use crate::write::EventParts;
 use crate::{Db, StoreError, WriteOp};
 
 /// Most writes committed together.
 pub const BATCH_WRITES_MAX: usize = 256;
 /// Writes waiting for the writer before callers wait to enqueue (back-pressure).
 const QUEUE_WRITES_MAX: usize = 4096;
-
-/// What the audit log records of a write.
-#[derive(Debug, Clone)]
-pub(crate) struct EventParts {
-    pub at: i64,
-    pub actor: String,
-    pub action: &'static str,
-    pub report_id: Option<String>,
-    pub detail: String,
-}
 
 impl WriteOp {
     /// The audit events a write appends.
@@ -60,6 +51,7 @@ impl WriteOp {
                 .into_iter()
                 .collect(),
             WriteOp::Team(team) => team.events.clone(),
+            WriteOp::Claim(_) | WriteOp::Complete(_) => Vec::new(),
         }
     }
 
@@ -70,6 +62,8 @@ impl WriteOp {
             WriteOp::Message(m) => m.author == postern_core::report::Author::Reporter.name(),
             WriteOp::Attachments(_) => false,
             WriteOp::Team(team) => !team.jobs.is_empty(),
+            WriteOp::Claim(_) => false,
+            WriteOp::Complete(complete) => complete.enqueues(),
         }
     }
 
@@ -79,8 +73,8 @@ impl WriteOp {
             |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         match self {
             WriteOp::Report(r, _) => {
-                let mut out = vec![NewJob::event(
-                    jobs::TEAM_NEW_REPORT,
+                let mut out = vec![NewJob::report_event(
+                    ReportEvent::NewReport,
                     &r.project,
                     &r.id,
                     format!("report:{}:received", r.id),
@@ -91,8 +85,8 @@ impl WriteOp {
                 out
             }
             WriteOp::Message(m) if m.author == postern_core::report::Author::Reporter.name() => {
-                vec![NewJob::event(
-                    jobs::TEAM_REPORTER_MESSAGE,
+                vec![NewJob::report_event(
+                    ReportEvent::ReporterMessage,
                     &m.project,
                     &m.report_id,
                     format!("message:{}", m.id),
@@ -101,6 +95,8 @@ impl WriteOp {
             }
             WriteOp::Message(_) | WriteOp::Attachments(_) => Vec::new(),
             WriteOp::Team(team) => team.jobs.clone(),
+            // The follow-ups of completions are inserted with each completion (`complete!`).
+            WriteOp::Claim(_) | WriteOp::Complete(_) => Vec::new(),
         }
     }
 }
@@ -256,10 +252,10 @@ macro_rules! insert_children {
                     let mut query = sqlx::query(stmt.sql);
                     for value in &stmt.args {
                         query = match value {
-                            $crate::team::Value::Text(v) => query.bind(v.clone()),
-                            $crate::team::Value::Int(v) => query.bind(*v),
-                            $crate::team::Value::Blob(v) => query.bind(v.clone()),
-                            $crate::team::Value::NullText => query.bind(None::<String>),
+                            $crate::write::Value::Text(v) => query.bind(v.clone()),
+                            $crate::write::Value::Int(v) => query.bind(*v),
+                            $crate::write::Value::Blob(v) => query.bind(v.clone()),
+                            $crate::write::Value::NullText => query.bind(None::<String>),
                         };
                     }
                     let done = query.execute(&mut *$conn).await?;
@@ -271,6 +267,7 @@ macro_rules! insert_children {
                 }
                 &[]
             }
+            $crate::WriteOp::Claim(_) | $crate::WriteOp::Complete(_) => &[],
         };
         for a in attachments {
             sqlx::query("INSERT INTO attachments (id, report_id, at, ordinal, meta, content) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -280,6 +277,82 @@ macro_rules! insert_children {
     }};
 }
 pub(crate) use insert_children;
+
+/// Inserts jobs, many rows per statement; a job whose dedupe key exists is skipped.
+macro_rules! insert_jobs {
+    ($conn:expr, $jobs:expr, $rows:expr, $created_at:expr) => {{
+        let jobs: &[$crate::jobs::kind::NewJob] = $jobs;
+        for chunk in jobs.chunks($rows) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO jobs (id, kind, project, report_id, payload, dedupe_key, run_at, max_attempts, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, j: &$crate::jobs::kind::NewJob| {
+                row.push_bind(j.id.clone())
+                    .push_bind(j.kind.name())
+                    .push_bind(j.project.clone())
+                    .push_bind(j.report_id.clone())
+                    .push_bind(j.payload.clone())
+                    .push_bind(j.dedupe_key.clone())
+                    .push_bind(j.run_at.as_millisecond())
+                    .push_bind($crate::jobs::JOB_ATTEMPTS_MAX)
+                    .push_bind($created_at.unwrap_or(j.run_at.as_millisecond()));
+            });
+            insert.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+            insert.build().execute(&mut *$conn).await?;
+        }
+    }};
+}
+pub(crate) use insert_jobs;
+
+/// Leases jobs inside the writer's open transaction (`$conn` is `&mut *tx`).
+macro_rules! claim {
+    ($conn:expr, $claim:expr, $postgres:expr) => {{
+        let claim: &$crate::jobs::Claim = $claim;
+        let (worker, until, now, max, note) = claim.binds();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(claim.sql($postgres)))
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(max)
+            .bind(note)
+            .fetch_all(&mut *$conn)
+            .await?;
+        let jobs = rows
+            .iter()
+            .map($crate::jobs::job_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Ok(mut slot) = claim.claimed.lock() {
+            *slot = jobs;
+        }
+    }};
+}
+pub(crate) use claim;
+
+/// Completes leased jobs inside the writer's open transaction, with their follow-ups.
+macro_rules! complete {
+    ($conn:expr, $complete:expr, $rows:expr) => {{
+        let complete: &$crate::jobs::Complete = $complete;
+        let mut done = Vec::with_capacity(complete.completions.len());
+        for c in &complete.completions {
+            let changed = sqlx::query("UPDATE jobs SET state = 'done', done_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL WHERE id = $3 AND locked_by = $4 AND state = 'running'")
+                .bind(complete.now)
+                .bind(c.note.as_deref().map($crate::jobs::short_error))
+                .bind(&c.id)
+                .bind(&complete.worker)
+                .execute(&mut *$conn)
+                .await?
+                .rows_affected();
+            if changed == 1 {
+                $crate::writer::insert_jobs!(&mut *$conn, &c.follow_ups, $rows, Some(complete.now));
+            }
+            done.push(changed == 1);
+        }
+        if let Ok(mut slot) = complete.done.lock() {
+            *slot = done;
+        }
+    }};
+}
+pub(crate) use complete;
 
 /// Applies writes inside an open transaction, in order, with their audit events.
 macro_rules! apply {
@@ -292,10 +365,12 @@ macro_rules! apply {
                 _ => None,
             })
             .collect();
-        // PostgreSQL gets one row per statement: sqlx does not set TCP_NODELAY, and a large
-        // multi-row message stalls on Nagle's algorithm and delayed ACKs (about 40 ms).
+        // PostgreSQL gets one report per statement: sqlx 0.9 neither sets TCP_NODELAY nor
+        // offers an option for it, and a message larger than one segment stalls on Nagle's
+        // algorithm and delayed ACKs (about 40 ms). Audit events and jobs are small rows: a few
+        // dozen of them still fit one segment, and cost one round trip instead of one each.
         let rows = if $postgres {
-            1
+            $crate::writer::PG_SMALL_ROWS_PER_STATEMENT
         } else {
             $crate::writer::ROWS_PER_STATEMENT
         };
@@ -307,20 +382,39 @@ macro_rules! apply {
         for op in ops {
             $crate::writer::insert_children!($conn, *op);
         }
-        let mut head = $crate::writer::chain_head!($conn, $postgres);
-        let events: Vec<(postern_core::audit::AuditEvent, [u8; 32])> = ops
-            .iter()
-            .flat_map(|op| op.events())
-            .map(|parts| $crate::writer::chain(&mut head, parts))
-            .collect();
-        $crate::writer::insert_events!($conn, events, rows);
-        let jobs: Vec<$crate::jobs::NewJob> = ops.iter().flat_map(|op| op.jobs()).collect();
-        $crate::jobs::insert_jobs!($conn, &jobs, rows, None::<i64>);
+        let parts: Vec<$crate::writer::EventParts> =
+            ops.iter().flat_map(|op| op.events()).collect();
+        // A batch of the job runner's claims and completions alone appends no event, and so
+        // does not take the audit chain's lock.
+        if !parts.is_empty() {
+            let mut head = $crate::writer::chain_head!($conn, $postgres);
+            let events: Vec<(postern_core::audit::AuditEvent, [u8; 32])> = parts
+                .into_iter()
+                .map(|parts| $crate::writer::chain(&mut head, parts))
+                .collect();
+            $crate::writer::insert_events!($conn, events, rows);
+        }
+        let jobs: Vec<$crate::jobs::kind::NewJob> = ops.iter().flat_map(|op| op.jobs()).collect();
+        $crate::writer::insert_jobs!($conn, &jobs, rows, None::<i64>);
+        // Claims last, so that they see the jobs this batch enqueued.
+        for op in ops {
+            match op {
+                $crate::WriteOp::Complete(complete) => {
+                    $crate::writer::complete!($conn, complete, rows)
+                }
+                $crate::WriteOp::Claim(claim) => $crate::writer::claim!($conn, claim, $postgres),
+                _ => {}
+            }
+        }
     }};
 }
 
 /// Rows per multi-row INSERT: well inside SQLite's 32,766 bound variables (8 per report row).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+/// Audit events or jobs per INSERT on PostgreSQL: each row is well under 1 KiB (ids, names, a
+/// short detail or payload), so a statement stays under 32 KiB: one segment on loopback, no
+/// larger than one report's statement is on a LAN (see `apply!`).
+pub(crate) const PG_SMALL_ROWS_PER_STATEMENT: usize = 32;
 
 struct Job {
     op: WriteOp,

@@ -24,10 +24,35 @@ use anyhow::{Context as _, bail};
 use bench_common::{percentile, read_response, start_server};
 use jiff::{SignedDuration, Timestamp};
 use postern_core::intake::ValidSubmission;
-use postern_store::jobs::{Completion, Lane};
+use postern_store::jobs::{Completion, Delivery, Job, JobKind, Lane, NewJob, Recipient};
 use postern_store::{Store, StoreConfig};
 
 const WORKERS_PER_INSTANCE: usize = 4;
+
+/// A new report's mail deliveries, as the runner's fan-out writes them (one per member and one
+/// to the reporter, under keys that name the event and the recipient).
+fn deliveries(event: &Job, team: &[String], now: Timestamp) -> Vec<NewJob> {
+    team.iter()
+        .map(|email| Recipient::Team {
+            email: email.clone(),
+        })
+        .chain([Recipient::Reporter])
+        .map(|recipient| {
+            NewJob::new(
+                JobKind::Mail,
+                &event.project,
+                event.report_id.as_deref(),
+                &Delivery {
+                    event: event.kind.clone(),
+                    recipient: recipient.clone(),
+                    note: None,
+                },
+                format!("{}:mail:{}", event.id, recipient.key()),
+                now,
+            )
+        })
+        .collect()
+}
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
 struct Options {
@@ -101,7 +126,7 @@ async fn drain(
                                 .map(|j| Completion {
                                     id: j.id.clone(),
                                     note: None,
-                                    follow_ups: j.deliveries(&team, now),
+                                    follow_ups: deliveries(j, &team, now),
                                 })
                                 .collect();
                             store.complete_jobs(&worker, now, &completions).await?;

@@ -6,15 +6,42 @@ use std::collections::HashMap;
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::{Action, Case, apply};
 use postern_store::jobs::{
-    DEADLINE_WATCH, Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, JobState, Lane, MAIL,
-    REPORTER_NOTICE, RETRY_BASE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, retry_delay,
+    DEADLINE_WATCH, Delivery, Failed, Failure, JOB_ATTEMPTS_MAX, Job, JobKind, JobState, Lane,
+    MAIL, NewJob, REPORTER_NOTICE, RETRY_BASE, Recipient, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE,
+    retry_delay,
 };
 use postern_store::team::Role;
 use postern_store::{Store, StoreConfig};
 
-use super::{CANARY, at, backends, count_rows, submission};
+use super::{CANARY, at, backends, count_rows, execute, submission};
 
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
+
+/// Mail deliveries of a report event, one per member and one to the reporter, under dedupe
+/// keys that name the event and the recipient (the runner's fan-out, `outbox/report_event.rs`
+/// in the binary, writes them so).
+fn mails_of(event: &Job, team: &[String], now: Timestamp) -> Vec<NewJob> {
+    team.iter()
+        .map(|email| Recipient::Team {
+            email: email.clone(),
+        })
+        .chain([Recipient::Reporter])
+        .map(|recipient| {
+            NewJob::new(
+                JobKind::Mail,
+                &event.project,
+                event.report_id.as_deref(),
+                &Delivery {
+                    event: event.kind.clone(),
+                    recipient: recipient.clone(),
+                    note: None,
+                },
+                format!("{}:mail:{}", event.id, recipient.key()),
+                now,
+            )
+        })
+        .collect()
+}
 
 fn policy() -> postern_core::policy::Policy {
     let text = r#"
@@ -142,7 +169,7 @@ async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
             .await
             .unwrap()
             .remove(0);
-        let deliveries = event.deliveries(&team, now);
+        let deliveries = mails_of(&event, &team, now);
         assert_eq!(deliveries.len(), 3, "two members and the reporter");
         assert!(
             s.complete_job(&event.id, "w1", now, None, &deliveries)
@@ -201,7 +228,7 @@ async fn events_fan_out_once_per_recipient_however_often_they_are_expanded() {
             .unwrap();
         assert_eq!(second.report(), Some(other));
         assert!(
-            s.complete_job(&second.id, "w2", now, None, &event.deliveries(&team, now))
+            s.complete_job(&second.id, "w2", now, None, &mails_of(&event, &team, now))
                 .await
                 .unwrap()
         );
@@ -494,4 +521,110 @@ fn a_delivery_payload_names_the_event_and_recipient_only() {
     let d: Delivery =
         serde_json::from_str(r#"{"event":"team.new_report","to":"reporter"}"#).unwrap();
     assert_eq!(d.recipient, Recipient::Reporter);
+}
+
+/// A row of a kind this version does not know (written by a newer version during a rolling
+/// upgrade) is left pending and untouched: no claim takes it, the runner's wake-up ignores it,
+/// and `unknown_jobs` counts it for the log.
+#[tokio::test]
+async fn jobs_of_an_unknown_kind_are_left_pending_for_a_newer_version() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        execute(
+            &b,
+            "INSERT INTO jobs (id, kind, project, report_id, payload, dedupe_key, run_at, max_attempts, created_at) \
+             VALUES ('future1', 'team.future_event', 'acme', NULL, '{\"new\":1}', 'future:1', 0, 12, 0)",
+        )
+        .await;
+        for lane in [Lane::Events, Lane::Deliveries] {
+            assert!(
+                s.claim_jobs("w1", lane, now, LEASE, 10)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "{}",
+                b.name
+            );
+        }
+        assert_eq!(s.next_job_at().await.unwrap(), None, "{}", b.name);
+        assert_eq!(
+            s.unknown_jobs().await.unwrap(),
+            [("team.future_event".to_owned(), 1)],
+            "{}",
+            b.name
+        );
+        let row = s.job("future1").await.unwrap().unwrap();
+        assert_eq!(
+            (row.state, row.attempts, row.done_at, row.last_error.clone()),
+            (JobState::Pending, 0, None, None),
+            "{}",
+            b.name
+        );
+        assert!(matches!(
+            row.task(),
+            Err(postern_store::jobs::Unreadable::UnknownKind(kind)) if kind == "team.future_event"
+        ));
+        b.drop_schema().await;
+    }
+}
+
+/// With nothing to do for them (no mail transport, no webhook), events are completed by the
+/// claim itself, in the same statement, with the note saying why; the others are leased.
+#[tokio::test]
+async fn a_claim_completes_the_events_it_may_skip_in_the_same_statement() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        let (quiet, _) = s
+            .create_report("acme", &submission("one"), &[], now)
+            .await
+            .unwrap();
+        let (hooked, _) = s
+            .create_report("zenith", &submission("two"), &[], now)
+            .await
+            .unwrap();
+        s.add_webhook(
+            "zenith",
+            postern_store::webhooks::WebhookKind::Slack,
+            &[postern_store::webhooks::WebhookEvent::NewReport],
+            &postern_store::webhooks::WebhookSecrets {
+                url: "https://hooks.example.com/services/x".into(),
+                signing_secret: None,
+            },
+            "cli:test",
+            now,
+        )
+        .await
+        .unwrap();
+        let skip = postern_store::jobs::Skip {
+            note: "skipped: nothing to send".into(),
+            always: vec![JobKind::AdvisoryPublished],
+            unless_webhooks: vec![JobKind::TeamNewReport],
+        };
+        let claimed = s
+            .claim_jobs_skipping("w1", Lane::Events, now, LEASE, 10, Some(&skip))
+            .await
+            .unwrap();
+        assert_eq!(claimed.skipped, 1, "{}", b.name);
+        assert_eq!(claimed.jobs.len(), 1, "{}", b.name);
+        assert_eq!(claimed.jobs[0].report(), Some(hooked), "{}", b.name);
+        let done = s.jobs(Some(JobState::Done)).await.unwrap();
+        assert_eq!(done.len(), 1, "{}", b.name);
+        assert_eq!(done[0].report(), Some(quiet));
+        assert_eq!(
+            done[0].last_error.as_deref(),
+            Some("skipped: nothing to send")
+        );
+        assert_eq!(done[0].done_at, Some(now));
+        // Done is done: a later claim (within the other's lease) neither takes it nor
+        // completes it again.
+        let later = now + SignedDuration::from_mins(1);
+        let again = s
+            .claim_jobs_skipping("w2", Lane::Events, later, LEASE, 10, Some(&skip))
+            .await
+            .unwrap();
+        assert_eq!((again.skipped, again.jobs.len()), (0, 0), "{}", b.name);
+        b.drop_schema().await;
+    }
 }

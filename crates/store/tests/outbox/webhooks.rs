@@ -1,10 +1,15 @@
 //! Webhooks on both databases: their addresses and signing secrets sealed at rest and
-//! re-wrapped by key rotation; an event fans out to one delivery per matching webhook, once.
+//! re-wrapped by key rotation; an event's webhook deliveries are inserted once and run in the
+//! deliveries lane (which webhooks want which event is the runner's fan-out, tested in the
+//! binary).
 
 use jiff::SignedDuration;
 use postern_store::StoreError;
-use postern_store::jobs::{JobState, Lane, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, WEBHOOK};
-use postern_store::webhooks::{PING, WebhookEvent, WebhookKind, WebhookSecrets};
+use postern_store::jobs::{
+    Job, JobKind, JobState, Lane, NewJob, ReportEvent, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE,
+    WEBHOOK, WebhookDelivery,
+};
+use postern_store::webhooks::{PING, Webhook, WebhookEvent, WebhookKind, WebhookSecrets};
 
 use super::{CANARY, assert_files_hold_none_of, at, backends, count_rows, execute, submission};
 
@@ -95,7 +100,7 @@ async fn webhook_secrets_are_sealed_at_rest_and_rewrapped_by_rotation() {
 }
 
 #[tokio::test]
-async fn an_event_fans_out_to_one_delivery_per_matching_webhook_once() {
+async fn webhook_deliveries_are_inserted_once_and_run_in_their_lane() {
     for b in backends().await {
         let s = &b.store;
         let now = at("2026-11-23T10:00:00Z");
@@ -136,42 +141,35 @@ async fn an_event_fans_out_to_one_delivery_per_matching_webhook_once() {
             .find(|j| j.kind == TEAM_REPORTER_MESSAGE)
             .unwrap();
 
-        let on_receipt = received.webhook_deliveries(&hooks, now);
-        let mut to: Vec<String> = on_receipt
-            .iter()
-            .map(|j| {
-                serde_json::from_str::<serde_json::Value>(&j.payload).unwrap()["webhook"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
-        to.sort();
-        let mut expected = vec![both.id.clone(), reports_only.id.clone()];
-        expected.sort();
-        assert_eq!(to, expected, "{}", b.name);
-        for job in &on_receipt {
-            let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
-            let hook = payload["webhook"].as_str().unwrap();
-            assert_eq!(job.dedupe_key, format!("{}:webhook:{hook}", received.id));
-        }
-        let on_message = message.webhook_deliveries(&hooks, now);
-        assert_eq!(on_message.len(), 2);
-        assert!(
-            on_message
+        // What the runner's fan-out writes: one delivery per webhook that wants the event.
+        let deliveries = |event: &Job, hooks: &[&Webhook]| -> Vec<NewJob> {
+            hooks
                 .iter()
-                .all(|j| !j.payload.contains(&reports_only.id))
-        );
+                .map(|w| {
+                    NewJob::new(
+                        JobKind::Webhook,
+                        &event.project,
+                        event.report_id.as_deref(),
+                        &WebhookDelivery {
+                            event: event.kind.clone(),
+                            webhook: w.id.clone(),
+                            at: event.created_at.as_millisecond(),
+                        },
+                        format!("{}:webhook:{}", event.id, w.id),
+                        now,
+                    )
+                })
+                .collect()
+        };
+        assert!(both.wants(ReportEvent::NewReport) && reports_only.wants(ReportEvent::NewReport));
+        assert!(!messages_only.wants(ReportEvent::NewReport));
+        let on_receipt = deliveries(received, &[&both, &reports_only]);
+        let on_message = deliveries(message, &[&both, &messages_only]);
         assert!(
             on_receipt
                 .iter()
                 .chain(&on_message)
                 .all(|j| !j.payload.contains(&other_project.id) && !j.payload.contains(CANARY))
-        );
-        assert!(
-            on_message
-                .iter()
-                .any(|j| j.payload.contains(&messages_only.id))
         );
 
         s.complete_job(&received.id, "w1", now, None, &on_receipt)

@@ -1,0 +1,206 @@
+//! Report events (`team.new_report`, `team.reporter_message`, `reporter.notice`): their fan-out
+//! into one mail per recipient and one request per webhook that wants the event, and the
+//! delivery of those mails.
+//!
+//! Each delivery's dedupe key names the event job and the recipient (`<event id>:mail:<who>`,
+//! `<event id>:webhook:<webhook id>`), so expanding an event twice (a retry, a second instance)
+//! inserts nothing new and nobody is told twice. Without a mail transport no mail is queued
+//! (`NO_TRANSPORT`); the webhooks are told either way.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use postern_core::report::ReportId;
+use postern_store::jobs::{Delivery, Failure, Job, JobKind, NewJob, Recipient, ReportEvent};
+use postern_store::webhooks::Webhook;
+
+use super::context::{NO_TRANSPORT, Outbox, Outcome, transient};
+use crate::notices::{ReportNotice, report_notice};
+
+/// Who is mailed about a report event: the team of its project and, for some, the reporter.
+pub fn recipients(event: ReportEvent, team: &[String]) -> Vec<Recipient> {
+    let members = team.iter().map(|email| Recipient::Team {
+        email: email.clone(),
+    });
+    match event {
+        ReportEvent::NewReport => members.chain([Recipient::Reporter]).collect(),
+        ReportEvent::ReporterMessage => members.collect(),
+        ReportEvent::CaseUpdate => vec![Recipient::Reporter],
+    }
+}
+
+/// The mail deliveries of a report event, given its project's notified members.
+pub fn mail_fan_out(job: &Job, event: ReportEvent, team: &[String], now: Timestamp) -> Vec<NewJob> {
+    recipients(event, team)
+        .into_iter()
+        .map(|recipient| {
+            let dedupe_key = format!("{}:mail:{}", job.id, recipient.key());
+            NewJob::new(
+                JobKind::Mail,
+                &job.project,
+                job.report_id.as_deref(),
+                &Delivery {
+                    event: event.name().to_owned(),
+                    recipient,
+                    note: None,
+                },
+                dedupe_key,
+                now,
+            )
+        })
+        .collect()
+}
+
+/// Caches of one batch of events: the team's addresses and the webhooks, read once per project.
+#[derive(Default)]
+pub struct Caches {
+    teams: HashMap<String, Vec<String>>,
+    hooks: HashMap<String, Vec<Webhook>>,
+}
+
+/// A report event: one webhook delivery per webhook of its project that wants it, and one mail
+/// per recipient (when mail is configured).
+pub async fn expand(
+    outbox: &Outbox,
+    job: &Job,
+    event: ReportEvent,
+    now: Timestamp,
+    caches: &mut Caches,
+) -> Result<Outcome, Failure> {
+    if !caches.hooks.contains_key(&job.project) {
+        let found = outbox
+            .store
+            .webhooks(Some(&job.project))
+            .await
+            .map_err(transient)?;
+        caches.hooks.insert(job.project.clone(), found);
+    }
+    let hooks = caches
+        .hooks
+        .get(&job.project)
+        .map_or(&[][..], Vec::as_slice);
+    let mut follow_ups = crate::webhook::fan_out(job, event, hooks, now);
+    if outbox.mailer.is_none() {
+        return Ok(Outcome {
+            note: Some(NO_TRANSPORT),
+            follow_ups,
+        });
+    }
+    if !caches.teams.contains_key(&job.project) {
+        let team = outbox
+            .store
+            .notified_members(&job.project)
+            .await
+            .map_err(transient)?;
+        caches.teams.insert(job.project.clone(), team);
+    }
+    let team = caches
+        .teams
+        .get(&job.project)
+        .map_or(&[][..], Vec::as_slice);
+    follow_ups.extend(mail_fan_out(job, event, team, now));
+    Ok(Outcome {
+        note: None,
+        follow_ups,
+    })
+}
+
+/// One mail about a report (an event's notice, or a deadline's reminder). The reporter's
+/// address is decrypted only now, and never logged.
+pub async fn deliver(
+    outbox: &Outbox,
+    job: &Job,
+    report: &ReportId,
+    delivery: &Delivery,
+    now: Timestamp,
+) -> Result<Outcome, Failure> {
+    let Some(mailer) = &outbox.mailer else {
+        return Ok(Outcome::skipped(NO_TRANSPORT));
+    };
+    let to_team = matches!(delivery.recipient, Recipient::Team { .. });
+    let Some(which) = ReportNotice::of(&delivery.event, to_team) else {
+        return Ok(Outcome::skipped("skipped: no notice for this event"));
+    };
+    let notice = report_notice(
+        which,
+        delivery.note.as_deref().unwrap_or_default(),
+        outbox.project_name(&job.project),
+        report.as_str(),
+        &outbox.links,
+    )
+    .map_err(|e| Failure::Permanent(format!("cannot write the notice: {e}")))?;
+    let to = match &delivery.recipient {
+        Recipient::Team { email } => email.clone(),
+        Recipient::Reporter => match outbox
+            .store
+            .reporter_contact(report, &job.id, "mailer", now)
+            .await
+            .map_err(transient)?
+        {
+            Some(contact) => contact,
+            None => return Ok(Outcome::skipped("skipped: the reporter left no address")),
+        },
+    };
+    mailer.send(&job.id, &to, &notice).await?;
+    Ok(Outcome::done())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postern_store::jobs::JobState;
+
+    fn event_job(kind: ReportEvent) -> Job {
+        let at: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        Job {
+            id: "ev1".into(),
+            kind: kind.name().into(),
+            project: "acme".into(),
+            report_id: Some(ReportId::from_random([3; 16]).to_string()),
+            payload: "{}".into(),
+            state: JobState::Running,
+            attempts: 1,
+            max_attempts: 12,
+            run_at: at,
+            last_error: None,
+            created_at: at,
+            done_at: None,
+        }
+    }
+
+    #[test]
+    fn each_event_mails_its_recipients_under_keys_that_name_event_and_recipient() {
+        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let team = ["alice@example.org".to_owned(), "bob@example.org".to_owned()];
+        // (event, mails: two members, reporter)
+        for (event, count, reporter) in [
+            (ReportEvent::NewReport, 3, true),
+            (ReportEvent::ReporterMessage, 2, false),
+            (ReportEvent::CaseUpdate, 1, true),
+        ] {
+            let job = event_job(event);
+            let mails = mail_fan_out(&job, event, &team, now);
+            assert_eq!(mails.len(), count, "{event:?}");
+            let again = mail_fan_out(&job, event, &team, now);
+            assert_eq!(mails, again, "expanding again yields the same jobs");
+            for mail in &mails {
+                assert_eq!(mail.kind, JobKind::Mail);
+                assert!(
+                    mail.dedupe_key.starts_with("ev1:mail:"),
+                    "{}",
+                    mail.dedupe_key
+                );
+                assert!(
+                    !mail.dedupe_key.contains("example.org"),
+                    "no address in keys"
+                );
+                assert_eq!(mail.report_id, job.report_id);
+            }
+            assert_eq!(
+                mails.iter().any(|m| m.dedupe_key == "ev1:mail:reporter"),
+                reporter,
+                "{event:?}"
+            );
+        }
+    }
+}
