@@ -15,6 +15,7 @@ use postern_store::advisories::{IndexEntry, PublishedQuery, StoredAdvisory};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Error};
+use crate::forms::token::issue_token;
 use crate::state::AppState;
 
 /// Advisories on the list page.
@@ -155,7 +156,7 @@ async fn list(
         } else {
             "No advisories have been published yet."
         },
-        subscribe_token: crate::forms::issue_token(&state, crate::subscriptions::FORM_PURPOSE),
+        subscribe_token: issue_token(&state, crate::subscriptions::FORM_PURPOSE),
     }
     .into_response())
 }

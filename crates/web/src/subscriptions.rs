@@ -20,6 +20,7 @@ use postern_store::subscriptions::{CONFIRM_VALID, SubscriptionRequest, TokenStat
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::forms::token::check_token_aged;
 use crate::intake::ClientIp;
 use crate::state::AppState;
 
@@ -125,7 +126,7 @@ async fn subscribe(
         tracing::info!("a subscription form with a filled honeypot was ignored");
         return Ok(check_your_mail(&state, &project));
     }
-    crate::forms::check_token_aged(&state, FORM_PURPOSE, &form.form_token, state.limits().form_seconds_min)
+    check_token_aged(&state, FORM_PURPOSE, &form.form_token, state.limits().form_seconds_min)
         .map_err(|_| {
             Error::BadRequest(
                 "This form has expired or was sent too fast. Reload the advisories page and subscribe again.".into(),

@@ -22,7 +22,7 @@ use sha2::Sha256;
 
 use super::{Member, check_origin, check_post, private, see_other, session_cookie, session_token};
 use crate::error::Error;
-use crate::forms::{check_token_aged, issue_token};
+use crate::forms::token::{check_token_aged, issue_token};
 use crate::intake::ClientIp;
 use crate::state::AppState;
 

@@ -1,0 +1,70 @@
+//! The reporter's pages, made for a browser without JavaScript (Tor Browser at its safest):
+//! the report form (report.rs), the page that shows the case key once, and the tracking pages
+//! (track.rs) where the case key is posted (never put in a URL) to see the case and answer the
+//! team.
+//!
+//! Bots are kept out without scripts or third parties: a honeypot field people never see, a
+//! signed form token that must be at least a few seconds old (token.rs), and a per-client rate
+//! limit.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::intake::{PromisedDeadline, SUBMISSION_BODY_BYTES_MAX, human_time};
+use crate::state::{AppState, Project};
+
+mod report;
+pub(crate) mod token;
+mod track;
+
+use report::{default_form, default_submit, project_form, project_submit};
+use track::{
+    TRACK_BODY_BYTES_MAX, track, track_attachment, track_disclosure, track_message, track_page,
+};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/report", get(default_form).post(default_submit))
+        .route(
+            "/projects/{slug}/report",
+            get(project_form).post(project_submit),
+        )
+        .layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX))
+        .merge(
+            Router::new()
+                .route("/track", get(track_page).post(track))
+                .route("/track/message", post(track_message))
+                .route("/track/attachment", post(track_attachment))
+                .route("/track/disclosure", post(track_disclosure))
+                .layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX)),
+        )
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The promised deadlines as the reporter reads them (what, by when), on the page that shows
+/// the case key and on the case page.
+fn deadline_rows(project: &Project, deadlines: &[PromisedDeadline]) -> Vec<(String, String)> {
+    deadlines
+        .iter()
+        .map(|d| {
+            let when = human_time(&project.policy, d.due);
+            let what = match d.outcome {
+                None => format!("{} by", d.what),
+                Some("met") => format!("Done, as promised: {} by", d.what),
+                Some(_) => format!("Late: {}, promised by", d.what),
+            };
+            (what, when)
+        })
+        .collect()
+}

@@ -1,0 +1,408 @@
+//! The tracking pages: the case key is posted (never put in a URL) to see the case, write to
+//! the team, download an attachment and propose a disclosure date. A wrong key reads the same
+//! as a missing report.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use postern_core::report::{CaseKey, ReportId};
+use postern_store::ReporterView;
+use serde::Deserialize;
+
+use super::{deadline_rows, no_store};
+use crate::error::Error;
+use crate::intake::{ClientIp, human_time, reporter_deadlines};
+use crate::state::{AppState, Project};
+
+/// Largest tracking-page post (a message plus the case key).
+pub(super) const TRACK_BODY_BYTES_MAX: usize = 256 * 1024;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "track.html")]
+struct TrackPage {
+    title: String,
+    error: Option<String>,
+}
+
+pub(super) async fn track_page() -> Response {
+    no_store(
+        TrackPage {
+            title: "Follow your report".into(),
+            error: None,
+        }
+        .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct TrackForm {
+    case_key: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct MessageForm {
+    case_key: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DisclosureForm {
+    case_key: String,
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AttachmentForm {
+    case_key: String,
+    attachment_id: String,
+}
+
+struct MessageView {
+    from_team: bool,
+    at: String,
+    body: String,
+}
+
+struct AttachmentView {
+    id: String,
+    filename: String,
+    size: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case.html")]
+struct CasePage {
+    title: String,
+    case_key: String,
+    status: String,
+    received: String,
+    deadlines: Vec<(String, String)>,
+    fields: Vec<(String, String)>,
+    messages: Vec<MessageView>,
+    attachments: Vec<AttachmentView>,
+    message_error: Option<String>,
+    message_draft: String,
+    notice: Option<String>,
+    disclosure: Option<String>,
+    /// (proposed date, asked, answer) of the reporter's proposals, oldest first.
+    requests: Vec<(String, String, &'static str)>,
+    /// Whether the reporter may propose a disclosure date now.
+    can_propose: bool,
+    /// The latest date the policy allows, if it sets a maximum.
+    latest_date: Option<String>,
+    date_error: Option<String>,
+    date_draft: String,
+    reason_draft: String,
+}
+
+fn wrong_key(status: StatusCode) -> Response {
+    no_store(
+        (
+            status,
+            TrackPage {
+                title: "Follow your report".into(),
+                error: Some("No report matches this case key. Check it and try again.".into()),
+            },
+        )
+            .into_response(),
+    )
+}
+
+fn case_page(
+    state: &AppState,
+    view: &ReporterView,
+    key: &CaseKey,
+    draft: String,
+    message_error: Option<String>,
+    notice: Option<String>,
+) -> CasePage {
+    let project = state.project(&view.project);
+    let label = |id: &str| {
+        project
+            .and_then(|p| p.policy.form.fields.iter().find(|f| f.id == id))
+            .map_or(id.to_owned(), |f| f.label.clone())
+    };
+    let time = |t: Timestamp| project.map_or(t.to_string(), |p| human_time(&p.policy, t));
+    CasePage {
+        title: format!("Report {}", view.id),
+        case_key: key.reveal(),
+        status: view.status.describe().to_owned(),
+        received: time(view.received_at),
+        deadlines: project
+            .map(|p| {
+                deadline_rows(
+                    p,
+                    &reporter_deadlines(&view.clocks, &p.policy, view.received_at),
+                )
+            })
+            .unwrap_or_default(),
+        fields: view
+            .submission
+            .fields
+            .iter()
+            .map(|(k, v)| (label(k), v.clone()))
+            .collect(),
+        messages: view
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                from_team: m.author == postern_core::report::Author::Team,
+                at: time(m.at),
+                body: m.body.clone(),
+            })
+            .collect(),
+        attachments: view
+            .attachments
+            .iter()
+            .map(|a| AttachmentView {
+                id: a.id.clone(),
+                filename: a.filename.clone(),
+                size: format!("{} KiB", a.size.div_ceil(1024)),
+            })
+            .collect(),
+        message_error,
+        message_draft: draft,
+        notice,
+        disclosure: disclosure_words(view, project, &time, state.public_url()),
+        requests: view
+            .terms
+            .requests
+            .iter()
+            .map(|r| (time(r.asked_for), time(r.asked_at), r.state.words()))
+            .collect(),
+        can_propose: postern_core::embargo::may_propose(
+            view.status,
+            view.disclosure
+                .as_ref()
+                .is_some_and(|d| d.published_at.is_some()),
+            view.terms.open().is_some(),
+        )
+        .is_ok(),
+        latest_date: project
+            .and_then(|p| postern_core::embargo::latest(&p.policy, view.received_at))
+            .map(|at| at.strftime("%Y-%m-%d").to_string()),
+        date_error: None,
+        date_draft: String::new(),
+        reason_draft: String::new(),
+    }
+}
+
+/// What the reporter is told of the disclosure date: the advisory's publication or schedule,
+/// else the date agreed, else the policy's promise (the disclose clock).
+fn disclosure_words(
+    view: &ReporterView,
+    project: Option<&Project>,
+    time: &dyn Fn(Timestamp) -> String,
+    base: &str,
+) -> Option<String> {
+    if let Some(d) = &view.disclosure {
+        return Some(match (d.published_at, d.scheduled_for) {
+            (Some(at), _) => format!(
+                "The advisory {} was published {}: {base}/advisories/{}",
+                d.advisory,
+                time(at),
+                d.advisory
+            ),
+            (None, Some(at)) => format!(
+                "The advisory {} is scheduled to be published {}.",
+                d.advisory,
+                time(at)
+            ),
+            (None, None) => match view.terms.agreed {
+                Some(at) => format!(
+                    "The team is drafting the advisory {}; the disclosure date agreed with you is {}.",
+                    d.advisory,
+                    time(at)
+                ),
+                None => format!(
+                    "The team is drafting the advisory {}; no disclosure date is set yet.",
+                    d.advisory
+                ),
+            },
+        });
+    }
+    if let Some(at) = view.terms.agreed {
+        return Some(format!(
+            "The disclosure date agreed with you is {}.",
+            time(at)
+        ));
+    }
+    let promised = view
+        .clocks
+        .open(postern_core::clock::ClockKind::Disclose)
+        .filter(|_| project.is_some())
+        .map(|c| c.limit_at);
+    promised.map(|at| {
+        format!(
+            "Under the policy, the vulnerability will be disclosed by {} unless another date is agreed.",
+            time(at)
+        )
+    })
+}
+
+async fn open_case(state: &AppState, key_text: &str) -> Result<(CaseKey, ReporterView), Response> {
+    let key = CaseKey::parse(key_text).ok_or_else(|| wrong_key(StatusCode::NOT_FOUND))?;
+    match state.store().reporter_view(None, &key).await {
+        Ok(view) => Ok((key, view)),
+        Err(postern_store::StoreError::NotFound) => Err(wrong_key(StatusCode::NOT_FOUND)),
+        Err(other) => Err(Error::from(other).into_response()),
+    }
+}
+
+fn bad_form(rejection: FormRejection) -> Error {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge(format!(
+            "The message is larger than the {} KiB limit.",
+            TRACK_BODY_BYTES_MAX / 1024
+        ))
+    } else {
+        Error::BadRequest("The form could not be read; please send it again.".into())
+    }
+}
+
+/// A tracking post: takes one from the client's allowance, then reads the form.
+fn limited_form<T>(
+    state: &AppState,
+    client: &ClientIp,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<T, Error> {
+    state
+        .take_submission(client.0)
+        .map_err(Error::TooManyRequests)?;
+    form.map(|Form(f)| f).map_err(bad_form)
+}
+
+pub(super) async fn track(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<TrackForm>, FormRejection>,
+) -> Response {
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
+    match open_case(&state, &form.case_key).await {
+        Ok((key, view)) => {
+            no_store(case_page(&state, &view, &key, String::new(), None, None).into_response())
+        }
+        Err(response) => response,
+    }
+}
+
+pub(super) async fn track_message(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<MessageForm>, FormRejection>,
+) -> Response {
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
+    let (key, view) = match open_case(&state, &form.case_key).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match state
+        .app()
+        .reporter_message(Some(&view.id), &key, &form.body)
+        .await
+    {
+        Ok(_) => {}
+        Err(postern_app::Error::Invalid(errors)) => {
+            let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
+            let page = case_page(
+                &state,
+                &view,
+                &key,
+                form.body,
+                Some(message.join("; ")),
+                None,
+            );
+            return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Error::from(e).into_response(),
+    }
+    reopened(&state, &view.id, &key, "Your message was sent to the team.").await
+}
+
+/// The case page after a change the reporter made, read again, with a notice on top.
+async fn reopened(state: &AppState, id: &ReportId, key: &CaseKey, notice: &str) -> Response {
+    match state.store().reporter_view(Some(id), key).await {
+        Ok(view) => no_store(
+            case_page(state, &view, key, String::new(), None, Some(notice.into())).into_response(),
+        ),
+        Err(e) => Error::from(e).into_response(),
+    }
+}
+
+pub(super) async fn track_attachment(
+    State(state): State<AppState>,
+    form: Result<Form<AttachmentForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(f)) => f,
+        Err(r) => return bad_form(r).into_response(),
+    };
+    let Some(key) = CaseKey::parse(&form.case_key) else {
+        return wrong_key(StatusCode::NOT_FOUND);
+    };
+    match state
+        .store()
+        .reporter_attachment(None, &key, &form.attachment_id)
+        .await
+    {
+        Ok((info, bytes)) => crate::api::download(&info, bytes.to_vec()),
+        Err(postern_store::StoreError::NotFound) => wrong_key(StatusCode::NOT_FOUND),
+        Err(e) => Error::from(e).into_response(),
+    }
+}
+
+/// The reporter proposes a disclosure date; the team answers on the record.
+pub(super) async fn track_disclosure(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<DisclosureForm>, FormRejection>,
+) -> Response {
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
+    let (key, view) = match open_case(&state, &form.case_key).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match state
+        .app()
+        .propose_disclosure_date(Some(&view.id), &key, &form.date, &form.reason)
+        .await
+    {
+        Ok(_) => {}
+        Err(postern_app::Error::Invalid(errors)) => {
+            let mut page = case_page(&state, &view, &key, String::new(), None, None);
+            page.date_error = Some(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            page.date_draft = form.date.clone();
+            page.reason_draft = form.reason.clone();
+            return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Error::from(e).into_response(),
+    }
+    reopened(
+        &state,
+        &view.id,
+        &key,
+        "Your proposed disclosure date was sent to the team; its answer will appear here.",
+    )
+    .await
+}

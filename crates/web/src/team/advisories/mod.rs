@@ -1,0 +1,434 @@
+//! The team's advisory pages: every advisory of the member's projects (drafts, scheduled,
+//! published), a draft from an accepted report, a blank one, and the page that edits every
+//! field of the record, schedules it within the policy's maximum embargo or publishes it now.
+//!
+//! Without JavaScript, repeated groups (affected packages and their version ranges,
+//! references, credits) are rows of one form: the stored rows plus one empty row, and "add
+//! another" submit buttons that re-render the form, with everything typed kept, with one more
+//! empty row. A row left empty is dropped on save. Problems are shown next to their field and
+//! nothing stored changes; an edit of an advisory that changed since the form was shown is
+//! refused (`Store::update_advisory` compares `modified`), never applied over the other.
+//!
+//! Here are the routes and the handlers, which read the request, call the use case and answer;
+//! the typed form is in form.rs, the pages in page.rs.
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use postern_app::advisory::PastMoment;
+use postern_core::advisory::AdvisoryId;
+use postern_core::deadline::Calendar;
+use postern_core::report::ReportId;
+use postern_store::advisories::{ADVISORY_LIST_MAX, StoredAdvisory};
+use postern_store::team::Role;
+use serde::Deserialize;
+
+use super::{Member, check_post, private, see_other};
+use crate::error::Error;
+use crate::intake::human_time;
+use crate::state::{AppState, Project};
+
+mod form;
+mod page;
+
+use form::{Typed, grow, intent, parse_moment};
+use page::{Embargo, PageContext, edit_page, embargo_of, list_page, respond};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/team/advisories", get(list))
+        .route("/team/advisories/new", get(new_form).post(create))
+        .route("/team/advisories/{id}", get(show).post(save))
+        .route("/team/advisories/{id}/schedule", post(schedule))
+        .route("/team/advisories/{id}/publish", post(publish))
+        .route("/team/reports/{id}/advisory", post(draft))
+}
+
+async fn list(State(state): State<AppState>, member: Member) -> Result<Response, Error> {
+    let user = &member.session.user;
+    let rows = state
+        .store()
+        .team_advisories(|p| user.can_see(p), ADVISORY_LIST_MAX)
+        .await?;
+    Ok(private(list_page(&state, &member, rows).into_response()))
+}
+
+/// The advisory and its project, if the member may see it; otherwise it does not exist for
+/// them (404, the same as a wrong id).
+async fn visible_advisory(
+    state: &AppState,
+    member: &Member,
+    id: &str,
+) -> Result<(StoredAdvisory, Project), Error> {
+    let id = AdvisoryId::parse(id).ok_or(Error::NotFound)?;
+    let stored = state
+        .app()
+        .visible_advisory(&member.as_actor(), &id)
+        .await?;
+    let project = state
+        .project(&stored.advisory.project)
+        .cloned()
+        .ok_or_else(|| {
+            Error::BadRequest(format!(
+                "project {} is not served by this instance; start it with its policy",
+                stored.advisory.project
+            ))
+        })?;
+    Ok((stored, project))
+}
+
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, Error> {
+    let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    let embargo = embargo_of(&state, &stored).await?;
+    let t = Typed::from_advisory(&stored.advisory);
+    let page = edit_page(
+        &state,
+        &member,
+        t,
+        PageContext {
+            project: &project,
+            stored: Some(&stored),
+            embargo,
+            notice: None,
+            saved: !query.saved.is_empty(),
+        },
+    );
+    Ok(respond(StatusCode::OK, page))
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    #[serde(default)]
+    project: String,
+}
+
+/// The project a new advisory is for: the one asked for, if the member may see it.
+fn new_project(state: &AppState, member: &Member, slug: &str) -> Result<Project, Error> {
+    let user = &member.session.user;
+    let visible: Vec<&Project> = state
+        .projects()
+        .iter()
+        .filter(|p| user.can_see(p.slug()))
+        .collect();
+    let project = if slug.is_empty() && visible.len() == 1 {
+        visible[0]
+    } else {
+        visible
+            .into_iter()
+            .find(|p| p.slug() == slug)
+            .ok_or(Error::NotFound)?
+    };
+    Ok(project.clone())
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    member: Member,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, Error> {
+    member.require(Role::Triager)?;
+    let project = new_project(&state, &member, query.project.trim())?;
+    let t = Typed::blank(&project.policy);
+    let page = edit_page(
+        &state,
+        &member,
+        t,
+        PageContext {
+            project: &project,
+            stored: None,
+            embargo: Embargo::default(),
+            notice: None,
+            saved: false,
+        },
+    );
+    Ok(respond(StatusCode::OK, page))
+}
+
+fn csrf_of(pairs: &[(String, String)]) -> &str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str())
+}
+
+async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, csrf_of(&pairs))?;
+    member.require(Role::Triager)?;
+    let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    let embargo = embargo_of(&state, &stored).await?;
+    let mut t = Typed::from_pairs(&pairs)?;
+    let intent = intent(&pairs);
+    let page = |t: Typed, notice: Option<String>| {
+        edit_page(
+            &state,
+            &member,
+            t,
+            PageContext {
+                project: &project,
+                stored: Some(&stored),
+                embargo,
+                notice,
+                saved: false,
+            },
+        )
+    };
+    if grow(&mut t, &intent) {
+        return Ok(respond(StatusCode::OK, page(t, None)));
+    }
+    let stale = || {
+        format!(
+            "Not saved: {} was changed (last at {}) since this form was shown. What you typed is kept below; open the advisory again to see the current version, then make your changes there.",
+            stored.advisory.id,
+            human_time(&project.policy, stored.advisory.modified)
+        )
+    };
+    let Ok(seen) = t.seen_modified.trim().parse::<Timestamp>() else {
+        return Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))));
+    };
+    let Some(advisory) = t.checked_advisory(
+        stored.advisory.id.clone(),
+        &stored.advisory.project,
+        stored.advisory.published,
+        state.now(),
+    ) else {
+        return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, None)));
+    };
+    match state
+        .app()
+        .edit_advisory(&member.as_actor(), advisory, seen)
+        .await
+    {
+        Ok(saved) => Ok(see_other(&format!("/team/advisories/{}?saved=1", saved.id))),
+        Err(postern_app::Error::Conflict(_)) => {
+            Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))))
+        }
+        Err(postern_app::Error::Refused(m)) => {
+            Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, csrf_of(&pairs))?;
+    member.require(Role::Triager)?;
+    let mut t = Typed::from_pairs(&pairs)?;
+    let project = new_project(&state, &member, t.project.trim())?;
+    let page = |t: Typed, notice: Option<String>| {
+        edit_page(
+            &state,
+            &member,
+            t,
+            PageContext {
+                project: &project,
+                stored: None,
+                embargo: Embargo::default(),
+                notice,
+                saved: false,
+            },
+        )
+    };
+    if grow(&mut t, &intent(&pairs)) {
+        return Ok(respond(StatusCode::OK, page(t, None)));
+    }
+    let slug = project.slug().to_owned();
+    // The number is given when it is stored; the form's own checks need an id meanwhile.
+    let placeholder = AdvisoryId::new(&project.policy.project.advisory_prefix, 2000, 0);
+    let Some(checked) = t.checked_advisory(placeholder, &slug, None, state.now()) else {
+        return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, None)));
+    };
+    match state
+        .app()
+        .create_advisory(&member.as_actor(), checked)
+        .await
+    {
+        Ok(made) => Ok(see_other(&format!("/team/advisories/{}?saved=1", made.id))),
+        Err(postern_app::Error::Refused(m)) => {
+            Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The report page again, with why no draft was made.
+async fn report_refusal(
+    state: &AppState,
+    member: &Member,
+    report: &ReportId,
+    message: String,
+) -> Result<Response, Error> {
+    super::report::render(
+        state,
+        member,
+        report,
+        Some(message),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// "Draft advisory" on the report page: a checked draft from the report, as
+/// `postern advisory draft --from-report` makes it.
+async fn draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    member.require(Role::Triager)?;
+    let report = ReportId::parse(&id).ok_or(Error::NotFound)?;
+    match state
+        .app()
+        .draft_advisory_from_report(&member.as_actor(), &report)
+        .await
+    {
+        Ok(draft) => Ok(see_other(&format!("/team/advisories/{}", draft.id))),
+        Err(postern_app::Error::Refused(m)) if m.starts_with("an advisory is drafted") => {
+            report_refusal(&state, &member, &report, m).await
+        }
+        Err(postern_app::Error::Refused(m)) => {
+            report_refusal(&state, &member, &report, format!("no draft: {m}")).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ScheduleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    at: String,
+}
+
+async fn refuse_on_page(
+    state: &AppState,
+    member: &Member,
+    stored: &StoredAdvisory,
+    project: &Project,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, Error> {
+    let embargo = embargo_of(state, stored).await?;
+    let page = edit_page(
+        state,
+        member,
+        Typed::from_advisory(&stored.advisory),
+        PageContext {
+            project,
+            stored: Some(stored),
+            embargo,
+            notice: Some(message),
+            saved: false,
+        },
+    );
+    Ok(respond(status, page))
+}
+
+async fn schedule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<ScheduleForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    member.require(Role::Triager)?;
+    let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    let policy = &project.policy;
+    let calendar = Calendar::of(&policy.response);
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if stored.published_at.is_some() {
+        let m = format!("{} is published already", stored.advisory.id);
+        return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
+    }
+    let Some(at) = parse_moment(&form.at, &calendar) else {
+        let m = format!(
+            "Not scheduled: {:?} is not a date and time; write one such as 2026-12-01T09:00 ({})",
+            form.at, policy.response.time_zone
+        );
+        return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
+    };
+    match state
+        .app()
+        .schedule_advisory(
+            &member.as_actor(),
+            &stored.advisory.id,
+            Some(at),
+            PastMoment::Refused,
+        )
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/team/advisories/{}",
+            stored.advisory.id
+        ))),
+        Err(postern_app::Error::Refused(problem)) => {
+            let m = format!("Not scheduled: {problem}; choose another moment, or publish now");
+            refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await
+        }
+        Err(postern_app::Error::Conflict(m)) => {
+            refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    member.require(Role::Triager)?;
+    let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    match state
+        .app()
+        .publish_advisory(&member.as_actor(), &stored.advisory.id)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/team/advisories/{}",
+            stored.advisory.id
+        ))),
+        Err(postern_app::Error::Conflict(m) | postern_app::Error::Refused(m)) => {
+            refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
