@@ -1,7 +1,8 @@
 //! Who acts on the team's side: a signed-in member (their account's role and projects) or the
 //! operator at the terminal, who holds the keyring and so may do everything.
 
-use postern_store::team::{Role, User};
+use postern_core::role::Role;
+use postern_store::team::User;
 
 use crate::Error;
 
@@ -58,9 +59,7 @@ impl Actor {
 
     /// Whether the actor may see a project's reports and advisories.
     pub fn can_see(&self, project: &str) -> bool {
-        self.role == Role::Admin
-            || self.projects.is_empty()
-            || self.projects.iter().any(|p| p == project)
+        postern_core::role::can_see(self.role, &self.projects, project)
     }
 
     /// Refuses a project the actor may not see, as if the item did not exist.

@@ -2,9 +2,10 @@
 //! and its early-access list (add, remove). Each needs the admin role and is audited by the
 //! store in the same transaction as its change.
 
+use postern_core::role::Role;
 use postern_store::StoreError;
 use postern_store::subscriptions::EarlyAccessMember;
-use postern_store::team::{Role, User};
+use postern_store::team::User;
 use postern_store::webhooks::{Webhook, WebhookEvent, WebhookKind, WebhookSecrets};
 
 use crate::{Actor, App, Error};

@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use postern_core::advisory::{Advisory, AdvisoryError, AdvisoryId, DraftSource, draft_from_report};
 use postern_core::project::Project;
 use postern_core::report::{ReportId, ReportStatus};
+use postern_core::role::Role;
 use postern_store::StoreError;
 use postern_store::advisories::StoredAdvisory;
-use postern_store::team::Role;
 
 use crate::{Actor, App, Error};
 

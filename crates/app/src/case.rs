@@ -5,8 +5,9 @@
 
 use postern_core::case::{Action, Applied, Closing, apply};
 use postern_core::report::{ReportId, ReportStatus};
+use postern_core::role::Role;
 use postern_store::disclosure::{Answer, DisclosureRequest};
-use postern_store::team::{CaseRow, Role};
+use postern_store::team::CaseRow;
 
 use crate::{Actor, App, Error};
 

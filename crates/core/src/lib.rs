@@ -21,6 +21,7 @@ pub mod policy;
 pub mod project;
 pub mod render;
 pub mod report;
+pub mod role;
 pub mod similarity;
 pub mod stats;
 pub mod supported;

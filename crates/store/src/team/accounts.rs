@@ -37,34 +37,7 @@ pub(crate) fn new_token() -> Result<String, StoreError> {
     Ok(data_encoding::BASE64URL_NOPAD.encode(&vault::random_bytes::<32>()?))
 }
 
-/// What a team member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Reads reports and the queue.
-    Viewer,
-    /// Also acts on reports.
-    Triager,
-    /// Also manages accounts.
-    Admin,
-}
-
-impl Role {
-    /// The stored and command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Triager => "triager",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// From the stored name.
-    pub fn parse(name: &str) -> Option<Role> {
-        [Role::Viewer, Role::Triager, Role::Admin]
-            .into_iter()
-            .find(|r| r.name() == name)
-    }
-}
+pub use postern_core::role::Role;
 
 /// A team account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,14 +65,12 @@ pub struct User {
 impl User {
     /// Whether the account may see a project's reports.
     pub fn can_see(&self, project: &str) -> bool {
-        self.role == Role::Admin
-            || self.projects.is_empty()
-            || self.projects.iter().any(|p| p == project)
+        postern_core::role::can_see(self.role, &self.projects, project)
     }
 
     /// The projects to filter the queue by; `None` for all.
     pub fn project_filter(&self) -> Option<Vec<String>> {
-        (self.role != Role::Admin && !self.projects.is_empty()).then(|| self.projects.clone())
+        postern_core::role::project_filter(self.role, &self.projects)
     }
 }
 
