@@ -324,3 +324,65 @@ proptest! {
         let _ = parse(&bytes, now());
     }
 }
+
+#[test]
+fn a_misspelt_channel_kind_gives_one_error_and_no_guess_at_its_keys() {
+    let source = MINIMAL.replace("kind = \"email\"", "kind = \"pull request\"");
+    check(
+        &source,
+        &[
+            "5:8: error: `channels[0].kind` cannot be \"pull request\": did you mean `pull-request`?",
+        ],
+    );
+    let source = MINIMAL
+        .replace("kind = \"email\"", "kind = \"pull request\"")
+        .replace("email = \"security@acme.example.org\"\n", "");
+    check(
+        &source,
+        &[
+            "5:8: error: `channels[0].kind` cannot be \"pull request\": did you mean `pull-request`?",
+        ],
+    );
+}
+
+#[test]
+fn a_key_with_no_address_says_every_way_to_give_one() {
+    let source = MINIMAL.replace("url = \"https://acme.example.org/key.asc\"\n", "");
+    let checked = parse_str(&source, now());
+    let found = findings(&checked, &source);
+    assert_eq!(
+        found,
+        [
+            "18:1: error: `encryption[0]` is missing `url`: add `url = \"https://example.org/security.asc\"`, or the key itself as `key = \"...\"`, or an OpenPGP `fingerprint = \"...\"`"
+        ]
+    );
+    assert!(!found[0].contains("``"), "no stray backtick: {}", found[0]);
+}
+
+#[test]
+fn a_duration_that_is_only_a_dash_is_quoted() {
+    for (written, quoted) in [
+        ("-", "`-`"),
+        (" - ", "`-`"),
+        ("3-", "`3-`"),
+        ("-2 weeks", "`-2 weeks`"),
+    ] {
+        let source = MINIMAL.replace(
+            "acknowledge = \"48 hours\"",
+            &format!("acknowledge = \"{written}\""),
+        );
+        let found = findings(&parse_str(&source, now()), &source);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains(&format!("{quoted} is not a duration or a range")),
+            "{}",
+            found[0]
+        );
+        assert!(!found[0].contains("``"), "{}", found[0]);
+        assert!(
+            found[0].contains("`response.promises`"),
+            "names the other way to write a promise: {}",
+            found[0]
+        );
+    }
+}

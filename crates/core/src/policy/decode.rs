@@ -258,7 +258,12 @@ impl Decoder {
             Ok(target) => Some(target),
             Err(message) => {
                 let span = self.spans.get(&path).unwrap_or(table.span.clone());
-                self.error(span, format!("`{path}`: {message}"));
+                self.error(
+                    span,
+                    format!(
+                        "`{path}`: {message}; a promise with no time, such as \"within a reasonable time\", goes in `response.promises` instead"
+                    ),
+                );
                 None
             }
         }
@@ -721,7 +726,8 @@ fn decode_channel(decoder: &mut Decoder, mut t: Table) -> Option<Channel> {
         | ChannelKind::IssueTracker
         | ChannelKind::PullRequest => None,
     };
-    if let Some((key, example, false)) = needs {
+    // A kind that did not parse has its own error; what another kind would need is beside it.
+    if let (Some(_), Some((key, example, false))) = (kind, needs) {
         decoder.missing(&t, key, example);
     }
     decoder.finish(t);
@@ -890,10 +896,12 @@ fn decode_key(decoder: &mut Decoder, mut t: Table) -> Option<EncryptionKey> {
         key: decoder.string(&mut t, "key"),
     };
     if key.url.is_none() && key.key.is_none() && key.fingerprint.is_none() {
-        decoder.missing(
-            &t,
-            "url",
-            "\"https://example.org/security.asc\"` (or the key itself as `key = ...`, or an OpenPGP `fingerprint`",
+        let path = describe_table(&t.path);
+        decoder.error(
+            t.span.clone(),
+            format!(
+                "{path} is missing `url`: add `url = \"https://example.org/security.asc\"`, or the key itself as `key = \"...\"`, or an OpenPGP `fingerprint = \"...\"`"
+            ),
         );
     }
     decoder.finish(t);
