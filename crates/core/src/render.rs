@@ -64,11 +64,17 @@ pub fn expires_at(policy: &Policy, now: Timestamp) -> Timestamp {
 }
 
 /// The Contact URIs of security.txt, in the policy's order with the preferred one first.
+///
+/// RFC 9116 requires at least one. Email, phone and the report form are contacts in their own
+/// right; a policy whose channels are only chat, trackers or pull requests gets the https
+/// addresses of those channels, and failing those the policy page (the policy's own, or the one
+/// Postern serves), which tells a reporter how to reach the team. Empty only for a policy that
+/// `policy check` refuses, rendered without a server.
 pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
     let mut channels: Vec<&Channel> = policy.channels.iter().collect();
     channels.sort_by_key(|c| !c.preferred);
-    channels
-        .into_iter()
+    let direct: Vec<String> = channels
+        .iter()
         .filter_map(|c| match c.kind {
             ChannelKind::Email => c.email.as_ref().map(|e| format!("mailto:{e}")),
             ChannelKind::Phone => c
@@ -78,7 +84,41 @@ pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
             ChannelKind::WebForm => ctx.form_url(c),
             _ => None,
         })
-        .collect()
+        .collect();
+    if !direct.is_empty() {
+        return direct;
+    }
+    let addresses: Vec<String> = channels
+        .iter()
+        .filter_map(|c| match c.kind {
+            ChannelKind::GithubAdvisories => github_advisories_url(policy, c),
+            _ => c.url.clone(),
+        })
+        .collect();
+    if !addresses.is_empty() {
+        return addresses;
+    }
+    policy_url(policy, ctx).into_iter().collect()
+}
+
+/// Where the human-readable policy is: the policy's own address, else the page Postern serves.
+fn policy_url(policy: &Policy, ctx: &RenderContext) -> Option<String> {
+    policy
+        .security_txt
+        .policy
+        .clone()
+        .or_else(|| ctx.url("/security-policy"))
+}
+
+/// The address of GitHub's private reporting: the channel's own, else the repository's.
+fn github_advisories_url(policy: &Policy, channel: &Channel) -> Option<String> {
+    channel.url.clone().or_else(|| {
+        policy
+            .project
+            .repository
+            .as_ref()
+            .map(|r| format!("{}/security/advisories/new", r.trim_end_matches('/')))
+    })
 }
 
 /// security.txt per RFC 9116: Contact and Expires always; other fields where the policy or the
@@ -140,12 +180,7 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
     for url in canonical {
         let _ = writeln!(out, "Canonical: {url}");
     }
-    if let Some(url) = policy
-        .security_txt
-        .policy
-        .clone()
-        .or_else(|| ctx.url("/security-policy"))
-    {
+    if let Some(url) = policy_url(policy, ctx) {
         let _ = writeln!(out, "Policy: {url}");
     }
     if let Some(url) = &policy.security_txt.hiring {
@@ -325,16 +360,7 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                 .form_url(c)
                 .map(|u| format!("our private report form at <{u}>"))
                 .or(Some("our private report form".to_owned())),
-            ChannelKind::GithubAdvisories => c
-                .url
-                .clone()
-                .or_else(|| {
-                    policy
-                        .project
-                        .repository
-                        .as_ref()
-                        .map(|r| format!("{}/security/advisories/new", r.trim_end_matches('/')))
-                })
+            ChannelKind::GithubAdvisories => github_advisories_url(policy, c)
                 .map(|u| format!("report privately through GitHub Security Advisories at <{u}>")),
             ChannelKind::IssueTracker => Some(c.url.as_ref().map_or_else(
                 || "our issue tracker".to_owned(),
@@ -344,7 +370,12 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                 || "a pull request".to_owned(),
                 |u| format!("a pull request at <{u}>"),
             )),
-            ChannelKind::Chat => c.url.as_ref().map(|u| format!("<{u}>")),
+            ChannelKind::Chat => match (&c.handle, &c.url) {
+                (Some(handle), Some(url)) => Some(format!("{} at <{url}>", one_line(handle))),
+                (Some(handle), None) => Some(one_line(handle)),
+                (None, Some(url)) => Some(format!("<{url}>")),
+                (None, None) => None,
+            },
         };
         line.push_str(&address.unwrap_or_default());
         if let Some(note) = &c.note {

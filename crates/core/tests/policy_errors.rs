@@ -386,3 +386,47 @@ fn a_duration_that_is_only_a_dash_is_quoted() {
         );
     }
 }
+
+#[test]
+fn security_txt_without_any_contact_is_refused_with_what_to_add() {
+    let source = "[project]\nname = \"Chatty\"\n\n[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\nhandle = \"@security\"\n\n[[channels]]\nkind = \"pull-request\"\n";
+    let found = findings(&parse_str(source, now()), source);
+    let contact: Vec<&String> = found.iter().filter(|f| f.contains("Contact")).collect();
+    assert_eq!(contact.len(), 1, "{found:#?}");
+    assert!(
+        contact[0].starts_with("4:1: error: security.txt needs a Contact"),
+        "{}",
+        contact[0]
+    );
+    for what in [
+        "`url`",
+        "kind = \"email\"",
+        "kind = \"web-form\"",
+        "[security_txt] policy",
+    ] {
+        assert!(
+            contact[0].contains(what),
+            "says to add {what}: {}",
+            contact[0]
+        );
+    }
+}
+
+#[test]
+fn a_chat_channel_needs_a_handle_or_a_url() {
+    let source = MINIMAL.replace(
+        "[[supported_versions]]",
+        "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\n\n[[supported_versions]]",
+    );
+    check(
+        &source,
+        &[
+            "8:1: error: `channels[1]` is missing `url` or `handle`: add `url = \"https://...\"` or `handle = \"@security\"`",
+        ],
+    );
+    let handle = MINIMAL.replace(
+        "[[supported_versions]]",
+        "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\nhandle = \"@security on Discord\"\n\n[[supported_versions]]",
+    );
+    check(&handle, &[]);
+}

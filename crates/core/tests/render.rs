@@ -164,3 +164,142 @@ fn security_md_reads_like_a_hand_written_policy() {
         assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
     }
 }
+
+/// A policy whose channels are the given TOML, with nothing else that gives an address.
+fn with_channels(channels: &str) -> postern_core::policy::Checked {
+    parse_str(
+        &format!("[project]\nname = \"Chatty\"\n\n{channels}"),
+        now(),
+    )
+}
+
+fn contacts(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Contact: "))
+        .collect()
+}
+
+fn served() -> RenderContext {
+    RenderContext {
+        now: now(),
+        base_url: Some("https://sec.example.org".into()),
+        report_form: true,
+    }
+}
+
+const CHAT_AND_PULL_REQUESTS: &str = r#"
+[[channels]]
+kind = "chat"
+platform = "Discord"
+handle = "@security"
+url = "https://discord.gg/chatty"
+preferred = true
+
+[[channels]]
+kind = "pull-request"
+note = "mark it private"
+"#;
+
+#[test]
+fn a_policy_of_only_chat_and_pull_requests_still_has_a_contact() {
+    let policy = with_channels(CHAT_AND_PULL_REQUESTS).policy.expect("valid");
+    for ctx in [RenderContext::offline(now()), served()] {
+        let text = security_txt(&policy, &ctx);
+        assert_eq!(contacts(&text), ["https://discord.gg/chatty"], "{text}");
+    }
+    // A handle alone: the policy's own page is the contact, or the one Postern serves.
+    let handle_only = CHAT_AND_PULL_REQUESTS.replace("url = \"https://discord.gg/chatty\"\n", "");
+    let source = format!(
+        "{handle_only}\n[security_txt]\npolicy = \"https://chatty.example.org/SECURITY.md\"\n"
+    );
+    let mut policy = with_channels(&source).policy.expect("valid");
+    for ctx in [RenderContext::offline(now()), served()] {
+        let text = security_txt(&policy, &ctx);
+        assert_eq!(
+            contacts(&text),
+            ["https://chatty.example.org/SECURITY.md"],
+            "{text}"
+        );
+    }
+    policy.security_txt.policy = None;
+    let text = security_txt(&policy, &served());
+    assert_eq!(
+        contacts(&text),
+        ["https://sec.example.org/security-policy"],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_chat_channel_reads_as_its_handle_its_address_or_both() {
+    for (keys, expected) in [
+        (
+            "handle = \"@security\"\nurl = \"https://discord.gg/chatty\"\n",
+            "1. **Discord**: @security at <https://discord.gg/chatty>\n",
+        ),
+        ("handle = \"@security\"\n", "1. **Discord**: @security\n"),
+        (
+            "url = \"https://discord.gg/chatty\"\n",
+            "1. **Discord**: <https://discord.gg/chatty>\n",
+        ),
+    ] {
+        let source = format!(
+            "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\n{keys}\n[[channels]]\nkind = \"email\"\nemail = \"security@chatty.example.org\"\n"
+        );
+        let policy = with_channels(&source).policy.expect("valid");
+        let md = security_md(&policy, &RenderContext::offline(now()));
+        assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
+    }
+}
+
+#[test]
+fn every_policy_that_checks_clean_renders_a_contact() {
+    // Every combination of channels that give no address of their own, plus one that does.
+    let bare = [
+        "[[channels]]\nkind = \"chat\"\nhandle = \"@sec\"\n",
+        "[[channels]]\nkind = \"pull-request\"\n",
+        "[[channels]]\nkind = \"issue-tracker\"\n",
+    ];
+    let addressed = [
+        "",
+        "[[channels]]\nkind = \"chat\"\nurl = \"https://chat.example.org/sec\"\n",
+        "[[channels]]\nkind = \"issue-tracker\"\nurl = \"https://bugs.example.org\"\n",
+        "[[channels]]\nkind = \"phone\"\nphone = \"+1 555 0100\"\n",
+        "[[channels]]\nkind = \"web-form\"\n",
+        "[[channels]]\nkind = \"github-advisories\"\nurl = \"https://github.com/o/r/security/advisories/new\"\n",
+        "[security_txt]\npolicy = \"https://chatty.example.org/policy\"\n",
+    ];
+    for mask in 1..(1 << bare.len()) {
+        for extra in addressed {
+            let channels: String = bare
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, c)| *c)
+                .chain([extra])
+                .collect::<Vec<_>>()
+                .join("\n");
+            let checked = with_channels(&channels);
+            let refused = checked
+                .diagnostics
+                .iter()
+                .any(|d| d.message.starts_with("security.txt needs a Contact"));
+            assert_eq!(
+                refused,
+                extra.is_empty(),
+                "{channels}\n{:#?}",
+                checked.diagnostics
+            );
+            let Some(policy) = checked.policy else {
+                continue;
+            };
+            let ctx = if extra.contains("web-form") {
+                served()
+            } else {
+                RenderContext::offline(now())
+            };
+            let text = security_txt(&policy, &ctx);
+            assert!(!contacts(&text).is_empty(), "{channels}\n{text}");
+        }
+    }
+}

@@ -274,16 +274,27 @@ fn check_channels(c: &mut Checker, policy: &Policy) {
             "more than one channel has `preferred = true`: reporters cannot tell which to use; keep one",
         );
     }
-    let has_contact = policy.channels.iter().any(|ch| {
-        matches!(
-            ch.kind,
-            ChannelKind::Email | ChannelKind::Phone | ChannelKind::WebForm
-        )
-    });
-    if !has_contact {
-        c.warning(
+    // security.txt must have a Contact (RFC 9116). Postern's form is one wherever Postern
+    // serves the policy; otherwise the policy itself must give an address.
+    let has_form = policy
+        .channels
+        .iter()
+        .any(|ch| ch.kind == ChannelKind::WebForm);
+    // The addresses `render::contact_uris` can use without a server (the tests keep the two in
+    // step); a GitHub advisories channel always has one, checked above.
+    let has_address = policy.channels.iter().any(|ch| {
+        ch.url.is_some()
+            || match ch.kind {
+                ChannelKind::Email => ch.email.is_some(),
+                ChannelKind::Phone => ch.phone.is_some(),
+                ChannelKind::GithubAdvisories => true,
+                _ => false,
+            }
+    }) || policy.security_txt.policy.is_some();
+    if !has_form && !has_address {
+        c.error(
             "channels",
-            "security.txt needs a Contact: add an email, phone or web-form channel",
+            "security.txt needs a Contact, and no channel gives an address (a chat handle or a pull request has none): add `url` to one of the channels, an email channel (kind = \"email\", email = \"security@example.org\"), a kind = \"web-form\" channel (Postern's own form), or the address of your published policy as `[security_txt] policy = \"https://...\"`",
         );
     }
 }

@@ -714,13 +714,18 @@ fn decode_channel(decoder: &mut Decoder, mut t: Table) -> Option<Channel> {
         url: decoder.string(&mut t, "url"),
         phone: decoder.string(&mut t, "phone"),
         platform: decoder.string(&mut t, "platform"),
+        handle: decoder.string(&mut t, "handle"),
         preferred: decoder.bool(&mut t, "preferred").unwrap_or(false),
         note: decoder.string(&mut t, "note"),
     };
     let needs = match channel.kind {
         ChannelKind::Email => Some(("email", "\"security@example.org\"", channel.email.is_some())),
         ChannelKind::Phone => Some(("phone", "\"+1 555 0100\"", channel.phone.is_some())),
-        ChannelKind::Chat => Some(("url", "\"https://...\"", channel.url.is_some())),
+        ChannelKind::Chat => Some((
+            "url` or `handle",
+            "\"https://...\"` or `handle = \"@security\"",
+            channel.url.is_some() || channel.handle.is_some(),
+        )),
         ChannelKind::WebForm
         | ChannelKind::GithubAdvisories
         | ChannelKind::IssueTracker
@@ -728,7 +733,14 @@ fn decode_channel(decoder: &mut Decoder, mut t: Table) -> Option<Channel> {
     };
     // A kind that did not parse has its own error; what another kind would need is beside it.
     if let (Some(_), Some((key, example, false))) = (kind, needs) {
-        decoder.missing(&t, key, example);
+        let first = key.split('`').next().unwrap_or(key);
+        decoder.error(
+            t.span.clone(),
+            format!(
+                "{} is missing `{key}`: add `{first} = {example}`",
+                describe_table(&t.path)
+            ),
+        );
     }
     decoder.finish(t);
     kind.map(|_| channel)

@@ -149,6 +149,9 @@ pub struct Channel {
     pub phone: Option<String>,
     /// Chat platform name, for `chat`: "Discord", "Matrix".
     pub platform: Option<String>,
+    /// Who to write to on a chat platform, as the policy writes it: "@security",
+    /// "the moderators". A chat channel gives a handle, a URL or both.
+    pub handle: Option<String>,
     /// The channel the team prefers.
     pub preferred: bool,
     /// When or how to use this channel: "for urgent issues".
