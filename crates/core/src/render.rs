@@ -294,11 +294,11 @@ fn products(md: &mut String, policy: &Policy) {
 }
 
 fn supported_versions(md: &mut String, policy: &Policy) {
-    let _ = writeln!(md, "## Supported Versions\n");
+    // No table, no section: `policy check` warns instead of the renderer inventing a rule.
     if policy.supported_versions.is_empty() {
-        let _ = writeln!(md, "Please report issues against the latest release.\n");
         return;
     }
+    let _ = writeln!(md, "## Supported Versions\n");
     let _ = writeln!(md, "These versions receive security updates:\n");
     let with_eos = policy
         .supported_versions
@@ -340,10 +340,9 @@ fn supported_versions(md: &mut String, policy: &Policy) {
 
 fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
     let _ = writeln!(md, "## Reporting a Vulnerability\n");
-    let request = policy.disclosure.request.as_deref().unwrap_or(
-        "Please do not report security vulnerabilities through public issues, discussions or pull requests.",
-    );
-    let _ = writeln!(md, "**{}**\n", request.trim());
+    if let Some(request) = &policy.disclosure.request {
+        let _ = writeln!(md, "**{}**\n", request.trim());
+    }
     let _ = writeln!(md, "Report it privately through one of these channels:\n");
     let mut channels: Vec<&Channel> = policy.channels.iter().collect();
     channels.sort_by_key(|c| !c.preferred);
@@ -468,7 +467,9 @@ fn response(md: &mut String, policy: &Policy) {
     let any_step = steps.iter().any(|(_, t)| t.is_some())
         || r.update_interval.is_some()
         || !r.promises.is_empty();
-    let _ = writeln!(md, "## Our Response Targets\n");
+    if any_step || !policy.severity.is_empty() {
+        let _ = writeln!(md, "## Our Response Targets\n");
+    }
     if any_step {
         let _ = writeln!(md, "After we receive your report, we will:\n");
         for (what, target) in steps {
@@ -487,11 +488,6 @@ fn response(md: &mut String, policy: &Policy) {
             let _ = writeln!(md, "- {}.", one_line(promise).trim_end_matches('.'));
         }
         md.push('\n');
-    } else {
-        let _ = writeln!(
-            md,
-            "We will acknowledge your report and keep you informed of our progress.\n"
-        );
     }
     let uses_business = steps
         .iter()
@@ -591,37 +587,44 @@ fn scope(md: &mut String, policy: &Policy) {
 
 fn disclosure(md: &mut String, policy: &Policy) {
     let d = &policy.disclosure;
-    let _ = writeln!(md, "## Coordinated Disclosure\n");
-    if d.coordinated {
-        let _ = write!(
-            md,
-            "We practise coordinated disclosure: we agree a disclosure date with you and ask that you keep the issue private until then."
-        );
-    } else {
-        let _ = write!(
-            md,
-            "We publish fixed vulnerabilities as soon as the fix is released."
-        );
-    }
-    if let Some(e) = d.default_embargo {
-        let _ = write!(
-            md,
-            " Unless we agree otherwise, the embargo lasts {e} from our assessment"
-        );
-        if let Some(max) = d.max_embargo {
-            let _ = write!(md, ", and never longer than {max}");
+    // Each sentence stands for one key the policy wrote; a policy silent on disclosure gets no
+    // section at all.
+    let mut sentences: Vec<String> = Vec::new();
+    match d.coordinated {
+        Some(true) => sentences.push("We practise coordinated disclosure.".into()),
+        Some(false) => {
+            sentences.push("We do not coordinate the disclosure date with reporters.".into())
         }
-        md.push('.');
-    } else if let Some(max) = d.max_embargo {
-        let _ = write!(md, " The embargo never lasts longer than {max}.");
+        None => {}
     }
-    if d.reporter_timeline {
-        let _ = write!(
-            md,
-            " Tell us about any timeline constraints you have, and we will take them into account."
+    match (d.default_embargo, d.max_embargo) {
+        (Some(e), Some(max)) => sentences.push(format!(
+            "Unless we agree otherwise, the embargo lasts {e} from our assessment, and never longer than {max}."
+        )),
+        (Some(e), None) => sentences.push(format!(
+            "Unless we agree otherwise, the embargo lasts {e} from our assessment."
+        )),
+        (None, Some(max)) => sentences.push(format!("The embargo never lasts longer than {max}.")),
+        (None, None) => {}
+    }
+    if d.reporter_timeline == Some(true) {
+        sentences.push(
+            "Tell us about any timeline constraints you have, and we will take them into account."
+                .into(),
         );
     }
-    md.push_str("\n\n");
+    if sentences.is_empty() && d.advisories.is_empty() {
+        return;
+    }
+    let heading = if d.coordinated == Some(false) {
+        "Disclosure"
+    } else {
+        "Coordinated Disclosure"
+    };
+    let _ = writeln!(md, "## {heading}\n");
+    if !sentences.is_empty() {
+        let _ = writeln!(md, "{}\n", sentences.join(" "));
+    }
     if !d.advisories.is_empty() {
         let _ = writeln!(
             md,

@@ -30,6 +30,9 @@ fix = "7 days"
 [[encryption]]
 kind = "openpgp"
 url = "https://acme.example.org/key.asc"
+
+[credit]
+offered = true
 "#;
 
 /// Findings rendered as `LINE:COL: level: message`, one per line, for compact expectations.
@@ -213,7 +216,7 @@ fn semantic_errors_point_at_the_offending_value() {
     check(
         &source,
         &[
-            "23:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)",
+            "26:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)",
         ],
     );
 
@@ -231,27 +234,27 @@ fn expiry_must_be_in_the_coming_year() {
     let expired = format!("{MINIMAL}\n[policy]\nexpires = 2026-01-01T00:00:00Z\n");
     check(
         &expired,
-        &["23:11: error: the policy expired on 2026-01-01T00:00:00Z"],
+        &["26:11: error: the policy expired on 2026-01-01T00:00:00Z"],
     );
     let far = format!("{MINIMAL}\n[policy]\nexpires = 2028-01-01T00:00:00Z\n");
     check(
         &far,
-        &["23:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"],
+        &["26:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"],
     );
     let soon = format!("{MINIMAL}\n[policy]\nexpires = 2026-12-01\n");
     check(
         &soon,
-        &["23:11: warning: the policy expires in less than 30 days"],
+        &["26:11: warning: the policy expires in less than 30 days"],
     );
     let local = format!("{MINIMAL}\n[policy]\nexpires = 2027-01-01T00:00:00\n");
     check(
         &local,
-        &["23:11: error: `policy.expires` has no time zone offset"],
+        &["26:11: error: `policy.expires` has no time zone offset"],
     );
     let rolling = format!("{MINIMAL}\n[policy]\nexpires = \"400 days\"\n");
     check(
         &rolling,
-        &["23:11: error: a rolling expiry of 400 days is a year or more"],
+        &["26:11: error: a rolling expiry of 400 days is a year or more"],
     );
 }
 

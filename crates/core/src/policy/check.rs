@@ -138,6 +138,7 @@ pub(crate) fn check(policy: &Policy, spans: &SpanMap, now: Timestamp) -> Vec<Dia
     check_severity(&mut c, policy);
     check_scope(&mut c, policy);
     check_disclosure(&mut c, policy);
+    check_defaults(&mut c, policy);
     check_keys(&mut c, policy);
     check_terms(&mut c, policy, now);
     for (i, channel) in policy.updates.channels.iter().enumerate() {
@@ -479,6 +480,17 @@ fn check_scope(c: &mut Checker, policy: &Policy) {
     }
     if policy.scope.in_scope.is_empty() && !policy.scope.out_of_scope.is_empty() {
         c.warning("scope", "the scope lists only what is out: add [[scope.in]] entries so reporters can pick a category");
+    }
+}
+
+/// Defaults that put words in SECURITY.md the author did not write: each is said, with how to
+/// turn it off, so that nothing is promised unawares.
+fn check_defaults(c: &mut Checker, policy: &Policy) {
+    if !c.spans.written("credit") && policy.credit.offered {
+        c.warning(
+            "credit",
+            "the policy has no [credit] table, so Postern promises credit in your advisories and anonymity on request, and SECURITY.md says so; write [credit] offered = true to keep it (with `places` and `anonymity` as you mean them), or offered = false to promise no credit",
+        );
     }
 }
 

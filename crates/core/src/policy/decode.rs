@@ -851,10 +851,10 @@ fn decode_scope_items(decoder: &mut Decoder, t: &mut Table, key: &'static str) -
 
 fn decode_disclosure(decoder: &mut Decoder, mut t: Table) -> Disclosure {
     let disclosure = Disclosure {
-        coordinated: decoder.bool(&mut t, "coordinated").unwrap_or(true),
+        coordinated: decoder.bool(&mut t, "coordinated"),
         default_embargo: decoder.time_span(&mut t, "default_embargo"),
         max_embargo: decoder.time_span(&mut t, "max_embargo"),
-        reporter_timeline: decoder.bool(&mut t, "reporter_timeline").unwrap_or(true),
+        reporter_timeline: decoder.bool(&mut t, "reporter_timeline"),
         advisories: decoder.strings(&mut t, "advisories").unwrap_or_default(),
         request: decoder.string(&mut t, "request"),
     };
@@ -964,9 +964,7 @@ fn decode_terms(decoder: &mut Decoder, mut t: Table) -> Option<Terms> {
     let expires = decoder.expiry(&mut t, "expires").or_else(|| {
         (!t.table.contains_key("expires")).then_some(Expiry::Rolling(EXPIRY_ROLLING_DEFAULT))
     });
-    let languages = decoder
-        .strings(&mut t, "languages")
-        .unwrap_or_else(|| vec!["en".into()]);
+    let languages = decoder.strings(&mut t, "languages").unwrap_or_default();
     let safe_harbour = decoder.string(&mut t, "safe_harbour");
     decoder.finish(t);
     Some(Terms {
