@@ -64,11 +64,17 @@ pub fn expires_at(policy: &Policy, now: Timestamp) -> Timestamp {
 }
 
 /// The Contact URIs of security.txt, in the policy's order with the preferred one first.
+///
+/// RFC 9116 requires at least one. Email, phone and the report form are contacts in their own
+/// right; a policy whose channels are only chat, trackers or pull requests gets the https
+/// addresses of those channels, and failing those the policy page (the policy's own, or the one
+/// Postern serves), which tells a reporter how to reach the team. Empty only for a policy that
+/// `policy check` refuses, rendered without a server.
 pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
     let mut channels: Vec<&Channel> = policy.channels.iter().collect();
     channels.sort_by_key(|c| !c.preferred);
-    channels
-        .into_iter()
+    let direct: Vec<String> = channels
+        .iter()
         .filter_map(|c| match c.kind {
             ChannelKind::Email => c.email.as_ref().map(|e| format!("mailto:{e}")),
             ChannelKind::Phone => c
@@ -78,7 +84,41 @@ pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
             ChannelKind::WebForm => ctx.form_url(c),
             _ => None,
         })
-        .collect()
+        .collect();
+    if !direct.is_empty() {
+        return direct;
+    }
+    let addresses: Vec<String> = channels
+        .iter()
+        .filter_map(|c| match c.kind {
+            ChannelKind::GithubAdvisories => github_advisories_url(policy, c),
+            _ => c.url.clone(),
+        })
+        .collect();
+    if !addresses.is_empty() {
+        return addresses;
+    }
+    policy_url(policy, ctx).into_iter().collect()
+}
+
+/// Where the human-readable policy is: the policy's own address, else the page Postern serves.
+fn policy_url(policy: &Policy, ctx: &RenderContext) -> Option<String> {
+    policy
+        .security_txt
+        .policy
+        .clone()
+        .or_else(|| ctx.url("/security-policy"))
+}
+
+/// The address of GitHub's private reporting: the channel's own, else the repository's.
+fn github_advisories_url(policy: &Policy, channel: &Channel) -> Option<String> {
+    channel.url.clone().or_else(|| {
+        policy
+            .project
+            .repository
+            .as_ref()
+            .map(|r| format!("{}/security/advisories/new", r.trim_end_matches('/')))
+    })
 }
 
 /// security.txt per RFC 9116: Contact and Expires always; other fields where the policy or the
@@ -140,12 +180,7 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
     for url in canonical {
         let _ = writeln!(out, "Canonical: {url}");
     }
-    if let Some(url) = policy
-        .security_txt
-        .policy
-        .clone()
-        .or_else(|| ctx.url("/security-policy"))
-    {
+    if let Some(url) = policy_url(policy, ctx) {
         let _ = writeln!(out, "Policy: {url}");
     }
     if let Some(url) = &policy.security_txt.hiring {
@@ -259,11 +294,11 @@ fn products(md: &mut String, policy: &Policy) {
 }
 
 fn supported_versions(md: &mut String, policy: &Policy) {
-    let _ = writeln!(md, "## Supported Versions\n");
+    // No table, no section: `policy check` warns instead of the renderer inventing a rule.
     if policy.supported_versions.is_empty() {
-        let _ = writeln!(md, "Please report issues against the latest release.\n");
         return;
     }
+    let _ = writeln!(md, "## Supported Versions\n");
     let _ = writeln!(md, "These versions receive security updates:\n");
     let with_eos = policy
         .supported_versions
@@ -305,10 +340,9 @@ fn supported_versions(md: &mut String, policy: &Policy) {
 
 fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
     let _ = writeln!(md, "## Reporting a Vulnerability\n");
-    let request = policy.disclosure.request.as_deref().unwrap_or(
-        "Please do not report security vulnerabilities through public issues, discussions or pull requests.",
-    );
-    let _ = writeln!(md, "**{}**\n", request.trim());
+    if let Some(request) = &policy.disclosure.request {
+        let _ = writeln!(md, "**{}**\n", request.trim());
+    }
     let _ = writeln!(md, "Report it privately through one of these channels:\n");
     let mut channels: Vec<&Channel> = policy.channels.iter().collect();
     channels.sort_by_key(|c| !c.preferred);
@@ -325,16 +359,7 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                 .form_url(c)
                 .map(|u| format!("our private report form at <{u}>"))
                 .or(Some("our private report form".to_owned())),
-            ChannelKind::GithubAdvisories => c
-                .url
-                .clone()
-                .or_else(|| {
-                    policy
-                        .project
-                        .repository
-                        .as_ref()
-                        .map(|r| format!("{}/security/advisories/new", r.trim_end_matches('/')))
-                })
+            ChannelKind::GithubAdvisories => github_advisories_url(policy, c)
                 .map(|u| format!("report privately through GitHub Security Advisories at <{u}>")),
             ChannelKind::IssueTracker => Some(c.url.as_ref().map_or_else(
                 || "our issue tracker".to_owned(),
@@ -344,7 +369,12 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                 || "a pull request".to_owned(),
                 |u| format!("a pull request at <{u}>"),
             )),
-            ChannelKind::Chat => c.url.as_ref().map(|u| format!("<{u}>")),
+            ChannelKind::Chat => match (&c.handle, &c.url) {
+                (Some(handle), Some(url)) => Some(format!("{} at <{url}>", one_line(handle))),
+                (Some(handle), None) => Some(one_line(handle)),
+                (None, Some(url)) => Some(format!("<{url}>")),
+                (None, None) => None,
+            },
         };
         line.push_str(&address.unwrap_or_default());
         if let Some(note) = &c.note {
@@ -437,7 +467,9 @@ fn response(md: &mut String, policy: &Policy) {
     let any_step = steps.iter().any(|(_, t)| t.is_some())
         || r.update_interval.is_some()
         || !r.promises.is_empty();
-    let _ = writeln!(md, "## Our Response Targets\n");
+    if any_step || !policy.severity.is_empty() {
+        let _ = writeln!(md, "## Our Response Targets\n");
+    }
     if any_step {
         let _ = writeln!(md, "After we receive your report, we will:\n");
         for (what, target) in steps {
@@ -456,11 +488,6 @@ fn response(md: &mut String, policy: &Policy) {
             let _ = writeln!(md, "- {}.", one_line(promise).trim_end_matches('.'));
         }
         md.push('\n');
-    } else {
-        let _ = writeln!(
-            md,
-            "We will acknowledge your report and keep you informed of our progress.\n"
-        );
     }
     let uses_business = steps
         .iter()
@@ -560,37 +587,44 @@ fn scope(md: &mut String, policy: &Policy) {
 
 fn disclosure(md: &mut String, policy: &Policy) {
     let d = &policy.disclosure;
-    let _ = writeln!(md, "## Coordinated Disclosure\n");
-    if d.coordinated {
-        let _ = write!(
-            md,
-            "We practise coordinated disclosure: we agree a disclosure date with you and ask that you keep the issue private until then."
-        );
-    } else {
-        let _ = write!(
-            md,
-            "We publish fixed vulnerabilities as soon as the fix is released."
-        );
-    }
-    if let Some(e) = d.default_embargo {
-        let _ = write!(
-            md,
-            " Unless we agree otherwise, the embargo lasts {e} from our assessment"
-        );
-        if let Some(max) = d.max_embargo {
-            let _ = write!(md, ", and never longer than {max}");
+    // Each sentence stands for one key the policy wrote; a policy silent on disclosure gets no
+    // section at all.
+    let mut sentences: Vec<String> = Vec::new();
+    match d.coordinated {
+        Some(true) => sentences.push("We practise coordinated disclosure.".into()),
+        Some(false) => {
+            sentences.push("We do not coordinate the disclosure date with reporters.".into())
         }
-        md.push('.');
-    } else if let Some(max) = d.max_embargo {
-        let _ = write!(md, " The embargo never lasts longer than {max}.");
+        None => {}
     }
-    if d.reporter_timeline {
-        let _ = write!(
-            md,
-            " Tell us about any timeline constraints you have, and we will take them into account."
+    match (d.default_embargo, d.max_embargo) {
+        (Some(e), Some(max)) => sentences.push(format!(
+            "Unless we agree otherwise, the embargo lasts {e} from our assessment, and never longer than {max}."
+        )),
+        (Some(e), None) => sentences.push(format!(
+            "Unless we agree otherwise, the embargo lasts {e} from our assessment."
+        )),
+        (None, Some(max)) => sentences.push(format!("The embargo never lasts longer than {max}.")),
+        (None, None) => {}
+    }
+    if d.reporter_timeline == Some(true) {
+        sentences.push(
+            "Tell us about any timeline constraints you have, and we will take them into account."
+                .into(),
         );
     }
-    md.push_str("\n\n");
+    if sentences.is_empty() && d.advisories.is_empty() {
+        return;
+    }
+    let heading = if d.coordinated == Some(false) {
+        "Disclosure"
+    } else {
+        "Coordinated Disclosure"
+    };
+    let _ = writeln!(md, "## {heading}\n");
+    if !sentences.is_empty() {
+        let _ = writeln!(md, "{}\n", sentences.join(" "));
+    }
     if !d.advisories.is_empty() {
         let _ = writeln!(
             md,

@@ -30,6 +30,9 @@ fix = "7 days"
 [[encryption]]
 kind = "openpgp"
 url = "https://acme.example.org/key.asc"
+
+[credit]
+offered = true
 "#;
 
 /// Findings rendered as `LINE:COL: level: message`, one per line, for compact expectations.
@@ -213,7 +216,7 @@ fn semantic_errors_point_at_the_offending_value() {
     check(
         &source,
         &[
-            "23:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)",
+            "26:19: error: `disclosure.default_embargo` (120 days) is longer than `max_embargo` (90 days)",
         ],
     );
 
@@ -231,27 +234,27 @@ fn expiry_must_be_in_the_coming_year() {
     let expired = format!("{MINIMAL}\n[policy]\nexpires = 2026-01-01T00:00:00Z\n");
     check(
         &expired,
-        &["23:11: error: the policy expired on 2026-01-01T00:00:00Z"],
+        &["26:11: error: the policy expired on 2026-01-01T00:00:00Z"],
     );
     let far = format!("{MINIMAL}\n[policy]\nexpires = 2028-01-01T00:00:00Z\n");
     check(
         &far,
-        &["23:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"],
+        &["26:11: error: `policy.expires` (2028-01-01T00:00:00Z) is more than a year ahead"],
     );
     let soon = format!("{MINIMAL}\n[policy]\nexpires = 2026-12-01\n");
     check(
         &soon,
-        &["23:11: warning: the policy expires in less than 30 days"],
+        &["26:11: warning: the policy expires in less than 30 days"],
     );
     let local = format!("{MINIMAL}\n[policy]\nexpires = 2027-01-01T00:00:00\n");
     check(
         &local,
-        &["23:11: error: `policy.expires` has no time zone offset"],
+        &["26:11: error: `policy.expires` has no time zone offset"],
     );
     let rolling = format!("{MINIMAL}\n[policy]\nexpires = \"400 days\"\n");
     check(
         &rolling,
-        &["23:11: error: a rolling expiry of 400 days is a year or more"],
+        &["26:11: error: a rolling expiry of 400 days is a year or more"],
     );
 }
 
@@ -323,4 +326,110 @@ proptest! {
         bytes[at] = byte;
         let _ = parse(&bytes, now());
     }
+}
+
+#[test]
+fn a_misspelt_channel_kind_gives_one_error_and_no_guess_at_its_keys() {
+    let source = MINIMAL.replace("kind = \"email\"", "kind = \"pull request\"");
+    check(
+        &source,
+        &[
+            "5:8: error: `channels[0].kind` cannot be \"pull request\": did you mean `pull-request`?",
+        ],
+    );
+    let source = MINIMAL
+        .replace("kind = \"email\"", "kind = \"pull request\"")
+        .replace("email = \"security@acme.example.org\"\n", "");
+    check(
+        &source,
+        &[
+            "5:8: error: `channels[0].kind` cannot be \"pull request\": did you mean `pull-request`?",
+        ],
+    );
+}
+
+#[test]
+fn a_key_with_no_address_says_every_way_to_give_one() {
+    let source = MINIMAL.replace("url = \"https://acme.example.org/key.asc\"\n", "");
+    let checked = parse_str(&source, now());
+    let found = findings(&checked, &source);
+    assert_eq!(
+        found,
+        [
+            "18:1: error: `encryption[0]` is missing `url`: add `url = \"https://example.org/security.asc\"`, or the key itself as `key = \"...\"`, or an OpenPGP `fingerprint = \"...\"`"
+        ]
+    );
+    assert!(!found[0].contains("``"), "no stray backtick: {}", found[0]);
+}
+
+#[test]
+fn a_duration_that_is_only_a_dash_is_quoted() {
+    for (written, quoted) in [
+        ("-", "`-`"),
+        (" - ", "`-`"),
+        ("3-", "`3-`"),
+        ("-2 weeks", "`-2 weeks`"),
+    ] {
+        let source = MINIMAL.replace(
+            "acknowledge = \"48 hours\"",
+            &format!("acknowledge = \"{written}\""),
+        );
+        let found = findings(&parse_str(&source, now()), &source);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains(&format!("{quoted} is not a duration or a range")),
+            "{}",
+            found[0]
+        );
+        assert!(!found[0].contains("``"), "{}", found[0]);
+        assert!(
+            found[0].contains("`response.promises`"),
+            "names the other way to write a promise: {}",
+            found[0]
+        );
+    }
+}
+
+#[test]
+fn security_txt_without_any_contact_is_refused_with_what_to_add() {
+    let source = "[project]\nname = \"Chatty\"\n\n[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\nhandle = \"@security\"\n\n[[channels]]\nkind = \"pull-request\"\n";
+    let found = findings(&parse_str(source, now()), source);
+    let contact: Vec<&String> = found.iter().filter(|f| f.contains("Contact")).collect();
+    assert_eq!(contact.len(), 1, "{found:#?}");
+    assert!(
+        contact[0].starts_with("4:1: error: security.txt needs a Contact"),
+        "{}",
+        contact[0]
+    );
+    for what in [
+        "`url`",
+        "kind = \"email\"",
+        "kind = \"web-form\"",
+        "[security_txt] policy",
+    ] {
+        assert!(
+            contact[0].contains(what),
+            "says to add {what}: {}",
+            contact[0]
+        );
+    }
+}
+
+#[test]
+fn a_chat_channel_needs_a_handle_or_a_url() {
+    let source = MINIMAL.replace(
+        "[[supported_versions]]",
+        "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\n\n[[supported_versions]]",
+    );
+    check(
+        &source,
+        &[
+            "8:1: error: `channels[1]` is missing `url` or `handle`: add `url = \"https://...\"` or `handle = \"@security\"`",
+        ],
+    );
+    let handle = MINIMAL.replace(
+        "[[supported_versions]]",
+        "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\nhandle = \"@security on Discord\"\n\n[[supported_versions]]",
+    );
+    check(&handle, &[]);
 }

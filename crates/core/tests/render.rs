@@ -164,3 +164,292 @@ fn security_md_reads_like_a_hand_written_policy() {
         assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
     }
 }
+
+/// A policy whose channels are the given TOML, with nothing else that gives an address.
+fn with_channels(channels: &str) -> postern_core::policy::Checked {
+    parse_str(
+        &format!("[project]\nname = \"Chatty\"\n\n{channels}"),
+        now(),
+    )
+}
+
+fn contacts(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Contact: "))
+        .collect()
+}
+
+fn served() -> RenderContext {
+    RenderContext {
+        now: now(),
+        base_url: Some("https://sec.example.org".into()),
+        report_form: true,
+    }
+}
+
+const CHAT_AND_PULL_REQUESTS: &str = r#"
+[[channels]]
+kind = "chat"
+platform = "Discord"
+handle = "@security"
+url = "https://discord.gg/chatty"
+preferred = true
+
+[[channels]]
+kind = "pull-request"
+note = "mark it private"
+"#;
+
+#[test]
+fn a_policy_of_only_chat_and_pull_requests_still_has_a_contact() {
+    let policy = with_channels(CHAT_AND_PULL_REQUESTS).policy.expect("valid");
+    for ctx in [RenderContext::offline(now()), served()] {
+        let text = security_txt(&policy, &ctx);
+        assert_eq!(contacts(&text), ["https://discord.gg/chatty"], "{text}");
+    }
+    // A handle alone: the policy's own page is the contact, or the one Postern serves.
+    let handle_only = CHAT_AND_PULL_REQUESTS.replace("url = \"https://discord.gg/chatty\"\n", "");
+    let source = format!(
+        "{handle_only}\n[security_txt]\npolicy = \"https://chatty.example.org/SECURITY.md\"\n"
+    );
+    let mut policy = with_channels(&source).policy.expect("valid");
+    for ctx in [RenderContext::offline(now()), served()] {
+        let text = security_txt(&policy, &ctx);
+        assert_eq!(
+            contacts(&text),
+            ["https://chatty.example.org/SECURITY.md"],
+            "{text}"
+        );
+    }
+    policy.security_txt.policy = None;
+    let text = security_txt(&policy, &served());
+    assert_eq!(
+        contacts(&text),
+        ["https://sec.example.org/security-policy"],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_chat_channel_reads_as_its_handle_its_address_or_both() {
+    for (keys, expected) in [
+        (
+            "handle = \"@security\"\nurl = \"https://discord.gg/chatty\"\n",
+            "1. **Discord**: @security at <https://discord.gg/chatty>\n",
+        ),
+        ("handle = \"@security\"\n", "1. **Discord**: @security\n"),
+        (
+            "url = \"https://discord.gg/chatty\"\n",
+            "1. **Discord**: <https://discord.gg/chatty>\n",
+        ),
+    ] {
+        let source = format!(
+            "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\n{keys}\n[[channels]]\nkind = \"email\"\nemail = \"security@chatty.example.org\"\n"
+        );
+        let policy = with_channels(&source).policy.expect("valid");
+        let md = security_md(&policy, &RenderContext::offline(now()));
+        assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
+    }
+}
+
+#[test]
+fn every_policy_that_checks_clean_renders_a_contact() {
+    // Every combination of channels that give no address of their own, plus one that does.
+    let bare = [
+        "[[channels]]\nkind = \"chat\"\nhandle = \"@sec\"\n",
+        "[[channels]]\nkind = \"pull-request\"\n",
+        "[[channels]]\nkind = \"issue-tracker\"\n",
+    ];
+    let addressed = [
+        "",
+        "[[channels]]\nkind = \"chat\"\nurl = \"https://chat.example.org/sec\"\n",
+        "[[channels]]\nkind = \"issue-tracker\"\nurl = \"https://bugs.example.org\"\n",
+        "[[channels]]\nkind = \"phone\"\nphone = \"+1 555 0100\"\n",
+        "[[channels]]\nkind = \"web-form\"\n",
+        "[[channels]]\nkind = \"github-advisories\"\nurl = \"https://github.com/o/r/security/advisories/new\"\n",
+        "[security_txt]\npolicy = \"https://chatty.example.org/policy\"\n",
+    ];
+    for mask in 1..(1 << bare.len()) {
+        for extra in addressed {
+            let channels: String = bare
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, c)| *c)
+                .chain([extra])
+                .collect::<Vec<_>>()
+                .join("\n");
+            let checked = with_channels(&channels);
+            let refused = checked
+                .diagnostics
+                .iter()
+                .any(|d| d.message.starts_with("security.txt needs a Contact"));
+            assert_eq!(
+                refused,
+                extra.is_empty(),
+                "{channels}\n{:#?}",
+                checked.diagnostics
+            );
+            let Some(policy) = checked.policy else {
+                continue;
+            };
+            let ctx = if extra.contains("web-form") {
+                served()
+            } else {
+                RenderContext::offline(now())
+            };
+            let text = security_txt(&policy, &ctx);
+            assert!(!contacts(&text).is_empty(), "{channels}\n{text}");
+        }
+    }
+}
+
+/// Sentences Postern once wrote that no key of the policy said.
+const INVENTED: [&str; 8] = [
+    "we agree a disclosure date with you",
+    "We publish fixed vulnerabilities as soon as the fix is released",
+    "Please report issues against the latest release.",
+    "We read reports in these languages",
+    "Please do not report security vulnerabilities through public issues",
+    "We will acknowledge your report and keep you informed of our progress",
+    "Tell us about any timeline constraints",
+    "## Coordinated Disclosure",
+];
+
+const SILENT: &str = r#"[project]
+name = "Quiet"
+
+[[channels]]
+kind = "email"
+email = "security@quiet.example.org"
+
+[credit]
+offered = false
+"#;
+
+#[test]
+fn a_policy_silent_on_a_subject_renders_nothing_about_it() {
+    let checked = parse_str(SILENT, now());
+    let policy = checked.policy.expect("valid");
+    let md = security_md(&policy, &RenderContext::offline(now()));
+    for sentence in INVENTED {
+        assert!(!md.contains(sentence), "`{sentence}` in:\n{md}");
+    }
+    assert!(!md.contains("## Supported Versions"), "{md}");
+    assert!(!md.contains("## Our Response Targets"), "{md}");
+    assert!(!md.contains("## Credit"), "{md}");
+    let txt = security_txt(&policy, &RenderContext::offline(now()));
+    assert!(!txt.contains("Preferred-Languages"), "{txt}");
+}
+
+#[test]
+fn disclosure_says_what_the_policy_says_and_no_more() {
+    for (keys, heading, said) in [
+        (
+            "coordinated = true",
+            "## Coordinated Disclosure\n\nWe practise coordinated disclosure.\n",
+            "",
+        ),
+        (
+            "coordinated = false",
+            "## Disclosure\n\nWe do not coordinate the disclosure date with reporters.\n",
+            "",
+        ),
+        (
+            "reporter_timeline = true\nmax_embargo = \"90 days\"",
+            "## Coordinated Disclosure\n\nThe embargo never lasts longer than 90 days. Tell us about any timeline constraints you have, and we will take them into account.\n",
+            "",
+        ),
+        (
+            "advisories = [\"GitHub\"]",
+            "## Coordinated Disclosure\n\nWhen the embargo ends",
+            "in: GitHub.",
+        ),
+    ] {
+        let source = format!("{SILENT}\n[disclosure]\n{keys}\n");
+        let policy = parse_str(&source, now()).policy.expect("valid");
+        let md = security_md(&policy, &RenderContext::offline(now()));
+        assert!(
+            md.contains(heading),
+            "{keys}: missing `{heading}` in:\n{md}"
+        );
+        assert!(md.contains(said), "{md}");
+        for sentence in &INVENTED[..2] {
+            assert!(!md.contains(sentence), "`{sentence}` in:\n{md}");
+        }
+    }
+}
+
+#[test]
+fn a_default_that_promises_something_is_said_by_policy_check() {
+    let source = SILENT.replace("[credit]\noffered = false\n", "");
+    let checked = parse_str(&source, now());
+    let warning = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("[credit]"))
+        .expect("the default credit promise is said");
+    assert_eq!(warning.level, postern_core::policy::Level::Warning);
+    assert!(
+        warning.message.contains("offered = false"),
+        "{}",
+        warning.message
+    );
+    let md = security_md(&checked.policy.unwrap(), &RenderContext::offline(now()));
+    assert!(md.contains("## Credit"), "the default still applies:\n{md}");
+    assert!(
+        parse_str(SILENT, now())
+            .diagnostics
+            .iter()
+            .all(|d| !d.message.contains("[credit]"))
+    );
+}
+
+#[test]
+fn the_example_policies_check_clean_and_render_only_their_own_words() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        seen += 1;
+        let checked = postern_core::policy::parse(&std::fs::read(&path).unwrap(), now());
+        // The warnings the examples always had (they follow their originals), and no other.
+        for d in &checked.diagnostics {
+            assert!(
+                d.level == postern_core::policy::Level::Warning
+                    && (d.message.starts_with("no severity deadlines")
+                        || d.message.starts_with("no encryption key")),
+                "{}: {d:?}",
+                path.display()
+            );
+        }
+        let policy = checked.policy.expect("valid");
+        let md = security_md(&policy, &RenderContext::offline(now()));
+        // The examples write their languages; the other sentences no key of theirs says.
+        for sentence in [0, 1, 2, 4, 5].map(|i| INVENTED[i]) {
+            assert!(!md.contains(sentence), "{}: `{sentence}`", path.display());
+        }
+        assert_eq!(
+            md.contains("We read reports in these languages"),
+            !policy.terms.languages.is_empty(),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            md.contains("We practise coordinated disclosure."),
+            policy.disclosure.coordinated == Some(true),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            md.contains("Tell us about any timeline constraints"),
+            policy.disclosure.reporter_timeline == Some(true),
+            "{}",
+            path.display()
+        );
+    }
+    assert_eq!(seen, 4, "example.toml and the three seed policies");
+}

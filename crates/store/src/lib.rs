@@ -12,6 +12,7 @@ pub mod advisories;
 pub mod credentials;
 pub mod disclosure;
 pub mod jobs;
+pub mod stats;
 pub mod subscriptions;
 pub mod team;
 pub mod vault;

@@ -154,6 +154,16 @@ fn rate_limit(state: &AppState, client: &ClientIp) -> Result<(), ApiError> {
         .map_err(ApiError::TooManyRequests)
 }
 
+/// Every moment the JSON API writes: RFC 3339 in UTC with exactly three fractional digits, the
+/// millisecond precision the store keeps, so that an answer never mixes precisions and a moment
+/// reads the same before and after it is stored (finer input is cut, as the store cuts it).
+pub(crate) fn moment(at: Timestamp) -> String {
+    Timestamp::from_millisecond(at.as_millisecond())
+        .unwrap_or(at)
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 fn deadlines_json(
     project: &Project,
     clocks: &postern_core::clock::Clocks,
@@ -165,7 +175,7 @@ fn deadlines_json(
             json!({
                 "kind": d.kind,
                 "description": d.what,
-                "due": d.due.to_string(),
+                "due": moment(d.due),
                 "status": d.outcome.unwrap_or("open"),
             })
         })
@@ -198,7 +208,7 @@ async fn create_report(
         "case_key": done.case_key.reveal(),
         "project": done.project,
         "status": "received",
-        "received_at": done.received_at.to_string(),
+        "received_at": moment(done.received_at),
         "deadlines": deadlines_json(project, &done.clocks, done.received_at),
         "track_url": format!("{}/track", state.public_url()),
     });
@@ -248,14 +258,14 @@ pub fn view_json(state: &AppState, view: &ReporterView) -> Value {
         "project": view.project,
         "status": view.status.name(),
         "status_description": view.status.describe(),
-        "received_at": view.received_at.to_string(),
+        "received_at": moment(view.received_at),
         "deadlines": deadlines,
         "fields": fields,
         "scope_category": view.submission.scope_category,
         "contact_email": view.submission.contact_email,
         "credit_name": view.submission.credit_name,
         "messages": view.messages.iter().map(|m| json!({
-            "author": m.author.name(), "at": m.at.to_string(), "body": m.body,
+            "author": m.author.name(), "at": moment(m.at), "body": m.body,
         })).collect::<Vec<_>>(),
         "attachments": view.attachments.iter().map(attachment_json).collect::<Vec<_>>(),
     })
@@ -282,14 +292,14 @@ async fn show_report(
     body["disclosure"] = match &view.disclosure {
         Some(d) => json!({
             "advisory": d.advisory.as_str(),
-            "scheduled_for": d.scheduled_for.map(|t| t.to_string()),
-            "published_at": d.published_at.map(|t| t.to_string()),
+            "scheduled_for": d.scheduled_for.map(moment),
+            "published_at": d.published_at.map(moment),
             "url": d.published_at.map(|_| format!("{}/advisories/{}", state.public_url(), d.advisory)),
         }),
         None => Value::Null,
     };
     body["disclosure_terms"] = json!({
-        "agreed": view.terms.agreed.map(|t| t.to_string()),
+        "agreed": view.terms.agreed.map(moment),
         "requests": view.terms.requests.iter().map(request_json).collect::<Vec<_>>(),
     });
     Ok(private_json(body, StatusCode::OK))
@@ -297,14 +307,14 @@ async fn show_report(
 
 fn request_json(r: &postern_store::disclosure::DisclosureRequest) -> Value {
     json!({
-        "asked_for": r.asked_for.to_string(),
-        "asked_at": r.asked_at.to_string(),
+        "asked_for": moment(r.asked_for),
+        "asked_at": moment(r.asked_at),
         "state": match r.state {
             postern_store::disclosure::RequestState::Open => "open",
             postern_store::disclosure::RequestState::Accepted => "accepted",
             postern_store::disclosure::RequestState::Declined => "declined",
         },
-        "decided_at": r.decided_at.map(|t| t.to_string()),
+        "decided_at": r.decided_at.map(moment),
     })
 }
 
@@ -353,7 +363,7 @@ async fn add_message(
         .reporter_message(Some(&id), &key, &body.body)
         .await?;
     Ok(private_json(
-        json!({ "author": "reporter", "at": message.at.to_string(), "body": message.body }),
+        json!({ "author": "reporter", "at": moment(message.at), "body": message.body }),
         StatusCode::CREATED,
     ))
 }

@@ -1,5 +1,6 @@
-//! `/stats`: how well each project kept its policy's promises over the last 12 months, computed
-//! by `postern_core::stats` from the reports' clocks. Withholds figures from too few reports.
+//! `/stats`: how fast each project answered and how well it kept its policy's promises over the
+//! last `WINDOW_DAYS` days, computed by `postern_core::stats` from the reports' audit events and
+//! clocks. Withholds figures from too few reports, and says how every figure is counted.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,13 +9,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::SignedDuration;
-use postern_core::stats::{Durations, REPORTS_MIN, compute, human};
+use postern_core::stats::{Durations, REPORTS_MIN, WINDOW_DAYS, compute, human, window_start};
 
 use crate::error::Error;
 use crate::state::AppState;
-
-/// The period the statistics cover.
-pub const STATS_PERIOD: SignedDuration = SignedDuration::from_hours(365 * 24);
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -25,7 +23,7 @@ struct ProjectRows {
     name: String,
     reports: usize,
     times: Vec<(String, usize, String, String)>,
-    kept: Vec<(&'static str, usize, String)>,
+    kept: Vec<(&'static str, usize, usize, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -33,6 +31,9 @@ struct ProjectRows {
 struct StatsPage {
     title: String,
     min: usize,
+    window_days: i64,
+    since: String,
+    until: String,
     projects: Vec<ProjectRows>,
 }
 
@@ -43,11 +44,11 @@ fn cells(what: String, d: Durations) -> (String, usize, String, String) {
 
 async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
     let now = state.now();
-    let since = now - STATS_PERIOD;
+    let since = window_start(now);
     let mut projects = Vec::new();
     for project in state.projects() {
-        let facts = state.store().report_facts(project.slug(), since).await?;
-        let s = compute(&facts);
+        let reports = state.store().report_measures(project.slug(), since).await?;
+        let s = compute(&reports, now);
         let mut times = vec![
             cells("acknowledge".into(), s.acknowledge),
             cells("triage".into(), s.triage),
@@ -66,6 +67,7 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
                 (
                     k.kind.describe(),
                     k.resolved,
+                    k.missed,
                     k.met_percent
                         .map_or_else(|| "—".to_owned(), |p| format!("{p} %")),
                 )
@@ -81,6 +83,9 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
     Ok(StatsPage {
         title: "Response statistics".into(),
         min: REPORTS_MIN,
+        window_days: WINDOW_DAYS,
+        since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        until: now.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         projects,
     }
     .into_response())

@@ -138,6 +138,7 @@ pub(crate) fn check(policy: &Policy, spans: &SpanMap, now: Timestamp) -> Vec<Dia
     check_severity(&mut c, policy);
     check_scope(&mut c, policy);
     check_disclosure(&mut c, policy);
+    check_defaults(&mut c, policy);
     check_keys(&mut c, policy);
     check_terms(&mut c, policy, now);
     for (i, channel) in policy.updates.channels.iter().enumerate() {
@@ -274,16 +275,27 @@ fn check_channels(c: &mut Checker, policy: &Policy) {
             "more than one channel has `preferred = true`: reporters cannot tell which to use; keep one",
         );
     }
-    let has_contact = policy.channels.iter().any(|ch| {
-        matches!(
-            ch.kind,
-            ChannelKind::Email | ChannelKind::Phone | ChannelKind::WebForm
-        )
-    });
-    if !has_contact {
-        c.warning(
+    // security.txt must have a Contact (RFC 9116). Postern's form is one wherever Postern
+    // serves the policy; otherwise the policy itself must give an address.
+    let has_form = policy
+        .channels
+        .iter()
+        .any(|ch| ch.kind == ChannelKind::WebForm);
+    // The addresses `render::contact_uris` can use without a server (the tests keep the two in
+    // step); a GitHub advisories channel always has one, checked above.
+    let has_address = policy.channels.iter().any(|ch| {
+        ch.url.is_some()
+            || match ch.kind {
+                ChannelKind::Email => ch.email.is_some(),
+                ChannelKind::Phone => ch.phone.is_some(),
+                ChannelKind::GithubAdvisories => true,
+                _ => false,
+            }
+    }) || policy.security_txt.policy.is_some();
+    if !has_form && !has_address {
+        c.error(
             "channels",
-            "security.txt needs a Contact: add an email, phone or web-form channel",
+            "security.txt needs a Contact, and no channel gives an address (a chat handle or a pull request has none): add `url` to one of the channels, an email channel (kind = \"email\", email = \"security@example.org\"), a kind = \"web-form\" channel (Postern's own form), or the address of your published policy as `[security_txt] policy = \"https://...\"`",
         );
     }
 }
@@ -468,6 +480,17 @@ fn check_scope(c: &mut Checker, policy: &Policy) {
     }
     if policy.scope.in_scope.is_empty() && !policy.scope.out_of_scope.is_empty() {
         c.warning("scope", "the scope lists only what is out: add [[scope.in]] entries so reporters can pick a category");
+    }
+}
+
+/// Defaults that put words in SECURITY.md the author did not write: each is said, with how to
+/// turn it off, so that nothing is promised unawares.
+fn check_defaults(c: &mut Checker, policy: &Policy) {
+    if !c.spans.written("credit") && policy.credit.offered {
+        c.warning(
+            "credit",
+            "the policy has no [credit] table, so Postern promises credit in your advisories and anonymity on request, and SECURITY.md says so; write [credit] offered = true to keep it (with `places` and `anonymity` as you mean them), or offered = false to promise no credit",
+        );
     }
 }
 

@@ -258,7 +258,12 @@ impl Decoder {
             Ok(target) => Some(target),
             Err(message) => {
                 let span = self.spans.get(&path).unwrap_or(table.span.clone());
-                self.error(span, format!("`{path}`: {message}"));
+                self.error(
+                    span,
+                    format!(
+                        "`{path}`: {message}; a promise with no time, such as \"within a reasonable time\", goes in `response.promises` instead"
+                    ),
+                );
                 None
             }
         }
@@ -709,20 +714,33 @@ fn decode_channel(decoder: &mut Decoder, mut t: Table) -> Option<Channel> {
         url: decoder.string(&mut t, "url"),
         phone: decoder.string(&mut t, "phone"),
         platform: decoder.string(&mut t, "platform"),
+        handle: decoder.string(&mut t, "handle"),
         preferred: decoder.bool(&mut t, "preferred").unwrap_or(false),
         note: decoder.string(&mut t, "note"),
     };
     let needs = match channel.kind {
         ChannelKind::Email => Some(("email", "\"security@example.org\"", channel.email.is_some())),
         ChannelKind::Phone => Some(("phone", "\"+1 555 0100\"", channel.phone.is_some())),
-        ChannelKind::Chat => Some(("url", "\"https://...\"", channel.url.is_some())),
+        ChannelKind::Chat => Some((
+            "url` or `handle",
+            "\"https://...\"` or `handle = \"@security\"",
+            channel.url.is_some() || channel.handle.is_some(),
+        )),
         ChannelKind::WebForm
         | ChannelKind::GithubAdvisories
         | ChannelKind::IssueTracker
         | ChannelKind::PullRequest => None,
     };
-    if let Some((key, example, false)) = needs {
-        decoder.missing(&t, key, example);
+    // A kind that did not parse has its own error; what another kind would need is beside it.
+    if let (Some(_), Some((key, example, false))) = (kind, needs) {
+        let first = key.split('`').next().unwrap_or(key);
+        decoder.error(
+            t.span.clone(),
+            format!(
+                "{} is missing `{key}`: add `{first} = {example}`",
+                describe_table(&t.path)
+            ),
+        );
     }
     decoder.finish(t);
     kind.map(|_| channel)
@@ -833,10 +851,10 @@ fn decode_scope_items(decoder: &mut Decoder, t: &mut Table, key: &'static str) -
 
 fn decode_disclosure(decoder: &mut Decoder, mut t: Table) -> Disclosure {
     let disclosure = Disclosure {
-        coordinated: decoder.bool(&mut t, "coordinated").unwrap_or(true),
+        coordinated: decoder.bool(&mut t, "coordinated"),
         default_embargo: decoder.time_span(&mut t, "default_embargo"),
         max_embargo: decoder.time_span(&mut t, "max_embargo"),
-        reporter_timeline: decoder.bool(&mut t, "reporter_timeline").unwrap_or(true),
+        reporter_timeline: decoder.bool(&mut t, "reporter_timeline"),
         advisories: decoder.strings(&mut t, "advisories").unwrap_or_default(),
         request: decoder.string(&mut t, "request"),
     };
@@ -890,10 +908,12 @@ fn decode_key(decoder: &mut Decoder, mut t: Table) -> Option<EncryptionKey> {
         key: decoder.string(&mut t, "key"),
     };
     if key.url.is_none() && key.key.is_none() && key.fingerprint.is_none() {
-        decoder.missing(
-            &t,
-            "url",
-            "\"https://example.org/security.asc\"` (or the key itself as `key = ...`, or an OpenPGP `fingerprint`",
+        let path = describe_table(&t.path);
+        decoder.error(
+            t.span.clone(),
+            format!(
+                "{path} is missing `url`: add `url = \"https://example.org/security.asc\"`, or the key itself as `key = \"...\"`, or an OpenPGP `fingerprint = \"...\"`"
+            ),
         );
     }
     decoder.finish(t);
@@ -944,9 +964,7 @@ fn decode_terms(decoder: &mut Decoder, mut t: Table) -> Option<Terms> {
     let expires = decoder.expiry(&mut t, "expires").or_else(|| {
         (!t.table.contains_key("expires")).then_some(Expiry::Rolling(EXPIRY_ROLLING_DEFAULT))
     });
-    let languages = decoder
-        .strings(&mut t, "languages")
-        .unwrap_or_else(|| vec!["en".into()]);
+    let languages = decoder.strings(&mut t, "languages").unwrap_or_default();
     let safe_harbour = decoder.string(&mut t, "safe_harbour");
     decoder.finish(t);
     Some(Terms {

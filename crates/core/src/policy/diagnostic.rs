@@ -116,6 +116,12 @@ impl SpanMap {
         self.spans.insert(path, span);
     }
 
+    /// Whether the policy wrote this very key (no ancestor counts), so that a check can tell a
+    /// value the author chose from a default.
+    pub fn written(&self, path: &str) -> bool {
+        self.spans.contains_key(path)
+    }
+
     /// The span of a path, or of its nearest recorded ancestor, so that a check about a missing
     /// key still points at the table that should hold it.
     pub fn get(&self, path: &str) -> Option<Range<usize>> {

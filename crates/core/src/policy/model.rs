@@ -149,6 +149,9 @@ pub struct Channel {
     pub phone: Option<String>,
     /// Chat platform name, for `chat`: "Discord", "Matrix".
     pub platform: Option<String>,
+    /// Who to write to on a chat platform, as the policy writes it: "@security",
+    /// "the moderators". A chat channel gives a handle, a URL or both.
+    pub handle: Option<String>,
     /// The channel the team prefers.
     pub preferred: bool,
     /// When or how to use this channel: "for urgent issues".
@@ -305,14 +308,15 @@ pub struct ScopeItem {
 /// Coordinated disclosure rules.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Disclosure {
-    /// Whether the project coordinates the date with the reporter.
-    pub coordinated: bool,
+    /// Whether the project coordinates the date with the reporter; `None` when the policy
+    /// says nothing about it (and SECURITY.md says nothing either).
+    pub coordinated: Option<bool>,
     /// Embargo when nothing else is agreed, counted from triage.
     pub default_embargo: Option<TimeSpan>,
     /// The embargo is never longer than this.
     pub max_embargo: Option<TimeSpan>,
-    /// Whether reporters may state their own timeline wishes.
-    pub reporter_timeline: bool,
+    /// Whether reporters may state their own timeline wishes; `None` when the policy is silent.
+    pub reporter_timeline: Option<bool>,
     /// Where advisories are published.
     pub advisories: Vec<String>,
     /// What the team asks of reporters meanwhile.
@@ -475,7 +479,7 @@ pub enum Expiry {
 pub struct Terms {
     /// When the policy expires (security.txt's Expires).
     pub expires: Expiry,
-    /// Languages the team reads, as language tags.
+    /// Languages the team reads, as language tags; empty when the policy names none.
     pub languages: Vec<String>,
     /// A safe-harbour statement for good-faith research.
     pub safe_harbour: Option<String>,

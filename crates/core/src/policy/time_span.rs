@@ -200,6 +200,13 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
         .split_once(" to ")
         .or_else(|| trimmed.split_once('-'))
         .or_else(|| trimmed.split_once('–'));
+    if let Some((low, high)) = range
+        && (low.trim().is_empty() || high.trim().is_empty())
+    {
+        return Err(format!(
+            "`{trimmed}` is not a duration or a range; {TIME_SPAN_HELP}, or a range such as \"1-2 weeks\""
+        ));
+    }
     let Some((low, high)) = range else {
         let span = parse_time_span(trimmed)?;
         return Ok(Target {

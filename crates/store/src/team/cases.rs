@@ -4,7 +4,7 @@
 //! completion of reports stored by older versions.
 
 use jiff::{SignedDuration, Timestamp};
-use postern_core::case::{Applied, Case, parse_severity};
+use postern_core::case::{Applied, Case};
 use postern_core::clock::Clocks;
 use postern_core::intake::ValidSubmission;
 use postern_core::report::{Author, ReportId};
@@ -480,33 +480,6 @@ impl Store {
             }
         }
         Ok((clocked, printed))
-    }
-
-    /// The facts the public statistics need of a project's reports received since `since`:
-    /// times, severity and clocks, never contents. At most `STATS_REPORTS_MAX`, newest first.
-    pub async fn report_facts(
-        &self,
-        project: &str,
-        since: Timestamp,
-    ) -> Result<Vec<postern_core::stats::ReportFacts>, StoreError> {
-        let rows: Vec<(i64, Option<String>, String)> = on_db!(&self.db, pool => {
-            sqlx::query("SELECT received_at, severity, clocks FROM reports WHERE project = $1 AND received_at >= $2 ORDER BY received_at DESC LIMIT $3")
-                .bind(project).bind(millis(since)).bind(STATS_REPORTS_MAX)
-                .fetch_all(pool).await?
-                .into_iter()
-                .map(|r| Ok((r.try_get("received_at")?, r.try_get("severity")?, r.try_get("clocks")?)))
-                .collect::<Result<_, sqlx::Error>>()?
-        });
-        rows.into_iter()
-            .map(|(received_at, severity, clocks)| {
-                Ok(postern_core::stats::ReportFacts {
-                    received_at: from_millis(received_at)?,
-                    severity: severity.as_deref().and_then(parse_severity),
-                    clocks: serde_json::from_str(&clocks)
-                        .map_err(|_| StoreError::Corrupt("clocks".into()))?,
-                })
-            })
-            .collect()
     }
 
     /// Whether a database is SQLite (for tests that reach into it).

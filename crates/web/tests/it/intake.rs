@@ -67,9 +67,9 @@ async fn a_report_submitted_by_api_is_readable_only_with_its_case_key() {
         // Monday 2026-11-23 11:00 Berlin: one business day later.
         assert_eq!(
             body["deadlines"][0],
-            json!({"kind": "acknowledge", "description": "acknowledge your report", "due": "2026-11-24T10:00:00Z", "status": "open"})
+            json!({"kind": "acknowledge", "description": "acknowledge your report", "due": "2026-11-24T10:00:00.000Z", "status": "open"})
         );
-        assert_eq!(body["deadlines"][1]["due"], "2026-11-26T10:00:00Z");
+        assert_eq!(body["deadlines"][1]["due"], "2026-11-26T10:00:00.000Z");
 
         let view = app
             .get_with_key(&format!("/api/v1/reports/{id}"), &key)
@@ -600,5 +600,75 @@ async fn the_form_refuses_oversized_and_non_utf8_submissions_clearly() {
         assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
         assert!(wrong_type.text().contains("multipart/form-data"));
         assert_eq!(app.store.count_reports().await.unwrap(), 0);
+    }
+}
+
+/// Every string of a JSON answer that reads as a moment.
+fn moments(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) if text.parse::<jiff::Timestamp>().is_ok() => {
+            out.push(text.clone())
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| moments(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| moments(v, out)),
+        _ => {}
+    }
+}
+
+#[track_caller]
+fn assert_millisecond_moments(answer: &serde_json::Value, at_least: usize) {
+    let mut found = Vec::new();
+    moments(answer, &mut found);
+    assert!(found.len() >= at_least, "{found:?} in {answer}");
+    for moment in found {
+        // RFC 3339 in UTC with exactly three fractional digits: 2026-11-23T10:00:00.000Z.
+        let shape: String = moment
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '9' } else { c })
+            .collect();
+        assert_eq!(shape, "9999-99-99T99:99:99.999Z", "{moment} in {answer}");
+    }
+}
+
+#[tokio::test]
+async fn every_moment_the_api_writes_has_millisecond_precision() {
+    for app in apps().await {
+        let created = app.post_json("/api/v1/reports", &report(), None).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let body = created.json();
+        assert_millisecond_moments(&body, 3);
+        let id = body["id"].as_str().unwrap().to_owned();
+        let key = body["case_key"].as_str().unwrap().to_owned();
+        let message = app
+            .post_json(
+                &format!("/api/v1/reports/{id}/messages"),
+                &json!({"body": "One more detail."}),
+                Some(&key),
+            )
+            .await;
+        assert_eq!(message.status, StatusCode::CREATED, "{}", message.text());
+        assert_millisecond_moments(&message.json(), 1);
+        // A proposed moment finer than the store keeps is answered as the store keeps it, and
+        // the same before and after it is read back.
+        let proposal = app
+            .post_json(
+                &format!("/api/v1/reports/{id}/disclosure-requests"),
+                &json!({"date": "2027-01-15T12:00:00.123456789Z", "reason": "A talk."}),
+                Some(&key),
+            )
+            .await;
+        assert_eq!(proposal.status, StatusCode::CREATED, "{}", proposal.text());
+        let proposal = proposal.json();
+        assert_millisecond_moments(&proposal, 2);
+        assert_eq!(proposal["asked_for"], "2027-01-15T12:00:00.123Z");
+        let view = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &key)
+            .await
+            .json();
+        assert_millisecond_moments(&view, 5);
+        assert_eq!(
+            view["disclosure_terms"]["requests"][0]["asked_for"],
+            proposal["asked_for"]
+        );
     }
 }

@@ -389,7 +389,10 @@ async fn a_member_signs_in_with_a_second_factor_and_works_a_report() {
             .await
             .json();
         assert_eq!(view["disclosure"]["advisory"], "ACME-2026-0001");
-        assert_eq!(view["disclosure"]["scheduled_for"], "2026-12-15T09:00:00Z");
+        assert_eq!(
+            view["disclosure"]["scheduled_for"],
+            "2026-12-15T09:00:00.000Z"
+        );
         assert_eq!(view["disclosure"]["published_at"], serde_json::Value::Null);
 
         // Everything is on the record, and the chain holds.
@@ -651,7 +654,7 @@ async fn a_disclosure_date_proposed_by_the_reporter_is_answered_on_the_record() 
             .await
             .json();
         assert_eq!(
-            view["disclosure_terms"]["agreed"], "2027-02-10T00:00:00Z",
+            view["disclosure_terms"]["agreed"], "2027-02-10T00:00:00.000Z",
             "{view}"
         );
         let actions: Vec<String> = app
