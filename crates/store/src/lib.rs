@@ -54,6 +54,11 @@ const SIMILARITY_KEY_PURPOSE: &str = "similarity fingerprint";
 pub const SIMILARITY_CANDIDATES_MAX: i64 = 1000;
 /// Duplicate suggestions shown.
 pub const SIMILAR_REPORTS_MAX: usize = 5;
+/// The page cache of the SQLite writer's connection, as SQLite's `cache_size` pragma (a
+/// negative number is KiB): 32 MiB, so that the indexes intake writes to stay in memory.
+const WRITER_CACHE_PAGES: &str = "-32768";
+/// How often the WAL is checkpointed into the database file, off the writer's commit path.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 /// The SQLite database file inside the data directory.
 pub const SQLITE_FILE: &str = "postern.sqlite3";
 
@@ -343,10 +348,26 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let writer = writer::Writer::start(Db::Sqlite(pool.clone()));
+        // The writer has a connection of its own: SQLite has one writer anyway, and a
+        // connection that only this writer uses keeps its page cache across batches (a
+        // connection that another one wrote past must drop its cache and read the pages again).
+        let writing = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(
+                options
+                    .pragma("cache_size", WRITER_CACHE_PAGES)
+                    // Checkpoints run beside the writer (`checkpoint_beside`), not in its commits.
+                    .pragma("wal_autocheckpoint", "0"),
+            )
+            .await?;
+        let writer = writer::Writer::start(Db::Sqlite(writing));
+        checkpoint_beside(pool.clone());
         Ok(Store {
             db: Db::Sqlite(pool),
             vault,
@@ -924,6 +945,32 @@ impl Store {
     pub async fn close(&self) {
         on_db!(&self.db, pool => pool.close().await);
     }
+}
+
+/// Copies the SQLite WAL into the database file every `CHECKPOINT_EVERY`, from a reading
+/// connection, so that the writer's commits never wait for a checkpoint (a PASSIVE checkpoint
+/// does what it can without blocking the writer or readers; the WAL starts over once it is all
+/// copied). Ends when the pool is closed.
+fn checkpoint_beside(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(%error, "the WAL checkpoint failed; it is tried again");
+            }
+        }
+    });
 }
 
 struct LocatedRow {
