@@ -57,8 +57,14 @@ pub const SIMILAR_REPORTS_MAX: usize = 5;
 /// The page cache of the SQLite writer's connection, as SQLite's `cache_size` pragma (a
 /// negative number is KiB): 32 MiB, so that the indexes intake writes to stay in memory.
 const WRITER_CACHE_PAGES: &str = "-32768";
-/// How often the WAL is checkpointed into the database file, off the writer's commit path.
+/// How often the checkpointer looks whether the WAL should be copied into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
+/// The writer's commits after which the checkpointer copies the WAL at its next look; with
+/// fewer, it waits `CHECKPOINT_IDLE_MAX` (a checkpoint's `fsync` slows the commits beside it,
+/// so a quiet instance should not pay one every second).
+const CHECKPOINT_COMMITS_MIN: u64 = 100;
+/// The longest a committed write waits to be copied into the database file.
+const CHECKPOINT_IDLE_MAX: Duration = Duration::from_secs(30);
 /// The SQLite database file inside the data directory.
 pub const SQLITE_FILE: &str = "postern.sqlite3";
 
@@ -367,7 +373,7 @@ impl Store {
             )
             .await?;
         let writer = writer::Writer::start(Db::Sqlite(writing));
-        checkpoint_beside(pool.clone());
+        checkpoint_beside(pool.clone(), writer.commits());
         Ok(Store {
             db: Db::Sqlite(pool),
             vault,
@@ -947,19 +953,33 @@ impl Store {
     }
 }
 
-/// Copies the SQLite WAL into the database file every `CHECKPOINT_EVERY`, from a reading
-/// connection, so that the writer's commits never wait for a checkpoint (a PASSIVE checkpoint
-/// does what it can without blocking the writer or readers; the WAL starts over once it is all
-/// copied). Ends when the pool is closed.
-fn checkpoint_beside(pool: SqlitePool) {
+/// Copies the SQLite WAL into the database file from a reading connection, so that the
+/// writer's commits never wait for a checkpoint (a PASSIVE checkpoint does what it can without
+/// blocking the writer or readers; the WAL starts over once it is all copied): once
+/// `CHECKPOINT_COMMITS_MIN` commits have gathered, or `CHECKPOINT_IDLE_MAX` after the first
+/// one. Ends when the pool is closed.
+fn checkpoint_beside(pool: SqlitePool, commits: Arc<std::sync::atomic::AtomicU64>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut copied = 0;
+        let mut waiting_since: Option<tokio::time::Instant> = None;
         loop {
             ticks.tick().await;
             if pool.is_closed() {
                 return;
             }
+            let now_committed = commits.load(std::sync::atomic::Ordering::Relaxed);
+            let pending = now_committed - copied;
+            if pending == 0 {
+                continue;
+            }
+            let since = *waiting_since.get_or_insert_with(tokio::time::Instant::now);
+            if pending < CHECKPOINT_COMMITS_MIN && since.elapsed() < CHECKPOINT_IDLE_MAX {
+                continue;
+            }
+            copied = now_committed;
+            waiting_since = None;
             if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&pool)
                 .await

@@ -427,6 +427,8 @@ pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
     /// Notified after a commit that enqueued outbox jobs.
     job_signal: Arc<Notify>,
+    /// Transactions committed so far (what tells the SQLite checkpointer there is work).
+    commits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Job {
@@ -439,8 +441,23 @@ impl Writer {
     pub(crate) fn start(pool: Db) -> Writer {
         let (jobs, receiver) = mpsc::channel(QUEUE_WRITES_MAX);
         let job_signal = Arc::new(Notify::new());
-        tokio::spawn(run(pool, receiver, Arc::clone(&job_signal)));
-        Writer { jobs, job_signal }
+        let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        tokio::spawn(run(
+            pool,
+            receiver,
+            Arc::clone(&job_signal),
+            Arc::clone(&commits),
+        ));
+        Writer {
+            jobs,
+            job_signal,
+            commits,
+        }
+    }
+
+    /// The count of transactions this writer has committed.
+    pub(crate) fn commits(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        Arc::clone(&self.commits)
     }
 
     /// The signal a job worker waits on.
@@ -475,12 +492,19 @@ async fn commit(db: &Db, ops: &[&WriteOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn run(pool: Db, mut receiver: mpsc::Receiver<Job>, job_signal: Arc<Notify>) {
+async fn run(
+    pool: Db,
+    mut receiver: mpsc::Receiver<Job>,
+    job_signal: Arc<Notify>,
+    commits: Arc<std::sync::atomic::AtomicU64>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_WRITES_MAX);
     while receiver.recv_many(&mut batch, BATCH_WRITES_MAX).await > 0 {
         let enqueues = batch.iter().any(|j| j.op.enqueues());
         let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
-        match commit(&pool, &ops).await {
+        let committed = commit(&pool, &ops).await;
+        commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match committed {
             Ok(()) => {
                 for job in batch.drain(..) {
                     let _ = job.done.send(Ok(()));
