@@ -57,6 +57,10 @@ pub const SIMILAR_REPORTS_MAX: usize = 5;
 /// The page cache of the SQLite writer's connection, as SQLite's `cache_size` pragma (a
 /// negative number is KiB): 32 MiB, so that the indexes intake writes to stay in memory.
 const WRITER_CACHE_PAGES: &str = "-32768";
+/// The WAL pages after which the writer's commit checkpoints (16 MiB of 4 KiB pages).
+const WRITER_CHECKPOINT_PAGES: &str = "4096";
+/// The WAL file is cut back to this size when it starts over (64 MiB).
+const WAL_BYTES_KEPT: &str = "67108864";
 /// How often the checkpointer looks whether the WAL should be copied into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 /// The writer's commits after which the checkpointer copies the WAL at its next look; with
@@ -368,8 +372,12 @@ impl Store {
             .connect_with(
                 options
                     .pragma("cache_size", WRITER_CACHE_PAGES)
-                    // Checkpoints run beside the writer (`checkpoint_beside`), not in its commits.
-                    .pragma("wal_autocheckpoint", "0"),
+                    // Most copying runs beside the writer (`checkpoint_beside`); the writer's own
+                    // checkpoint, between its transactions, finishes the rest and lets the next
+                    // commit start the WAL over, which one beside it never can under steady load
+                    // (the writer appends faster than it copies): the WAL stays bounded.
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+                    .pragma("journal_size_limit", WAL_BYTES_KEPT),
             )
             .await?;
         let writer = writer::Writer::start(Db::Sqlite(writing));
