@@ -61,13 +61,19 @@ pub fn attachments(uploads: Vec<Upload>) -> Result<Vec<NewAttachment>, Vec<Field
     }
 }
 
+/// Whether a character reorders the text around it (bidirectional embeddings, overrides and
+/// isolates): in a file name it makes `evil\u{202e}gnp.exe` read as "evilexe.png".
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A file name safe to show and to offer for download: no directories, no control characters,
-/// no quotes, bounded length.
+/// no bidirectional controls, no quotes, bounded length.
 pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';'))
+        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !matches!(c, '"' | '\'' | ';'))
         .take(ATTACHMENT_NAME_CHARS_MAX)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
@@ -183,6 +189,18 @@ mod tests {
             "application/octet-stream"
         );
         assert_eq!(clean_content_type(None), "application/octet-stream");
+    }
+
+    #[test]
+    fn bidirectional_controls_cannot_disguise_a_file_name() {
+        assert_eq!(clean_filename("evil\u{202E}gnp.exe"), "evilgnp.exe");
+        assert_eq!(clean_filename("a\u{2066}b\u{2069}c\u{202A}.txt"), "abc.txt");
+        assert_eq!(clean_filename("\u{202E}"), "attachment");
+        assert_eq!(
+            clean_filename("résumé.pdf"),
+            "résumé.pdf",
+            "other text is kept"
+        );
     }
 
     #[test]
