@@ -47,14 +47,24 @@ impl Driver {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
-        let (Some(chromium), Ok(_)) = (
-            chromium,
-            Command::new("chromedriver").arg("--version").output(),
-        ) else {
-            skip_notice(format_args!(
-                "skipping the browser test: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-            ));
-            return None;
+        let driver = Command::new("chromedriver")
+            .arg("--version")
+            .output()
+            .is_ok();
+        let chromium = match (chromium, driver) {
+            (Some(chromium), true) => chromium,
+            (found, driver) => {
+                // Name exactly what is missing.
+                let missing = match (found.is_some(), driver) {
+                    (false, false) => "chromium and chromedriver are",
+                    (false, true) => "chromium is",
+                    _ => "chromedriver is",
+                };
+                skip_notice(format_args!(
+                    "skipping the browser test: {missing} not installed (apt-get install chromium chromium-driver)"
+                ));
+                return None;
+            }
         };
         let port = free_port();
         let mut child = Command::new("chromedriver")
