@@ -90,6 +90,16 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
         assert_eq!(page.status, StatusCode::OK);
         let html = page.text();
         assert!(html.contains("Stored XSS in widget titles"));
+        let heading = html
+            .split("<h1>")
+            .nth(1)
+            .and_then(|h| h.split("</h1>").next())
+            .unwrap_or_default();
+        assert_eq!(
+            heading.matches("ACME-2026-0003").count(),
+            1,
+            "the heading names the id once: {heading}"
+        );
         assert!(
             html.contains("<td>&#60; 3.1.4</td><td>3.1.4</td>"),
             "{html}"
