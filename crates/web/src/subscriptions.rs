@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use postern_store::StoreError;
 use postern_store::subscriptions::{CONFIRM_VALID, SubscriptionRequest, TokenState};
 use serde::Deserialize;
@@ -30,7 +30,7 @@ pub(crate) const FORM_PURPOSE: &str = "subscribe";
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/advisories/subscribe", post(subscribe))
+        .route("/advisories/subscribe", get(subscribe_form).post(subscribe))
         .route(
             "/subscriptions/confirm/{token}",
             get(confirm_page).post(confirm),
@@ -39,6 +39,16 @@ pub fn router() -> Router<AppState> {
             "/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
         )
+}
+
+/// The address the form posts to, opened in a browser (a reload, a shared link): the form
+/// itself is on the advisories page.
+async fn subscribe_form() -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/advisories#subscribe")],
+    )
+        .into_response()
 }
 
 #[derive(Template, WebTemplate)]

@@ -78,6 +78,10 @@ async fn subscribe_confirm_by_post_and_unsubscribe_in_one_click() {
         let b = app.backend;
         let page = app.get("/advisories").await.text();
         assert!(page.contains("Get new advisories by email"), "{b}");
+        // The form's address, opened in a browser, leads to the form (not a blank 405).
+        let opened = app.get("/advisories/subscribe").await;
+        assert_eq!(opened.status, axum::http::StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(opened.headers["location"], "/advisories#subscribe");
 
         let first = subscribe(&app, ADDRESS).await;
         assert_eq!(first.status, StatusCode::OK, "{b}: {}", first.text());
