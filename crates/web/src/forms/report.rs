@@ -290,7 +290,24 @@ async fn submit(
         );
         return Err(Error::BadRequest("This submission looks automated and was not accepted. If you are a person, leave the field marked \"leave empty\" blank and try again.".into()));
     }
+    // A browser cannot be given files back: say so when the form returns with an error.
+    let attach_again = |names: &[String]| {
+        (!names.is_empty()).then(|| {
+            format!(
+                "Nothing was sent. Your text is kept below, but browsers cannot keep files: attach {} again before you send.",
+                names.join(", ")
+            )
+        })
+    };
+    let attached: Vec<String> = uploads
+        .iter()
+        .map(|u| postern_app::intake::clean_filename(&u.filename))
+        .collect();
     if let Err(message) = check_token(&state, project.slug(), &token) {
+        let message = match attach_again(&attached) {
+            Some(again) => format!("{message} {again}"),
+            None => message,
+        };
         let page = render_form(&state, &project, &entered, &[], Some(message));
         return Ok(no_store(
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
@@ -314,7 +331,7 @@ async fn submit(
     let done = match state.app().submit_report(report).await {
         Ok(done) => done,
         Err(postern_app::Error::Invalid(errors)) => {
-            let page = render_form(&state, &project, &entered, &errors, None);
+            let page = render_form(&state, &project, &entered, &errors, attach_again(&attached));
             return Ok(no_store(
                 (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
             ));

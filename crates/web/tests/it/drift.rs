@@ -250,6 +250,11 @@ async fn too_many_attachments_are_refused_by_the_form_and_the_api_with_the_same_
         page.text()
     );
     assert!(unescaped(&page.text()).contains(&words), "{}", page.text());
+    assert!(
+        page.text().contains("browsers cannot keep files: attach a.txt"),
+        "the reporter is told to attach the files again: {}",
+        page.text()
+    );
     assert_eq!(app.store.count_reports().await.unwrap(), 0);
 }
 
