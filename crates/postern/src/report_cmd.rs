@@ -181,10 +181,20 @@ impl Context {
         }
         println!("\nContents:");
         for (k, v) in &view.submission.fields {
-            println!("  [{k}]\n{}", indent(v));
+            let label = policy
+                .form
+                .fields
+                .iter()
+                .find(|f| f.id == *k)
+                .map_or(k.as_str(), |f| f.label.as_str());
+            println!("  {label}:\n{}", indent(v));
         }
         if let Some(email) = &view.submission.contact_email {
-            println!("  [reporter's email] {email}");
+            println!("  Reporter's email: {email}");
+        }
+        match &view.submission.credit_name {
+            Some(name) => println!("  Credit as: {name}"),
+            None => println!("  Credit: anonymous"),
         }
         for a in &view.attachments {
             println!("  attachment {} ({} bytes)", a.filename, a.size);

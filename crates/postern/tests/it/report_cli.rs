@@ -107,6 +107,10 @@ fn a_report_is_worked_from_the_terminal() {
     let show = run(&["report", "show", &id]);
     let shown = stdout(&show);
     assert!(shown.contains("q=' OR 1=1"), "{shown}");
+    // Fields by their labels, and the credit the reporter asked for.
+    assert!(shown.contains("  Description:\n    q=' OR 1=1"), "{shown}");
+    assert!(!shown.contains("[description]"), "{shown}");
+    assert!(shown.contains("Credit: anonymous"), "{shown}");
     assert!(shown.contains("Severity: High"), "{shown}");
     assert!(
         shown.contains("clock.extended by carol@example.org clock=fix by=3 days"),

@@ -251,7 +251,8 @@ async fn too_many_attachments_are_refused_by_the_form_and_the_api_with_the_same_
     );
     assert!(unescaped(&page.text()).contains(&words), "{}", page.text());
     assert!(
-        page.text().contains("browsers cannot keep files: attach a.txt"),
+        page.text()
+            .contains("browsers cannot keep files: attach a.txt"),
         "the reporter is told to attach the files again: {}",
         page.text()
     );
