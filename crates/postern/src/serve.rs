@@ -77,7 +77,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         },
     )
     .with_trusted_proxies(args.trusted_proxies.clone())
-    .with_second_factor_required(args.require_second_factor);
+    .with_second_factor_required(args.require_second_factor)
+    .with_mail(mailer.is_some());
     println!("Postern is listening on http://{local}");
     println!(
         "Security policy of {}: {public_url}/security-policy (security.txt at {public_url}/.well-known/security.txt)",

@@ -61,6 +61,7 @@ struct Inner {
     form_secret: [u8; 32],
     trusted_proxies: Vec<IpAddr>,
     second_factor_required: bool,
+    mail_on: bool,
     halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
     csaf_index: std::sync::Mutex<Option<(PublishedStamp, Arc<CsafIndex>)>>,
 }
@@ -99,6 +100,7 @@ impl AppState {
                 form_secret,
                 trusted_proxies: Vec::new(),
                 second_factor_required: true,
+                mail_on: false,
                 halls: std::sync::Mutex::new(HashMap::new()),
                 csaf_index: std::sync::Mutex::new(None),
             }),
@@ -127,6 +129,23 @@ impl AppState {
             .expect("configure before sharing the state")
             .second_factor_required = required;
         self
+    }
+
+    /// Whether this instance sends mail (`serve --smtp-url`), so that no page promises mail
+    /// while it is off. Call before the state is shared.
+    ///
+    /// # Panics
+    /// When the state was already cloned.
+    pub fn with_mail(mut self, on: bool) -> AppState {
+        Arc::get_mut(&mut self.inner)
+            .expect("configure before sharing the state")
+            .mail_on = on;
+        self
+    }
+
+    /// Whether this instance sends mail.
+    pub fn mail_on(&self) -> bool {
+        self.inner.mail_on
     }
 
     /// Whether an account of this role must have a second factor.

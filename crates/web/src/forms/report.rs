@@ -228,6 +228,7 @@ struct ReportDone {
     report_id: String,
     deadlines: Vec<(String, String)>,
     email_given: bool,
+    mail_on: bool,
 }
 
 async fn submit(
@@ -348,6 +349,7 @@ async fn submit(
             &reporter_deadlines(&done.clocks, &project.policy, done.received_at),
         ),
         email_given: done.contact_given,
+        mail_on: state.mail_on(),
     };
     Ok(no_store((StatusCode::CREATED, page).into_response()))
 }

@@ -42,6 +42,7 @@ struct JobsPage {
     csrf: String,
     rows: Vec<Row>,
     notice: Option<String>,
+    mail_on: bool,
 }
 
 async fn render(
@@ -76,6 +77,7 @@ async fn render(
             csrf: member.csrf.clone(),
             rows,
             notice,
+            mail_on: state.mail_on(),
         }
         .into_response(),
     ))

@@ -385,7 +385,7 @@ async fn the_form_works_without_javascript_from_form_to_tracking() {
             ("field.impact", "Read every row"),
             ("field.steps_to_reproduce", "GET /search?q='"),
             ("scope", "rce"),
-            ("contact_email", ""),
+            ("contact_email", "alice@example.org"),
             ("credit_name", ""),
             ("website", ""),
         ];
@@ -409,6 +409,9 @@ async fn the_form_works_without_javascript_from_form_to_tracking() {
         let html = done.text();
         let key = shown_case_key(&html);
         assert!(html.contains("It is shown only once"));
+        // This server sends no mail, so the page promises none.
+        assert!(!html.contains("We will email you"), "{html}");
+        assert!(html.contains("This server sends no mail at the moment"), "{html}");
         assert!(html.contains("acknowledge your report by <strong>2026-11-24 11:00 CET (2026-11-24 10:00 UTC)</strong>"), "{html}");
         assert!(
             !html.contains(&format!("href=\"/track?{}", &key[..6])),
