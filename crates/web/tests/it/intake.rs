@@ -411,7 +411,10 @@ async fn the_form_works_without_javascript_from_form_to_tracking() {
         assert!(html.contains("It is shown only once"));
         // This server sends no mail, so the page promises none.
         assert!(!html.contains("We will email you"), "{html}");
-        assert!(html.contains("This server sends no mail at the moment"), "{html}");
+        assert!(
+            html.contains("This server sends no mail at the moment"),
+            "{html}"
+        );
         assert!(html.contains("acknowledge your report by <strong>2026-11-24 11:00 CET (2026-11-24 10:00 UTC)</strong>"), "{html}");
         assert!(
             !html.contains(&format!("href=\"/track?{}", &key[..6])),
