@@ -88,7 +88,10 @@ impl IntoResponse for Error {
         }
         .render()
         .unwrap_or(message.clone());
-        let mut response = (status, Html(body)).into_response();
+        // An error page says something about this request only (often a private one): never
+        // kept by a cache.
+        let mut response =
+            (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response();
         if let Some(s) = retry {
             response.headers_mut().insert(header::RETRY_AFTER, s.into());
         }

@@ -52,6 +52,10 @@ pub async fn serve(
     .await
 }
 
+/// Strict-Transport-Security when the public address is https: a year, subdomains included
+/// (a security contact's host should be HTTPS-only throughout).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let headers: [(HeaderName, &'static str); 7] = [
@@ -79,6 +83,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(subscriptions::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
+    // Browsers keep to HTTPS once they have seen this over it; over plain HTTP (a local test
+    // instance) it would mean nothing and is not sent.
+    let https = state.public_url().starts_with("https://");
     let mut app = Router::new()
         .merge(small)
         .merge(api::router())
@@ -90,6 +97,12 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,
             HeaderValue::from_static(value),
+        ));
+    }
+    if https {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         ));
     }
     app

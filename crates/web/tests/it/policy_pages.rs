@@ -148,3 +148,18 @@ async fn health_home_and_stylesheet() {
     assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
     assert!(css.contains("font"));
 }
+
+#[tokio::test]
+async fn an_https_instance_sends_hsts_and_error_pages_are_never_cached() {
+    // The test instance's public address is https://sec.example.org.
+    let (status, headers, _) = get("/.well-known/security.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::STRICT_TRANSPORT_SECURITY],
+        postern_web::STRICT_TRANSPORT_SECURITY
+    );
+    let (status, headers, _) = get("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
