@@ -148,6 +148,14 @@ fn decode_attachments(bodies: Vec<AttachmentBody>) -> Result<Vec<Upload>, ApiErr
     }
 }
 
+/// Takes one case-key look-up (a read with the key) from the client's allowance, which is
+/// apart from its submissions, so that following a case never uses up sending to it.
+fn lookup_limit(state: &AppState, client: &ClientIp) -> Result<(), ApiError> {
+    state
+        .take_lookup(client.0)
+        .map_err(ApiError::TooManyRequests)
+}
+
 fn rate_limit(state: &AppState, client: &ClientIp) -> Result<(), ApiError> {
     state
         .take_submission(client.0)
@@ -282,11 +290,13 @@ fn private_json(body: Value, status: StatusCode) -> Response {
 
 async fn show_report(
     State(state): State<AppState>,
+    client: ClientIp,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = bearer(&headers)?;
     let id = report_id(&id)?;
+    lookup_limit(&state, &client)?;
     let view = state.store().reporter_view(Some(&id), &key).await?;
     let mut body = view_json(&state, &view);
     body["disclosure"] = match &view.disclosure {
@@ -413,11 +423,13 @@ pub fn download(info: &AttachmentInfo, bytes: Vec<u8>) -> Response {
 
 async fn download_attachment(
     State(state): State<AppState>,
+    client: ClientIp,
     Path((id, attachment_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = bearer(&headers)?;
     let id = report_id(&id)?;
+    lookup_limit(&state, &client)?;
     let (info, bytes) = state
         .store()
         .reporter_attachment(Some(&id), &key, &attachment_id)

@@ -16,8 +16,8 @@ pub enum Error {
     /// Nothing at this address.
     #[error("not found")]
     NotFound,
-    /// Too many submissions from this client; retry after the given seconds.
-    #[error("too many submissions")]
+    /// Too many submissions or case look-ups from this client; retry after the given seconds.
+    #[error("too many requests")]
     TooManyRequests(u64),
     /// The request is malformed; the text says how.
     #[error("{0}")]
@@ -64,9 +64,9 @@ impl IntoResponse for Error {
             ),
             Error::TooManyRequests(s) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many submissions",
+                "Too many requests",
                 format!(
-                    "This connection has sent too many submissions. Please wait {s} seconds and try again; nothing you sent before was lost."
+                    "This connection has sent too many requests in a short time. Please wait {s} seconds and try again; nothing you sent before was lost."
                 ),
             ),
             Error::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
@@ -117,8 +117,8 @@ pub enum ApiError {
     /// Not JSON.
     #[error("send the body as JSON with Content-Type: application/json")]
     UnsupportedMediaType,
-    /// Too many submissions; retry after the given seconds.
-    #[error("too many submissions from this client; retry after {0} seconds")]
+    /// Too many submissions or case look-ups; retry after the given seconds.
+    #[error("too many requests from this client; retry after {0} seconds")]
     TooManyRequests(u64),
     /// A failure the client cannot fix.
     #[error("unexpected error")]

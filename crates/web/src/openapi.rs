@@ -46,7 +46,8 @@ pub fn document() -> Value {
                     "parameters": [id_param],
                     "responses": {
                         "200": { "description": "Status, promised deadlines, the submission, the conversation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ReporterView" } } } },
-                        "404": not_found
+                        "404": not_found,
+                        "429": error_response("Too many case look-ups from this client (an allowance apart from submissions); see Retry-After.")
                     }
                 }
             },
@@ -112,7 +113,8 @@ pub fn document() -> Value {
                     "parameters": [id_param, { "name": "attachment", "in": "path", "required": true, "schema": { "type": "string" } }],
                     "responses": {
                         "200": { "description": "The bytes, as application/octet-stream with Content-Disposition: attachment.", "content": { "application/octet-stream": { "schema": { "type": "string", "contentEncoding": "binary" } } } },
-                        "404": not_found
+                        "404": not_found,
+                        "429": error_response("Too many case look-ups from this client (an allowance apart from submissions); see Retry-After.")
                     }
                 }
             }

@@ -21,6 +21,11 @@ pub struct IntakeLimits {
     pub submissions_per_hour: NonZeroU32,
     /// ...of which this many in a burst.
     pub submission_burst: NonZeroU32,
+    /// Case-key look-ups (opening a case on /track or through the API, downloading its
+    /// attachments) a client may make per hour, apart from its submissions...
+    pub lookups_per_hour: NonZeroU32,
+    /// ...of which this many in a burst.
+    pub lookup_burst: NonZeroU32,
     /// A form filled faster than this is taken for a bot.
     pub form_seconds_min: i64,
     /// A form older than this must be reloaded.
@@ -32,6 +37,10 @@ impl Default for IntakeLimits {
         IntakeLimits {
             submissions_per_hour: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
             submission_burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            // A reporter reading their case again and again stays well inside this; guessing
+            // keys does not get far (a key has 160 random bits besides).
+            lookups_per_hour: NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
+            lookup_burst: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
             form_seconds_min: 3,
             form_seconds_max: 24 * 3600,
         }
@@ -58,6 +67,7 @@ struct Inner {
     app: App,
     limits: IntakeLimits,
     limiter: Limiter,
+    lookups: Limiter,
     form_secret: [u8; 32],
     trusted_proxies: Vec<IpAddr>,
     second_factor_required: bool,
@@ -97,6 +107,9 @@ impl AppState {
                 app: App::new(projects, store, clock, public_url),
                 limits,
                 limiter: RateLimiter::hashmap(quota),
+                lookups: RateLimiter::hashmap(
+                    Quota::per_hour(limits.lookups_per_hour).allow_burst(limits.lookup_burst),
+                ),
                 form_secret,
                 trusted_proxies: Vec::new(),
                 second_factor_required: true,
@@ -241,18 +254,29 @@ impl AppState {
 
     /// Takes one submission from a client's allowance; `Err(seconds)` says when to retry.
     pub(crate) fn take_submission(&self, client: IpAddr) -> Result<(), u64> {
-        use governor::clock::Clock as _;
-        // The limiter keeps a cell per address; forget idle ones before they add up.
-        if self.inner.limiter.len() > LIMITER_CLIENTS_MAX {
-            self.inner.limiter.retain_recent();
-            self.inner.limiter.shrink_to_fit();
-        }
-        match self.inner.limiter.check_key(&client) {
-            Ok(()) => Ok(()),
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(governor::clock::QuantaClock::default().now());
-                Err(wait.as_secs().max(1))
-            }
+        take(&self.inner.limiter, client)
+    }
+
+    /// Takes one case-key look-up from a client's allowance (apart from its submissions);
+    /// `Err(seconds)` says when to retry.
+    pub(crate) fn take_lookup(&self, client: IpAddr) -> Result<(), u64> {
+        take(&self.inner.lookups, client)
+    }
+}
+
+/// Takes one from a client's allowance in `limiter`; `Err(seconds)` says when to retry.
+fn take(limiter: &Limiter, client: IpAddr) -> Result<(), u64> {
+    use governor::clock::Clock as _;
+    // The limiter keeps a cell per address; forget idle ones before they add up.
+    if limiter.len() > LIMITER_CLIENTS_MAX {
+        limiter.retain_recent();
+        limiter.shrink_to_fit();
+    }
+    match limiter.check_key(&client) {
+        Ok(()) => Ok(()),
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(governor::clock::QuantaClock::default().now());
+            Err(wait.as_secs().max(1))
         }
     }
 }

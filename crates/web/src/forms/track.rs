@@ -283,9 +283,14 @@ pub(super) async fn track(
     client: ClientIp,
     form: Result<Form<TrackForm>, FormRejection>,
 ) -> Response {
-    let form = match limited_form(&state, &client, form) {
-        Ok(form) => form,
-        Err(error) => return error.into_response(),
+    // Opening the case is a look-up, not a submission: reading it again and again never
+    // uses up the allowance for writing to the team.
+    if let Err(seconds) = state.take_lookup(client.0) {
+        return Error::TooManyRequests(seconds).into_response();
+    }
+    let form = match form {
+        Ok(Form(f)) => f,
+        Err(r) => return bad_form(r).into_response(),
     };
     match open_case(&state, &form.case_key).await {
         Ok((key, view)) => {
@@ -343,8 +348,12 @@ async fn reopened(state: &AppState, id: &ReportId, key: &CaseKey, notice: &str) 
 
 pub(super) async fn track_attachment(
     State(state): State<AppState>,
+    client: ClientIp,
     form: Result<Form<AttachmentForm>, FormRejection>,
 ) -> Response {
+    if let Err(seconds) = state.take_lookup(client.0) {
+        return Error::TooManyRequests(seconds).into_response();
+    }
     let form = match form {
         Ok(Form(f)) => f,
         Err(r) => return bad_form(r).into_response(),

@@ -678,3 +678,60 @@ async fn every_moment_the_api_writes_has_millisecond_precision() {
         );
     }
 }
+
+#[tokio::test]
+async fn following_a_case_never_uses_up_writing_to_it_and_key_look_ups_are_limited_on_their_own() {
+    let limits = postern_web::IntakeLimits {
+        submissions_per_hour: NonZeroU32::new(3).unwrap(),
+        submission_burst: NonZeroU32::new(3).unwrap(),
+        lookups_per_hour: NonZeroU32::new(8).unwrap(),
+        lookup_burst: NonZeroU32::new(8).unwrap(),
+        ..Default::default()
+    };
+    for app in TestApp::all(vec![project("Acme", POLICY)], limits).await {
+        let created = app
+            .post_json("/api/v1/reports", &report(), None)
+            .await
+            .json();
+        let (id, key) = (
+            created["id"].as_str().unwrap().to_owned(),
+            created["case_key"].as_str().unwrap().to_owned(),
+        );
+        // Opening the case again and again, by the page and the API, is not a submission...
+        for _ in 0..3 {
+            let page = app.post_form("/track", &[("case_key", &key)]).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+            let view = app
+                .get_with_key(&format!("/api/v1/reports/{id}"), &key)
+                .await;
+            assert_eq!(view.status, StatusCode::OK);
+        }
+        // ...so the reporter can still write twice (the report was the first submission).
+        for text in ["First news?", "Second news?"] {
+            let sent = app
+                .post_json(
+                    &format!("/api/v1/reports/{id}/messages"),
+                    &json!({"body": text}),
+                    Some(&key),
+                )
+                .await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
+        }
+        // Look-ups have their own limit, with a wrong key counting like a right one.
+        let wrong = app
+            .post_form("/track", &[("case_key", "pk-aaaa-bbbb")])
+            .await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+        let _ = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &key)
+            .await;
+        let limited = app
+            .get_with_key(&format!("/api/v1/reports/{id}"), &key)
+            .await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(limited.headers.contains_key(header::RETRY_AFTER));
+        let page = app.post_form("/track", &[("case_key", &key)]).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(page.text().contains("Please wait"), "{}", page.text());
+    }
+}
