@@ -641,12 +641,20 @@ pub struct ServeArgs {
     /// security.txt (Canonical, Policy, the report form). Defaults to http://LISTEN.
     #[arg(long, env = "POSTERN_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Submissions (reports, messages, tracking look-ups) one client address may make per hour.
+    /// Submissions (reports, messages, attachments, proposed dates) one client address may make
+    /// per hour.
     #[arg(long, env = "POSTERN_SUBMISSIONS_PER_HOUR", default_value = "60")]
     pub submissions_per_hour: std::num::NonZeroU32,
     /// How many of those may come in a burst.
     #[arg(long, env = "POSTERN_SUBMISSION_BURST", default_value = "10")]
     pub submission_burst: std::num::NonZeroU32,
+    /// Case-key look-ups (opening a case on /track or by the API, downloading its files) one
+    /// client address may make per hour, apart from its submissions.
+    #[arg(long, env = "POSTERN_LOOKUPS_PER_HOUR", default_value = "600")]
+    pub lookups_per_hour: std::num::NonZeroU32,
+    /// How many of those may come in a burst.
+    #[arg(long, env = "POSTERN_LOOKUP_BURST", default_value = "60")]
+    pub lookup_burst: std::num::NonZeroU32,
     /// A report form sent back sooner than this many seconds after it was shown is taken for a
     /// bot (the person is asked to send it again, their text kept).
     #[arg(long, env = "POSTERN_FORM_MIN_SECONDS", default_value = "3")]

@@ -72,6 +72,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         IntakeLimits {
             submissions_per_hour: args.submissions_per_hour,
             submission_burst: args.submission_burst,
+            lookups_per_hour: args.lookups_per_hour,
+            lookup_burst: args.lookup_burst,
             form_seconds_min: i64::from(args.form_min_seconds),
             ..IntakeLimits::default()
         },

@@ -59,6 +59,10 @@ fn start(data: &std::path::Path, database: Option<&str>) -> anyhow::Result<Serve
         "1000000000",
         "--submission-burst",
         "1000000000",
+        "--lookups-per-hour",
+        "1000000000",
+        "--lookup-burst",
+        "1000000000",
     ]
     .map(Into::into)
     .to_vec();

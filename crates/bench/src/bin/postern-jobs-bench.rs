@@ -353,6 +353,10 @@ fn run_mail_delay(dir: &Path, mails: usize) -> anyhow::Result<()> {
             "1000000".into(),
             "--submission-burst".into(),
             "100000".into(),
+            "--lookups-per-hour".into(),
+            "1000000".into(),
+            "--lookup-burst".into(),
+            "100000".into(),
         ],
     )?;
     let mut sent: HashMap<String, SystemTime> = HashMap::new();

@@ -118,6 +118,10 @@ fn run_rounds(database: &[&str]) {
         "1000000",
         "--submission-burst",
         "1000000",
+        "--lookups-per-hour",
+        "1000000",
+        "--lookup-burst",
+        "1000000",
     ];
     limits.extend_from_slice(database);
     let acknowledged: Arc<Mutex<Vec<Acknowledged>>> = Arc::default();
