@@ -146,12 +146,12 @@ impl App {
         actor.check_sees(&advisory.project)?;
         let project = self.served(&advisory.project)?;
         let now = self.now();
+        // Checked by the store before each insert; a refusal takes no number.
         let advisory = Advisory {
             published: None,
             modified: now,
             ..advisory
         };
-        advisory.check().map_err(refused)?;
         self.create_numbered(project, None, actor, |id| {
             Ok(Advisory {
                 id,
@@ -172,6 +172,19 @@ impl App {
     ) -> Result<Advisory, Error> {
         actor.require(Role::Triager)?;
         let stored = self.visible_advisory(actor, &advisory.id).await?;
+        self.save_edit(actor, &stored, advisory, seen_modified)
+            .await
+    }
+
+    /// Saves `advisory` over `stored` (read by the caller, who checked the actor), if it is
+    /// still the version last changed at `seen_modified`.
+    async fn save_edit(
+        &self,
+        actor: &Actor,
+        stored: &StoredAdvisory,
+        advisory: Advisory,
+        seen_modified: Timestamp,
+    ) -> Result<Advisory, Error> {
         if stored.advisory.project != advisory.project {
             return Err(Error::Refused(format!(
                 "{} belongs to project \"{}\"; an advisory cannot move to another project",
@@ -227,8 +240,8 @@ impl App {
                             .map_or_else(|| "no report".to_owned(), ToString::to_string)
                     )));
                 }
-                self.edit_advisory(actor, advisory, stored.advisory.modified)
-                    .await?;
+                let seen = stored.advisory.modified;
+                self.save_edit(actor, &stored, advisory, seen).await?;
                 Ok(Imported::Updated)
             }
             None => {

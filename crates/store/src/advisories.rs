@@ -253,42 +253,6 @@ impl Store {
         Ok(advisory)
     }
 
-    /// What telling a reporter `body` in their conversation writes: the sealed message, the
-    /// notice job (the mail says only that there is news), and the audit event; for a caller
-    /// that commits them with its own change.
-    async fn reporter_notice(
-        &self,
-        report: &ReportId,
-        body: &str,
-        actor: &str,
-        at: Timestamp,
-    ) -> Result<(Stmt, crate::jobs::NewJob, EventParts), StoreError> {
-        let (data_key, _) = self.data_key(report).await?;
-        let (mid, message) = crate::team::sealed_message_by(
-            report,
-            &data_key,
-            postern_core::report::Author::Team,
-            body,
-            at,
-        )?;
-        let project = self.case_row(report).await?.project;
-        let job = crate::jobs::NewJob::event(
-            crate::jobs::REPORTER_NOTICE,
-            &project,
-            report.as_str(),
-            format!("message:{mid}"),
-            at,
-        );
-        let event = EventParts {
-            at: millis(at),
-            actor: actor.to_owned(),
-            action: "reporter.notified",
-            report_id: Some(report.to_string()),
-            detail: String::new(),
-        };
-        Ok((message, job, event))
-    }
-
     /// The next free id under `prefix` in `year` (`ACME-2026-0004` after `ACME-2026-0003`).
     pub async fn next_advisory_id(
         &self,

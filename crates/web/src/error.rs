@@ -10,6 +10,16 @@ use axum::response::{Html, IntoResponse, Response};
 use postern_core::intake::FieldError;
 use postern_store::StoreError;
 
+/// The messages of a use case's input errors as one sentence for a page that shows them in
+/// one place (the field names are for the API).
+pub(crate) fn messages(errors: Vec<FieldError>) -> String {
+    errors
+        .into_iter()
+        .map(|e| e.message)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What went wrong while answering a page request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

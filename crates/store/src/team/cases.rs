@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::rows::{CaseColumns, case_from_parts, clocks_json, due_millis, severity_name};
 use crate::jobs::kind::{NewJob, REPORTER_NOTICE, deadline_watch};
-use crate::write::{Stmt, TeamWrite, Value, event, opt_text, stmt, text};
+use crate::write::{EventParts, Stmt, TeamWrite, Value, event, opt_text, stmt, text};
 use crate::{
     AttachmentInfo, Content, Db, Message, Store, StoreError, WriteOp, aad, from_millis, millis,
     on_db, random_id, vault,
@@ -286,27 +286,43 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let (stmt, job, event) = self.reporter_notice(id, body, actor, now).await?;
+        self.write(WriteOp::Team(TeamWrite {
+            stmts: vec![stmt],
+            events: vec![event],
+            jobs: vec![job],
+        }))
+        .await
+    }
+
+    /// What telling a reporter `body` in their conversation writes: the sealed message, the
+    /// notice job (the mail says only that there is news), and the audit event; for a caller
+    /// that commits them with its own change (a publication), or alone (`notify_reporter`).
+    pub(crate) async fn reporter_notice(
+        &self,
+        id: &ReportId,
+        body: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(Stmt, NewJob, EventParts), StoreError> {
         let (data_key, _) = self.data_key(id).await?;
         let (mid, stmt) = self.sealed_message(id, &data_key, body, now)?;
         let project = self.case_row(id).await?.project;
-        self.write(WriteOp::Team(TeamWrite {
-            stmts: vec![stmt],
-            events: vec![event(
-                now,
-                actor,
-                "reporter.notified",
-                Some(id.as_str()),
-                String::new(),
-            )],
-            jobs: vec![NewJob::event(
-                REPORTER_NOTICE,
-                &project,
-                id.as_str(),
-                format!("message:{mid}"),
-                now,
-            )],
-        }))
-        .await
+        let job = NewJob::event(
+            REPORTER_NOTICE,
+            &project,
+            id.as_str(),
+            format!("message:{mid}"),
+            now,
+        );
+        let audit = event(
+            now,
+            actor,
+            "reporter.notified",
+            Some(id.as_str()),
+            String::new(),
+        );
+        Ok((stmt, job, audit))
     }
 
     /// Adds an internal note, which the reporter never sees.

@@ -320,13 +320,12 @@ pub(super) async fn track_message(
     {
         Ok(_) => {}
         Err(postern_app::Error::Invalid(errors)) => {
-            let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>();
             let page = case_page(
                 &state,
                 &view,
                 &key,
                 form.body,
-                Some(message.join("; ")),
+                Some(crate::error::messages(errors)),
                 None,
             );
             return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -394,13 +393,7 @@ pub(super) async fn track_disclosure(
         Ok(_) => {}
         Err(postern_app::Error::Invalid(errors)) => {
             let mut page = case_page(&state, &view, &key, String::new(), None, None);
-            page.date_error = Some(
-                errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            );
+            page.date_error = Some(crate::error::messages(errors));
             page.date_draft = form.date.clone();
             page.reason_draft = form.reason.clone();
             return no_store((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

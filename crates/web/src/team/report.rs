@@ -688,11 +688,7 @@ async fn act(
         // Anything else is said on the report page, above what the member sees now.
         Err(refusal) => {
             let message = match refusal {
-                postern_app::Error::Invalid(errors) => errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                postern_app::Error::Invalid(errors) => crate::error::messages(errors),
                 other => other.to_string(),
             };
             render(
