@@ -39,11 +39,6 @@ impl Actor {
         &self.name
     }
 
-    /// The actor's role.
-    pub fn role(&self) -> Role {
-        self.role
-    }
-
     /// Refuses actors below `role`.
     pub fn require(&self, role: Role) -> Result<(), Error> {
         if self.role >= role {
