@@ -16,6 +16,7 @@ pub mod case;
 mod clock;
 mod error;
 pub mod intake;
+pub mod mail;
 pub mod reporter;
 
 use std::sync::Arc;

@@ -51,6 +51,81 @@ pub enum Command {
     /// list; the policy's `[updates.early_access] days_before` says how early).
     #[command(subcommand, name = "early-access")]
     EarlyAccess(EarlyAccessCommand),
+    /// The email channel: take a message from an MTA's pipe, decide on what waits in screening.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+/// `postern mail ...`
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Read one RFC 5322 message on stdin (an MTA's pipe delivery, fetchmail's mda) and take it:
+    /// as a report, a reply to one, or an item for screening. Exit 0 when stored, 75
+    /// (EX_TEMPFAIL) when the MTA should try again, 65 (EX_DATAERR) for a message that can
+    /// never be taken; the reason on stderr.
+    Ingest(MailIngestArgs),
+    /// Messages that wait for a person (bounces, auto-replies, mail for no known address, ...).
+    #[command(subcommand)]
+    Screening(ScreeningCommand),
+}
+
+/// Options of `postern mail ingest`.
+#[derive(Debug, Args)]
+pub struct MailIngestArgs {
+    /// Data and policies (the policies' `email` channels route the message).
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// `postern mail screening ...`
+#[derive(Debug, Subcommand)]
+pub enum ScreeningCommand {
+    /// List what waits (or, with --state, what was decided).
+    List(ScreeningListArgs),
+    /// Show one message: sender, subject, text, attachments, why it waits (audited).
+    Show(ScreeningIdArgs),
+    /// Make it a report, received when the message was.
+    Report(ScreeningIdArgs),
+    /// File it as not a security report; --reply sends the sender the polite answer.
+    File(ScreeningFileArgs),
+    /// Discard it as spam.
+    Discard(ScreeningIdArgs),
+    /// Write the original message to stdout (admins; audited).
+    Original(ScreeningIdArgs),
+}
+
+/// Options of `postern mail screening list`.
+#[derive(Debug, Args)]
+pub struct ScreeningListArgs {
+    /// screening (default), report, reply, filed or discarded.
+    #[arg(long, default_value = "screening")]
+    pub state: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// An item of screening.
+#[derive(Debug, Args)]
+pub struct ScreeningIdArgs {
+    /// The item's id (from `postern mail screening list`).
+    pub id: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern mail screening file`.
+#[derive(Debug, Args)]
+pub struct ScreeningFileArgs {
+    /// The item's id.
+    pub id: String,
+    /// Send the sender the polite "not a security report" answer.
+    #[arg(long)]
+    pub reply: bool,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// `postern webhook ...`

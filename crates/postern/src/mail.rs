@@ -181,6 +181,63 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `Auto-Submitted: auto-replied` (RFC 3834): a receipt or a templated answer to a message.
+#[derive(Debug, Clone)]
+struct AutoReplied;
+
+impl Header for AutoReplied {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoReplied)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-replied".to_owned())
+    }
+}
+
+/// `X-Postern-Mail: <kind>`: every mail Postern sends carries it, so that one that comes back
+/// to an ingested mailbox is recognised as Postern's own and never answered.
+#[derive(Debug, Clone)]
+struct PosternMail(&'static str);
+
+impl Header for PosternMail {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Postern-Mail")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(PosternMail("notice"))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.to_owned())
+    }
+}
+
+/// A mail of a conversation with a reporter who wrote by mail, or the answer to a message.
+#[derive(Debug, Clone)]
+pub struct ConversationMail {
+    /// The project's security address (else the mailer's own).
+    pub from: Option<String>,
+    /// The reporter's address.
+    pub to: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The local part of the Message-ID (the domain is the sender's).
+    pub message_id_local: String,
+    /// The message it answers (without brackets).
+    pub in_reply_to: Option<String>,
+    /// Whether it was written by the system (a receipt, a templated answer) rather than by a
+    /// person: `Auto-Submitted: auto-replied`.
+    pub automatic: bool,
+}
+
 /// `List-Unsubscribe: <URL>` (RFC 2369): where a mail client unsubscribes its reader.
 #[derive(Debug, Clone)]
 struct ListUnsubscribe(String);
@@ -303,7 +360,8 @@ impl Mailer {
             .to(to)
             .subject(notice.subject.clone())
             .message_id(Some(format!("<{job_id}@{}>", self.domain)))
-            .header(AutoSubmitted);
+            .header(AutoSubmitted)
+            .header(PosternMail("notice"));
         if let Some(url) = unsubscribe {
             builder = builder
                 .header(ListUnsubscribe(url.to_owned()))
@@ -315,6 +373,46 @@ impl Mailer {
                 notice.html.clone(),
             ))
             .map_err(|e| Failure::Permanent(format!("cannot build the mail: {e}")))?;
+        self.deliver(message).await
+    }
+
+    /// Sends one mail of a conversation: from the project's address, threaded under the
+    /// message it answers, its Message-ID carrying what finds the report again.
+    pub async fn send_conversation(&self, mail: &ConversationMail) -> Result<(), Failure> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| Failure::Permanent("the recipient address is not valid".into()))?;
+        let from = match &mail.from {
+            Some(address) => address.parse().map_err(|_| {
+                Failure::Permanent("the project's security address is not valid".into())
+            })?,
+            None => self.from.clone(),
+        };
+        let domain = from.email.domain().to_owned();
+        let mut builder = Message::builder()
+            .from(from.clone())
+            .reply_to(from)
+            .to(to)
+            .subject(mail.subject.clone())
+            .message_id(Some(format!("<{}@{domain}>", mail.message_id_local)))
+            .header(PosternMail("conversation"));
+        if let Some(parent) = &mail.in_reply_to {
+            builder = builder
+                .in_reply_to(format!("<{parent}>"))
+                .references(format!("<{parent}>"));
+        }
+        if mail.automatic {
+            builder = builder.header(AutoReplied);
+        }
+        let message = builder
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(mail.text.clone())
+            .map_err(|e| Failure::Permanent(format!("cannot build the mail: {e}")))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), Failure> {
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
             Err(error) => {

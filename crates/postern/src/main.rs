@@ -12,6 +12,7 @@ mod init;
 mod jobs_cmd;
 mod key;
 mod mail;
+mod mail_cmd;
 mod notices;
 mod open;
 mod outbox;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         cli::Command::Jobs(command) => jobs_cmd::run(command),
         cli::Command::Webhook(command) => webhook_cmd::run(command),
         cli::Command::EarlyAccess(command) => early_access_cmd::run(command),
+        cli::Command::Mail(command) => mail_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -92,6 +92,55 @@ struct ReportHtml<'a> {
     link: &'a str,
 }
 
+/// A mail of a conversation with a reporter who wrote by mail. Unlike a notice, it carries
+/// what the team wrote: mail is the channel the reporter chose, and it goes only to the address
+/// the report came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conversation {
+    /// The receipt: when the report was received and what the policy promises, by when.
+    Receipt {
+        /// When it was received, as the reporter reads it.
+        received: String,
+        /// (what, by when) for each promise that concerns the reporter.
+        deadlines: Vec<(String, String)>,
+    },
+    /// The team's messages, in order.
+    News {
+        /// Their texts.
+        messages: Vec<String>,
+    },
+    /// The answer to a message filed as not a security report.
+    NotASecurityReport,
+}
+
+#[derive(Template)]
+#[template(path = "mail/conversation.txt")]
+struct ConversationText<'a> {
+    conversation: &'a Conversation,
+    project: &'a str,
+    report_id: &'a str,
+    policy_link: &'a str,
+}
+
+/// The plain text of a conversation's mail.
+pub fn conversation_text(
+    conversation: &Conversation,
+    project: &str,
+    report_id: &str,
+    links: &Links,
+    slug: &str,
+) -> Result<String, askama::Error> {
+    let policy_link = format!("{}/projects/{slug}/security-policy", links.public_url);
+    Ok(ConversationText {
+        conversation,
+        project,
+        report_id,
+        policy_link: &policy_link,
+    }
+    .render()?
+        + "\n")
+}
+
 /// Renders both parts; a template of plain fields cannot fail to render, but if it did, the
 /// job would fail and be retried rather than send an empty mail.
 fn parts(text: &impl Template, html: &impl Template) -> Result<(String, String), askama::Error> {

@@ -121,6 +121,7 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
             .iter()
             .map(|p| (p.slug().to_owned(), p.policy.project.name.clone()))
             .collect(),
+        projects: state.app().projects().clone(),
         links: crate::mail::Links {
             public_url: public_url.trim_end_matches('/').to_owned(),
         },

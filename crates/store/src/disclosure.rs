@@ -302,10 +302,11 @@ impl Store {
             // The reporter is told by mail that there is an answer (never what it is).
             jobs: early
                 .into_iter()
-                .chain([NewJob::event(
-                    jobs::REPORTER_NOTICE,
+                .chain([NewJob::message_event(
+                    jobs::ReportEvent::CaseUpdate,
                     &project,
                     id.as_str(),
+                    vec![mid.clone()],
                     format!("message:{mid}"),
                     now,
                 )])

@@ -12,6 +12,7 @@ pub mod advisories;
 pub mod credentials;
 pub mod disclosure;
 pub mod jobs;
+pub mod mail;
 pub mod stats;
 pub mod subscriptions;
 pub mod team;
@@ -246,6 +247,12 @@ pub(crate) struct ReportRow {
     pub fingerprint: Option<Vec<u8>>,
     /// The watches of the promises started at receipt.
     pub watches: Vec<jobs::NewJob>,
+    /// How it arrived (`core::report::Channel::name`).
+    pub channel: &'static str,
+    /// Statements committed with it (the mail it was made from, a screening item decided).
+    pub extra: Vec<write::Stmt>,
+    /// Audit events appended after its `report.received`.
+    pub events: Vec<write::EventParts>,
 }
 
 #[derive(Debug, Clone)]
@@ -500,13 +507,74 @@ impl Store {
         received_at: Timestamp,
         clocks: &postern_core::clock::Clocks,
     ) -> Result<(ReportId, CaseKey), StoreError> {
+        let id = ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?);
+        let case_key = CaseKey::from_random(vault::random_bytes::<CASE_KEY_BYTES>()?);
+        self.insert_report_keyed(
+            &id,
+            &case_key,
+            project,
+            submission,
+            attachments,
+            received_at,
+            clocks,
+            postern_core::policy::ChannelKind::WebForm,
+            Vec::new(),
+            Vec::new(),
+        )
+        .await?;
+        Ok((id, case_key))
+    }
+
+    /// Stores a report nobody gets a case key for (made from mail), with statements and audit
+    /// events committed with it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_report(
+        &self,
+        id: &ReportId,
+        project: &str,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        received_at: Timestamp,
+        clocks: &postern_core::clock::Clocks,
+        channel: postern_core::policy::ChannelKind,
+        extra: Vec<write::Stmt>,
+        events: Vec<write::EventParts>,
+    ) -> Result<(), StoreError> {
+        let case_key = mail::unused_case_key()?;
+        self.insert_report_keyed(
+            id,
+            &case_key,
+            project,
+            submission,
+            attachments,
+            received_at,
+            clocks,
+            channel,
+            extra,
+            events,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_report_keyed(
+        &self,
+        id: &ReportId,
+        case_key: &CaseKey,
+        project: &str,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        received_at: Timestamp,
+        clocks: &postern_core::clock::Clocks,
+        channel: postern_core::policy::ChannelKind,
+        extra: Vec<write::Stmt>,
+        events: Vec<write::EventParts>,
+    ) -> Result<(), StoreError> {
         if attachments.len() > ATTACHMENTS_PER_REPORT_MAX {
             return Err(StoreError::Limit(format!(
                 "a report may have at most {ATTACHMENTS_PER_REPORT_MAX} attachments"
             )));
         }
-        let id = ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?);
-        let case_key = CaseKey::from_random(vault::random_bytes::<CASE_KEY_BYTES>()?);
         let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
         let (key_id, wrapped_key) = self.vault.wrap(id.as_str(), &*data_key)?;
         let content = Content {
@@ -540,11 +608,14 @@ impl Store {
             )
             .into_iter()
             .collect(),
+            channel: channel.name(),
+            extra,
+            events,
         };
         let attachment_rows =
             self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;
         self.write(WriteOp::Report(row, attachment_rows)).await?;
-        Ok((id, case_key))
+        Ok(())
     }
 
     /// Finds the report a case key opens, checking the id too where the caller gives one.
@@ -940,18 +1011,21 @@ impl Store {
         }
         // Webhooks' addresses and signing secrets as well.
         self.rewrap_webhooks(&new_id).await?;
+        // So are the messages taken from the mailbox.
+        let mail_still_used = self.rewrap_inbound_mail(&new_id).await?;
         // Subscribers' and early-access addresses are sealed under the master key too.
         let lists_still_used = self.rewrap_list_addresses(&new_id).await?;
         let still_used: i64 = on_db!(&self.db, pool => {
             sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) + (SELECT COUNT(*) FROM webhooks WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
-        let removed = if still_used + lists_still_used == 0 && !superseded.is_empty() {
-            self.vault.remove_master_keys(&superseded)?;
-            superseded
-        } else {
-            Vec::new()
-        };
+        let removed =
+            if still_used + lists_still_used + mail_still_used == 0 && !superseded.is_empty() {
+                self.vault.remove_master_keys(&superseded)?;
+                superseded
+            } else {
+                Vec::new()
+            };
         Ok((new_id, rewrapped, removed))
     }
 

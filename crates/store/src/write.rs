@@ -26,6 +26,7 @@ pub(crate) enum Value {
     Int(i64),
     Blob(Vec<u8>),
     NullText,
+    NullBlob,
 }
 
 /// One statement of a team write. With `expect_one`, the write fails with that text as a
@@ -52,6 +53,10 @@ pub(crate) fn text(v: impl Into<String>) -> Value {
 
 pub(crate) fn opt_text(v: Option<impl Into<String>>) -> Value {
     v.map_or(Value::NullText, |v| Value::Text(v.into()))
+}
+
+pub(crate) fn opt_blob(v: Option<Vec<u8>>) -> Value {
+    v.map_or(Value::NullBlob, Value::Blob)
 }
 
 pub(crate) fn stmt(sql: &'static str, args: Vec<Value>) -> Stmt {

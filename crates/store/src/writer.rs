@@ -25,13 +25,20 @@ impl WriteOp {
     /// The audit events a write appends.
     pub(crate) fn events(&self) -> Vec<EventParts> {
         match self {
-            WriteOp::Report(r, attachments) => vec![EventParts {
+            WriteOp::Report(r, attachments) => std::iter::once(EventParts {
                 at: r.received_at,
                 actor: "reporter".into(),
                 action: "report.received",
                 report_id: Some(r.id.clone()),
-                detail: format!("project={} attachments={}", r.project, attachments.len()),
-            }],
+                detail: format!(
+                    "project={} attachments={} channel={}",
+                    r.project,
+                    attachments.len(),
+                    r.channel
+                ),
+            })
+            .chain(r.events.iter().cloned())
+            .collect(),
             WriteOp::Message(m) => vec![EventParts {
                 at: m.at,
                 actor: m.author.into(),
@@ -178,7 +185,7 @@ macro_rules! insert_reports {
     ($conn:expr, $reports:expr, $rows:expr) => {{
         for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at) ",
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel) ",
             );
             insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
                 row.push_bind(r.id.clone())
@@ -190,7 +197,8 @@ macro_rules! insert_reports {
                     .push_bind(r.wrapped_key.clone())
                     .push_bind(r.content.clone())
                     .push_bind(r.clocks.clone())
-                    .push_bind(r.next_due_at);
+                    .push_bind(r.next_due_at)
+                    .push_bind(r.channel);
             });
             insert.build().execute(&mut *$conn).await?;
         }
@@ -217,18 +225,18 @@ pub(crate) use insert_reports;
 macro_rules! insert_reports_one_by_one {
     ($conn:expr, $reports:expr) => {{
         for r in &$reports {
-            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
             let query = match &r.fingerprint {
                 Some(print) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $11)"
+                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $12)"
                 )))
                 .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                 .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                .bind(r.clocks.clone()).bind(r.next_due_at).bind(print.clone()),
+                .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(print.clone()),
                 None => sqlx::query(columns)
                     .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                     .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                    .bind(r.clocks.clone()).bind(r.next_due_at),
+                    .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel),
             };
             query.execute(&mut *$conn).await?;
         }
@@ -236,11 +244,42 @@ macro_rules! insert_reports_one_by_one {
 }
 pub(crate) use insert_reports_one_by_one;
 
+/// Runs statements with their parameters; one with `expect_one` fails the write as a
+/// `Conflict` unless it changed exactly one row.
+macro_rules! run_stmts {
+    ($conn:expr, $stmts:expr) => {{
+        let stmts: &[$crate::write::Stmt] = $stmts;
+        for stmt in stmts {
+            let mut query = sqlx::query(stmt.sql);
+            for value in &stmt.args {
+                query = match value {
+                    $crate::write::Value::Text(v) => query.bind(v.clone()),
+                    $crate::write::Value::Int(v) => query.bind(*v),
+                    $crate::write::Value::Blob(v) => query.bind(v.clone()),
+                    $crate::write::Value::NullText => query.bind(None::<String>),
+                    $crate::write::Value::NullBlob => query.bind(None::<Vec<u8>>),
+                };
+            }
+            let done = query.execute(&mut *$conn).await?;
+            if let Some(conflict) = stmt.expect_one
+                && done.rows_affected() != 1
+            {
+                return Err($crate::StoreError::Conflict(conflict.to_owned()));
+            }
+        }
+    }};
+}
+pub(crate) use run_stmts;
+
 /// Inserts what a write adds besides its report row: attachments and messages.
 macro_rules! insert_children {
     ($conn:expr, $op:expr) => {{
         let attachments: &[$crate::AttachmentRow] = match $op {
-            $crate::WriteOp::Report(_, attachments) | $crate::WriteOp::Attachments(attachments) => attachments,
+            $crate::WriteOp::Report(r, attachments) => {
+                $crate::writer::run_stmts!($conn, &r.extra);
+                attachments
+            }
+            $crate::WriteOp::Attachments(attachments) => attachments,
             $crate::WriteOp::Message(m) => {
                 sqlx::query("INSERT INTO messages (id, report_id, author, at, body) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&m.id).bind(&m.report_id).bind(m.author).bind(m.at).bind(&m.body)
@@ -248,23 +287,7 @@ macro_rules! insert_children {
                 &[]
             }
             $crate::WriteOp::Team(team) => {
-                for stmt in &team.stmts {
-                    let mut query = sqlx::query(stmt.sql);
-                    for value in &stmt.args {
-                        query = match value {
-                            $crate::write::Value::Text(v) => query.bind(v.clone()),
-                            $crate::write::Value::Int(v) => query.bind(*v),
-                            $crate::write::Value::Blob(v) => query.bind(v.clone()),
-                            $crate::write::Value::NullText => query.bind(None::<String>),
-                        };
-                    }
-                    let done = query.execute(&mut *$conn).await?;
-                    if let Some(conflict) = stmt.expect_one
-                        && done.rows_affected() != 1
-                    {
-                        return Err($crate::StoreError::Conflict(conflict.to_owned()));
-                    }
-                }
+                $crate::writer::run_stmts!($conn, &team.stmts);
                 &[]
             }
             $crate::WriteOp::Claim(_) | $crate::WriteOp::Complete(_) => &[],

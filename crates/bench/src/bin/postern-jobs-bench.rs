@@ -46,6 +46,7 @@ fn deliveries(event: &Job, team: &[String], now: Timestamp) -> Vec<NewJob> {
                     event: event.kind.clone(),
                     recipient: recipient.clone(),
                     note: None,
+                    messages: Vec::new(),
                 },
                 format!("{}:mail:{}", event.id, recipient.key()),
                 now,

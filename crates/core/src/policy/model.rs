@@ -120,6 +120,22 @@ impl ChannelKind {
         ("phone", ChannelKind::Phone),
     ];
 
+    /// The policy-file spelling (`web-form`, `email`, ...).
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .map_or("web-form", |(name, _)| name)
+    }
+
+    /// From the policy-file spelling.
+    pub fn parse(name: &str) -> Option<ChannelKind> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, kind)| *kind)
+    }
+
     /// A human name for headings and lists.
     pub fn title(self) -> &'static str {
         match self {

@@ -23,6 +23,8 @@ pub struct Outbox {
     pub mailer: Option<Arc<Mailer>>,
     /// Project slug -> name, for subjects.
     pub project_names: HashMap<String, String>,
+    /// The projects served: their policies' addresses and promises, for mail to reporters.
+    pub projects: postern_core::project::Projects,
     /// Where links point.
     pub links: Links,
     /// The first retry's delay (doubling after).

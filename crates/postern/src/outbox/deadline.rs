@@ -38,6 +38,7 @@ pub fn notices(
                     event: event.to_owned(),
                     recipient,
                     note: Some(note.to_owned()),
+                    messages: Vec::new(),
                 },
                 dedupe_key,
                 now,

@@ -16,6 +16,7 @@
 //! hourly (`Store::unknown_jobs`).
 
 mod context;
+mod conversation;
 mod deadline;
 mod lists;
 mod report_event;
@@ -175,7 +176,9 @@ impl Outbox {
             }
         };
         Some(match task {
-            Task::Report { event, .. } => report_event::expand(self, job, event, now, caches).await,
+            Task::Report {
+                event, messages, ..
+            } => report_event::expand(self, job, event, &messages, now, caches).await,
             Task::Watch { report, watch } => deadline::run(self, job, &report, &watch, now).await,
             Task::AdvisoryPublished { advisory } => {
                 lists::expand(self, job, &advisory, AdvisoryNews::Published, now).await
@@ -197,6 +200,7 @@ impl Outbox {
                 report_event::deliver(self, job, &report, &delivery, now).await
             }
             Task::ListMail(mail) => lists::deliver(self, job, mail).await,
+            Task::ScreeningReply { item } => conversation::screening_reply(self, job, &item).await,
             Task::Webhook(delivery) => crate::webhook::deliver(
                 &self.store,
                 &self.webhooks,

@@ -30,7 +30,13 @@ pub fn recipients(event: ReportEvent, team: &[String]) -> Vec<Recipient> {
 }
 
 /// The mail deliveries of a report event, given its project's notified members.
-pub fn mail_fan_out(job: &Job, event: ReportEvent, team: &[String], now: Timestamp) -> Vec<NewJob> {
+pub fn mail_fan_out(
+    job: &Job,
+    event: ReportEvent,
+    messages: &[String],
+    team: &[String],
+    now: Timestamp,
+) -> Vec<NewJob> {
     recipients(event, team)
         .into_iter()
         .map(|recipient| {
@@ -41,6 +47,11 @@ pub fn mail_fan_out(job: &Job, event: ReportEvent, team: &[String], now: Timesta
                 job.report_id.as_deref(),
                 &Delivery {
                     event: event.name().to_owned(),
+                    // Only a reporter who wrote by mail is sent the messages themselves.
+                    messages: match recipient {
+                        Recipient::Reporter => messages.to_vec(),
+                        Recipient::Team { .. } => Vec::new(),
+                    },
                     recipient,
                     note: None,
                 },
@@ -48,6 +59,25 @@ pub fn mail_fan_out(job: &Job, event: ReportEvent, team: &[String], now: Timesta
                 now,
             )
         })
+        .collect()
+}
+
+/// Why a report event is given up when no member can be told of it.
+pub const NOBODY_TOLD: &str = postern_store::jobs::NOBODY_TOLD;
+
+/// The team's addresses without the security mailboxes Postern reads: a notice sent there
+/// would come back as mail to ingest.
+pub fn without_ingested(
+    team: Vec<String>,
+    projects: &postern_core::project::Projects,
+) -> Vec<String> {
+    let ingested: Vec<String> = projects
+        .all()
+        .iter()
+        .flat_map(postern_app::mail::project_addresses)
+        .collect();
+    team.into_iter()
+        .filter(|member| !ingested.contains(&member.to_lowercase()))
         .collect()
 }
 
@@ -64,6 +94,7 @@ pub async fn expand(
     outbox: &Outbox,
     job: &Job,
     event: ReportEvent,
+    messages: &[String],
     now: Timestamp,
     caches: &mut Caches,
 ) -> Result<Outcome, Failure> {
@@ -92,15 +123,29 @@ pub async fn expand(
             .notified_members(&job.project)
             .await
             .map_err(transient)?;
-        caches.teams.insert(job.project.clone(), team);
+        caches.teams.insert(
+            job.project.clone(),
+            without_ingested(team, &outbox.projects),
+        );
     }
     let team = caches
         .teams
         .get(&job.project)
         .map_or(&[][..], Vec::as_slice);
-    follow_ups.extend(mail_fan_out(job, event, team, now));
+    let untold = team.is_empty() && follow_ups.is_empty() && event != ReportEvent::CaseUpdate;
+    follow_ups.extend(mail_fan_out(job, event, messages, team, now));
+    if untold {
+        // Not done in silence: the note puts it on the admins' page (and their queue), where
+        // it is told again once a member can be mailed; the reporter's receipt still goes.
+        tracing::warn!(
+            job = %job.id,
+            project = %job.project,
+            report = job.report_id.as_deref().unwrap_or("-"),
+            "nobody was told of a report event: no team member of the project can be mailed and it has no webhook"
+        );
+    }
     Ok(Outcome {
-        note: None,
+        note: untold.then_some(NOBODY_TOLD),
         follow_ups,
     })
 }
@@ -118,6 +163,16 @@ pub async fn deliver(
         return Ok(Outcome::skipped(NO_TRANSPORT));
     };
     let to_team = matches!(delivery.recipient, Recipient::Team { .. });
+    if !to_team
+        && outbox
+            .store
+            .report_channel(report)
+            .await
+            .map_err(transient)?
+            == postern_core::policy::ChannelKind::Email.name()
+    {
+        return super::conversation::deliver(outbox, job, report, delivery, now).await;
+    }
     let Some(which) = ReportNotice::of(&delivery.event, to_team) else {
         return Ok(Outcome::skipped("skipped: no notice for this event"));
     };
@@ -179,9 +234,9 @@ mod tests {
             (ReportEvent::CaseUpdate, 1, true),
         ] {
             let job = event_job(event);
-            let mails = mail_fan_out(&job, event, &team, now);
+            let mails = mail_fan_out(&job, event, &[], &team, now);
             assert_eq!(mails.len(), count, "{event:?}");
-            let again = mail_fan_out(&job, event, &team, now);
+            let again = mail_fan_out(&job, event, &[], &team, now);
             assert_eq!(mails, again, "expanding again yields the same jobs");
             for mail in &mails {
                 assert_eq!(mail.kind, JobKind::Mail);
@@ -202,5 +257,24 @@ mod tests {
                 "{event:?}"
             );
         }
+    }
+
+    #[test]
+    fn team_notices_never_go_to_a_mailbox_postern_reads() {
+        let text = include_str!("../../../../examples/policies/example.toml");
+        let checked =
+            postern_core::policy::parse_str(text, "2026-11-23T10:00:00Z".parse().unwrap());
+        let projects = postern_core::project::Projects::new(vec![postern_core::project::Project {
+            policy: checked.policy.unwrap(),
+        }])
+        .unwrap();
+        let team = vec![
+            "alice@example.org".to_owned(),
+            "Security@Widgets.example.org".to_owned(),
+        ];
+        assert_eq!(
+            without_ingested(team, &projects),
+            vec!["alice@example.org".to_owned()]
+        );
     }
 }

@@ -7,6 +7,7 @@ mod browser;
 mod durability;
 mod key_cli;
 mod mail;
+mod mail_channel;
 mod policy_cli;
 mod report_cli;
 mod serve;

@@ -223,6 +223,39 @@ impl NewJob {
         }
     }
 
+    /// A report event that announces messages of the conversation, due at `at`.
+    pub fn message_event(
+        event: ReportEvent,
+        project: &str,
+        report_id: &str,
+        messages: Vec<String>,
+        dedupe_key: String,
+        at: Timestamp,
+    ) -> NewJob {
+        NewJob::new(
+            event.kind(),
+            project,
+            Some(report_id),
+            &EventPayload { messages },
+            dedupe_key,
+            at,
+        )
+    }
+
+    /// The polite answer to a message filed as not a security report.
+    pub fn screening_reply(project: &str, item: &str, at: Timestamp) -> NewJob {
+        NewJob::new(
+            JobKind::Mail,
+            project,
+            None,
+            &ScreeningReply {
+                screening_reply: item.to_owned(),
+            },
+            format!("screening:{item}:reply"),
+            at,
+        )
+    }
+
     /// A report event, due at `at` (its payload is empty: the row names the report).
     pub fn report_event(
         event: ReportEvent,
@@ -303,6 +336,10 @@ pub struct Delivery {
     /// promise, and its limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The conversation's messages the event announced (sent themselves to a reporter who
+    /// wrote by mail).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
 }
 
 /// The payload of a deadline watch: the case's version it was written for (a later change
@@ -411,7 +448,25 @@ pub struct WebhookDelivery {
 #[serde(untagged)]
 enum MailPayload {
     List(ListMail),
+    Screening(ScreeningReply),
     Report(Delivery),
+}
+
+/// A mail job's payload: the polite answer to a message filed as not a security report. It
+/// names the message; the sender's address is opened only to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningReply {
+    /// The message's id (`inbound_mail.id`).
+    pub screening_reply: String,
+}
+
+/// A report event's payload: the conversation's messages it announces, if any (a conversation
+/// by mail sends them themselves).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPayload {
+    /// The messages' ids, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
 }
 
 /// A job, typed: its kind with its payload parsed.
@@ -423,6 +478,8 @@ pub enum Task {
         event: ReportEvent,
         /// The report.
         report: ReportId,
+        /// The conversation's messages it announces, in order.
+        messages: Vec<String>,
     },
     /// A deadline watch of a report's running promises.
     Watch {
@@ -452,6 +509,11 @@ pub enum Task {
     },
     /// A mail to a subscriber or an early-access recipient.
     ListMail(ListMail),
+    /// The answer to a message filed as not a security report.
+    ScreeningReply {
+        /// The message's id.
+        item: String,
+    },
     /// A request to a webhook.
     Webhook(WebhookDelivery),
 }
@@ -479,6 +541,9 @@ impl Task {
                 Task::Report {
                     event: ReportEvent::of(known).ok_or_else(unreadable)?,
                     report: report()?,
+                    messages: serde_json::from_str::<EventPayload>(payload)
+                        .map_err(json)?
+                        .messages,
                 }
             }
             JobKind::DeadlineWatch => Task::Watch {
@@ -500,6 +565,9 @@ impl Task {
             }
             JobKind::Mail => match serde_json::from_str(payload).map_err(json)? {
                 MailPayload::List(mail) => Task::ListMail(mail),
+                MailPayload::Screening(reply) => Task::ScreeningReply {
+                    item: reply.screening_reply,
+                },
                 MailPayload::Report(delivery) => Task::ReportMail {
                     report: report()?,
                     delivery,
@@ -526,7 +594,7 @@ mod tests {
     fn stored_payloads_of_every_kind_read_as_tasks() {
         let id = ReportId::from_random([7; postern_core::report::REPORT_ID_BYTES]).to_string();
         let report = id.as_str();
-        let cases: [(&str, Option<&str>, &str); 9] = [
+        let cases: [(&str, Option<&str>, &str); 11] = [
             ("team.new_report", Some(report), "{}"),
             ("reporter.notice", Some(report), "{}"),
             ("team.deadline", Some(report), r#"{"version":2,"since":5}"#),
@@ -556,6 +624,8 @@ mod tests {
                 Some(report),
                 r#"{"event":"team.new_report","webhook":"w1","at":7}"#,
             ),
+            ("reporter.notice", Some(report), r#"{"messages":["m1"]}"#),
+            ("mail", None, r#"{"screening_reply":"i1"}"#),
         ];
         for (kind, report_id, payload) in cases {
             let task = Task::parse(kind, report_id, payload);

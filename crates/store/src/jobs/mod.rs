@@ -21,6 +21,11 @@
 
 pub mod kind;
 
+/// The note of a report event that no team member could be told of (no member to mail, no
+/// webhook): such events are listed for admins and can be told again.
+pub const NOBODY_TOLD: &str =
+    "nobody was told: no team member of this project can be mailed and it has no webhook";
+
 use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
@@ -538,6 +543,41 @@ impl Store {
                 .bind(state.name()).fetch_one(pool).await?.try_get("n")?
         });
         Ok(n as u64)
+    }
+
+    /// Report events that reached nobody of the team (completed with the note `NOBODY_TOLD`),
+    /// newest first.
+    pub async fn untold_jobs(&self) -> Result<Vec<Job>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'done' AND last_error = $1 ORDER BY created_at DESC, id LIMIT $2"
+        ));
+        on_db!(&self.db, pool => {
+            sqlx::query(sql).bind(NOBODY_TOLD).bind(JOB_LIST_MAX).fetch_all(pool).await?
+                .iter().map(job_from_row).collect()
+        })
+    }
+
+    /// How many report events reached nobody of the team.
+    pub async fn count_untold_jobs(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_db!(&self.db, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = 'done' AND last_error = $1")
+                .bind(NOBODY_TOLD).fetch_one(pool).await?.try_get("n")?
+        });
+        Ok(n as u64)
+    }
+
+    /// Runs a report event that reached nobody again (its deliveries' dedupe keys keep anyone
+    /// already told from being told twice). `NotFound` unless it is such an event.
+    pub async fn retell_job(&self, id: &str, now: Timestamp) -> Result<(), StoreError> {
+        let changed = on_db!(&self.db, pool => {
+            sqlx::query("UPDATE jobs SET state = 'pending', run_at = $1, attempts = 0, done_at = NULL, last_error = NULL WHERE id = $2 AND state = 'done' AND last_error = $3")
+                .bind(millis(now)).bind(id).bind(NOBODY_TOLD).execute(pool).await?.rows_affected()
+        });
+        if changed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        self.job_signal().notify_one();
+        Ok(())
     }
 
     /// Revives a dead job: pending now, with all its attempts again. `NotFound` unless dead.

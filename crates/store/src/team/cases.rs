@@ -12,7 +12,7 @@ use sqlx::Row as _;
 use zeroize::Zeroizing;
 
 use super::rows::{CaseColumns, case_from_parts, clocks_json, due_millis, severity_name};
-use crate::jobs::kind::{NewJob, REPORTER_NOTICE, deadline_watch};
+use crate::jobs::kind::{NewJob, ReportEvent, deadline_watch};
 use crate::write::{EventParts, Stmt, TeamWrite, Value, event, opt_text, stmt, text};
 use crate::{
     AttachmentInfo, Content, Db, Message, Store, StoreError, WriteOp, aad, from_millis, millis,
@@ -228,6 +228,7 @@ impl Store {
             .into_iter()
             .chain(message)
             .collect();
+        let mut messages = Vec::new();
         if !texts.is_empty() {
             let (data_key, _) = self.data_key(id).await?;
             for (i, body) in texts.iter().enumerate() {
@@ -239,7 +240,9 @@ impl Store {
                 }
                 // Keep notice before message within one moment.
                 let at = now + SignedDuration::from_millis(i as i64);
-                stmts.push(self.sealed_message(id, &data_key, body, at)?.1);
+                let (mid, message) = self.sealed_message(id, &data_key, body, at)?;
+                stmts.push(message);
+                messages.push(mid);
             }
         }
         // The reporter is told by mail that there is news (never what it is), and the report's
@@ -256,10 +259,11 @@ impl Store {
         .into_iter()
         .collect();
         if !texts.is_empty() {
-            jobs.push(NewJob::event(
-                REPORTER_NOTICE,
+            jobs.push(NewJob::message_event(
+                ReportEvent::CaseUpdate,
                 &project,
                 id.as_str(),
+                messages,
                 format!("case:{id}:v{}", version + 1),
                 now,
             ));
@@ -308,10 +312,11 @@ impl Store {
         let (data_key, _) = self.data_key(id).await?;
         let (mid, stmt) = self.sealed_message(id, &data_key, body, now)?;
         let project = self.case_row(id).await?.project;
-        let job = NewJob::event(
-            REPORTER_NOTICE,
+        let job = NewJob::message_event(
+            ReportEvent::CaseUpdate,
             &project,
             id.as_str(),
+            vec![mid.clone()],
             format!("message:{mid}"),
             now,
         );

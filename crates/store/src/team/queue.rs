@@ -96,6 +96,7 @@ impl Store {
                     Value::Int(v) => query.bind(v),
                     Value::Blob(v) => query.bind(v),
                     Value::NullText => query.bind(None::<String>),
+                    Value::NullBlob => query.bind(None::<Vec<u8>>),
                 };
             }
             query.fetch_all(pool).await?

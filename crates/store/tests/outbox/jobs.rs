@@ -35,6 +35,7 @@ fn mails_of(event: &Job, team: &[String], now: Timestamp) -> Vec<NewJob> {
                     event: event.kind.clone(),
                     recipient: recipient.clone(),
                     note: None,
+                    messages: Vec::new(),
                 },
                 format!("{}:mail:{}", event.id, recipient.key()),
                 now,
@@ -626,5 +627,57 @@ async fn a_claim_completes_the_events_it_may_skip_in_the_same_statement() {
             .unwrap();
         assert_eq!((again.skipped, again.jobs.len()), (0, 0), "{}", b.name);
         b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn an_event_nobody_was_told_of_is_listed_and_told_again_once() {
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        s.create_report("acme", &submission("untold"), &[], now)
+            .await
+            .unwrap();
+        let event = s
+            .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+            .await
+            .unwrap()
+            .remove(0);
+        assert!(
+            s.complete_job(
+                &event.id,
+                "w1",
+                now,
+                Some(postern_store::jobs::NOBODY_TOLD),
+                &[]
+            )
+            .await
+            .unwrap()
+        );
+        let untold = s.untold_jobs().await.unwrap();
+        assert_eq!(untold.len(), 1, "{}", b.name);
+        assert_eq!(untold[0].id, event.id);
+        assert_eq!(s.count_untold_jobs().await.unwrap(), 1);
+        s.retell_job(&event.id, now).await.unwrap();
+        assert!(s.untold_jobs().await.unwrap().is_empty());
+        assert!(matches!(
+            s.retell_job(&event.id, now).await,
+            Err(postern_store::StoreError::NotFound)
+        ));
+        let again = s
+            .claim_jobs("w1", Lane::Events, now, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 1, "pending again: {}", b.name);
+        // A job that was told is never "told again".
+        assert!(
+            s.complete_job(&again[0].id, "w1", now, None, &[])
+                .await
+                .unwrap()
+        );
+        assert!(matches!(
+            s.retell_job(&event.id, now).await,
+            Err(postern_store::StoreError::NotFound)
+        ));
     }
 }

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/team/jobs", get(page))
         .route("/team/jobs/retry", post(retry))
+        .route("/team/jobs/retell", post(retell))
 }
 
 struct Row {
@@ -41,8 +42,24 @@ struct JobsPage {
     me: Option<String>,
     csrf: String,
     rows: Vec<Row>,
+    untold: Vec<Row>,
     notice: Option<String>,
     mail_on: bool,
+}
+
+fn row_of(j: postern_store::jobs::Job) -> Row {
+    Row {
+        attempts: format!("{}/{}", j.attempts, j.max_attempts),
+        failed: j
+            .done_at
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default(),
+        error: j.last_error.unwrap_or_default(),
+        id: j.id,
+        kind: j.kind,
+        project: j.project,
+        report: j.report_id,
+    }
 }
 
 async fn render(
@@ -57,18 +74,15 @@ async fn render(
         .await?
         .into_iter()
         .filter(|j| member.session.user.can_see(&j.project))
-        .map(|j| Row {
-            attempts: format!("{}/{}", j.attempts, j.max_attempts),
-            failed: j
-                .done_at
-                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default(),
-            error: j.last_error.unwrap_or_default(),
-            id: j.id,
-            kind: j.kind,
-            project: j.project,
-            report: j.report_id,
-        })
+        .map(row_of)
+        .collect();
+    let untold = state
+        .store()
+        .untold_jobs()
+        .await?
+        .into_iter()
+        .filter(|j| member.session.user.can_see(&j.project))
+        .map(row_of)
         .collect();
     Ok(private(
         JobsPage {
@@ -76,6 +90,7 @@ async fn render(
             me: Some(member.actor().to_owned()),
             csrf: member.csrf.clone(),
             rows,
+            untold,
             notice,
             mail_on: state.mail_on(),
         }
@@ -95,13 +110,41 @@ struct RetryForm {
     job: String,
 }
 
+/// Sends a given-up notice again.
 async fn retry(
     State(state): State<AppState>,
     headers: HeaderMap,
     member: Member,
     Form(form): Form<RetryForm>,
 ) -> Result<Response, Error> {
-    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    revive(&state, &headers, &member, &form, Revival::Retry).await
+}
+
+/// Tells a report event nobody of the team was told of again.
+async fn retell(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Form(form): Form<RetryForm>,
+) -> Result<Response, Error> {
+    revive(&state, &headers, &member, &form, Revival::Retell).await
+}
+
+#[derive(Clone, Copy)]
+enum Revival {
+    Retry,
+    Retell,
+}
+
+/// Runs a job of a project the admin sees again; a job revived meanwhile says so.
+async fn revive(
+    state: &AppState,
+    headers: &HeaderMap,
+    member: &Member,
+    form: &RetryForm,
+    how: Revival,
+) -> Result<Response, Error> {
+    check_post(state, headers, &member.csrf, &form.csrf)?;
     member.require(Role::Admin)?;
     let visible = state
         .store()
@@ -111,16 +154,19 @@ async fn retry(
     if !visible {
         return Err(Error::NotFound);
     }
-    match state.store().retry_job(&form.job, state.now()).await {
+    let (result, meanwhile) = match how {
+        Revival::Retry => (
+            state.store().retry_job(&form.job, state.now()).await,
+            "That notice is no longer given up: it was sent again meanwhile.",
+        ),
+        Revival::Retell => (
+            state.store().retell_job(&form.job, state.now()).await,
+            "That event is being told again already.",
+        ),
+    };
+    match result {
         Ok(()) => Ok(see_other("/team/jobs")),
-        Err(StoreError::NotFound) => {
-            render(
-                &state,
-                &member,
-                Some("That notice is no longer given up: it was sent again meanwhile.".into()),
-            )
-            .await
-        }
+        Err(StoreError::NotFound) => render(state, member, Some(meanwhile.into())).await,
         Err(e) => Err(e.into()),
     }
 }

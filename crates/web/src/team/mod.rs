@@ -12,6 +12,7 @@ mod cvss_page;
 mod jobs;
 mod queue;
 mod report;
+mod screening;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(cvss_page::router())
         .merge(advisories::router())
         .merge(jobs::router())
+        .merge(screening::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
 }
 

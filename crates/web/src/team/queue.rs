@@ -55,6 +55,8 @@ struct QueuePage {
     rows: Vec<Row>,
     /// Notices given up on, shown to admins.
     dead_jobs: u64,
+    /// Mail waiting in screening, of the projects the member sees.
+    screening: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -138,12 +140,22 @@ async fn queue(
             .store()
             .count_jobs(postern_store::jobs::JobState::Dead)
             .await?
+            + state.store().count_untold_jobs().await?
     } else {
         0
     };
+    let screening = state
+        .store()
+        .count_screening()
+        .await?
+        .into_iter()
+        .filter(|(project, _)| user.can_see(project))
+        .map(|(_, n)| n)
+        .sum();
     let page = QueuePage {
         title: "Work queue".into(),
         dead_jobs,
+        screening,
         me: Some(user.email.clone()),
         csrf: member.csrf.clone(),
         projects: visible
