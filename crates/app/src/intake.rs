@@ -2,11 +2,11 @@
 //! and their hygiene (a file name safe to show, a content type kept only when well formed), and
 //! the deadlines the policy promises the reporter.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use postern_core::case::Case;
 use postern_core::clock::{ClockKind, Clocks, Outcome};
 use postern_core::intake::FieldError;
-use postern_core::policy::Policy;
+use postern_core::policy::{Policy, Start};
 use postern_store::{ATTACHMENT_BYTES_MAX, ATTACHMENT_NAME_CHARS_MAX, NewAttachment};
 
 /// Most attachments in one submission or one later addition.
@@ -115,17 +115,38 @@ pub fn attachment(name: &str, content_type: Option<&str>, bytes: Vec<u8>) -> New
     }
 }
 
-/// A deadline the policy promised the reporter.
+/// A promise the policy made the reporter, as their report's clock stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromisedDeadline {
     /// Stable name: acknowledge, assess, plan, fix, release, disclose.
     pub kind: &'static str,
-    /// What the team will do by then.
+    /// What the team will do.
     pub what: &'static str,
-    /// When it is due (its limit).
-    pub due: Timestamp,
-    /// `None` while it runs; "met", "missed" or "cancelled" once resolved.
+    /// The policy's words for the time: "48 hours", "1-2 weeks", "within a reasonable time".
+    pub promised: String,
+    /// The event it is counted from.
+    pub starts: Start,
+    /// When that event happened: the clock's start.
+    pub started_at: Timestamp,
+    /// What the team aims for; `None` for a promise with no set time.
+    pub target: Option<Timestamp>,
+    /// The limit promised; `None` for a promise with no set time.
+    pub due: Option<Timestamp>,
+    /// `None` while it runs; "met", "missed" or "kept" (an untimed promise) once resolved.
     pub outcome: Option<&'static str>,
+    /// When it was resolved.
+    pub resolved_at: Option<Timestamp>,
+}
+
+impl PromisedDeadline {
+    /// How long it has run at `now` (or ran, once resolved): what an untimed promise is shown
+    /// with.
+    pub fn age(&self, now: Timestamp) -> SignedDuration {
+        self.resolved_at
+            .unwrap_or(now)
+            .duration_since(self.started_at)
+            .max(SignedDuration::ZERO)
+    }
 }
 
 /// The deadlines that concern the reporter: the report's clocks, latest of each kind. A report
@@ -152,8 +173,13 @@ pub fn reporter_deadlines(
                 ClockKind::Plan => "send a detailed plan",
                 other => other.describe(),
             },
-            due: c.limit_at,
+            promised: c.promised.clone(),
+            starts: c.starts(),
+            started_at: c.started_at,
+            target: c.target_at(),
+            due: c.limit_at(),
             outcome: c.outcome.map(Outcome::name),
+            resolved_at: c.resolved_at,
         })
         .collect()
 }

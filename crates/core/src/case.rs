@@ -7,7 +7,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{ClockError, ClockEvent, ClockKind, Clocks, Reason};
+use crate::clock::{ClockError, ClockEvent, ClockKind, Clocks, Moments, Outcome, Reason};
 use crate::cvss;
 use crate::lifecycle::{Closure, Transition, TransitionError, next_status};
 use crate::policy::{Policy, Severity, TimeSpan};
@@ -42,11 +42,17 @@ pub struct CaseRecord {
     /// Versions that contain the fix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fix_versions: Vec<String>,
+    /// When the team first answered (acknowledged, accepted or closed): promises may be
+    /// counted from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<Timestamp>,
 }
 
 /// A report's working state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
+    /// When the report arrived: promises may be counted from it.
+    pub received_at: Timestamp,
     /// Lifecycle status.
     pub status: ReportStatus,
     /// Severity, once accepted.
@@ -61,12 +67,37 @@ impl Case {
     /// A report just received: the response clocks start.
     pub fn received(policy: &Policy, at: Timestamp) -> Case {
         let mut clocks = Clocks::default();
-        clocks.apply(policy, &ClockEvent::Received, at);
+        let moments = Moments {
+            received_at: at,
+            acknowledged_at: None,
+        };
+        clocks.apply(policy, &ClockEvent::Received, moments, at);
         Case {
+            received_at: at,
             status: ReportStatus::Received,
             severity: None,
             record: CaseRecord::default(),
             clocks,
+        }
+    }
+
+    /// The moments this report's promises may be counted from, so far. A report answered
+    /// before the moment was recorded falls back to when its acknowledge promise was kept.
+    pub fn moments(&self) -> Moments {
+        let acknowledged_at = self.record.acknowledged_at.or_else(|| {
+            (self.status != ReportStatus::Received)
+                .then(|| {
+                    self.clocks.0.iter().find_map(|c| {
+                        (c.kind == ClockKind::Acknowledge && c.outcome != Some(Outcome::Cancelled))
+                            .then_some(c.resolved_at)
+                            .flatten()
+                    })
+                })
+                .flatten()
+        });
+        Moments {
+            received_at: self.received_at,
+            acknowledged_at,
         }
     }
 }
@@ -295,10 +326,14 @@ pub fn apply(
     at: Timestamp,
 ) -> Result<Applied, CaseError> {
     let mut next = case.clone();
+    let moments = case.moments();
     let transition = |next: &mut Case, transition: Transition| -> Result<(), CaseError> {
         next.status = next_status(case.status, &transition)?;
         next.clocks
-            .apply(policy, &ClockEvent::Transition(&transition), at);
+            .apply(policy, &ClockEvent::Transition(&transition), moments, at);
+        next.record.acknowledged_at = moments
+            .acknowledged_at
+            .or_else(|| answers(&transition).then_some(at));
         Ok(())
     };
     let (event, detail, notice) = match action {
@@ -413,7 +448,7 @@ pub fn apply(
             let reason = Reason::parse(reason)?;
             open_report(case)?;
             next.clocks.extend(*kind, *span, policy, &reason)?;
-            let due = next.clocks.open(*kind).map(|c| c.limit_at);
+            let due = next.clocks.open(*kind).and_then(|c| c.limit_at());
             (
                 "clock.extended",
                 format!(
@@ -433,8 +468,12 @@ pub fn apply(
         }
         Action::MessageSent(is_plan) => {
             open_report(case)?;
-            next.clocks
-                .apply(policy, &ClockEvent::UpdateSent { is_plan: *is_plan }, at);
+            next.clocks.apply(
+                policy,
+                &ClockEvent::UpdateSent { is_plan: *is_plan },
+                moments,
+                at,
+            );
             (
                 "message.sent",
                 if *is_plan { "plan=yes" } else { "" }.to_owned(),
@@ -448,6 +487,15 @@ pub fn apply(
         detail,
         notice,
     })
+}
+
+/// Whether a transition answers the reporter, as acknowledging does.
+fn answers(transition: &Transition) -> bool {
+    match transition {
+        Transition::Acknowledge | Transition::Accept { .. } => true,
+        Transition::Close { closure, .. } => *closure != Closure::Resolved,
+        Transition::StartFix | Transition::Fixed { .. } | Transition::Disclose => false,
+    }
 }
 
 fn open_report(case: &Case) -> Result<(), CaseError> {
@@ -469,8 +517,12 @@ fn close(
         duplicate_of: closing.duplicate_of.clone(),
     };
     next.status = next_status(case.status, &transition)?;
+    let moments = case.moments();
     next.clocks
-        .apply(policy, &ClockEvent::Transition(&transition), at);
+        .apply(policy, &ClockEvent::Transition(&transition), moments, at);
+    next.record.acknowledged_at = moments
+        .acknowledged_at
+        .or_else(|| answers(&transition).then_some(at));
     next.record.closure = Some(closure_name(closing.closure).to_owned());
     let mut detail = format!("closure={}", closure_name(closing.closure));
     let notice = match closing.closure {
@@ -599,8 +651,8 @@ explanation = "Volumetric attacks are handled by our hosting provider."
             Some("The team has confirmed the vulnerability and rated it High (CVSS 7.5).")
         );
         let fix = applied.case.clocks.open(ClockKind::Fix).unwrap();
-        assert_eq!(fix.target_at, at("2026-11-10T10:00:00Z"));
-        assert_eq!(fix.limit_at, at("2026-11-17T10:00:00Z"));
+        assert_eq!(fix.target_at(), Some(at("2026-11-10T10:00:00Z")));
+        assert_eq!(fix.limit_at(), Some(at("2026-11-17T10:00:00Z")));
         let refused = accept(Some(Severity::Critical), None).unwrap_err();
         assert_eq!(
             refused.to_string(),
@@ -626,6 +678,78 @@ explanation = "Volumetric attacks are handled by our hosting provider."
             bad.to_string().contains("not a valid CVSS v3 vector"),
             "{bad}"
         );
+    }
+
+    #[test]
+    fn the_first_answer_is_recorded_and_deadlines_count_from_the_event_the_policy_names() {
+        let text = r#"
+[project]
+name = "Example"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "UTC"
+acknowledge = "48 hours"
+
+[severity.high]
+fix = { within = "30 days", starts = "receipt" }
+release = { within = "10 days", starts = "acknowledgement" }
+disclose = { untimed = true, says = "once users have upgraded" }
+"#;
+        let policy = crate::policy::parse_str(text, at("2026-11-01T00:00:00Z"))
+            .policy
+            .unwrap();
+        let received = at("2026-11-02T10:00:00Z");
+        let case = Case::received(&policy, received);
+        let acked_at = at("2026-11-03T10:00:00Z");
+        let acked = apply(&case, &Action::Acknowledge, &policy, acked_at).unwrap();
+        assert_eq!(acked.case.record.acknowledged_at, Some(acked_at));
+        let accepted = apply(
+            &acked.case,
+            &Action::Accept(Rating {
+                severity: Some(Severity::High),
+                ..Rating::default()
+            }),
+            &policy,
+            at("2026-11-09T10:00:00Z"),
+        )
+        .unwrap();
+        // The first answer stays the acknowledgement, not the acceptance.
+        assert_eq!(accepted.case.record.acknowledged_at, Some(acked_at));
+        let clocks = &accepted.case.clocks;
+        let fix = clocks.open(ClockKind::Fix).unwrap();
+        assert_eq!(fix.started_at, received);
+        assert_eq!(fix.limit_at(), Some(at("2026-12-02T10:00:00Z")));
+        let release = clocks.open(ClockKind::Release).unwrap();
+        assert_eq!(release.limit_at(), Some(at("2026-11-13T10:00:00Z")));
+        let disclose = clocks.open(ClockKind::Disclose).unwrap();
+        assert_eq!(disclose.promised, "once users have upgraded");
+        assert_eq!(disclose.limit_at(), None);
+        // The untimed promise refuses an extension with words that say why.
+        let refused = apply(
+            &accepted.case,
+            &Action::Extend(
+                ClockKind::Disclose,
+                TimeSpan {
+                    amount: 1,
+                    unit: Unit::Weeks,
+                },
+                "upstream".into(),
+            ),
+            &policy,
+            at("2026-11-10T10:00:00Z"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the disclose promise has no set time: there is no limit to extend"
+        );
+        // A report answered before the moment was recorded falls back to its acknowledge clock.
+        let mut older = acked.case.clone();
+        older.record.acknowledged_at = None;
+        assert_eq!(older.moments().acknowledged_at, Some(acked_at));
     }
 
     #[test]
@@ -727,7 +851,8 @@ explanation = "Volumetric attacks are handled by our hosting provider."
                 .clocks
                 .open(ClockKind::Acknowledge)
                 .unwrap()
-                .limit_at,
+                .limit_at()
+                .unwrap(),
             at("2026-11-05T10:00:00Z")
         );
         assert_eq!(

@@ -1,12 +1,16 @@
-//! The policy's promises as running clocks. Each promised target (acknowledge, assess, plan,
-//! update, fix, release, disclose) becomes a clock when the event it is measured from happens,
-//! and is resolved as met or missed when the promise is kept.
+//! The policy's promises as running clocks. Each promise (acknowledge, assess, plan, update,
+//! fix, release, disclose) becomes a clock when the event it is counted from happens (receipt,
+//! acknowledgement or triage, as the policy says) and is known (a severity's deadlines once the
+//! severity is), and is resolved when the promise is kept.
 //!
-//! A clock keeps two moments: the target the team aims for and the limit it promised (equal
-//! unless the policy wrote a range such as "1-2 weeks"). Only the limit decides met or missed.
-//! Pausing stops a clock; resuming gives back exactly the time that was left, so a paused
-//! clock resumes where it stopped. Pauses and extensions need a reason, which the caller
-//! records in the audit log.
+//! A timed clock keeps two moments: the target the team aims for and the limit it promised
+//! (equal unless the policy wrote a range such as "1-2 weeks"). Only the limit decides met or
+//! missed. A clock counted from an earlier event than the one that made it known (a fix promised
+//! "within 30 days of receipt" starts at triage) starts at that earlier moment. An untimed
+//! promise ("within a reasonable time") has no moments: it runs, shows its age, and is kept,
+//! never met or missed. Pausing stops a timed clock; resuming gives back exactly the time that
+//! was left, so a paused clock resumes where it stopped. Pauses and extensions need a reason,
+//! which the caller records in the audit log.
 
 use std::fmt;
 
@@ -15,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::deadline::Calendar;
 use crate::lifecycle::{Closure, Transition};
-use crate::policy::{Policy, Severity, Target, TimeSpan};
+use crate::policy::{Policy, Promise, Severity, Start, TimeSpan, Within};
 
 /// Longest reason for a pause or an extension, in characters.
 pub const REASON_CHARS_MAX: usize = 500;
@@ -87,6 +91,17 @@ impl ClockKind {
     pub fn concerns_reporter(self) -> bool {
         !matches!(self, ClockKind::Update)
     }
+
+    /// What starts this promise when the policy does not say: receipt for the response
+    /// promises, triage for a severity's deadlines.
+    pub fn default_start(self) -> Start {
+        match self {
+            ClockKind::Acknowledge | ClockKind::Assess | ClockKind::Plan | ClockKind::Update => {
+                Start::Receipt
+            }
+            ClockKind::Fix | ClockKind::Release | ClockKind::Disclose => Start::Triage,
+        }
+    }
 }
 
 /// How a clock ended.
@@ -99,6 +114,8 @@ pub enum Outcome {
     Missed,
     /// No longer applies (the report was closed before the promise fell due).
     Cancelled,
+    /// Kept, for a promise with no set time: neither met nor missed.
+    Kept,
 }
 
 impl Outcome {
@@ -108,6 +125,7 @@ impl Outcome {
             Outcome::Met => "met",
             Outcome::Missed => "missed",
             Outcome::Cancelled => "cancelled",
+            Outcome::Kept => "kept",
         }
     }
 }
@@ -151,19 +169,32 @@ impl fmt::Display for ClockError {
 
 impl std::error::Error for ClockError {}
 
+/// The two moments of a promise with a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Due {
+    /// What the team aims for.
+    pub target_at: Timestamp,
+    /// What it promised; only this decides met or missed.
+    pub limit_at: Timestamp,
+}
+
 /// One promise, running or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
     /// Which promise.
     pub kind: ClockKind,
-    /// The policy's wording of the promise, such as "1-2 weeks".
+    /// The policy's wording of the promise, such as "1-2 weeks" or "within a reasonable time".
     pub promised: String,
-    /// When it started.
+    /// The event it is counted from. `None` in clocks stored before a policy could say: those
+    /// started at their kind's usual event (see `starts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_from: Option<Start>,
+    /// When it started: the moment of the event it is counted from.
     pub started_at: Timestamp,
-    /// What the team aims for.
-    pub target_at: Timestamp,
-    /// What it promised; only this decides met or missed.
-    pub limit_at: Timestamp,
+    /// Its target and limit (stored beside the other fields, as they always were); `None` for a
+    /// promise with no set time.
+    #[serde(flatten)]
+    pub due: Option<Due>,
     /// Set while paused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_at: Option<Timestamp>,
@@ -184,6 +215,8 @@ pub enum ClockState {
     PastTarget,
     /// Running, past the limit: the promise is being broken.
     Overdue,
+    /// Running, with no set time.
+    Running,
     /// Stopped with a reason.
     Paused,
     /// Ended.
@@ -197,6 +230,7 @@ impl ClockState {
             ClockState::OnTrack => "on track",
             ClockState::PastTarget => "past target",
             ClockState::Overdue => "overdue",
+            ClockState::Running => "running",
             ClockState::Paused => "paused",
             ClockState::Resolved(o) => o.name(),
         }
@@ -204,18 +238,44 @@ impl ClockState {
 }
 
 impl Clock {
-    /// Starts a clock for `target` at `start`.
-    pub fn start(kind: ClockKind, target: Target, start: Timestamp, calendar: &Calendar) -> Clock {
+    /// Starts a clock for `promise` at `start`, the moment of the event it is counted from.
+    pub fn start(
+        kind: ClockKind,
+        promise: &Promise,
+        start: Timestamp,
+        calendar: &Calendar,
+    ) -> Clock {
         Clock {
             kind,
-            promised: target.to_string(),
+            promised: promise.within.to_string(),
+            counted_from: Some(promise.starts),
             started_at: start,
-            target_at: calendar.due(start, target.target),
-            limit_at: calendar.due(start, target.limit),
+            due: match promise.within {
+                Within::Time(target) => Some(Due {
+                    target_at: calendar.due(start, target.target),
+                    limit_at: calendar.due(start, target.limit),
+                }),
+                Within::Untimed(_) => None,
+            },
             paused_at: None,
             resolved_at: None,
             outcome: None,
         }
+    }
+
+    /// The event it is counted from.
+    pub fn starts(&self) -> Start {
+        self.counted_from.unwrap_or(self.kind.default_start())
+    }
+
+    /// What the team aims for; `None` for a promise with no set time.
+    pub fn target_at(&self) -> Option<Timestamp> {
+        self.due.map(|d| d.target_at)
+    }
+
+    /// What it promised; `None` for a promise with no set time.
+    pub fn limit_at(&self) -> Option<Timestamp> {
+        self.due.map(|d| d.limit_at)
     }
 
     /// Whether the clock still runs or is paused.
@@ -225,18 +285,39 @@ impl Clock {
 
     /// The state at `now`.
     pub fn state(&self, now: Timestamp) -> ClockState {
-        match (self.outcome, self.paused_at) {
-            (Some(outcome), _) => ClockState::Resolved(outcome),
-            (None, Some(_)) => ClockState::Paused,
-            (None, None) if now > self.limit_at => ClockState::Overdue,
-            (None, None) if now > self.target_at => ClockState::PastTarget,
-            (None, None) => ClockState::OnTrack,
+        match (self.outcome, self.paused_at, self.due) {
+            (Some(outcome), _, _) => ClockState::Resolved(outcome),
+            (None, Some(_), _) => ClockState::Paused,
+            (None, None, None) => ClockState::Running,
+            (None, None, Some(due)) if now > due.limit_at => ClockState::Overdue,
+            (None, None, Some(due)) if now > due.target_at => ClockState::PastTarget,
+            (None, None, Some(_)) => ClockState::OnTrack,
         }
     }
 
-    /// When the work queue should look at it: the limit of a running clock.
+    /// How long the promise has been running at `now`, or ran until it was resolved (or
+    /// paused): the figure an untimed promise is shown with.
+    pub fn age(&self, now: Timestamp) -> SignedDuration {
+        let until = self.resolved_at.or(self.paused_at).unwrap_or(now);
+        until
+            .duration_since(self.started_at)
+            .max(SignedDuration::ZERO)
+    }
+
+    /// When the work queue should look at it: the limit of a running, timed clock.
     pub fn due_at(&self) -> Option<Timestamp> {
-        (self.is_open() && self.paused_at.is_none()).then_some(self.limit_at)
+        self.due
+            .filter(|_| self.is_open() && self.paused_at.is_none())
+            .map(|d| d.limit_at)
+    }
+
+    fn refuse_untimed(&self, what: &str) -> Result<Due, ClockError> {
+        self.due.ok_or_else(|| {
+            ClockError(format!(
+                "the {} promise has no set time: there is no limit to {what}",
+                self.kind.name()
+            ))
+        })
     }
 
     fn refuse_closed(&self, what: &str) -> Result<(), ClockError> {
@@ -254,6 +335,7 @@ impl Clock {
     /// Stops the clock. The reason is the caller's to record.
     pub fn pause(&mut self, at: Timestamp, _reason: &Reason) -> Result<(), ClockError> {
         self.refuse_closed("pause")?;
+        self.refuse_untimed("pause")?;
         if self.paused_at.is_some() {
             return Err(ClockError(format!(
                 "the {} clock is paused already",
@@ -274,14 +356,11 @@ impl Clock {
             )));
         };
         let stopped = at.duration_since(paused_at).max(SignedDuration::ZERO);
-        self.target_at = self
-            .target_at
-            .saturating_add(stopped)
-            .unwrap_or(Timestamp::MAX);
-        self.limit_at = self
-            .limit_at
-            .saturating_add(stopped)
-            .unwrap_or(Timestamp::MAX);
+        let later = |t: Timestamp| t.saturating_add(stopped).unwrap_or(Timestamp::MAX);
+        self.due = self.due.map(|d| Due {
+            target_at: later(d.target_at),
+            limit_at: later(d.limit_at),
+        });
         self.paused_at = None;
         Ok(())
     }
@@ -295,21 +374,25 @@ impl Clock {
         _reason: &Reason,
     ) -> Result<(), ClockError> {
         self.refuse_closed("extend")?;
-        self.limit_at = calendar.due(self.limit_at, span);
+        let due = self.refuse_untimed("extend")?;
+        self.due = Some(Due {
+            limit_at: calendar.due(due.limit_at, span),
+            ..due
+        });
         Ok(())
     }
 
-    /// Ends the clock: met when kept by the limit. A paused clock cannot be missed while
-    /// paused, so it counts the time it had left at the pause.
+    /// Ends the clock: met when kept by the limit, kept when it had no set time. A paused
+    /// clock cannot be missed while paused, so it counts the time it had left at the pause.
     pub fn resolve(&mut self, at: Timestamp) -> Outcome {
         if let Some(outcome) = self.outcome {
             return outcome;
         }
         let kept_at = self.paused_at.map_or(at, |p| p.min(at));
-        let outcome = if kept_at <= self.limit_at {
-            Outcome::Met
-        } else {
-            Outcome::Missed
+        let outcome = match self.due {
+            None => Outcome::Kept,
+            Some(due) if kept_at <= due.limit_at => Outcome::Met,
+            Some(_) => Outcome::Missed,
         };
         self.paused_at = None;
         self.resolved_at = Some(at);
@@ -352,6 +435,16 @@ pub enum ClockEvent<'a> {
     },
 }
 
+/// The moments a report's promises can be counted from, as far as they had come before the
+/// event being applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moments {
+    /// When the report arrived.
+    pub received_at: Timestamp,
+    /// When the team first answered it (acknowledged, accepted or closed it), if it has.
+    pub acknowledged_at: Option<Timestamp>,
+}
+
 /// Most clocks a report keeps; the recurring update clock is the only one that grows, and a
 /// conversation is limited to 500 messages.
 pub const CLOCKS_PER_REPORT_MAX: usize = 600;
@@ -387,11 +480,33 @@ impl Clocks {
         self.next_due().is_some_and(|due| now > due)
     }
 
-    fn start(&mut self, kind: ClockKind, target: Option<Target>, at: Timestamp, cal: &Calendar) {
-        if let Some(target) = target
+    /// Starts a clock for `promise` counted from `from`, unless one of its kind runs already.
+    fn start(
+        &mut self,
+        kind: ClockKind,
+        promise: Option<&Promise>,
+        from: Timestamp,
+        cal: &Calendar,
+    ) {
+        if let Some(promise) = promise
             && self.0.len() < CLOCKS_PER_REPORT_MAX
+            && self.open(kind).is_none()
         {
-            self.0.push(Clock::start(kind, target, at, cal));
+            self.0.push(Clock::start(kind, promise, from, cal));
+        }
+    }
+
+    /// Starts the response promises counted from `start`, which happened at `at`.
+    fn start_response(&mut self, policy: &Policy, start: Start, at: Timestamp, cal: &Calendar) {
+        let r = &policy.response;
+        for (kind, promise) in [
+            (ClockKind::Acknowledge, &r.acknowledge),
+            (ClockKind::Assess, &r.assess),
+            (ClockKind::Plan, &r.plan),
+            (ClockKind::Update, &r.update_interval),
+        ] {
+            let promise = promise.as_ref().filter(|p| p.starts == start);
+            self.start(kind, promise, at, cal);
         }
     }
 
@@ -407,18 +522,19 @@ impl Clocks {
         }
     }
 
-    /// Starts, resolves and cancels clocks for what happened at `at`, by `policy`'s promises.
+    /// Starts, resolves and cancels clocks for what happened at `at`, by `policy`'s promises;
+    /// `moments` are the report's earlier events, which promises may be counted from.
     /// The transition is assumed legal (see `lifecycle::next_status`).
-    pub fn apply(&mut self, policy: &Policy, event: &ClockEvent<'_>, at: Timestamp) {
+    pub fn apply(
+        &mut self,
+        policy: &Policy,
+        event: &ClockEvent<'_>,
+        moments: Moments,
+        at: Timestamp,
+    ) {
         let cal = Calendar::of(&policy.response);
-        let response = &policy.response;
         match event {
-            ClockEvent::Received => {
-                self.start(ClockKind::Acknowledge, response.acknowledge, at, &cal);
-                self.start(ClockKind::Assess, response.assess, at, &cal);
-                self.start(ClockKind::Plan, response.plan, at, &cal);
-                self.start(ClockKind::Update, response.update_interval, at, &cal);
-            }
+            ClockEvent::Received => self.start_response(policy, Start::Receipt, at, &cal),
             ClockEvent::UpdateSent { is_plan } => {
                 self.restart_update(policy, at, &cal);
                 if *is_plan {
@@ -429,26 +545,35 @@ impl Clocks {
                 Transition::Acknowledge => {
                     self.resolve(ClockKind::Acknowledge, at);
                     self.restart_update(policy, at, &cal);
+                    self.start_response(policy, Start::Acknowledgement, at, &cal);
                 }
                 Transition::Accept { severity } => {
-                    // Accepting answers the reporter: it acknowledges and assesses.
+                    // Accepting answers the reporter: it acknowledges (when nothing did
+                    // before, so what counts from acknowledgement starts now) and assesses.
+                    self.restart_update(policy, at, &cal);
+                    if moments.acknowledged_at.is_none() {
+                        self.start_response(policy, Start::Acknowledgement, at, &cal);
+                    }
                     self.resolve(ClockKind::Acknowledge, at);
                     self.resolve(ClockKind::Assess, at);
-                    self.restart_update(policy, at, &cal);
-                    let deadlines = severity_deadlines(policy, *severity);
-                    self.start(ClockKind::Fix, deadlines.and_then(|d| d.fix), at, &cal);
-                    self.start(
-                        ClockKind::Release,
-                        deadlines.and_then(|d| d.release),
-                        at,
-                        &cal,
-                    );
-                    self.start(
-                        ClockKind::Disclose,
-                        deadlines.and_then(|d| d.disclose),
-                        at,
-                        &cal,
-                    );
+                    self.start_response(policy, Start::Triage, at, &cal);
+                    let Some(deadlines) = severity_deadlines(policy, *severity) else {
+                        return;
+                    };
+                    for (kind, promise) in [
+                        (ClockKind::Fix, &deadlines.fix),
+                        (ClockKind::Release, &deadlines.release),
+                        (ClockKind::Disclose, &deadlines.disclose),
+                    ] {
+                        let Some(promise) = promise else { continue };
+                        // Known only now, but counted from the event the policy names.
+                        let from = match promise.starts {
+                            Start::Receipt => moments.received_at,
+                            Start::Acknowledgement => moments.acknowledged_at.unwrap_or(at),
+                            Start::Triage => at,
+                        };
+                        self.start(kind, Some(promise), from, &cal);
+                    }
                 }
                 Transition::Close { closure, .. } => {
                     if *closure != Closure::Resolved {
@@ -469,11 +594,17 @@ impl Clocks {
         }
     }
 
+    /// Each answer to the reporter keeps the running update promise and starts the next one.
     fn restart_update(&mut self, policy: &Policy, at: Timestamp, cal: &Calendar) {
         let was_running = self.open(ClockKind::Update).is_some();
         self.resolve(ClockKind::Update, at);
-        if was_running || self.0.iter().all(|c| c.kind != ClockKind::Update) {
-            self.start(ClockKind::Update, policy.response.update_interval, at, cal);
+        if was_running {
+            self.start(
+                ClockKind::Update,
+                policy.response.update_interval.as_ref(),
+                at,
+                cal,
+            );
         }
     }
 
@@ -553,8 +684,8 @@ pub fn next_reminder(
     leads: &[SignedDuration],
     after: Timestamp,
 ) -> Option<(Timestamp, Reminder)> {
-    clock.due_at()?;
-    let span = clock.limit_at.duration_since(clock.started_at);
+    let limit_at = clock.due_at()?;
+    let span = limit_at.duration_since(clock.started_at);
     let mut leads: Vec<SignedDuration> = leads
         .iter()
         .copied()
@@ -564,8 +695,8 @@ pub fn next_reminder(
     leads.dedup();
     leads
         .into_iter()
-        .map(|lead| (clock.limit_at - lead, Reminder::Before(lead)))
-        .chain([(clock.limit_at, Reminder::Missed)])
+        .map(|lead| (limit_at - lead, Reminder::Before(lead)))
+        .chain([(limit_at, Reminder::Missed)])
         .find(|(at, _)| *at > after)
 }
 
@@ -599,9 +730,12 @@ mod tests {
         let clock = Clock {
             kind: ClockKind::Acknowledge,
             promised: "48 hours".into(),
+            counted_from: None,
             started_at: start,
-            target_at: start + SignedDuration::from_hours(48),
-            limit_at: start + SignedDuration::from_hours(48),
+            due: Some(Due {
+                target_at: start + SignedDuration::from_hours(48),
+                limit_at: start + SignedDuration::from_hours(48),
+            }),
             paused_at: None,
             resolved_at: None,
             outcome: None,
@@ -654,10 +788,21 @@ mod tests {
         TimeSpan { amount, unit }
     }
 
-    fn target(a: TimeSpan, b: TimeSpan) -> Target {
-        Target {
-            target: a,
-            limit: b,
+    fn promise(a: TimeSpan, b: TimeSpan) -> Promise {
+        Promise {
+            within: Within::Time(crate::policy::Target {
+                target: a,
+                limit: b,
+            }),
+            starts: Start::Triage,
+        }
+    }
+
+    /// The receipt every test starts from; nothing acknowledged before the event.
+    fn m() -> Moments {
+        Moments {
+            received_at: at("2026-11-27T15:00:00Z"),
+            acknowledged_at: None,
         }
     }
 
@@ -701,8 +846,8 @@ fix = "14 days"
         let mut clocks = Clocks::default();
         // Friday 27 November 2026, 16:00 in Berlin.
         let received = at("2026-11-27T15:00:00Z");
-        clocks.apply(&policy, &ClockEvent::Received, received);
-        let due = |kind| clocks.open(kind).map(|c| c.limit_at);
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
+        let due = |kind| clocks.open(kind).and_then(|c| c.limit_at());
         // One business day from Friday afternoon is Monday afternoon.
         assert_eq!(
             due(ClockKind::Acknowledge),
@@ -720,12 +865,13 @@ fix = "14 days"
         let policy = policy();
         let mut clocks = Clocks::default();
         let received = at("2026-11-27T15:00:00Z");
-        clocks.apply(&policy, &ClockEvent::Received, received);
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
         // Acknowledged on Monday morning: in time.
         let ack = Transition::Acknowledge;
         clocks.apply(
             &policy,
             &ClockEvent::Transition(&ack),
+            m(),
             at("2026-11-30T08:00:00Z"),
         );
         // Accepted on Tuesday: the 48-hour assessment was missed.
@@ -733,7 +879,7 @@ fix = "14 days"
             severity: Severity::Critical,
         };
         let triaged = at("2026-12-01T10:00:00Z");
-        clocks.apply(&policy, &ClockEvent::Transition(&accept), triaged);
+        clocks.apply(&policy, &ClockEvent::Transition(&accept), m(), triaged);
         let outcome = |clocks: &Clocks, kind: ClockKind| {
             clocks
                 .0
@@ -745,11 +891,11 @@ fix = "14 days"
         assert_eq!(outcome(&clocks, ClockKind::Assess), Some(Outcome::Missed));
         // Severity deadlines run from triage; a range has a target and a limit.
         let disclose = clocks.open(ClockKind::Disclose).unwrap();
-        assert_eq!(disclose.target_at, at("2026-12-08T10:00:00Z"));
-        assert_eq!(disclose.limit_at, at("2026-12-15T10:00:00Z"));
+        assert_eq!(disclose.target_at(), Some(at("2026-12-08T10:00:00Z")));
+        assert_eq!(disclose.limit_at().unwrap(), at("2026-12-15T10:00:00Z"));
         assert_eq!(disclose.promised, "1-2 weeks");
         assert_eq!(
-            clocks.open(ClockKind::Fix).unwrap().limit_at,
+            clocks.open(ClockKind::Fix).unwrap().limit_at().unwrap(),
             at("2026-12-08T10:00:00Z")
         );
         // No release deadline promised for critical: no clock.
@@ -768,6 +914,7 @@ fix = "14 days"
         clocks.apply(
             &policy,
             &ClockEvent::Transition(&fixed),
+            m(),
             at("2026-12-07T00:00:00Z"),
         );
         assert_eq!(outcome(&clocks, ClockKind::Fix), Some(Outcome::Met));
@@ -777,7 +924,12 @@ fix = "14 days"
     fn closing_answers_the_reporter_and_cancels_the_rest_but_not_a_broken_promise() {
         let policy = policy();
         let mut clocks = Clocks::default();
-        clocks.apply(&policy, &ClockEvent::Received, at("2026-11-27T15:00:00Z"));
+        clocks.apply(
+            &policy,
+            &ClockEvent::Received,
+            m(),
+            at("2026-11-27T15:00:00Z"),
+        );
         let close = Transition::Close {
             closure: Closure::Spam,
             duplicate_of: None,
@@ -786,6 +938,7 @@ fix = "14 days"
         clocks.apply(
             &policy,
             &ClockEvent::Transition(&close),
+            m(),
             at("2026-12-05T00:00:00Z"),
         );
         let outcome = |clocks: &Clocks, kind: ClockKind| {
@@ -811,10 +964,16 @@ fix = "14 days"
     fn updates_restart_the_update_clock_and_the_plan_can_be_sent() {
         let policy = policy();
         let mut clocks = Clocks::default();
-        clocks.apply(&policy, &ClockEvent::Received, at("2026-11-27T15:00:00Z"));
+        clocks.apply(
+            &policy,
+            &ClockEvent::Received,
+            m(),
+            at("2026-11-27T15:00:00Z"),
+        );
         clocks.apply(
             &policy,
             &ClockEvent::UpdateSent { is_plan: true },
+            m(),
             at("2026-11-28T15:00:00Z"),
         );
         let updates: Vec<_> = clocks
@@ -824,7 +983,7 @@ fix = "14 days"
             .collect();
         assert_eq!(updates.len(), 2);
         assert_eq!(updates[0].outcome, Some(Outcome::Met));
-        assert_eq!(updates[1].limit_at, at("2026-12-12T15:00:00Z"));
+        assert_eq!(updates[1].limit_at().unwrap(), at("2026-12-12T15:00:00Z"));
         assert_eq!(clocks.open(ClockKind::Plan), None);
     }
 
@@ -835,7 +994,7 @@ fix = "14 days"
         let policy = policy();
         let mut clocks = Clocks::default();
         let received = at("2026-11-27T15:00:00Z");
-        clocks.apply(&policy, &ClockEvent::Received, received);
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
         let error = clocks
             .resume(ClockKind::Plan, received, &reason())
             .unwrap_err();
@@ -858,9 +1017,232 @@ fix = "14 days"
         // 48 hours from Friday 16:00 is Sunday 16:00. Counted from a weekend, one business
         // day runs from Monday's start to the end of Monday (Tuesday 00:00 in Berlin).
         assert_eq!(
-            clocks.open(ClockKind::Assess).unwrap().limit_at,
+            clocks.open(ClockKind::Assess).unwrap().limit_at().unwrap(),
             at("2026-11-30T23:00:00Z")
         );
+    }
+
+    fn parse(text: &str) -> Policy {
+        let source =
+            format!("[project]\nname = \"Example\"\n\n[[channels]]\nkind = \"web-form\"\n\n{text}");
+        let checked = crate::policy::parse_str(&source, at("2026-11-01T00:00:00Z"));
+        checked
+            .policy
+            .unwrap_or_else(|| panic!("{:?}", checked.diagnostics))
+    }
+
+    fn outcome_of(clocks: &Clocks, kind: ClockKind) -> Option<Outcome> {
+        clocks
+            .0
+            .iter()
+            .rev()
+            .find(|c| c.kind == kind)
+            .and_then(|c| c.outcome)
+    }
+
+    #[test]
+    fn an_untimed_promise_runs_shows_its_age_and_is_kept_never_met_or_missed() {
+        let policy = parse(
+            "[response]\nacknowledge = { untimed = true, says = \"within a reasonable time\" }\nassess = \"48 hours\"\n",
+        );
+        let received = at("2026-11-27T15:00:00Z");
+        let mut clocks = Clocks::default();
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
+        let ack = clocks.open(ClockKind::Acknowledge).unwrap().clone();
+        assert_eq!(ack.promised, "within a reasonable time");
+        assert_eq!(
+            (ack.target_at(), ack.limit_at(), ack.due_at()),
+            (None, None, None)
+        );
+        assert_eq!(ack.starts(), Start::Receipt);
+        // Years later it is still running, not overdue; only the assessment sets the queue's
+        // next deadline, and only it reminds anyone.
+        let later = at("2029-01-01T00:00:00Z");
+        assert_eq!(ack.state(later), ClockState::Running);
+        assert_eq!(
+            ack.age(at("2026-11-29T15:00:00Z")),
+            SignedDuration::from_hours(48)
+        );
+        assert!(!clocks.is_overdue(at("2026-11-28T15:00:00Z")));
+        assert_eq!(clocks.next_due(), Some(at("2026-11-29T15:00:00Z")));
+        assert_eq!(next_reminder(&ack, &REMINDER_LEADS, received), None);
+        // Nothing to pause or extend.
+        let error = clocks
+            .pause(ClockKind::Acknowledge, received, &reason())
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the acknowledge promise has no set time: there is no limit to pause"
+        );
+        assert!(
+            clocks
+                .extend(
+                    ClockKind::Acknowledge,
+                    span(1, Unit::Days),
+                    &policy,
+                    &reason()
+                )
+                .is_err()
+        );
+        // Acknowledged three days later: kept, with its age frozen at the keeping.
+        let acked = at("2026-11-30T15:00:00Z");
+        clocks.apply(
+            &policy,
+            &ClockEvent::Transition(&Transition::Acknowledge),
+            m(),
+            acked,
+        );
+        assert_eq!(
+            outcome_of(&clocks, ClockKind::Acknowledge),
+            Some(Outcome::Kept)
+        );
+        let kept = &clocks.0[0];
+        assert_eq!(kept.age(later), SignedDuration::from_hours(72));
+        assert_eq!(kept.state(later), ClockState::Resolved(Outcome::Kept));
+        // Closing never turns a running untimed promise into a missed one.
+        let mut open = Clocks::default();
+        open.apply(&policy, &ClockEvent::Received, m(), received);
+        let close = Transition::Close {
+            closure: Closure::Resolved,
+            duplicate_of: None,
+        };
+        open.apply(&policy, &ClockEvent::Transition(&close), m(), later);
+        assert_eq!(
+            outcome_of(&open, ClockKind::Acknowledge),
+            Some(Outcome::Cancelled)
+        );
+        // Stored and read back as it was.
+        let json = serde_json::to_string(&clocks).unwrap();
+        assert!(!json.contains("limit_at\":null"), "{json}");
+        assert_eq!(serde_json::from_str::<Clocks>(&json).unwrap(), clocks);
+    }
+
+    #[test]
+    fn clocks_stored_before_promises_said_their_start_read_as_before() {
+        let stored = r#"[{"kind":"fix","promised":"7 days","started_at":"2026-11-01T10:00:00Z","target_at":"2026-11-08T10:00:00Z","limit_at":"2026-11-08T10:00:00Z","outcome":"met","resolved_at":"2026-11-05T10:00:00Z"}]"#;
+        let clocks: Clocks = serde_json::from_str(stored).unwrap();
+        let fix = &clocks.0[0];
+        assert_eq!(fix.starts(), Start::Triage);
+        assert_eq!(fix.limit_at(), Some(at("2026-11-08T10:00:00Z")));
+        assert_eq!(fix.outcome, Some(Outcome::Met));
+        // Written again, it keeps the same fields.
+        let again: serde_json::Value = serde_json::to_value(&clocks).unwrap();
+        assert_eq!(
+            again,
+            serde_json::from_str::<serde_json::Value>(stored).unwrap()
+        );
+    }
+
+    #[test]
+    fn each_promise_starts_at_the_event_the_policy_names() {
+        let policy = parse(
+            r#"[response]
+acknowledge = "48 hours"
+assess = { within = "3 days", starts = "acknowledgement" }
+plan = { within = "1 week", starts = "triage" }
+update_interval = { within = "14 days", starts = "acknowledgement" }
+
+[severity.high]
+fix = { within = "30 days", starts = "receipt" }
+release = { within = "5 days", starts = "acknowledgement" }
+disclose = "1-2 weeks"
+"#,
+        );
+        let received = at("2026-11-27T15:00:00Z");
+        let mut clocks = Clocks::default();
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
+        // At receipt only what counts from receipt runs.
+        let kinds: Vec<ClockKind> = clocks.0.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, [ClockKind::Acknowledge]);
+        let acked = at("2026-11-28T15:00:00Z");
+        clocks.apply(
+            &policy,
+            &ClockEvent::Transition(&Transition::Acknowledge),
+            m(),
+            acked,
+        );
+        let assess = clocks.open(ClockKind::Assess).unwrap();
+        assert_eq!(
+            (assess.starts(), assess.started_at),
+            (Start::Acknowledgement, acked)
+        );
+        assert_eq!(assess.limit_at(), Some(at("2026-12-01T15:00:00Z")));
+        assert_eq!(clocks.open(ClockKind::Update).unwrap().started_at, acked);
+        assert!(clocks.open(ClockKind::Plan).is_none(), "not before triage");
+        // Triage ten days after receipt: the fix counted from receipt has used ten of its 30
+        // days; the release counts from the acknowledgement, the disclosure from triage.
+        let triaged = at("2026-12-07T15:00:00Z");
+        let accept = Transition::Accept {
+            severity: Severity::High,
+        };
+        let moments = Moments {
+            received_at: received,
+            acknowledged_at: Some(acked),
+        };
+        clocks.apply(&policy, &ClockEvent::Transition(&accept), moments, triaged);
+        let fix = clocks.open(ClockKind::Fix).unwrap();
+        assert_eq!((fix.starts(), fix.started_at), (Start::Receipt, received));
+        assert_eq!(fix.limit_at(), Some(at("2026-12-27T15:00:00Z")));
+        let release = clocks.open(ClockKind::Release).unwrap();
+        assert_eq!(release.started_at, acked);
+        assert_eq!(
+            release.state(triaged),
+            ClockState::Overdue,
+            "5 days from acknowledgement"
+        );
+        let disclose = clocks.open(ClockKind::Disclose).unwrap();
+        assert_eq!(
+            (disclose.starts(), disclose.started_at),
+            (Start::Triage, triaged)
+        );
+        assert_eq!(disclose.target_at(), Some(at("2026-12-14T15:00:00Z")));
+        assert_eq!(disclose.limit_at(), Some(at("2026-12-21T15:00:00Z")));
+        let plan = clocks.open(ClockKind::Plan).unwrap();
+        assert_eq!(plan.started_at, triaged);
+        assert_eq!(
+            outcome_of(&clocks, ClockKind::Assess),
+            Some(Outcome::Missed)
+        );
+    }
+
+    #[test]
+    fn accepting_an_unacknowledged_report_starts_and_keeps_what_counts_from_acknowledgement() {
+        let policy = parse(
+            r#"[response]
+assess = { within = "3 days", starts = "acknowledgement" }
+update_interval = { within = "14 days", starts = "acknowledgement" }
+
+[severity.critical]
+fix = { within = "7 days", starts = "acknowledgement" }
+"#,
+        );
+        let received = at("2026-11-27T15:00:00Z");
+        let mut clocks = Clocks::default();
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
+        assert!(clocks.0.is_empty());
+        let triaged = at("2026-12-01T15:00:00Z");
+        let accept = Transition::Accept {
+            severity: Severity::Critical,
+        };
+        clocks.apply(&policy, &ClockEvent::Transition(&accept), m(), triaged);
+        // Accepting is the first answer: the assessment it gives is on time.
+        let assess = clocks
+            .0
+            .iter()
+            .find(|c| c.kind == ClockKind::Assess)
+            .unwrap();
+        assert_eq!(
+            (assess.started_at, assess.outcome),
+            (triaged, Some(Outcome::Met))
+        );
+        let updates = clocks
+            .0
+            .iter()
+            .filter(|c| c.kind == ClockKind::Update)
+            .count();
+        assert_eq!(updates, 1, "one update clock, started once");
+        assert_eq!(clocks.open(ClockKind::Update).unwrap().started_at, triaged);
+        assert_eq!(clocks.open(ClockKind::Fix).unwrap().started_at, triaged);
     }
 
     proptest! {
@@ -875,24 +1257,24 @@ fix = "14 days"
             let start = Timestamp::from_second(start).unwrap();
             let mut clock = Clock::start(
                 ClockKind::Fix,
-                target(span(hours, Unit::Hours), span(hours * 2, Unit::Hours)),
+                &promise(span(hours, Unit::Hours), span(hours * 2, Unit::Hours)),
                 start,
                 &cal,
             );
             let paused_at = start + SignedDuration::from_secs(pause_after);
             let resumed_at = paused_at + SignedDuration::from_secs(paused_for);
-            let left_before = clock.limit_at.duration_since(paused_at);
-            let target_left_before = clock.target_at.duration_since(paused_at);
+            let left_before = clock.limit_at().unwrap().duration_since(paused_at);
+            let target_left_before = clock.target_at().unwrap().duration_since(paused_at);
             clock.pause(paused_at, &reason()).unwrap();
             prop_assert_eq!(clock.state(resumed_at), ClockState::Paused);
             clock.resume(resumed_at, &reason()).unwrap();
-            prop_assert_eq!(clock.limit_at.duration_since(resumed_at), left_before);
-            prop_assert_eq!(clock.target_at.duration_since(resumed_at), target_left_before);
+            prop_assert_eq!(clock.limit_at().unwrap().duration_since(resumed_at), left_before);
+            prop_assert_eq!(clock.target_at().unwrap().duration_since(resumed_at), target_left_before);
             // Resolving at the very limit is still met; a millisecond later is missed.
             let mut kept = clock.clone();
-            prop_assert_eq!(kept.resolve(clock.limit_at), Outcome::Met);
+            prop_assert_eq!(kept.resolve(clock.limit_at().unwrap()), Outcome::Met);
             let mut late = clock.clone();
-            prop_assert_eq!(late.resolve(clock.limit_at + SignedDuration::from_millis(1)), Outcome::Missed);
+            prop_assert_eq!(late.resolve(clock.limit_at().unwrap() + SignedDuration::from_millis(1)), Outcome::Missed);
         }
 
         #[test]
@@ -905,12 +1287,12 @@ fix = "14 days"
             let start = Timestamp::from_second(start).unwrap();
             let clock = Clock::start(
                 ClockKind::Fix,
-                target(span(days, Unit::Days), span(days, Unit::Days)),
+                &promise(span(days, Unit::Days), span(days, Unit::Days)),
                 start,
                 &cal,
             );
             let from = start.to_zoned(tz.clone());
-            let to = clock.limit_at.to_zoned(tz);
+            let to = clock.limit_at().unwrap().to_zoned(tz);
             prop_assert_eq!(to.date(), from.date().checked_add(jiff::ToSpan::days(i64::from(days))).unwrap());
             // Same wall-clock time, unless that time does not exist on the due day (the gap
             // of a spring-forward change), where it moves later by the gap.

@@ -202,11 +202,71 @@ fn cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
 }
 
-fn target_phrase(target: &Target) -> String {
-    if target.is_range() {
-        format!("within {} (aiming for {})", target.limit, target.target)
-    } else {
-        format!("within {target}")
+/// The event a promise counts from, as the end of "within 3 days of ...".
+fn start_noun(start: Start) -> &'static str {
+    match start {
+        Start::Receipt => "receiving your report",
+        Start::Acknowledgement => "acknowledging your report",
+        Start::Triage => "confirming the vulnerability",
+    }
+}
+
+/// How a response promise completes "We will acknowledge receipt of your report ...": its time
+/// and, when it is not counted from receipt (which the list's heading says), what it is
+/// counted from. An untimed promise reads in the policy's own words.
+fn promise_phrase(promise: &Promise) -> String {
+    let from = (promise.starts != Start::Receipt).then(|| start_noun(promise.starts));
+    match (&promise.within, from) {
+        (Within::Time(t), from) => {
+            let mut text = format!("within {}", t.limit);
+            if let Some(from) = from {
+                let _ = write!(text, " of {from}");
+            }
+            if t.is_range() {
+                let _ = write!(text, " (aiming for {})", t.target);
+            }
+            format!(" {text}")
+        }
+        (Within::Untimed(words), from) => {
+            let mut text = words
+                .as_deref()
+                .map(|w| format!(" {}", one_line(w).trim_end_matches('.')))
+                .unwrap_or_default();
+            if let Some(from) = from {
+                let _ = write!(text, " after {from}");
+            }
+            text
+        }
+    }
+}
+
+/// A cell of the severity table: the time, and what it counts from when that is not triage
+/// (which the sentence above the table says).
+fn deadline_cell(promise: &Promise, untimed_column: bool) -> String {
+    let from = match promise.starts {
+        Start::Triage => None,
+        Start::Receipt => Some("receipt"),
+        Start::Acknowledgement => Some("acknowledgement"),
+    };
+    match &promise.within {
+        Within::Time(t) => {
+            let mut text = if untimed_column {
+                format!("within {t}")
+            } else {
+                t.to_string()
+            };
+            if let Some(from) = from {
+                let _ = write!(text, " from {from}");
+            }
+            text
+        }
+        Within::Untimed(words) => {
+            let mut text = cell(words.as_deref().unwrap_or("no set time"));
+            if let Some(from) = from {
+                let _ = write!(text, " (from {from})");
+            }
+            text
+        }
     }
 }
 
@@ -455,16 +515,16 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
 }
 
 /// Picks one deadline of a severity's row.
-type DeadlineOf = fn(&SeverityDeadlines) -> Option<Target>;
+type DeadlineOf = fn(&SeverityDeadlines) -> Option<&Promise>;
 
 fn response(md: &mut String, policy: &Policy) {
     let r = &policy.response;
     let steps = [
-        ("Acknowledge receipt of your report", r.acknowledge),
-        ("Give an initial assessment", r.assess),
-        ("Send a detailed response with our plan", r.plan),
+        ("Acknowledge receipt of your report", &r.acknowledge),
+        ("Give an initial assessment", &r.assess),
+        ("Send a detailed response with our plan", &r.plan),
     ];
-    let any_step = steps.iter().any(|(_, t)| t.is_some())
+    let any_step = steps.iter().any(|(_, p)| p.is_some())
         || r.update_interval.is_some()
         || !r.promises.is_empty();
     if any_step || !policy.severity.is_empty() {
@@ -472,17 +532,28 @@ fn response(md: &mut String, policy: &Policy) {
     }
     if any_step {
         let _ = writeln!(md, "After we receive your report, we will:\n");
-        for (what, target) in steps {
-            if let Some(t) = target {
-                let _ = writeln!(md, "- {what} {}.", target_phrase(&t));
+        for (what, promise) in steps {
+            if let Some(p) = promise {
+                let _ = writeln!(md, "- {what}{}.", promise_phrase(p));
             }
         }
-        if let Some(t) = r.update_interval {
-            let _ = writeln!(
-                md,
-                "- Keep you updated on our progress at least every {}.",
-                t.limit
-            );
+        if let Some(p) = &r.update_interval {
+            let mut line = "- Keep you updated on our progress".to_owned();
+            match &p.within {
+                Within::Time(t) => {
+                    let _ = write!(line, " at least every {}", t.limit);
+                }
+                Within::Untimed(Some(words)) => {
+                    let _ = write!(line, " {}", one_line(words).trim_end_matches('.'));
+                }
+                Within::Untimed(None) => {}
+            }
+            match p.starts {
+                Start::Receipt => {}
+                Start::Acknowledgement => line.push_str(", from when we acknowledge your report"),
+                Start::Triage => line.push_str(", from when we confirm the vulnerability"),
+            }
+            let _ = writeln!(md, "{line}.");
         }
         for promise in &r.promises {
             let _ = writeln!(md, "- {}.", one_line(promise).trim_end_matches('.'));
@@ -491,15 +562,15 @@ fn response(md: &mut String, policy: &Policy) {
     }
     let uses_business = steps
         .iter()
-        .filter_map(|(_, t)| *t)
-        .chain(r.update_interval)
+        .map(|(_, p)| *p)
+        .chain([&r.update_interval])
         .chain(
             policy
                 .severity
                 .iter()
-                .flat_map(|s| [s.fix, s.release, s.disclose])
-                .flatten(),
+                .flat_map(|s| [&s.fix, &s.release, &s.disclose]),
         )
+        .filter_map(|p| p.as_ref().and_then(Promise::time))
         .any(|t| t.target.unit == Unit::BusinessDays || t.limit.unit == Unit::BusinessDays);
     if uses_business {
         let mut line = format!(
@@ -516,32 +587,58 @@ fn response(md: &mut String, policy: &Policy) {
         return;
     }
     let _ = writeln!(md, "### Fix and Disclosure Deadlines\n");
+    let all_from_triage = policy
+        .severity
+        .iter()
+        .flat_map(|s| [&s.fix, &s.release, &s.disclose])
+        .flatten()
+        .all(|p| p.starts == Start::Triage);
     let _ = writeln!(
         md,
-        "Once we have confirmed a vulnerability and rated its severity, we commit to these deadlines, counted from that assessment:\n"
+        "Once we have confirmed a vulnerability and rated its severity, we commit to these deadlines, counted from that assessment{}:\n",
+        if all_from_triage {
+            ""
+        } else {
+            " unless a deadline says otherwise"
+        }
     );
-    let columns: Vec<(&str, DeadlineOf)> = [
-        ("Fixed within", (|s| s.fix) as DeadlineOf),
-        ("Fix released within", |s| s.release),
-        ("Disclosed within", |s| s.disclose),
+    let columns: Vec<(&str, DeadlineOf, bool)> = [
+        ("Fixed", (|s| s.fix.as_ref()) as DeadlineOf),
+        ("Fix released", |s| s.release.as_ref()),
+        ("Disclosed", |s| s.disclose.as_ref()),
     ]
     .into_iter()
     .filter(|(_, f)| policy.severity.iter().any(|s| f(s).is_some()))
+    .map(|(title, f)| {
+        // A column with an untimed promise cannot say "within" in its heading.
+        let untimed = policy
+            .severity
+            .iter()
+            .filter_map(f)
+            .any(|p| p.time().is_none());
+        (title, f, untimed)
+    })
     .collect();
     let mut header = String::from("| Severity |");
     let mut rule = String::from("| -------- |");
-    for (title, _) in &columns {
+    for (title, _, untimed) in &columns {
+        let title = if *untimed {
+            (*title).to_owned()
+        } else {
+            format!("{title} within")
+        };
         let _ = write!(header, " {title} |");
         let _ = write!(rule, " {} |", "-".repeat(title.len()));
     }
     let _ = writeln!(md, "{header}\n{rule}");
     for s in &policy.severity {
         let mut row = format!("| {} |", s.severity.title());
-        for (_, f) in &columns {
+        for (_, f, untimed) in &columns {
             let _ = write!(
                 row,
                 " {} |",
-                f(s).map(|t| t.to_string()).unwrap_or_else(|| "-".into())
+                f(s).map(|p| deadline_cell(p, *untimed))
+                    .unwrap_or_else(|| "-".into())
             );
         }
         let _ = writeln!(md, "{row}");

@@ -1,7 +1,8 @@
 //! Public response statistics: how fast a project answered and fixed, and how many of its
 //! promised deadlines it met. Times are measured from each report's audit events, whether or
 //! not the policy promised anything for that stage; shares come from the clocks (which only
-//! audited team actions move). No figure is shown from fewer than `REPORTS_MIN` reports, so
+//! audited team actions move). A promise with no set time has no share: it counts as the time
+//! it took to keep. No figure is shown from fewer than `REPORTS_MIN` reports, so
 //! that a figure cannot be traced back to one report.
 
 use jiff::{SignedDuration, Timestamp};
@@ -102,12 +103,16 @@ pub struct Durations {
 pub struct Kept {
     /// Which promise.
     pub kind: ClockKind,
-    /// Promises decided: met, or missed (kept late, or past their limit and still not kept).
+    /// Promises with a time decided: met, or missed (kept late, or past their limit and still
+    /// not kept).
     pub resolved: usize,
     /// Of those, the ones missed.
     pub missed: usize,
     /// The share met, in percent, when at least `REPORTS_MIN` were decided.
     pub met_percent: Option<u32>,
+    /// Promises with no set time that were kept: how long each took from its start. They are
+    /// neither met nor missed.
+    pub untimed: Durations,
 }
 
 /// One project's statistics.
@@ -148,8 +153,13 @@ fn decided(clock: &crate::clock::Clock, now: Timestamp) -> Option<bool> {
         Some(Outcome::Met) => Some(true),
         Some(Outcome::Missed) => Some(false),
         Some(Outcome::Cancelled) => None,
+        // Kept with no set time: neither met nor missed.
+        Some(Outcome::Kept) => None,
         // Past its limit, running and never kept: the promise is broken already.
-        None => (clock.paused_at.is_none() && now > clock.limit_at).then_some(false),
+        None => clock
+            .limit_at()
+            .filter(|limit| clock.paused_at.is_none() && now > *limit)
+            .map(|_| false),
     }
 }
 
@@ -179,12 +189,19 @@ pub fn compute(reports: &[Measured], now: Timestamp) -> Stats {
                 .collect();
             let resolved = outcomes.len();
             let met = outcomes.iter().filter(|met| **met).count();
+            let untimed = reports
+                .iter()
+                .flat_map(|m| &m.facts.clocks.0)
+                .filter(|c| c.kind == kind && c.outcome == Some(Outcome::Kept))
+                .map(|c| c.age(now))
+                .collect();
             Kept {
                 kind,
                 resolved,
                 missed: resolved - met,
                 met_percent: (resolved >= REPORTS_MIN)
                     .then(|| ((met * 100 + resolved / 2) / resolved) as u32),
+                untimed: durations(untimed),
             }
         })
         .collect();
@@ -403,6 +420,37 @@ mod tests {
     }
 
     #[test]
+    fn an_untimed_promise_counts_as_a_time_and_never_as_met_or_missed() {
+        let p = policy("acknowledge = { untimed = true, says = \"within a reasonable time\" }");
+        let reports: Vec<Measured> = [5, 30, 400]
+            .into_iter()
+            .map(|hours| {
+                History::new(&p, at("2026-06-01T00:00:00Z"))
+                    .act(&p, Action::Acknowledge, hours)
+                    .measured()
+            })
+            .chain([History::new(&p, at("2026-06-01T00:00:00Z")).measured()])
+            .collect();
+        let ack = kept(
+            &compute(&reports, at("2026-12-01T00:00:00Z")),
+            ClockKind::Acknowledge,
+        );
+        // Neither kept nor never-kept ones enter a share, however long they ran.
+        assert_eq!((ack.resolved, ack.missed, ack.met_percent), (0, 0, None));
+        assert_eq!(
+            ack.untimed.count, 3,
+            "the one still waiting has no time yet"
+        );
+        assert_eq!(ack.untimed.median, Some(SignedDuration::from_hours(30)));
+        assert_eq!(ack.untimed.p90, Some(SignedDuration::from_hours(400)));
+        let timed = kept(
+            &compute(&reports, at("2026-12-01T00:00:00Z")),
+            ClockKind::Assess,
+        );
+        assert_eq!(timed.untimed.count, 0);
+    }
+
+    #[test]
     fn the_window_starts_at_midnight_and_includes_its_start() {
         let start = window_start(at("2026-11-23T15:30:12.5Z"));
         assert_eq!(start, at("2025-11-23T00:00:00Z"));
@@ -467,7 +515,7 @@ mod tests {
             .flat_map(|h| &h.case.clocks.0)
             .map(|c| ClockRecord {
                 kind: c.kind,
-                limit: c.limit_at,
+                limit: c.limit_at().expect("every promise here is timed"),
                 kept: c.resolved_at,
                 cancelled: c.outcome == Some(Outcome::Cancelled),
             })

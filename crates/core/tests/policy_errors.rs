@@ -126,7 +126,9 @@ fn wrong_types_name_the_key_and_the_type() {
     let source = MINIMAL.replace("acknowledge = \"48 hours\"", "acknowledge = 48");
     check(
         &source,
-        &["13:15: error: `response.acknowledge` must be a string in quotes, not a number"],
+        &[
+            "13:15: error: `response.acknowledge` must be a duration in quotes or a table, not a number: write `acknowledge = \"48 hours\"`",
+        ],
     );
     let source = MINIMAL.replace("supported = true", "supported = \"yes\"");
     check(
@@ -432,4 +434,193 @@ fn a_chat_channel_needs_a_handle_or_a_url() {
         "[[channels]]\nkind = \"chat\"\nplatform = \"Discord\"\nhandle = \"@security on Discord\"\n\n[[supported_versions]]",
     );
     check(&handle, &[]);
+}
+
+#[test]
+fn a_promise_with_no_set_time_is_written_as_a_table_and_checks_clean() {
+    let source = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        "acknowledge = { untimed = true, says = \"within a reasonable time\" }",
+    );
+    check(&source, &[]);
+    let policy = parse_str(&source, now()).policy.unwrap();
+    let ack = policy.response.acknowledge.unwrap();
+    assert_eq!(ack.time(), None);
+    assert_eq!(ack.within.to_string(), "within a reasonable time");
+    // Without words it is still a promise: no warning that nothing is promised.
+    let bare = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        "acknowledge = { untimed = true }",
+    );
+    check(&bare, &[]);
+    // The sub-table form says the same.
+    let table = MINIMAL.replace(
+        "acknowledge = \"48 hours\"\n",
+        "\n[response.acknowledge]\nuntimed = true\nsays = \"soon\"\n",
+    );
+    check(&table, &[]);
+}
+
+#[test]
+fn a_time_that_is_no_duration_names_both_ways_to_write_a_promise_without_one() {
+    let source = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        "acknowledge = \"as soon as we can\"",
+    );
+    check(
+        &source,
+        &[
+            "13:15: error: `response.acknowledge`: `as soon as we can` is not a duration; write a duration such as \"48 hours\"",
+        ],
+    );
+    let found = findings(&parse_str(&source, now()), &source);
+    assert!(
+        found[0].contains("`acknowledge = { untimed = true, says = \"as soon as we can\" }`"),
+        "the author's own words, as an untimed promise: {}",
+        found[0]
+    );
+    assert!(found[0].contains("`response.promises`"), "{}", found[0]);
+    // Inside a table, at the `within` value; a botched duration gets a neutral example.
+    let source = MINIMAL.replace(
+        "fix = \"7 days\"",
+        "fix = { within = \"7 dys\", starts = \"receipt\" }",
+    );
+    check(
+        &source,
+        &[
+            "16:18: error: `severity.critical.fix.within`: `dys` is not a unit (use hours, days, business days or weeks)",
+        ],
+    );
+    let found = findings(&parse_str(&source, now()), &source);
+    assert!(
+        found[0].contains("`fix = { untimed = true, says = \"within a reasonable time\" }`"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn promise_tables_say_what_is_missing_or_contradicts() {
+    let cases = [
+        (
+            "acknowledge = { within = \"48 hours\", untimed = true }",
+            "13:48: error: `response.acknowledge` gives a time in `within` and says `untimed = true`: remove one of them",
+        ),
+        (
+            "acknowledge = { says = \"soon\" }",
+            "13:15: error: `response.acknowledge` has no time: add `untimed = true` to keep \"soon\" as a promise with no set time, or give the time as `within = \"48 hours\"`",
+        ),
+        (
+            "acknowledge = { starts = \"receipt\" }",
+            "13:15: error: `response.acknowledge` has no time: add `within = \"48 hours\"`, or `untimed = true`",
+        ),
+        (
+            "acknowledge = { within = \"48 hours\", says = \"two days\" }",
+            "13:45: error: `response.acknowledge.says` is for a promise with no set time; this one is rendered from `within`",
+        ),
+        (
+            "acknowledge = { within = \"48 hours\", start = \"receipt\" }",
+            "13:38: error: unknown key `start` in `response.acknowledge`: did you mean `starts`?",
+        ),
+        (
+            "acknowledge = 48",
+            "13:15: error: `response.acknowledge` must be a duration in quotes or a table, not a number",
+        ),
+        // A wrong type is one error, not a second one about a time missing.
+        (
+            "acknowledge = { within = 48 }",
+            "13:26: error: `response.acknowledge.within` must be a string in quotes, not a number",
+        ),
+        (
+            "acknowledge = { untimed = \"yes\" }",
+            "13:27: error: `response.acknowledge.untimed` must be true or false, not a string",
+        ),
+    ];
+    for (line, expected) in cases {
+        let source = MINIMAL.replace("acknowledge = \"48 hours\"", line);
+        check(&source, &[expected]);
+    }
+}
+
+#[test]
+fn a_promise_starts_only_where_it_can() {
+    let cases = [
+        (
+            "acknowledge = { within = \"48 hours\", starts = \"triage\" }",
+            "13:47: error: `response.acknowledge.starts` cannot be \"triage\": accepting a report keeps this promise, so it cannot start it; write \"receipt\"",
+        ),
+        (
+            "acknowledge = { within = \"48 hours\", starts = \"acknowledgement\" }",
+            "13:47: error: `response.acknowledge.starts` cannot be \"acknowledgement\": acknowledging keeps this promise",
+        ),
+        (
+            "acknowledge = \"48 hours\"\nassess = { within = \"3 days\", starts = \"triage\" }",
+            "14:40: error: `response.assess.starts` cannot be \"triage\": accepting a report keeps this promise, so it cannot start it; write \"receipt\" or \"acknowledgement\"",
+        ),
+        (
+            "acknowledge = { within = \"48 hours\", starts = \"reciept\" }",
+            "13:47: error: `response.acknowledge.starts` cannot be \"reciept\": did you mean `receipt`?",
+        ),
+        (
+            "acknowledge = { within = \"48 hours\", starts = 1 }",
+            "13:47: error: `response.acknowledge.starts` must be a string in quotes, not a number",
+        ),
+    ];
+    for (line, expected) in cases {
+        let source = MINIMAL.replace("acknowledge = \"48 hours\"", line);
+        check(&source, &[expected]);
+    }
+    let source = MINIMAL.replace(
+        "fix = \"7 days\"",
+        "fix = { within = \"7 days\", starts = \"acknowledgment\" }",
+    );
+    check(
+        &source,
+        &[
+            "16:37: error: `severity.critical.fix.starts` cannot be \"acknowledgment\": did you mean `acknowledgement`?",
+        ],
+    );
+}
+
+#[test]
+fn times_counted_from_different_events_are_not_compared() {
+    // A week from receipt, then 48 hours from the acknowledgement: no contradiction.
+    let source = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        "acknowledge = \"1 week\"\nassess = { within = \"48 hours\", starts = \"acknowledgement\" }",
+    );
+    check(&source, &[]);
+    // 30 days from receipt for critical, 3 days from triage for low: not comparable either.
+    let source = format!("{MINIMAL}\n[severity.low]\nfix = \"3 days\"\n").replace(
+        "fix = \"7 days\"",
+        "fix = { within = \"30 days\", starts = \"receipt\" }",
+    );
+    check(&source, &[]);
+    // From the same event they still are.
+    let source = format!(
+        "{MINIMAL}\n[severity.low]\nfix = {{ within = \"3 days\", starts = \"triage\" }}\n"
+    );
+    check(
+        &source,
+        &["16:7: error: `severity.critical.fix` (7 days) is longer than for low (3 days)"],
+    );
+}
+
+#[test]
+fn the_words_of_an_untimed_promise_have_a_limit() {
+    use postern_core::policy::PROMISE_WORDS_CHARS_MAX;
+    let at_limit = "w".repeat(PROMISE_WORDS_CHARS_MAX);
+    let source = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        &format!("acknowledge = {{ untimed = true, says = \"{at_limit}\" }}"),
+    );
+    check(&source, &[]);
+    let source = MINIMAL.replace(
+        "acknowledge = \"48 hours\"",
+        &format!("acknowledge = {{ untimed = true, says = \"{at_limit}w\" }}"),
+    );
+    check(
+        &source,
+        &["13:40: error: `response.acknowledge.says` is longer than 200 characters"],
+    );
 }

@@ -453,3 +453,65 @@ fn the_example_policies_check_clean_and_render_only_their_own_words() {
     }
     assert_eq!(seen, 4, "example.toml and the three seed policies");
 }
+
+#[test]
+fn security_md_says_each_promise_as_written_with_its_start_and_no_time_where_none_was_given() {
+    let source = FULL.replace(
+        "[policy]",
+        r#"[response]
+time_zone = "UTC"
+acknowledge = { untimed = true, says = "within a reasonable time." }
+assess = { within = "3 business days", starts = "acknowledgement" }
+plan = { within = "1-2 weeks", starts = "triage" }
+update_interval = { untimed = true, says = "regularly", starts = "acknowledgement" }
+
+[severity.critical]
+fix = { within = "7 days", starts = "receipt" }
+release = "14 days"
+disclose = "30 days"
+
+[severity.medium]
+fix = "30 days"
+release = { untimed = true, says = "with the next scheduled release" }
+disclose = { untimed = true }
+
+[policy]"#,
+    );
+    let policy = parse_str(&source, now()).policy.expect("valid");
+    let md = security_md(&policy, &RenderContext::offline(now()));
+    for expected in [
+        "After we receive your report, we will:\n\n- Acknowledge receipt of your report within a reasonable time.\n",
+        "- Give an initial assessment within 3 business days of acknowledging your report.\n",
+        "- Send a detailed response with our plan within 2 weeks of confirming the vulnerability (aiming for 1 week).\n",
+        "- Keep you updated on our progress regularly, from when we acknowledge your report.\n",
+        "we commit to these deadlines, counted from that assessment unless a deadline says otherwise:\n",
+        "| Severity | Fixed within | Fix released | Disclosed |\n",
+        "| Critical | 7 days from receipt | within 14 days | within 30 days |\n",
+        "| Medium | 30 days | with the next scheduled release | no set time |\n",
+    ] {
+        assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
+    }
+    // A promise without words says no time rather than inventing one.
+    let bare = FULL.replace(
+        "[policy]",
+        "[response]\nacknowledge = { untimed = true }\n\n[policy]",
+    );
+    let md = security_md(
+        &parse_str(&bare, now()).policy.expect("valid"),
+        &RenderContext::offline(now()),
+    );
+    assert!(
+        md.contains("we will:\n\n- Acknowledge receipt of your report.\n"),
+        "{md}"
+    );
+    // Deadlines all counted from triage keep the sentence they always had.
+    let plain = FULL.replace("[policy]", "[severity.high]\nfix = \"14 days\"\n\n[policy]");
+    let md = security_md(
+        &parse_str(&plain, now()).policy.expect("valid"),
+        &RenderContext::offline(now()),
+    );
+    assert!(
+        md.contains("counted from that assessment:\n\n| Severity | Fixed within |\n"),
+        "{md}"
+    );
+}

@@ -212,8 +212,14 @@ fn linly_talker_keeps_its_promises() {
         return;
     };
     let response = &seed.policy.response;
-    assert_eq!(response.acknowledge.unwrap().limit, span(48, Unit::Hours));
-    assert_eq!(response.assess.unwrap().limit, span(48, Unit::Hours));
+    assert_eq!(
+        response.acknowledge.as_ref().unwrap().time().unwrap().limit,
+        span(48, Unit::Hours)
+    );
+    assert_eq!(
+        response.assess.as_ref().unwrap().time().unwrap().limit,
+        span(48, Unit::Hours)
+    );
     for phrase in [
         "Acknowledge receipt of your report within 48 hours",
         "Give an initial assessment within 48 hours",
@@ -239,7 +245,14 @@ fn linly_talker_keeps_its_promises() {
 fn openchat_keeps_its_promises() {
     let Some(seed) = seed("openchat") else { return };
     assert_eq!(
-        seed.policy.response.acknowledge.unwrap().limit,
+        seed.policy
+            .response
+            .acknowledge
+            .as_ref()
+            .unwrap()
+            .time()
+            .unwrap()
+            .limit,
         span(1, Unit::BusinessDays)
     );
     for phrase in [
@@ -267,11 +280,31 @@ fn openinteractions_keeps_its_promises() {
     };
     let policy = &seed.policy;
     assert_eq!(
-        policy.response.acknowledge.unwrap().limit,
+        policy
+            .response
+            .acknowledge
+            .as_ref()
+            .unwrap()
+            .time()
+            .unwrap()
+            .limit,
         span(24, Unit::Hours)
     );
-    assert_eq!(policy.response.assess.unwrap().limit, span(48, Unit::Hours));
-    assert_eq!(policy.response.plan.unwrap().limit, span(1, Unit::Weeks));
+    assert_eq!(
+        policy
+            .response
+            .assess
+            .as_ref()
+            .unwrap()
+            .time()
+            .unwrap()
+            .limit,
+        span(48, Unit::Hours)
+    );
+    assert_eq!(
+        policy.response.plan.as_ref().unwrap().time().unwrap().limit,
+        span(1, Unit::Weeks)
+    );
     let expected = [
         (Severity::Critical, 7),
         (Severity::High, 14),
@@ -285,12 +318,12 @@ fn openinteractions_keeps_its_promises() {
             .find(|s| s.severity == severity)
             .unwrap();
         assert_eq!(
-            row.fix.unwrap().limit,
+            row.fix.as_ref().unwrap().time().unwrap().limit,
             span(days, Unit::Days),
             "{severity:?}"
         );
         assert_eq!(
-            row.disclose.unwrap().limit,
+            row.disclose.as_ref().unwrap().time().unwrap().limit,
             span(days, Unit::Days),
             "{severity:?}"
         );

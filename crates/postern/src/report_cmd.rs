@@ -166,11 +166,25 @@ impl Context {
         println!("\nDeadlines:");
         for c in view.case.clocks.current() {
             let state = c.state(now);
+            let times = match c.due {
+                Some(due) => format!(
+                    "target {}  limit {}",
+                    human(policy, due.target_at),
+                    human(policy, due.limit_at)
+                ),
+                // Nothing to be late for: its age is what there is to see.
+                None => format!(
+                    "no set time, {} {}",
+                    if c.is_open() { "running for" } else { "took" },
+                    postern_core::stats::human(c.age(now))
+                ),
+            };
             println!(
-                "  {:<28} {:<10} limit {}  {}{}",
+                "  {:<28} {:<10} from {} {}  {times}  {}{}",
                 c.kind.describe(),
                 c.promised,
-                human(policy, c.limit_at),
+                c.starts().name(),
+                human(policy, c.started_at),
                 state.name(),
                 if state == ClockState::Overdue {
                     " !"

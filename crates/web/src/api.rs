@@ -183,8 +183,13 @@ fn deadlines_json(
             json!({
                 "kind": d.kind,
                 "description": d.what,
-                "due": moment(d.due),
+                "promised": d.promised,
+                "starts": d.starts.name(),
+                "started_at": moment(d.started_at),
+                "target": d.target.map(moment),
+                "due": d.due.map(moment),
                 "status": d.outcome.unwrap_or("open"),
+                "resolved_at": d.resolved_at.map(moment),
             })
         })
         .collect()

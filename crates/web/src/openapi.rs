@@ -141,11 +141,16 @@ pub fn document() -> Value {
                     "credit_name": { "type": "string", "maxLength": 100, "description": "Name to credit; leave out to stay anonymous." },
                     "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
                 } },
-                "Deadline": { "type": "object", "required": ["kind", "description", "due", "status"], "properties": {
+                "Deadline": { "type": "object", "additionalProperties": false, "required": ["kind", "description", "promised", "starts", "started_at", "target", "due", "status", "resolved_at"], "properties": {
                     "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan", "fix", "release", "disclose"] },
                     "description": { "type": "string" },
-                    "due": { "type": "string", "format": "date-time", "description": "The promised limit." },
-                    "status": { "type": "string", "enum": ["open", "met", "missed"], "description": "open while the clock runs; met or missed once the promise was kept or broken." }
+                    "promised": { "type": "string", "description": "The policy's words for the time: \"48 hours\", \"1-2 weeks\", or, for a promise with no set time, its own words such as \"within a reasonable time\"." },
+                    "starts": { "type": "string", "enum": ["receipt", "acknowledgement", "triage"], "description": "The event the promise is counted from." },
+                    "started_at": { "type": "string", "format": "date-time", "description": "When that event happened. For a promise with no set time, its age is counted from here." },
+                    "target": { "type": ["string", "null"], "format": "date-time", "description": "What the team aims for (earlier than due when the policy gave a range); null for a promise with no set time." },
+                    "due": { "type": ["string", "null"], "format": "date-time", "description": "The promised limit; null for a promise with no set time." },
+                    "status": { "type": "string", "enum": ["open", "met", "missed", "kept"], "description": "open while the clock runs; met or missed once a timed promise was kept or broken; kept once a promise with no set time was kept (it is never met or missed)." },
+                    "resolved_at": { "type": ["string", "null"], "format": "date-time", "description": "When the promise was kept (or found broken)." }
                 } },
                 "Created": { "type": "object", "required": ["id", "case_key", "project", "status", "received_at", "deadlines", "track_url"], "properties": {
                     "id": { "type": "string" },

@@ -24,6 +24,7 @@ struct ProjectRows {
     reports: usize,
     times: Vec<(String, usize, String, String)>,
     kept: Vec<(&'static str, usize, usize, String)>,
+    untimed: Vec<(String, usize, String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -73,11 +74,18 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
                 )
             })
             .collect();
+        let untimed = s
+            .kept
+            .iter()
+            .filter(|k| k.untimed.count > 0)
+            .map(|k| cells(k.kind.describe().to_owned(), k.untimed))
+            .collect();
         projects.push(ProjectRows {
             name: project.policy.project.name.clone(),
             reports: s.reports,
             times,
             kept,
+            untimed,
         });
     }
     Ok(StatsPage {

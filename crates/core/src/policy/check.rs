@@ -338,6 +338,30 @@ fn longer(a: &Target, b: &Target) -> bool {
     a.limit.nominal_hours() > b.limit.nominal_hours()
 }
 
+/// Two promises' times, when both have one and both are counted from the same event: times
+/// counted from different events cannot be compared.
+fn comparable(a: Option<&Promise>, b: Option<&Promise>) -> Option<(Target, Target)> {
+    let (a, b) = (a?, b?);
+    (a.starts == b.starts).then_some((a.time()?, b.time()?))
+}
+
+/// Whether any timed promise of the policy counts business days.
+fn uses_business_days(policy: &Policy) -> bool {
+    let r = &policy.response;
+    [&r.acknowledge, &r.assess, &r.plan, &r.update_interval]
+        .into_iter()
+        .chain(
+            policy
+                .severity
+                .iter()
+                .flat_map(|s| [&s.fix, &s.release, &s.disclose]),
+        )
+        .filter_map(|p| p.as_ref().and_then(Promise::time))
+        .any(|t| {
+            t.target.unit == super::Unit::BusinessDays || t.limit.unit == super::Unit::BusinessDays
+        })
+}
+
 fn check_response(c: &mut Checker, policy: &Policy) {
     let response = &policy.response;
     if jiff::tz::TimeZone::get(&response.time_zone).is_err() {
@@ -355,17 +379,20 @@ fn check_response(c: &mut Checker, policy: &Policy) {
         );
     }
     let steps = [
-        ("acknowledge", response.acknowledge),
-        ("assess", response.assess),
-        ("plan", response.plan),
+        ("acknowledge", &response.acknowledge),
+        ("assess", &response.assess),
+        ("plan", &response.plan),
     ];
-    let given: Vec<(&str, Target)> = steps
-        .iter()
-        .filter_map(|(name, target)| target.map(|t| (*name, t)))
-        .collect();
-    for pair in given.windows(2) {
-        let ((first, a), (second, b)) = (pair[0], pair[1]);
-        if longer(&a, &b) {
+    // Each step against the one before it counted from the same event.
+    for (i, (second, b)) in steps.iter().enumerate() {
+        let earlier = steps[..i]
+            .iter()
+            .rev()
+            .find(|(_, a)| comparable(a.as_ref(), b.as_ref()).is_some());
+        if let Some((first, a)) = earlier
+            && let Some((a, b)) = comparable(a.as_ref(), b.as_ref())
+            && longer(&a, &b)
+        {
             c.error(
                 &format!("response.{second}"),
                 format!("`response.{second}` ({b}) comes before `response.{first}` ({a}): a team cannot {second} before it can {first}; make {second} at least {a}"),
@@ -373,29 +400,20 @@ fn check_response(c: &mut Checker, policy: &Policy) {
         }
     }
     if response.acknowledge.is_none() {
-        c.warning("response", "no `acknowledge` target: reporters will not know when to expect an answer; add acknowledge = \"48 hours\"");
+        c.warning("response", "no `acknowledge` target: reporters will not know when to expect an answer; add acknowledge = \"48 hours\", or acknowledge = { untimed = true, says = \"...\" } in your own words");
     }
     if response
         .acknowledge
+        .as_ref()
+        .and_then(Promise::time)
         .is_some_and(|a| a.limit.nominal_hours() > 24 * 14)
     {
         c.warning("response.acknowledge", "acknowledging takes longer than two weeks: reporters may give up and disclose; most projects promise 1-3 days");
     }
-    let uses_business_days = steps
-        .iter()
-        .chain([("update_interval", response.update_interval)].iter())
-        .filter_map(|(_, t)| *t)
-        .chain(
-            policy
-                .severity
-                .iter()
-                .flat_map(|s| [s.fix, s.release, s.disclose])
-                .flatten(),
-        )
-        .any(|t| {
-            t.target.unit == super::Unit::BusinessDays || t.limit.unit == super::Unit::BusinessDays
-        });
-    if uses_business_days && response.time_zone == "UTC" && !policy.response.holidays.is_empty() {
+    if uses_business_days(policy)
+        && response.time_zone == "UTC"
+        && !policy.response.holidays.is_empty()
+    {
         c.warning(
             "response.time_zone",
             "business days are counted in UTC: set `time_zone` to where the team works",
@@ -404,26 +422,28 @@ fn check_response(c: &mut Checker, policy: &Policy) {
 }
 
 fn check_severity(c: &mut Checker, policy: &Policy) {
-    for kind in ["fix", "release", "disclose"] {
-        let pick = |s: &SeverityDeadlines| match kind {
-            "fix" => s.fix,
-            "release" => s.release,
-            _ => s.disclose,
-        };
-        let given: Vec<(Severity, Target)> = policy
-            .severity
-            .iter()
-            .filter_map(|s| pick(s).map(|t| (s.severity, t)))
-            .collect();
-        for pair in given.windows(2) {
-            let ((more, a), (less, b)) = (pair[0], pair[1]);
-            if longer(&a, &b) {
+    type Pick = fn(&SeverityDeadlines) -> Option<&Promise>;
+    let kinds: [(&str, Pick); 3] = [
+        ("fix", |s| s.fix.as_ref()),
+        ("release", |s| s.release.as_ref()),
+        ("disclose", |s| s.disclose.as_ref()),
+    ];
+    for (kind, pick) in kinds {
+        // Each severity against the next less severe one counted from the same event.
+        for (i, more) in policy.severity.iter().enumerate() {
+            let less = policy.severity[i + 1..]
+                .iter()
+                .find(|less| comparable(pick(more), pick(less)).is_some());
+            if let Some(less) = less
+                && let Some((a, b)) = comparable(pick(more), pick(less))
+                && longer(&a, &b)
+            {
                 c.error(
-                    &format!("severity.{}.{kind}", name_of(more)),
+                    &format!("severity.{}.{kind}", name_of(more.severity)),
                     format!(
                         "`severity.{}.{kind}` ({a}) is longer than for {} ({b}): a more severe issue must not wait longer; shorten it to at most {b}",
-                        name_of(more),
-                        name_of(less)
+                        name_of(more.severity),
+                        name_of(less.severity)
                     ),
                 );
             }
@@ -431,12 +451,13 @@ fn check_severity(c: &mut Checker, policy: &Policy) {
     }
     for s in &policy.severity {
         let name = name_of(s.severity);
-        if let (Some(fix), Some(release)) = (s.fix, s.release)
+        if let Some((fix, release)) = comparable(s.fix.as_ref(), s.release.as_ref())
             && longer(&fix, &release)
         {
             c.warning(&format!("severity.{name}.release"), format!("`severity.{name}.release` ({release}) is shorter than `fix` ({fix}): a fix cannot ship before it exists"));
         }
-        if let (Some(fix), Some(disclose)) = (s.fix.or(s.release), s.disclose)
+        let shipped = s.fix.as_ref().or(s.release.as_ref());
+        if let Some((fix, disclose)) = comparable(shipped, s.disclose.as_ref())
             && longer(&fix, &disclose)
         {
             c.warning(&format!("severity.{name}.disclose"), format!("`severity.{name}.disclose` ({disclose}) is shorter than the fix ({fix}): users would learn of the issue before they can patch"));

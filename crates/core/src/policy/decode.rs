@@ -16,6 +16,11 @@ use super::model::*;
 use super::standard_fields;
 use super::time_span::{Target, TimeSpan, parse_target, parse_time_span};
 
+/// What may start the assessment: it is kept at triage, so triage cannot start it.
+const ASSESS_STARTS: [(&str, Start); 2] = [Start::ALL[0], Start::ALL[1]];
+/// What may start the acknowledgement: only receipt, since acknowledging keeps it.
+const ACKNOWLEDGE_STARTS: [(&str, Start); 1] = [Start::ALL[0]];
+
 /// The decoder's state: findings so far and where each key sits.
 pub(crate) struct Decoder {
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -251,17 +256,190 @@ impl Decoder {
         None
     }
 
-    fn target(&mut self, table: &mut Table, key: &'static str) -> Option<Target> {
-        let text = self.string(table, key)?;
+    /// A promise: a duration in quotes, or a table `{ within = "...", starts = "..." }` or
+    /// `{ untimed = true, says = "...", starts = "..." }`. `starts` is checked against what can
+    /// start this promise; `default` applies when it is absent.
+    fn promise(
+        &mut self,
+        table: &mut Table,
+        key: &'static str,
+        default: Start,
+        starts: &[(&'static str, Start)],
+    ) -> Option<Promise> {
+        let value = self.get(table, key)?;
         let path = child_path(&table.path, key);
-        match parse_target(&text) {
+        match value.get_ref() {
+            DeValue::String(_) => {
+                let text = self.string(table, key)?;
+                let target = self.target_text(&path, value.span(), &text, key)?;
+                Some(Promise {
+                    within: Within::Time(target),
+                    starts: default,
+                })
+            }
+            DeValue::Table(inner) => {
+                let mut t = Table {
+                    path: path.clone(),
+                    table: inner,
+                    span: value.span(),
+                    known: Vec::new(),
+                };
+                let promise = self.promise_table(&mut t, default, starts);
+                self.finish(t);
+                promise
+            }
+            other => {
+                self.error(
+                    value.span(),
+                    format!(
+                        "`{path}` must be a duration in quotes or a table, not {}: write `{key} = \"48 hours\"`, `{key} = {{ within = \"1-2 weeks\", starts = \"{}\" }}`, or `{key} = {{ untimed = true, says = \"within a reasonable time\" }}` for a promise with no set time",
+                        a_type(other),
+                        default.name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn promise_table(
+        &mut self,
+        t: &mut Table,
+        default: Start,
+        starts: &[(&'static str, Start)],
+    ) -> Option<Promise> {
+        let errors_before = self.diagnostics.len();
+        let within_text = self.string(t, "within");
+        let within_span = self.spans.get(&child_path(&t.path, "within"));
+        let untimed = self.bool(t, "untimed").unwrap_or(false);
+        let says = self.string(t, "says");
+        let says_path = child_path(&t.path, "says");
+        let starts_value = self.get(t, "starts");
+        let start = match starts_value {
+            None => Some(default),
+            Some(value) => self.start(&t.path, value, starts),
+        };
+        // A key of the wrong type has said what is wrong; guessing at the rest would only add
+        // noise.
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        let path = t.path.clone();
+        let key = path.rsplit('.').next().unwrap_or(&path).to_owned();
+        let within = match (within_text, untimed) {
+            (Some(_), true) => {
+                let span = self.spans.get(&child_path(&path, "untimed"));
+                self.error(
+                    span.unwrap_or(t.span.clone()),
+                    format!("`{path}` gives a time in `within` and says `untimed = true`: remove one of them"),
+                );
+                return None;
+            }
+            (Some(text), false) => {
+                let span = within_span.unwrap_or(t.span.clone());
+                let target = self.target_text(&child_path(&path, "within"), span, &text, &key)?;
+                if says.is_some() {
+                    let span = self.spans.get(&says_path).unwrap_or(t.span.clone());
+                    self.error(
+                        span,
+                        format!("`{says_path}` is for a promise with no set time; this one is rendered from `within`: remove `says`, or write `untimed = true` instead of `within`"),
+                    );
+                    return None;
+                }
+                Within::Time(target)
+            }
+            (None, true) => {
+                if let Some(words) = &says
+                    && words.chars().count() > PROMISE_WORDS_CHARS_MAX
+                {
+                    let span = self.spans.get(&says_path).unwrap_or(t.span.clone());
+                    self.error(
+                        span,
+                        format!("`{says_path}` is longer than {PROMISE_WORDS_CHARS_MAX} characters: it completes one sentence, such as \"within a reasonable time\"; say more in a [[sections]] entry"),
+                    );
+                    return None;
+                }
+                Within::Untimed(says.map(|w| one_line(&w)))
+            }
+            (None, false) => {
+                let hint = match &says {
+                    Some(words) => format!(
+                        "add `untimed = true` to keep \"{}\" as a promise with no set time, or give the time as `within = \"48 hours\"`",
+                        one_line(words)
+                    ),
+                    None => "add `within = \"48 hours\"`, or `untimed = true` (and `says = \"within a reasonable time\"`) for a promise with no set time".to_owned(),
+                };
+                self.error(t.span.clone(), format!("`{path}` has no time: {hint}"));
+                return None;
+            }
+        };
+        Some(Promise {
+            within,
+            starts: start?,
+        })
+    }
+
+    fn start(
+        &mut self,
+        path: &str,
+        value: Value,
+        allowed: &[(&'static str, Start)],
+    ) -> Option<Start> {
+        let starts_path = child_path(path, "starts");
+        let DeValue::String(text) = value.get_ref() else {
+            self.error(
+                value.span(),
+                format!(
+                    "`{starts_path}` must be a string in quotes, not {}",
+                    a_type(value.get_ref())
+                ),
+            );
+            return None;
+        };
+        let start = self.parse_choice(value.span(), &starts_path, text, &Start::ALL)?;
+        if allowed.iter().any(|(_, s)| *s == start) {
+            return Some(start);
+        }
+        let names: Vec<String> = allowed.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let why = match start {
+            Start::Acknowledgement => "acknowledging keeps this promise, so it cannot start it",
+            Start::Triage => "accepting a report keeps this promise, so it cannot start it",
+            Start::Receipt => "this promise is counted from a later event",
+        };
+        self.error(
+            value.span(),
+            format!(
+                "`{starts_path}` cannot be \"{}\": {why}; write {}",
+                start.name(),
+                names.join(" or ")
+            ),
+        );
+        None
+    }
+
+    /// Parses the text of a promised time; a text that is no duration is answered with both
+    /// ways of writing a promise with no set time.
+    fn target_text(
+        &mut self,
+        path: &str,
+        span: Range<usize>,
+        text: &str,
+        key: &str,
+    ) -> Option<Target> {
+        match parse_target(text) {
             Ok(target) => Some(target),
             Err(message) => {
-                let span = self.spans.get(&path).unwrap_or(table.span.clone());
+                // The author's own words make the best example, unless they were a botched
+                // duration.
+                let words = if text.bytes().any(|b| b.is_ascii_digit()) {
+                    "within a reasonable time".to_owned()
+                } else {
+                    one_line(text)
+                };
                 self.error(
                     span,
                     format!(
-                        "`{path}`: {message}; a promise with no time, such as \"within a reasonable time\", goes in `response.promises` instead"
+                        "`{path}`: {message}; a promise with no set time is written `{key} = {{ untimed = true, says = {words:?} }}` (it runs as a clock that shows its age), or as words in `response.promises` (not tracked)"
                     ),
                 );
                 None
@@ -464,6 +642,11 @@ impl Decoder {
             );
         }
     }
+}
+
+/// Text on one line, with runs of white space as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn a_type(value: &DeValue) -> &'static str {
@@ -802,10 +985,10 @@ fn decode_response(decoder: &mut Decoder, mut t: Table) -> ResponseTargets {
             .string(&mut t, "time_zone")
             .unwrap_or_else(|| "UTC".into()),
         holidays: decoder.dates(&mut t, "holidays"),
-        acknowledge: decoder.target(&mut t, "acknowledge"),
-        assess: decoder.target(&mut t, "assess"),
-        plan: decoder.target(&mut t, "plan"),
-        update_interval: decoder.target(&mut t, "update_interval"),
+        acknowledge: decoder.promise(&mut t, "acknowledge", Start::Receipt, &ACKNOWLEDGE_STARTS),
+        assess: decoder.promise(&mut t, "assess", Start::Receipt, &ASSESS_STARTS),
+        plan: decoder.promise(&mut t, "plan", Start::Receipt, &Start::ALL),
+        update_interval: decoder.promise(&mut t, "update_interval", Start::Receipt, &Start::ALL),
         promises: decoder.strings(&mut t, "promises").unwrap_or_default(),
     };
     decoder.finish(t);
@@ -820,9 +1003,9 @@ fn decode_severity(decoder: &mut Decoder, mut t: Table) -> Vec<SeverityDeadlines
         };
         let deadlines = SeverityDeadlines {
             severity,
-            fix: decoder.target(&mut level, "fix"),
-            release: decoder.target(&mut level, "release"),
-            disclose: decoder.target(&mut level, "disclose"),
+            fix: decoder.promise(&mut level, "fix", Start::Triage, &Start::ALL),
+            release: decoder.promise(&mut level, "release", Start::Triage, &Start::ALL),
+            disclose: decoder.promise(&mut level, "disclose", Start::Triage, &Start::ALL),
         };
         decoder.finish(level);
         out.push(deadlines);

@@ -232,21 +232,115 @@ pub struct FormField {
     pub kind: FieldKind,
 }
 
-/// Promised response times, measured from receipt of a report.
+/// The event a promise is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Start {
+    /// The report arrived.
+    Receipt,
+    /// The team first answered: acknowledged it, or accepted it straight away.
+    Acknowledgement,
+    /// The team accepted it as a vulnerability and rated its severity.
+    Triage,
+}
+
+impl Start {
+    /// Every start, in the order a report meets them, with its policy-file spelling.
+    pub const ALL: [(&'static str, Start); 3] = [
+        ("receipt", Start::Receipt),
+        ("acknowledgement", Start::Acknowledgement),
+        ("triage", Start::Triage),
+    ];
+
+    /// The policy-file and stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Start::Receipt => "receipt",
+            Start::Acknowledgement => "acknowledgement",
+            Start::Triage => "triage",
+        }
+    }
+}
+
+/// Longest wording of an untimed promise (`says`), in characters: it completes one sentence of
+/// SECURITY.md and is copied into every clock the promise starts.
+pub const PROMISE_WORDS_CHARS_MAX: usize = 200;
+
+/// How long a promise may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Within {
+    /// A time: the target aimed for and the limit promised.
+    Time(Target),
+    /// No set time, with the policy's own words when it gives them, such as "within a
+    /// reasonable time". It still runs as a clock that shows its age, but is never met or
+    /// missed.
+    Untimed(Option<String>),
+}
+
+impl std::fmt::Display for Within {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Within::Time(target) => target.fmt(f),
+            Within::Untimed(Some(words)) => f.write_str(words),
+            Within::Untimed(None) => f.write_str("no set time"),
+        }
+    }
+}
+
+/// One promise: how long it may take, counted from which event. Serialised as the policy's
+/// table form: `{"within": "1-2 weeks", "starts": "triage"}` or
+/// `{"untimed": true, "says": "...", "starts": "receipt"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promise {
+    /// The time, or none.
+    pub within: Within,
+    /// What starts its clock.
+    pub starts: Start,
+}
+
+impl Serialize for Promise {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        match &self.within {
+            Within::Time(target) => map.serialize_entry("within", target)?,
+            Within::Untimed(words) => {
+                map.serialize_entry("untimed", &true)?;
+                if let Some(words) = words {
+                    map.serialize_entry("says", words)?;
+                }
+            }
+        }
+        map.serialize_entry("starts", &self.starts)?;
+        map.end()
+    }
+}
+
+impl Promise {
+    /// The promised time, unless the promise is untimed.
+    pub fn time(&self) -> Option<Target> {
+        match self.within {
+            Within::Time(target) => Some(target),
+            Within::Untimed(_) => None,
+        }
+    }
+}
+
+/// Promised response times: from receipt of a report unless a promise says otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResponseTargets {
     /// IANA time zone that business days are counted in.
     pub time_zone: String,
     /// Days that are not business days besides weekends.
     pub holidays: Vec<Date>,
-    /// Acknowledge receipt.
-    pub acknowledge: Option<Target>,
-    /// First assessment (valid or not, severity estimate).
-    pub assess: Option<Target>,
+    /// Acknowledge receipt (always counted from receipt).
+    pub acknowledge: Option<Promise>,
+    /// First assessment (valid or not, severity estimate); from receipt or acknowledgement.
+    pub assess: Option<Promise>,
     /// A detailed plan.
-    pub plan: Option<Target>,
+    pub plan: Option<Promise>,
     /// Longest silence towards the reporter while a report is open.
-    pub update_interval: Option<Target>,
+    pub update_interval: Option<Promise>,
     /// Further promises that run no clock, in the policy's own words, such as "Provide an
     /// estimated timeline for a fix". Shown with the targets so that no promise is dropped.
     pub promises: Vec<String>,
@@ -288,17 +382,17 @@ impl Severity {
     }
 }
 
-/// Deadlines promised for one severity, counted from triage.
+/// Deadlines promised for one severity: from triage unless a promise says otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeverityDeadlines {
     /// Which severity.
     pub severity: Severity,
     /// A fix is ready.
-    pub fix: Option<Target>,
+    pub fix: Option<Promise>,
     /// The fix is released.
-    pub release: Option<Target>,
+    pub release: Option<Promise>,
     /// The vulnerability is publicly disclosed.
-    pub disclose: Option<Target>,
+    pub disclose: Option<Promise>,
 }
 
 /// What the project treats as a vulnerability.

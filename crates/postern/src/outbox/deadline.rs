@@ -98,7 +98,11 @@ pub async fn run(
             let Some(reminder) = due_reminder(clock, leads, since, now) else {
                 continue;
             };
-            let limit = clock.limit_at.strftime("%Y-%m-%d %H:%M UTC");
+            // Only a timed clock has reminders.
+            let Some(limit) = clock.limit_at() else {
+                continue;
+            };
+            let limit = limit.strftime("%Y-%m-%d %H:%M UTC");
             let what = clock.kind.describe();
             let (event, addresses, note) = match reminder {
                 Reminder::Before(_) => (

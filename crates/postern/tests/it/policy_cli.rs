@@ -68,7 +68,8 @@ fn the_example_policy_checks_and_renders() {
     );
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
     assert_eq!(value["project"]["slug"], "acme-widgets");
-    assert_eq!(value["response"]["plan"], "1-2 weeks");
+    assert_eq!(value["response"]["plan"]["within"], "1-2 weeks");
+    assert_eq!(value["response"]["plan"]["starts"], "receipt");
 }
 
 #[test]

@@ -112,6 +112,22 @@ fn a_report_is_worked_from_the_terminal() {
     assert!(!shown.contains("[description]"), "{shown}");
     assert!(shown.contains("Credit: anonymous"), "{shown}");
     assert!(shown.contains("Severity: High"), "{shown}");
+    // Each deadline with what it counts from, its target and its limit.
+    let fix = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("have a fix ready"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        fix.contains(" 1-2 weeks ") && fix.contains(" from triage ") && fix.contains("  target "),
+        "{fix}"
+    );
+    let (target, limit) = fix
+        .split_once("  target ")
+        .unwrap()
+        .1
+        .split_once("  limit ")
+        .unwrap();
+    assert!(target < limit, "a range aims before its limit: {fix}");
     assert!(
         shown.contains("clock.extended by carol@example.org clock=fix by=3 days"),
         "{shown}"

@@ -84,11 +84,12 @@ impl Store {
         });
         let (project, received_at, status, severity, record, clocks, version) =
             row.ok_or(StoreError::NotFound)?;
+        let received_at = from_millis(received_at)?;
         Ok(CaseRow {
             id: id.clone(),
             project,
-            received_at: from_millis(received_at)?,
-            case: case_from_parts(&status, severity, &record, &clocks)?,
+            received_at,
+            case: case_from_parts(received_at, &status, severity, &record, &clocks)?,
             version,
         })
     }

@@ -24,6 +24,7 @@ pub(crate) fn due_millis(clocks: &Clocks) -> i64 {
 }
 
 pub(crate) fn case_from_parts(
+    received_at: jiff::Timestamp,
     status: &str,
     severity: Option<String>,
     record: &str,
@@ -31,6 +32,7 @@ pub(crate) fn case_from_parts(
 ) -> Result<Case, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
     Ok(Case {
+        received_at,
         status: ReportStatus::parse(status).ok_or_else(|| corrupt("status"))?,
         severity: match severity {
             Some(s) => Some(parse_severity(&s).ok_or_else(|| corrupt("severity"))?),

@@ -12,6 +12,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::Response;
 use axum::routing::{get, post};
+use jiff::Timestamp;
+use postern_core::policy::Start;
 
 use crate::intake::{PromisedDeadline, SUBMISSION_BODY_BYTES_MAX, human_time};
 use crate::state::{AppState, Project};
@@ -52,19 +54,56 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// The promised deadlines as the reporter reads them (what, by when), on the page that shows
-/// the case key and on the case page.
-fn deadline_rows(project: &Project, deadlines: &[PromisedDeadline]) -> Vec<(String, String)> {
+/// One promise as the reporter reads it: the words before, the time in bold, the words after.
+type DeadlineRow = (String, String, String);
+
+/// The promised deadlines as the reporter reads them (what, by when, aiming for when and
+/// counted from what), on the page that shows the case key and on the case page. A promise with
+/// no set time reads in the policy's words, with how long it has been waiting.
+fn deadline_rows(
+    project: &Project,
+    deadlines: &[PromisedDeadline],
+    now: Timestamp,
+) -> Vec<DeadlineRow> {
+    let time = |at| human_time(&project.policy, at);
     deadlines
         .iter()
         .map(|d| {
-            let when = human_time(&project.policy, d.due);
+            let from = match d.starts {
+                Start::Receipt => String::new(),
+                Start::Acknowledgement => {
+                    format!(
+                        ", counted from the team's first answer ({})",
+                        time(d.started_at)
+                    )
+                }
+                Start::Triage => format!(
+                    ", counted from the team's assessment ({})",
+                    time(d.started_at)
+                ),
+            };
+            let Some(due) = d.due else {
+                let age = postern_core::stats::human(d.age(now));
+                return match d.outcome {
+                    None => (
+                        format!("{}:", d.what),
+                        d.promised.clone(),
+                        format!(" (waiting {age} so far{from})"),
+                    ),
+                    Some(_) => (format!("Done: {}", d.what), format!("after {age}"), from),
+                };
+            };
+            let aim = d
+                .target
+                .filter(|t| *t != due && d.outcome.is_none())
+                .map(|t| format!(", aiming for {}", time(t)))
+                .unwrap_or_default();
             let what = match d.outcome {
                 None => format!("{} by", d.what),
                 Some("met") => format!("Done, as promised: {} by", d.what),
                 Some(_) => format!("Late: {}, promised by", d.what),
             };
-            (what, when)
+            (what, time(due), format!("{aim}{from}"))
         })
         .collect()
 }

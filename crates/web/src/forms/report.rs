@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use postern_app::intake::Upload;
 use postern_app::reporter::NewReport;
 use postern_core::intake::{FieldError, OTHER_CATEGORY, Submission};
-use postern_core::policy::FieldKind;
+use postern_core::policy::{FieldKind, Within};
 
 use super::token::{check_token, issue_token};
 use super::{deadline_rows, no_store};
@@ -134,7 +134,15 @@ fn render_form(
         });
     }
     let path = project_path(state, project);
-    let acknowledge = policy.response.acknowledge.map(|t| t.limit.to_string());
+    // Completes "We acknowledge reports ...": the promised limit, or the policy's own words.
+    let acknowledge = policy
+        .response
+        .acknowledge
+        .as_ref()
+        .and_then(|p| match &p.within {
+            Within::Time(t) => Some(format!("within {}", t.limit)),
+            Within::Untimed(words) => words.clone(),
+        });
     ReportForm {
         title: format!("Report a vulnerability in {}", policy.project.name),
         project_name: policy.project.name.clone(),
@@ -226,7 +234,7 @@ struct ReportDone {
     project_name: String,
     case_key: String,
     report_id: String,
-    deadlines: Vec<(String, String)>,
+    deadlines: Vec<super::DeadlineRow>,
     email_given: bool,
     mail_on: bool,
 }
@@ -347,6 +355,7 @@ async fn submit(
         deadlines: deadline_rows(
             &project,
             &reporter_deadlines(&done.clocks, &project.policy, done.received_at),
+            done.received_at,
         ),
         email_given: done.contact_given,
         mail_on: state.mail_on(),

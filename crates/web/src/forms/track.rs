@@ -82,7 +82,7 @@ struct CasePage {
     case_key: String,
     status: String,
     received: String,
-    deadlines: Vec<(String, String)>,
+    deadlines: Vec<super::DeadlineRow>,
     fields: Vec<(String, String)>,
     messages: Vec<MessageView>,
     attachments: Vec<AttachmentView>,
@@ -139,6 +139,7 @@ fn case_page(
                 deadline_rows(
                     p,
                     &reporter_deadlines(&view.clocks, &p.policy, view.received_at),
+                    state.now(),
                 )
             })
             .unwrap_or_default(),
@@ -237,7 +238,7 @@ fn disclosure_words(
         .clocks
         .open(postern_core::clock::ClockKind::Disclose)
         .filter(|_| project.is_some())
-        .map(|c| c.limit_at);
+        .and_then(|c| c.limit_at());
     promised.map(|at| {
         format!(
             "Under the policy, the vulnerability will be disclosed by {} unless another date is agreed.",

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
 struct ClockRow {
     what: &'static str,
     promised: String,
+    from: String,
     target: String,
     limit: String,
     state: String,
@@ -381,14 +382,30 @@ fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
         .map(|c| {
             let state = c.state(now);
             let mut text = state.name().to_owned();
+            if c.due.is_none() {
+                // No limit to measure against: its age is what there is to see.
+                let age = postern_core::stats::human(c.age(now));
+                text.push_str(&match state {
+                    ClockState::Running => format!(" for {age}"),
+                    _ => format!(" after {age}"),
+                });
+            }
             if let Some(at) = c.resolved_at {
                 text.push_str(&format!(" at {}", human_time(policy, at)));
             }
+            let time = |at: Option<Timestamp>| {
+                at.map_or_else(|| "no set time".to_owned(), |at| human_time(policy, at))
+            };
             ClockRow {
                 what: c.kind.describe(),
                 promised: c.promised.clone(),
-                target: human_time(policy, c.target_at),
-                limit: human_time(policy, c.limit_at),
+                from: format!(
+                    "{} ({})",
+                    c.starts().name(),
+                    human_time(policy, c.started_at)
+                ),
+                target: time(c.target_at()),
+                limit: time(c.limit_at()),
                 state: text,
                 class: match state {
                     ClockState::Overdue => "overdue",

@@ -67,7 +67,17 @@ async fn a_report_submitted_by_api_is_readable_only_with_its_case_key() {
         // Monday 2026-11-23 11:00 Berlin: one business day later.
         assert_eq!(
             body["deadlines"][0],
-            json!({"kind": "acknowledge", "description": "acknowledge your report", "due": "2026-11-24T10:00:00.000Z", "status": "open"})
+            json!({
+                "kind": "acknowledge",
+                "description": "acknowledge your report",
+                "promised": "1 business day",
+                "starts": "receipt",
+                "started_at": "2026-11-23T10:00:00.000Z",
+                "target": "2026-11-24T10:00:00.000Z",
+                "due": "2026-11-24T10:00:00.000Z",
+                "status": "open",
+                "resolved_at": null,
+            })
         );
         assert_eq!(body["deadlines"][1]["due"], "2026-11-26T10:00:00.000Z");
 

@@ -5,6 +5,7 @@ mod advisories;
 mod drift;
 mod intake;
 mod policy_pages;
+mod promises;
 mod screening;
 mod stats;
 mod subscriptions;
