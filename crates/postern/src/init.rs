@@ -98,7 +98,10 @@ preferred = true
 kind = "email"
 email = {email}
 
-# What the team promises, counted from receipt of a report.
+# What the team promises, counted from receipt of a report. A promise may also be a table:
+# { within = "3 days", starts = "acknowledgement" } counts from another event (receipt,
+# acknowledgement or triage); { untimed = true, says = "within a reasonable time" } promises
+# no set time, in your words, and is still tracked.
 [response]
 time_zone = "UTC"          # an IANA name such as "Europe/Berlin"; business days count here
 acknowledge = "48 hours"
@@ -106,7 +109,7 @@ assess = "5 business days"
 plan = "2 weeks"
 update_interval = "2 weeks"
 
-# Deadlines per severity, counted from triage.
+# Deadlines per severity, counted from triage unless they say `starts`.
 [severity.critical]
 fix = "7 days"
 disclose = "14 days"
