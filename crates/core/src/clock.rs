@@ -470,6 +470,17 @@ impl Clocks {
             .collect()
     }
 
+    /// What `clock` (one of these) counts from, for people: the event its promise names, or
+    /// for an update promise started again by an answer to the reporter, that answer.
+    pub fn counted_from(&self, clock: &Clock) -> &'static str {
+        let first = self.0.iter().find(|c| c.kind == clock.kind);
+        if clock.kind == ClockKind::Update && first.is_some_and(|f| f != clock) {
+            "the last update"
+        } else {
+            clock.starts().name()
+        }
+    }
+
     /// When the next running clock reaches its limit.
     pub fn next_due(&self) -> Option<Timestamp> {
         self.0.iter().filter_map(Clock::due_at).min()
@@ -984,6 +995,11 @@ fix = "14 days"
         assert_eq!(updates.len(), 2);
         assert_eq!(updates[0].outcome, Some(Outcome::Met));
         assert_eq!(updates[1].limit_at().unwrap(), at("2026-12-12T15:00:00Z"));
+        // The first counts from receipt; the next from the update that started it.
+        assert_eq!(clocks.counted_from(updates[0]), "receipt");
+        assert_eq!(clocks.counted_from(updates[1]), "the last update");
+        let plan = clocks.0.iter().find(|c| c.kind == ClockKind::Plan).unwrap();
+        assert_eq!(clocks.counted_from(plan), "receipt");
         assert_eq!(clocks.open(ClockKind::Plan), None);
     }
 

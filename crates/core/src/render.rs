@@ -192,9 +192,9 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
     out
 }
 
-/// A value safe on one line of security.txt or in a Markdown heading.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// An untimed promise's words inside a sentence of ours, which brings its own full stop.
+fn said(words: &str) -> String {
+    one_line(words).trim_end_matches('.').to_owned()
 }
 
 /// Escapes text for a Markdown table cell.
@@ -230,7 +230,7 @@ fn promise_phrase(promise: &Promise) -> String {
         (Within::Untimed(words), from) => {
             let mut text = words
                 .as_deref()
-                .map(|w| format!(" {}", one_line(w).trim_end_matches('.')))
+                .map(|w| format!(" {}", said(w)))
                 .unwrap_or_default();
             if let Some(from) = from {
                 let _ = write!(text, " after {from}");
@@ -544,7 +544,7 @@ fn response(md: &mut String, policy: &Policy) {
                     let _ = write!(line, " at least every {}", t.limit);
                 }
                 Within::Untimed(Some(words)) => {
-                    let _ = write!(line, " {}", one_line(words).trim_end_matches('.'));
+                    let _ = write!(line, " {}", said(words));
                 }
                 Within::Untimed(None) => {}
             }
@@ -560,19 +560,7 @@ fn response(md: &mut String, policy: &Policy) {
         }
         md.push('\n');
     }
-    let uses_business = steps
-        .iter()
-        .map(|(_, p)| *p)
-        .chain([&r.update_interval])
-        .chain(
-            policy
-                .severity
-                .iter()
-                .flat_map(|s| [&s.fix, &s.release, &s.disclose]),
-        )
-        .filter_map(|p| p.as_ref().and_then(Promise::time))
-        .any(|t| t.target.unit == Unit::BusinessDays || t.limit.unit == Unit::BusinessDays);
-    if uses_business {
+    if policy.uses_business_days() {
         let mut line = format!(
             "Business days are Monday to Friday in the {} time zone",
             r.time_zone
@@ -590,8 +578,7 @@ fn response(md: &mut String, policy: &Policy) {
     let all_from_triage = policy
         .severity
         .iter()
-        .flat_map(|s| [&s.fix, &s.release, &s.disclose])
-        .flatten()
+        .flat_map(SeverityDeadlines::promises)
         .all(|p| p.starts == Start::Triage);
     let _ = writeln!(
         md,

@@ -183,7 +183,7 @@ impl Context {
                 "  {:<28} {:<10} from {} {}  {times}  {}{}",
                 c.kind.describe(),
                 c.promised,
-                c.starts().name(),
+                view.case.clocks.counted_from(c),
                 human(policy, c.started_at),
                 state.name(),
                 if state == ClockState::Overdue {

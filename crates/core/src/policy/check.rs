@@ -345,23 +345,6 @@ fn comparable(a: Option<&Promise>, b: Option<&Promise>) -> Option<(Target, Targe
     (a.starts == b.starts).then_some((a.time()?, b.time()?))
 }
 
-/// Whether any timed promise of the policy counts business days.
-fn uses_business_days(policy: &Policy) -> bool {
-    let r = &policy.response;
-    [&r.acknowledge, &r.assess, &r.plan, &r.update_interval]
-        .into_iter()
-        .chain(
-            policy
-                .severity
-                .iter()
-                .flat_map(|s| [&s.fix, &s.release, &s.disclose]),
-        )
-        .filter_map(|p| p.as_ref().and_then(Promise::time))
-        .any(|t| {
-            t.target.unit == super::Unit::BusinessDays || t.limit.unit == super::Unit::BusinessDays
-        })
-}
-
 fn check_response(c: &mut Checker, policy: &Policy) {
     let response = &policy.response;
     if jiff::tz::TimeZone::get(&response.time_zone).is_err() {
@@ -410,7 +393,7 @@ fn check_response(c: &mut Checker, policy: &Policy) {
     {
         c.warning("response.acknowledge", "acknowledging takes longer than two weeks: reporters may give up and disclose; most projects promise 1-3 days");
     }
-    if uses_business_days(policy)
+    if policy.uses_business_days()
         && response.time_zone == "UTC"
         && !policy.response.holidays.is_empty()
     {

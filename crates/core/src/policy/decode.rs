@@ -13,8 +13,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, SpanMap};
 use super::model::*;
-use super::standard_fields;
 use super::time_span::{Target, TimeSpan, parse_target, parse_time_span};
+use super::{one_line, standard_fields};
 
 /// What may start the assessment: it is kept at triage, so triage cannot start it.
 const ASSESS_STARTS: [(&str, Start); 2] = [Start::ALL[0], Start::ALL[1]];
@@ -642,11 +642,6 @@ impl Decoder {
             );
         }
     }
-}
-
-/// Text on one line, with runs of white space as one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn a_type(value: &DeValue) -> &'static str {

@@ -111,6 +111,12 @@ pub fn parse_str(source: &str, now: Timestamp) -> Checked {
     }
 }
 
+/// Text on one line, runs of white space as one space: for a value in a sentence, a heading or
+/// a line of security.txt.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or(message).trim()
 }

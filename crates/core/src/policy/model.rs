@@ -45,6 +45,22 @@ pub struct Policy {
     pub sections: Vec<Section>,
 }
 
+impl Policy {
+    /// Whether any promised time counts business days (an untimed promise counts none).
+    pub fn uses_business_days(&self) -> bool {
+        let r = &self.response;
+        [&r.acknowledge, &r.assess, &r.plan, &r.update_interval]
+            .into_iter()
+            .flatten()
+            .chain(self.severity.iter().flat_map(SeverityDeadlines::promises))
+            .filter_map(Promise::time)
+            .any(|t| {
+                t.target.unit == super::Unit::BusinessDays
+                    || t.limit.unit == super::Unit::BusinessDays
+            })
+    }
+}
+
 /// Identity of the project.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {
@@ -393,6 +409,15 @@ pub struct SeverityDeadlines {
     pub release: Option<Promise>,
     /// The vulnerability is publicly disclosed.
     pub disclose: Option<Promise>,
+}
+
+impl SeverityDeadlines {
+    /// The deadlines this severity promises.
+    pub fn promises(&self) -> impl Iterator<Item = &Promise> {
+        [&self.fix, &self.release, &self.disclose]
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// What the project treats as a vulnerability.

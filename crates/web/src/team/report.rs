@@ -400,8 +400,8 @@ fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
                 what: c.kind.describe(),
                 promised: c.promised.clone(),
                 from: format!(
-                    "{} ({})",
-                    c.starts().name(),
+                    "{}, {}",
+                    case.clocks.counted_from(c),
                     human_time(policy, c.started_at)
                 ),
                 target: time(c.target_at()),

@@ -145,7 +145,7 @@ async fn the_team_sees_where_each_clock_starts_and_an_untimed_ones_age() {
         let (id, _) = submit(&app, "RCE in the importer").await;
         let page = alice.get(&format!("/team/reports/{id}")).await.text();
         assert!(
-            page.contains("<td>acknowledge the report</td><td>within a reasonable time</td><td>receipt (2026-11-23 10:00 UTC)</td><td>no set time</td><td>no set time</td><td>running for 0 min</td>"),
+            page.contains("<td>acknowledge the report</td><td>within a reasonable time</td><td>receipt, 2026-11-23 10:00 UTC</td><td>no set time</td><td>no set time</td><td>running for 0 min</td>"),
             "{page}"
         );
         act(
@@ -162,15 +162,15 @@ async fn the_team_sees_where_each_clock_starts_and_an_untimed_ones_age() {
         act(&app, &id, accept, now() + SignedDuration::from_hours(120)).await;
         let page = alice.get(&format!("/team/reports/{id}")).await.text();
         assert!(
-            page.contains("<td>acknowledge the report</td><td>within a reasonable time</td><td>receipt (2026-11-23 10:00 UTC)</td><td>no set time</td><td>no set time</td><td>kept after 3 days 0 h at 2026-11-26 10:00 UTC</td>"),
+            page.contains("<td>acknowledge the report</td><td>within a reasonable time</td><td>receipt, 2026-11-23 10:00 UTC</td><td>no set time</td><td>no set time</td><td>kept after 3 days 0 h at 2026-11-26 10:00 UTC</td>"),
             "{page}"
         );
         assert!(
-            page.contains("<td>have a fix ready</td><td>30 days</td><td>receipt (2026-11-23 10:00 UTC)</td><td>2026-12-23 10:00 UTC</td><td>2026-12-23 10:00 UTC</td>"),
+            page.contains("<td>have a fix ready</td><td>30 days</td><td>receipt, 2026-11-23 10:00 UTC</td><td>2026-12-23 10:00 UTC</td><td>2026-12-23 10:00 UTC</td>"),
             "{page}"
         );
         assert!(
-            page.contains("<td>send a detailed plan</td><td>1-2 weeks</td><td>acknowledgement (2026-11-26 10:00 UTC)</td><td>2026-12-03 10:00 UTC</td><td>2026-12-10 10:00 UTC</td>"),
+            page.contains("<td>send a detailed plan</td><td>1-2 weeks</td><td>acknowledgement, 2026-11-26 10:00 UTC</td><td>2026-12-03 10:00 UTC</td><td>2026-12-10 10:00 UTC</td>"),
             "{page}"
         );
     }
