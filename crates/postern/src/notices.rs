@@ -101,7 +101,8 @@ pub enum Conversation {
     Receipt {
         /// When it was received, as the reporter reads it.
         received: String,
-        /// (what, by when) for each promise that concerns the reporter.
+        /// (what, "by" when, or the words of a promise with no set time) for each promise that
+        /// concerns the reporter.
         deadlines: Vec<(String, String)>,
     },
     /// The team's messages, in order.
@@ -542,6 +543,28 @@ mod tests {
             published: None,
             modified: "2026-11-23T10:00:00Z".parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn a_receipt_by_mail_gives_each_promise_its_time_or_the_policy_s_words() {
+        let receipt = Conversation::Receipt {
+            received: "2026-11-23 11:00 CET".into(),
+            deadlines: vec![
+                (
+                    "acknowledge your report".into(),
+                    "within a reasonable time".into(),
+                ),
+                (
+                    "give an initial assessment".into(),
+                    "by 2026-11-26 11:00 CET".into(),
+                ),
+            ],
+        };
+        let text = conversation_text(&receipt, "Acme", "abc", &links(), "acme").unwrap();
+        assert!(
+            text.contains("promises you:\n- to acknowledge your report within a reasonable time\n- to give an initial assessment by 2026-11-26 11:00 CET\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -60,7 +60,13 @@ pub async fn deliver(
             )
             .into_iter()
             .filter(|d| d.outcome.is_none())
-            .map(|d| (d.what.to_owned(), local_time(&project.policy, d.due)))
+            .map(|d| {
+                // A promise with no set time reads in the policy's own words.
+                let when = d.due.map_or(d.promised.clone(), |due| {
+                    format!("by {}", local_time(&project.policy, due))
+                });
+                (d.what.to_owned(), when)
+            })
             .collect();
             Conversation::Receipt {
                 received: local_time(&project.policy, case.received_at),
