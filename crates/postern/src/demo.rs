@@ -381,6 +381,76 @@ pub async fn seed(store: &Store, projects: &[Project], now: Timestamp) -> anyhow
     ))
 }
 
+/// The demo's mail, taken as the email channel takes any message: one report by mail, and what
+/// waits in screening (a vacation reply, a bounce, mail for an address no policy names). The
+/// messages are fixed, so seeding again recognises them and stores nothing twice.
+pub async fn seed_mail(app: &postern_app::App) -> anyhow::Result<String> {
+    let project = app.projects().default_project();
+    let Some(address) = postern_app::mail::project_addresses(project)
+        .into_iter()
+        .next()
+    else {
+        return Ok("The demo has no mail: the default policy names no email address.".into());
+    };
+    let domain = address
+        .rsplit_once('@')
+        .map_or("example.org", |(_, d)| d)
+        .to_owned();
+    let mail = |from: &str, to: &str, subject: &str, id: &str, headers: &str, body: &str| {
+        format!(
+            "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Mon, 30 Nov 2026 09:12:00 +0000\r\nMIME-Version: 1.0\r\n{headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        )
+    };
+    let messages = [
+        mail(
+            "Mina Okafor <mina@research.example.net>",
+            &address,
+            "Stored XSS in widget titles rendered on the dashboard",
+            "demo-report-1@research.example.net",
+            "",
+            "Hello,\r\n\r\nA widget title containing <img src=x onerror=alert(document.domain)> is rendered unescaped on the dashboard of every user who can see the widget.\r\n\r\nSteps:\r\n1. Create a widget titled as above.\r\n2. Share it with a second account.\r\n3. Open the dashboard as the second account: the script runs.\r\n\r\nTested on 2.4.0. I am happy to be credited as Mina Okafor.\r\n\r\nMina",
+        ),
+        mail(
+            "Ravi Shah <ravi@corp.example.com>",
+            &address,
+            "Automatic reply: Your security report",
+            "demo-vacation-1@corp.example.com",
+            "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n",
+            "I am out of the office until 7 December with limited access to email.",
+        ),
+        mail(
+            "Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+            &address,
+            "Undelivered Mail Returned to Sender",
+            "demo-bounce-1@mx.example.net",
+            "Auto-Submitted: auto-replied\r\n",
+            "This is the mail system at host mx.example.net.\r\n\r\nI'm sorry to have to inform you that your message could not be delivered to one or more recipients.\r\n\r\n<old-address@example.net>: host mx.example.net said: 550 5.1.1 User unknown",
+        ),
+        mail(
+            "Jordan Lee <jordan@example.org>",
+            &format!("info@{domain}"),
+            "Is the 1.x line still supported?",
+            "demo-question-1@example.org",
+            "",
+            "Hi, we still run 1.9 in production. Will it get security fixes next year?\r\n\r\nThanks, Jordan",
+        ),
+    ];
+    let mut taken = 0;
+    for raw in &messages {
+        if !matches!(
+            app.ingest_mail(raw.as_bytes(), None).await?,
+            postern_app::mail::Ingested::Again(_)
+        ) {
+            taken += 1;
+        }
+    }
+    Ok(if taken == 0 {
+        "The demo's mail is taken already.".into()
+    } else {
+        format!("Took the demo's mail: {taken} messages (one report, the rest in screening).")
+    })
+}
+
 /// Applies one team action at a past moment, as the web pages and the terminal do.
 async fn act(
     store: &Store,

@@ -98,6 +98,8 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
     }
     if args.demo {
         demo(&store, state.projects(), &public_url).await?;
+        let said = crate::demo::seed_mail(state.app()).await?;
+        println!("{said}");
     } else {
         first_admin(&store, &args.admin_email, &public_url).await?;
     }
