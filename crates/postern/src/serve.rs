@@ -32,6 +32,11 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         load_projects(&args.policies)?
     };
+    // The IMAP fetcher (`mail_in::run_imap`) has no handler that stores what it fetches yet:
+    // its arguments are checked, and then refused rather than silently ignored.
+    if crate::mail_in::ImapConfig::from_args(&args.imap)?.is_some() {
+        bail!("--imap-url: fetching reports from a mailbox is not wired into serve yet");
+    }
     create_data_dir(&args.storage.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -4,7 +4,10 @@ mod advisory_cli;
 mod architecture;
 mod audit_cli;
 mod browser;
+/// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
+pub mod dovecot;
 mod durability;
+mod imap;
 mod key_cli;
 mod mail;
 mod policy_cli;
