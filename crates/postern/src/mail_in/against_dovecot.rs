@@ -1,7 +1,8 @@
 //! The IMAP fetcher against a real server (Dovecot, started by the harness of
 //! tests/it/dovecot.rs): each message handed over once and flagged only after it is stored, a
 //! retry, a crash before the flag, IDLE and polling, move and delete, a wrong password, a missing
-//! mailbox, stopping with a message in hand, the size limit, a dropped connection. The test is
+//! mailbox, stopping with a message in hand, the size limit, a dropped connection, TLS from the
+//! start and STARTTLS (checked against the server's CA; refused without it). The test is
 //! the handler: every message comes to it over a channel and it answers. Every wait is on that
 //! channel or on the fetcher's `Phase`, with a deadline; nothing sleeps.
 
@@ -70,8 +71,12 @@ fn options() -> ImapOptions {
     }
 }
 
-fn start(dovecot: &Dovecot, mailbox: &str, password: &str, mut options: ImapOptions) -> Running {
-    let url: ImapUrl = dovecot.url(mailbox).parse().unwrap();
+fn start(dovecot: &Dovecot, mailbox: &str, password: &str, options: ImapOptions) -> Running {
+    start_url(&dovecot.url(mailbox), password, options)
+}
+
+fn start_url(url: &str, password: &str, mut options: ImapOptions) -> Running {
+    let url: ImapUrl = url.parse().unwrap();
     let (phase_tx, phase) = watch::channel(Phase::Connecting);
     options.phase = Some(phase_tx);
     let (stop, shutdown) = watch::channel(false);
@@ -508,4 +513,70 @@ async fn the_fetcher_connects_again_when_the_server_drops_it() {
     handed.answer(Disposition::Stored);
     fetcher.settled().await;
     fetcher.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_from_the_start_and_starttls_reach_a_server_whose_ca_is_trusted() {
+    let Some(dovecot) = Dovecot::start_tls("tls_from_the_start_and_starttls") else {
+        return;
+    };
+    let ca = rustls::pki_types::CertificateDer::from(dovecot.ca_der());
+    let urls = [
+        format!("imaps://reporter@127.0.0.1:{}/INBOX", dovecot.tls_port()),
+        format!("imap://reporter@127.0.0.1:{}/INBOX", dovecot.port()),
+        format!("imaps://reporter@localhost:{}/INBOX", dovecot.tls_port()),
+    ];
+    for (n, url) in (1..).zip(&urls) {
+        let uid = dovecot.append("INBOX", &message(n));
+        let trusting = ImapOptions {
+            extra_roots: vec![ca.clone()],
+            ..options()
+        };
+        let mut fetcher = start_url(url, PASSWORD, trusting);
+        let handed = fetcher.next().await;
+        assert_eq!(handed.fetched.uid, uid, "{url}");
+        handed.answer(Disposition::Stored);
+        fetcher.settled().await;
+        fetcher.stop().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_not_trusted_is_never_logged_in_to() {
+    let Some(dovecot) = Dovecot::start_tls("a_certificate_not_trusted") else {
+        return;
+    };
+    dovecot.append("INBOX", &message(1));
+    for url in [
+        format!("imaps://reporter@127.0.0.1:{}/INBOX", dovecot.tls_port()),
+        format!("imap://reporter@127.0.0.1:{}/INBOX", dovecot.port()),
+    ] {
+        // The system's CAs only: the handshake fails (to be tried again later), nothing is read.
+        let mut fetcher = start_url(&url, PASSWORD, options());
+        fetcher.reach(Phase::Backoff).await;
+        assert!(fetcher.handed.try_recv().is_err(), "{url}");
+        fetcher.stop().await.unwrap();
+    }
+    let log = dovecot.log();
+    assert_eq!(
+        log.matches("Login: user=<reporter>").count(),
+        1,
+        "only the test's APPEND logged in: {log}"
+    );
+    assert!(log.contains("unknown ca"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_starttls_is_refused_rather_than_sent_the_password_in_plain_text() {
+    let Some(dovecot) = Dovecot::start("a_server_without_starttls") else {
+        return;
+    };
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", dovecot.port());
+    let error = start_url(&url, PASSWORD, options()).error().await;
+    assert!(error.contains("refused STARTTLS"), "{error}");
+    assert!(
+        !dovecot
+            .log()
+            .contains("Login: user=<reporter>, method=PLAIN")
+    );
 }

@@ -41,18 +41,43 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 pub struct Dovecot {
     child: Child,
     port: u16,
+    /// The port of IMAP over TLS, when started by `start_tls`.
+    tls_port: Option<u16>,
     dir: tempfile::TempDir,
 }
 
 impl Dovecot {
     /// Starts Dovecot for `test`; `None` (after a NOTE on stderr) when it is not installed.
     pub fn start(test: &str) -> Option<Dovecot> {
-        Dovecot::start_with(test, "")
+        Dovecot::launch(test, "", false)
     }
 
     /// Starts Dovecot with more configuration lines appended, such as
     /// `imap_capability = IMAP4rev1 UIDPLUS` (a server that offers less).
     pub fn start_with(test: &str, extra_config: &str) -> Option<Dovecot> {
+        Dovecot::launch(test, extra_config, false)
+    }
+
+    /// Starts Dovecot with TLS: STARTTLS on `port()`, TLS from the start on `tls_port()`, with
+    /// a certificate for 127.0.0.1 and localhost issued by a CA of its own (`ca_der()`), made
+    /// with `openssl`. `None` (after a NOTE) without Dovecot or openssl.
+    pub fn start_tls(test: &str) -> Option<Dovecot> {
+        let openssl = Command::new("openssl")
+            .arg("version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !openssl {
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: openssl not installed; skipping {test} (apt-get install openssl)"
+            );
+            return None;
+        }
+        Dovecot::launch(test, "", true)
+    }
+
+    fn launch(test: &str, extra_config: &str, tls: bool) -> Option<Dovecot> {
         let Some(binary) = dovecot_binary() else {
             let _ = writeln!(
                 std::io::stderr(),
@@ -64,11 +89,15 @@ impl Dovecot {
         // A free port can be taken by someone else before Dovecot binds it: try another.
         for _ in 0..3 {
             let port = free_port();
+            let tls_port = tls.then(free_port);
             let dir = tempfile::Builder::new()
                 .prefix("postern-dovecot-")
                 .tempdir()
                 .expect("a temporary folder");
-            let config = write_config(dir.path(), port, extra_config);
+            if tls {
+                make_certificates(dir.path());
+            }
+            let config = write_config(dir.path(), port, tls_port, extra_config);
             let mut child = Command::new(&binary)
                 .arg("-F")
                 .arg("-c")
@@ -79,7 +108,12 @@ impl Dovecot {
                 .spawn()
                 .expect("dovecot starts");
             if wait_ready(&mut child, port) {
-                return Some(Dovecot { child, port, dir });
+                return Some(Dovecot {
+                    child,
+                    port,
+                    tls_port,
+                    dir,
+                });
             }
             let _ = child.kill();
             let _ = child.wait();
@@ -109,6 +143,16 @@ impl Dovecot {
     /// The URL Postern reads `mailbox` by: `imap://reporter@127.0.0.1:PORT/MAILBOX?tls=none`.
     pub fn url(&self, mailbox: &str) -> String {
         format!("imap://{USER}@127.0.0.1:{}/{mailbox}?tls=none", self.port)
+    }
+
+    /// The port of IMAP over TLS (`start_tls` only).
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port.expect("started by start_tls")
+    }
+
+    /// The CA that issued the server's certificate, DER-encoded (`start_tls` only).
+    pub fn ca_der(&self) -> Vec<u8> {
+        std::fs::read(self.dir().join("ca.der")).expect("started by start_tls")
     }
 
     /// Its folder (configuration, log, mail).
@@ -213,9 +257,18 @@ fn passwd_name(uid: u32) -> Option<String> {
     })
 }
 
+/// The name of a gid in /etc/group.
+fn group_name(gid: u32) -> Option<String> {
+    let groups = std::fs::read_to_string("/etc/group").ok()?;
+    groups.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() > 2 && fields[2] == gid.to_string()).then(|| fields[0].to_owned())
+    })
+}
+
 /// Writes the configuration, the passwd-file and the mail folder; returns the configuration's
 /// path.
-fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
+fn write_config(dir: &Path, port: u16, tls_port: Option<u16>, extra: &str) -> PathBuf {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let me = std::fs::metadata(dir).unwrap();
     let root = me.uid() == 0;
@@ -238,8 +291,17 @@ fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
         String::new()
     } else {
         format!(
-            "service imap-login {{\n  chroot =\n  user = {login_user}\n}}\nservice auth-worker {{\n  user = {internal_user}\n}}\n"
+            "default_internal_group = {group}\nservice imap-login {{\n  chroot =\n  user = {login_user}\n}}\nservice auth-worker {{\n  user = {internal_user}\n}}\nservice anvil {{\n  chroot =\n}}\n",
+            group = group_name(gid).expect("this user's group is in /etc/group")
         )
+    };
+    let (ssl, imaps_address, imaps_port) = match tls_port {
+        Some(tls_port) => (
+            format!("yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem"),
+            "address = 127.0.0.1\n    ",
+            tls_port,
+        ),
+        None => ("no".to_owned(), "", 0),
     };
     let config = format!(
         r#"# Written by Postern's test harness (crates/postern/tests/it/dovecot.rs).
@@ -250,7 +312,7 @@ log_path = {d}/dovecot.log
 info_log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 8
@@ -271,7 +333,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps_address}port = {imaps_port}
   }}
 }}
 {unprivileged}protocol imap {{
@@ -284,6 +346,85 @@ service imap-login {{
     let path = dir.join("dovecot.conf");
     std::fs::write(&path, config).unwrap();
     path
+}
+
+/// A CA and a certificate it issued for 127.0.0.1 and localhost (P-256 keys, valid two days):
+/// ca.der, cert.pem, key.pem in `dir`.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &key,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Postern test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &key,
+            &[
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("cert.ext"),
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "cert.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "cert.ext",
+    ]);
+    openssl(&["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
 }
 
 /// Whether Dovecot greets on `port` before `DEADLINE` (false if it exited).
