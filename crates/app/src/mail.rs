@@ -71,11 +71,13 @@ pub enum ScreenReason {
     Flood,
     /// Its report's conversation is full.
     Full,
+    /// It is larger than `MESSAGE_BYTES_MAX`: only its header was fetched.
+    TooLarge,
 }
 
 impl ScreenReason {
     /// Every reason.
-    pub const ALL: [ScreenReason; 10] = [
+    pub const ALL: [ScreenReason; 11] = [
         ScreenReason::Unreadable,
         ScreenReason::UnknownAddress,
         ScreenReason::Bounce,
@@ -86,6 +88,7 @@ impl ScreenReason {
         ScreenReason::OtherSender,
         ScreenReason::Flood,
         ScreenReason::Full,
+        ScreenReason::TooLarge,
     ];
 
     /// The stored name.
@@ -101,6 +104,7 @@ impl ScreenReason {
             ScreenReason::OtherSender => "other-sender",
             ScreenReason::Flood => "flood",
             ScreenReason::Full => "full",
+            ScreenReason::TooLarge => "too-large",
         }
     }
 
@@ -132,6 +136,9 @@ impl ScreenReason {
             }
             ScreenReason::Flood => "Its sender sent many messages within an hour.",
             ScreenReason::Full => "Its report's conversation or attachments are at their limit.",
+            ScreenReason::TooLarge => {
+                "It is larger than Postern takes; only its header was fetched, and the message itself stays in the mailbox."
+            }
         }
     }
 
@@ -477,6 +484,63 @@ impl App {
         })
     }
 
+    /// A message too large to take, of which only the header was fetched (`size` bytes in
+    /// all): it waits in screening with its sender and subject, so that it is never dropped
+    /// silently; the message stays in the mailbox.
+    pub async fn ingest_oversized(
+        &self,
+        header: &[u8],
+        size: u64,
+        received_at: Option<Timestamp>,
+    ) -> Result<Ingested, Error> {
+        let now = self.now();
+        let received_at = received_at.map_or(now, |at| at.min(now));
+        let parsed = postern_mail::read(header).ok();
+        let message_id = parsed.as_ref().and_then(|m| m.message_id.clone());
+        let dedupe = self.store().mail_dedupe_key(message_id.as_deref(), header);
+        if let Some(seen) = self.store().inbound_by_dedupe(&dedupe).await? {
+            return Ok(Ingested::Again(seen));
+        }
+        let routed = parsed
+            .as_ref()
+            .and_then(|m| self.project_for_recipients(&m.recipients));
+        let summary = MailSummary {
+            from: parsed
+                .as_ref()
+                .and_then(|m| m.from.as_ref().map(|f| f.address.clone())),
+            from_name: parsed
+                .as_ref()
+                .and_then(|m| m.from.as_ref().and_then(|f| f.name.clone())),
+            subject: parsed
+                .as_ref()
+                .map(|m| m.subject.clone())
+                .unwrap_or_default(),
+            message_id,
+            to: routed.as_ref().map(|(_, a)| a.clone()),
+            notes: vec![format!(
+                "The message is {:.1} MiB, over the {} MiB Postern takes; only its header was fetched. Ask the sender for smaller parts or a link.",
+                size as f64 / 1024.0 / 1024.0,
+                postern_mail::MESSAGE_BYTES_MAX / 1024 / 1024
+            )],
+            ..MailSummary::default()
+        };
+        let inbound = NewInbound {
+            dedupe,
+            project: routed.map_or_else(
+                || self.projects().default_project().slug().to_owned(),
+                |(p, _)| p.slug().to_owned(),
+            ),
+            received_at,
+            sender_mac: summary
+                .from
+                .as_deref()
+                .map(|a| self.store().mail_sender_mac(a)),
+            summary,
+            raw: header.to_vec(),
+        };
+        self.screen(&inbound, ScreenReason::TooLarge, None).await
+    }
+
     async fn screen(
         &self,
         inbound: &NewInbound,
@@ -495,16 +559,24 @@ impl App {
         Ok(Ingested::Screened { item, reason })
     }
 
-    /// The messages waiting in screening (or decided: `state`) of the projects `actor` sees.
+    /// The messages waiting in screening (or decided: `state`) of the projects `actor` sees,
+    /// newest first, at most `SCREENING_PAGE_MAX`.
     pub async fn screening(
         &self,
         actor: &Actor,
         state: InboundState,
     ) -> Result<Vec<ScreeningItem>, Error> {
-        let items = self
-            .store()
-            .screening(None, state, SCREENING_PAGE_MAX)
-            .await?;
+        self.screening_page(actor, state, SCREENING_PAGE_MAX).await
+    }
+
+    /// `screening`, at most `limit` of them.
+    pub async fn screening_page(
+        &self,
+        actor: &Actor,
+        state: InboundState,
+        limit: i64,
+    ) -> Result<Vec<ScreeningItem>, Error> {
+        let items = self.store().screening(None, state, limit).await?;
         Ok(items
             .into_iter()
             .filter(|i| actor.can_see(&i.project))

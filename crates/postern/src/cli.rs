@@ -100,6 +100,9 @@ pub struct ScreeningListArgs {
     /// screening (default), report, reply, filed or discarded.
     #[arg(long, default_value = "screening")]
     pub state: String,
+    /// At most this many, newest first.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub limit: i64,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,
@@ -789,6 +792,70 @@ pub struct ServeArgs {
     /// could otherwise reach services behind the firewall.
     #[arg(long, env = "POSTERN_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+    /// Reading reports from a mailbox.
+    #[command(flatten)]
+    pub imap: ImapArgs,
+}
+
+/// The mailbox that reports mailed to the security address arrive in (IMAP).
+#[derive(Debug, Args)]
+pub struct ImapArgs {
+    /// The mailbox to fetch reports from: imaps://USER@HOST[:PORT]/MAILBOX (TLS),
+    /// imap://USER@HOST[:PORT]/MAILBOX (STARTTLS required), or imap://USER@127.0.0.1:PORT/MAILBOX?tls=none
+    /// (plain, for a server on this machine). USER may be percent-encoded (me%40example.org);
+    /// MAILBOX defaults to INBOX. No password here: it comes from POSTERN_IMAP_PASSWORD or
+    /// --imap-password-file.
+    #[arg(long = "imap-url", env = "POSTERN_IMAP_URL", value_parser = ImapUrlParser)]
+    pub url: Option<crate::mail_in::ImapUrl>,
+    /// A file holding the IMAP password alone (readable by its owner only), instead of
+    /// POSTERN_IMAP_PASSWORD.
+    #[arg(long = "imap-password-file", env = "POSTERN_IMAP_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+    /// What becomes of a message once stored: flag (it stays, with the keyword
+    /// $PosternTaken), move:FOLDER (flagged and moved there, FOLDER created if missing) or
+    /// delete.
+    #[arg(
+        long = "imap-after",
+        env = "POSTERN_IMAP_AFTER",
+        default_value = "flag"
+    )]
+    pub after: crate::mail_in::After,
+    /// How often the mailbox is searched for new mail when the server offers no IDLE.
+    #[arg(
+        long = "imap-poll-seconds",
+        env = "POSTERN_IMAP_POLL_SECONDS",
+        default_value = "60",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub poll_seconds: u64,
+}
+
+/// Parses `--imap-url` with an error that does not repeat the value: clap's own message
+/// would, and someone may have written a password into it (which is refused).
+#[derive(Debug, Clone, Copy)]
+struct ImapUrlParser;
+
+impl clap::builder::TypedValueParser for ImapUrlParser {
+    type Value = crate::mail_in::ImapUrl;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let refuse = |message: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--imap-url (POSTERN_IMAP_URL): {message}\n"),
+            )
+            .with_cmd(command)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("the IMAP URL is not valid UTF-8".into()))?;
+        text.parse().map_err(refuse)
+    }
 }
 
 /// A reminder lead such as "24h", "90m" or "1h 30m".

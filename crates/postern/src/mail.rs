@@ -117,7 +117,8 @@ impl FromStr for SmtpUrl {
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// Undoes `%XX` escapes; `None` when they are malformed or the result is not UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -125,7 +125,7 @@ async fn screening(command: ScreeningCommand) -> anyhow::Result<ExitCode> {
                         ),
                     )
                 })?;
-                let items = app.screening(&actor, state).await?;
+                let items = app.screening_page(&actor, state, args.limit).await?;
                 if items.is_empty() {
                     println!("Nothing is in {}.", state.name());
                 }

@@ -13,6 +13,9 @@ mod jobs_cmd;
 mod key;
 mod mail;
 mod mail_cmd;
+// `pub`: its tests share the integration tests' Dovecot harness (`mail_in::dovecot`), whose
+// helpers not every test here calls.
+pub mod mail_in;
 mod notices;
 mod open;
 mod outbox;

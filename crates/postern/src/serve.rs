@@ -32,12 +32,14 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         load_projects(&args.policies)?
     };
+    // Checked before anything starts: a bad IMAP URL or a missing password stops here.
+    let imap = crate::mail_in::ImapConfig::from_args(&args.imap)?;
     create_data_dir(&args.storage.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args, projects))?;
+    runtime.block_on(serve(args, projects, imap))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -51,7 +53,11 @@ fn init_logging() {
         .try_init();
 }
 
-async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
+async fn serve(
+    args: ServeArgs,
+    projects: Vec<Project>,
+    imap: Option<crate::mail_in::ImapConfig>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -131,7 +137,14 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         reminder_leads: args.reminder_leads.clone(),
         webhooks: crate::webhook::Client::new(args.webhooks_allow_private)?,
     }
-    .spawn(stopping);
+    .spawn(stopping.clone());
+    let fetcher = imap.map(|config| {
+        println!(
+            "Mail in: reports are fetched from {} ({})",
+            config.url, config.options.after
+        );
+        crate::mail_in::spawn(config, state.app().clone(), stopping)
+    });
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     postern_web::serve(listener, state.clone(), async move {
@@ -147,6 +160,15 @@ async fn serve(args: ServeArgs, projects: Vec<Project>) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("the job runner did not stop in time; its jobs run again later");
+    }
+    // The fetcher finishes the message in hand; one cut off is fetched again at the next start
+    // and recognised.
+    if let Some(fetcher) = fetcher
+        && tokio::time::timeout(RUNNER_STOP_WAIT, fetcher)
+            .await
+            .is_err()
+    {
+        tracing::warn!("the mail fetcher did not stop in time; its message is fetched again later");
     }
     store.close().await;
     tracing::info!("stopped");

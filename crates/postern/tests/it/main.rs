@@ -4,10 +4,14 @@ mod advisory_cli;
 mod architecture;
 mod audit_cli;
 mod browser;
+/// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
+pub mod dovecot;
 mod durability;
+mod imap;
 mod key_cli;
 mod mail;
 mod mail_channel;
+mod mail_imap;
 mod policy_cli;
 mod report_cli;
 mod serve;

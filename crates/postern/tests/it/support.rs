@@ -72,7 +72,13 @@ impl Drop for Server {
 
 /// Starts `postern serve` on a free port and waits (without sleeping) for its listening line.
 pub fn start(args: &[&str], data: &std::path::Path) -> Server {
+    start_with_env(args, data, &[])
+}
+
+/// `start` with environment variables set for the server (a password, say).
+pub fn start_with_env(args: &[&str], data: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_postern"))
+        .envs(env.iter().copied())
         .arg("serve")
         .args(["--listen", "127.0.0.1:0", "--data"])
         .arg(data)

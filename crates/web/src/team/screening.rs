@@ -80,6 +80,7 @@ fn short_reason(reason: ScreenReason) -> &'static str {
         ScreenReason::OtherSender => "Other sender",
         ScreenReason::Flood => "Flood",
         ScreenReason::Full => "Conversation full",
+        ScreenReason::TooLarge => "Too large",
     }
 }
 
