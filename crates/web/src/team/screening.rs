@@ -47,13 +47,34 @@ fn received(state: &AppState, item: &ScreeningItem) -> String {
     }
 }
 
+/// A moment in a list: in the project's time zone, without the UTC repeat of `human_time`.
+fn received_short(state: &AppState, item: &ScreeningItem) -> String {
+    let zone = state
+        .app()
+        .project(&item.project)
+        .and_then(|p| jiff::tz::TimeZone::get(&p.policy.response.time_zone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    item.received_at
+        .to_zoned(zone)
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// A project's name, or its slug when it is no longer served.
+fn project_name(state: &AppState, slug: &str) -> String {
+    state
+        .app()
+        .project(slug)
+        .map_or_else(|| slug.to_owned(), |p| p.policy.project.name.clone())
+}
+
 fn reason_text(item: &ScreeningItem) -> &'static str {
     ScreenReason::parse(&item.reason).map_or("", ScreenReason::describe)
 }
 
 fn row(state: &AppState, item: ScreeningItem) -> Row {
     Row {
-        received: received(state, &item),
+        received: received_short(state, &item),
         reason: ScreenReason::parse(&item.reason).map_or("", short_reason),
         from: sender(&item),
         subject: subject(&item),
@@ -63,7 +84,7 @@ fn row(state: &AppState, item: ScreeningItem) -> Row {
             .as_ref()
             .map(|(who, at)| format!("{who}, {}", at.strftime("%Y-%m-%d %H:%M UTC")))
             .unwrap_or_default(),
-        project: item.project,
+        project: project_name(state, &item.project),
         id: item.id,
     }
 }
@@ -198,6 +219,7 @@ struct ItemPage {
     can_act: bool,
     can_reply: bool,
     is_admin: bool,
+    mail_on: bool,
 }
 
 fn size(bytes: u64) -> String {
@@ -222,10 +244,7 @@ async fn item(
         title: subject(&item),
         me: Some(member.actor().to_owned()),
         csrf: member.csrf.clone(),
-        project: state
-            .app()
-            .project(&item.project)
-            .map_or(item.project.clone(), |p| p.policy.project.name.clone()),
+        project: project_name(&state, &item.project),
         received: received(&state, &item),
         from: sender(&item),
         subject: subject(&item),
@@ -265,6 +284,7 @@ async fn item(
                 )
             ),
         is_admin: member.session.user.role >= Role::Admin,
+        mail_on: state.mail_on(),
         id: item.id,
     };
     Ok(private(page.into_response()))
