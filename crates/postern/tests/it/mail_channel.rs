@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use crate::mail::{Smtp, all_jobs_done, free_port, mails, smtp_available, wait_until};
-use crate::support::{http_request, postern, start, stdout, workspace};
+use crate::support::{postern, start, stdout, workspace};
 
 /// `postern mail ingest` with `raw` on stdin.
 fn ingest(data: &Path, policy: &Path, raw: &[u8]) -> Output {
@@ -78,7 +78,7 @@ fn a_report_by_mail_runs_its_clocks_and_the_conversation_goes_on_by_mail() {
         let _smtp = Smtp::start(port, &inbox, None);
         let url = format!("smtp://127.0.0.1:{port}?tls=none");
         let policy_arg = policy.display().to_string();
-        let server = start(
+        let _server = start(
             &[
                 "--policy",
                 &policy_arg,
@@ -308,8 +308,6 @@ fn a_report_by_mail_runs_its_clocks_and_the_conversation_goes_on_by_mail() {
                 .all(|m| !m.starts_with(&format!("X-Test-Envelope-To: {address}"))),
             "nothing is sent back into the security mailbox"
         );
-        let (status, _) = http_request(&server.address, "GET", "/team", &[], b"").unwrap();
-        assert!(status == 303 || status == 200);
     }
 }
 
