@@ -12,10 +12,15 @@ use crate::{Db, Store, StoreError, from_millis, millis, on_db, random_id, vault}
 
 /// How long a setup link works.
 pub const SETUP_LINK_TTL: SignedDuration = SignedDuration::from_hours(24);
-/// Failed sign-ins in a row that lock an account.
+/// Failed sign-ins in a row for one account from one client address that are free; each
+/// further one makes that address wait before it may try that account again.
 pub const LOGIN_FAILURES_MAX: i64 = 5;
-/// How long a locked account stays locked.
+/// The first wait after `LOGIN_FAILURES_MAX` failures; it doubles with each further failure.
+pub const LOGIN_DELAY_FIRST: SignedDuration = SignedDuration::from_secs(30);
+/// The longest wait for one account from one address.
 pub const LOCKOUT: SignedDuration = SignedDuration::from_mins(15);
+/// An account's failures from an address are forgotten after this long without another.
+pub const LOGIN_FAILURES_FORGOTTEN: SignedDuration = SignedDuration::from_hours(1);
 /// Failed sign-ins from one client address within `CLIENT_WINDOW` before it is refused.
 pub const CLIENT_FAILURES_MAX: i64 = 20;
 /// The window for `CLIENT_FAILURES_MAX`.
@@ -25,6 +30,25 @@ pub const EMAIL_CHARS_MAX: usize = 254;
 
 /// (key id, wrapped secret, last used step) of an account's second factor.
 type TotpRow = (Option<String>, Option<Vec<u8>>, Option<i64>);
+
+/// The throttle's key for one account (by the address typed, so that an unknown account
+/// behaves as a known one) from one client address.
+fn pair_key(email: &str, client: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"postern signin pair v1\0");
+    hasher.update(email.trim().to_lowercase().as_bytes());
+    format!(
+        "account:{}:{client}",
+        data_encoding::HEXLOWER.encode(&hasher.finalize()[..12])
+    )
+}
+
+/// The wait after `failures` failures for one account from one address.
+fn pair_delay(failures: i64) -> SignedDuration {
+    let doublings = (failures - LOGIN_FAILURES_MAX).clamp(0, 16) as u32;
+    let secs = LOGIN_DELAY_FIRST.as_secs().saturating_mul(1 << doublings);
+    SignedDuration::from_secs(secs.min(LOCKOUT.as_secs()))
+}
 
 pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     let mut hasher = Sha256::new();
@@ -410,6 +434,41 @@ impl Store {
         })
     }
 
+    /// How long `client` must wait before it may try to sign in (as `email`) again, if at all:
+    /// after too many failures from the address whatever the account (until its window ends),
+    /// or after `LOGIN_FAILURES_MAX` failures for this account from this address (30 seconds,
+    /// doubling, at most `LOCKOUT`). The account itself is never locked: its owner signs in
+    /// from another address whatever a stranger tries.
+    pub async fn signin_wait(
+        &self,
+        email: &str,
+        client: &str,
+        now: Timestamp,
+    ) -> Result<Option<SignedDuration>, StoreError> {
+        let at = millis(now);
+        let since = at - CLIENT_WINDOW.as_millis() as i64;
+        let rows: Vec<(String, i64, i64)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT client, window_start, failures FROM login_throttle WHERE client = $1 OR client = $2")
+                .bind(client).bind(pair_key(email, client)).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("client")?, r.try_get("window_start")?, r.try_get("failures")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut until = at;
+        for (key, start, failures) in rows {
+            if key == client {
+                if start > since && failures >= CLIENT_FAILURES_MAX {
+                    until = until.max(start + CLIENT_WINDOW.as_millis() as i64);
+                }
+            } else if failures >= LOGIN_FAILURES_MAX
+                && start > at - LOGIN_FAILURES_FORGOTTEN.as_millis() as i64
+            {
+                until = until.max(start + pair_delay(failures).as_millis() as i64);
+            }
+        }
+        Ok((until > at).then(|| SignedDuration::from_millis(until - at)))
+    }
+
     /// Whether a client address has failed to sign in too often lately.
     pub async fn client_throttled(&self, client: &str, now: Timestamp) -> Result<bool, StoreError> {
         let since = millis(now) - CLIENT_WINDOW.as_millis() as i64;
@@ -421,8 +480,8 @@ impl Store {
         Ok(failures.unwrap_or(0) >= CLIENT_FAILURES_MAX)
     }
 
-    /// Records a failed sign-in: counts it against the account (locking it after
-    /// `LOGIN_FAILURES_MAX` in a row) and the client address, and audits it.
+    /// Records a failed sign-in: counts it against the client address, against the account
+    /// from that address (see `signin_wait`), and on the account, and audits it.
     pub async fn login_failed(
         &self,
         user: Option<&User>,
@@ -443,11 +502,19 @@ impl Store {
                 vec![text(client), Value::Int(at)],
             ),
         ];
+        // The account from this address: `window_start` holds the last failure.
+        stmts.push(stmt(
+            "INSERT INTO login_throttle (client, window_start, failures) VALUES ($1, $2, 1) ON CONFLICT (client) DO UPDATE SET failures = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.failures + 1 END, window_start = $2",
+            vec![
+                text(pair_key(attempted_email, client)),
+                Value::Int(at),
+                Value::Int(at - LOGIN_FAILURES_FORGOTTEN.as_millis() as i64),
+            ],
+        ));
         if let Some(user) = user {
-            let lock_until = millis(now.saturating_add(LOCKOUT).unwrap_or(now));
             stmts.push(stmt(
-                "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END WHERE id = $3",
-                vec![Value::Int(LOGIN_FAILURES_MAX), Value::Int(lock_until), text(&user.id)],
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1",
+                vec![text(&user.id)],
             ));
         }
         let shown: String = attempted_email.chars().take(EMAIL_CHARS_MAX).collect();
@@ -474,10 +541,16 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.team_write(
-            vec![stmt(
-                "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1",
-                vec![text(&user.id)],
-            )],
+            vec![
+                stmt(
+                    "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1",
+                    vec![text(&user.id)],
+                ),
+                stmt(
+                    "DELETE FROM login_throttle WHERE client = $1",
+                    vec![text(pair_key(&user.email, client))],
+                ),
+            ],
             vec![event(
                 now,
                 &user.email,

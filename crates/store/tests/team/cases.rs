@@ -1,7 +1,7 @@
 //! The team's side of the store on both databases: accounts, sign-in throttling, sessions,
 //! the queue and case changes, each audited.
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use postern_core::case::{Action, Case, Rating, apply};
 use postern_core::policy::Severity;
 use postern_core::report::ReportStatus;
@@ -32,7 +32,7 @@ fix = "7 days"
 }
 
 #[tokio::test]
-async fn accounts_sign_in_lock_out_and_sessions_expire() {
+async fn accounts_sign_in_throttled_never_locked_and_sessions_expire() {
     for b in backends().await {
         let s = &b.store;
         let now = at("2026-11-23T10:00:00Z");
@@ -63,26 +63,90 @@ async fn accounts_sign_in_lock_out_and_sessions_expire() {
         let user = s.complete_setup(&token, &hash, None, now).await.unwrap();
         assert!(user.password_hash.is_some());
         assert!(s.complete_setup(&token, &hash, None, now).await.is_err());
-        // Five failures in a row lock the account, in the database.
+        // Five failures for an account from one address are free; then that address waits
+        // (30 s, doubling, at most 15 minutes) for that account only. The account is never
+        // locked: another address signs in at once.
+        let mallory = "203.0.113.9";
+        for _ in 0..4 {
+            s.login_failed(Some(&user), &user.email, mallory, "password", now)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            s.signin_wait(&user.email, mallory, now).await.unwrap(),
+            None
+        );
+        s.login_failed(Some(&user), &user.email, mallory, "password", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.signin_wait(&user.email, mallory, now).await.unwrap(),
+            Some(SignedDuration::from_secs(30))
+        );
+        assert_eq!(
+            s.signin_wait(&user.email, "198.51.100.1", now)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.signin_wait("other@example.org", mallory, now)
+                .await
+                .unwrap(),
+            None,
+            "other accounts from the same address are not held up"
+        );
+        for _ in 0..10 {
+            s.login_failed(Some(&user), &user.email, mallory, "password", now)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            s.signin_wait(&user.email, mallory, now).await.unwrap(),
+            Some(SignedDuration::from_mins(15)),
+            "the wait is capped"
+        );
+        let counted = s.user_by_email("alice@example.org").await.unwrap().unwrap();
+        assert_eq!(counted.failed_logins, 15);
+        assert_eq!(counted.locked_until, Timestamp::UNIX_EPOCH, "never locked");
+        // An unknown account is held up the same way, so the wait tells nothing.
         for _ in 0..5 {
-            s.login_failed(Some(&user), &user.email, "203.0.113.9", "password", now)
+            s.login_failed(None, "nobody@example.org", "192.0.2.7", "unknown", now)
                 .await
                 .unwrap();
         }
-        let locked = s.user_by_email("alice@example.org").await.unwrap().unwrap();
-        assert_eq!(locked.failed_logins, 5);
-        assert_eq!(locked.locked_until, now + SignedDuration::from_mins(15));
+        assert_eq!(
+            s.signin_wait("nobody@example.org", "192.0.2.7", now)
+                .await
+                .unwrap(),
+            Some(SignedDuration::from_secs(30))
+        );
+        // A success from the address forgets its failures for the account.
+        s.login_succeeded(&user, mallory, "password", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.signin_wait(&user.email, mallory, now).await.unwrap(),
+            None
+        );
         // Twenty failures from one address throttle it, whatever the account.
-        assert!(!s.client_throttled("203.0.113.9", now).await.unwrap());
-        for _ in 0..15 {
-            s.login_failed(None, "nobody@example.org", "203.0.113.9", "unknown", now)
+        let far = now + SignedDuration::from_hours(2);
+        assert!(!s.client_throttled(mallory, far).await.unwrap());
+        for i in 0..20 {
+            s.login_failed(None, &format!("n{i}@example.org"), mallory, "unknown", far)
                 .await
                 .unwrap();
         }
-        assert!(s.client_throttled("203.0.113.9", now).await.unwrap());
-        assert!(!s.client_throttled("198.51.100.1", now).await.unwrap());
+        assert!(s.client_throttled(mallory, far).await.unwrap());
+        assert_eq!(
+            s.signin_wait("fresh@example.org", mallory, far)
+                .await
+                .unwrap(),
+            Some(postern_store::team::CLIENT_WINDOW)
+        );
+        assert!(!s.client_throttled("198.51.100.1", far).await.unwrap());
         assert!(
-            !s.client_throttled("203.0.113.9", now + SignedDuration::from_mins(16))
+            !s.client_throttled(mallory, far + SignedDuration::from_mins(16))
                 .await
                 .unwrap()
         );

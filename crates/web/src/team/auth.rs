@@ -129,7 +129,30 @@ async fn password_matches(hash: Option<String>, password: String) -> bool {
     .unwrap_or(false)
 }
 
-const WRONG: &str = "The email or password is wrong, or the account is locked after too many failed attempts (for 15 minutes).";
+const WRONG: &str = "The email or password is wrong.";
+
+/// "Wait" in words, rounded up to seconds or minutes.
+fn wait_words(wait: jiff::SignedDuration) -> String {
+    let secs = wait.as_secs().max(1);
+    if secs < 90 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", (secs + 59) / 60)
+    }
+}
+
+/// 429 with Retry-After: too many failed sign-ins from this address (for this account, or
+/// for any). The account itself stays open to its owner elsewhere.
+fn too_many(page_html: Response, wait: jiff::SignedDuration) -> Response {
+    let mut response = page_html;
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
+    response
+}
 
 async fn signin(
     State(state): State<AppState>,
@@ -147,24 +170,25 @@ async fn signin(
     }
     check_origin(&state, &headers)?;
     let client = client.to_string();
-    if store.client_throttled(&client, now).await? {
-        return Ok(page(
-            signin_form(
-                &state,
-                &form.email,
-                Some(
-                    "Too many failed sign-ins from this address. Wait 15 minutes and try again."
-                        .into(),
+    let email: String = form.email.trim().chars().take(254).collect();
+    if let Some(wait) = store.signin_wait(&email, &client, now).await? {
+        return Ok(too_many(
+            page(
+                signin_form(
+                    &state,
+                    &email,
+                    Some(format!(
+                        "Too many failed sign-ins from your address. Wait {} and try again.",
+                        wait_words(wait)
+                    )),
                 ),
+                StatusCode::TOO_MANY_REQUESTS,
             ),
-            StatusCode::TOO_MANY_REQUESTS,
+            wait,
         ));
     }
-    let email: String = form.email.trim().chars().take(254).collect();
     let user = store.user_by_email(&email).await?;
-    let usable = user
-        .as_ref()
-        .filter(|u| !u.disabled && u.locked_until <= now);
+    let usable = user.as_ref().filter(|u| !u.disabled);
     let hash = usable.and_then(|u| u.password_hash.clone());
     let password: String = form
         .password
@@ -175,7 +199,6 @@ async fn signin(
         let why = match &user {
             None => "unknown account",
             Some(u) if u.disabled => "disabled account",
-            Some(u) if u.locked_until > now => "locked account",
             Some(_) => "wrong password",
         };
         store
@@ -286,18 +309,33 @@ async fn code(
     };
     check_post(&state, &headers, &csrf_token(&token), &form.csrf)?;
     let client = client.to_string();
-    // A fresh read: the lock may have been set by another instance since sign-in began.
+    // A fresh read: the account may have been disabled by another instance meanwhile.
     let user = store
         .user_by_id(&session.user.id)
         .await?
         .ok_or(Error::NotFound)?;
+    if let Some(wait) = store.signin_wait(&user.email, &client, now).await? {
+        return Ok(too_many(
+            page(
+                code_form(
+                    csrf_token(&token),
+                    Some(format!(
+                        "Too many failed attempts from your address. Wait {} and try again.",
+                        wait_words(wait)
+                    )),
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            wait,
+        ));
+    }
     let code: String = form
         .code
         .chars()
         .filter(|c| !c.is_whitespace())
         .take(32)
         .collect();
-    let method = if user.locked_until > now || store.client_throttled(&client, now).await? {
+    let method = if user.disabled {
         None
     } else if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
         match store.totp_secret(&user).await? {
@@ -327,7 +365,7 @@ async fn code(
         return Ok(page(
             code_form(
                 csrf_token(&token),
-                Some("That code is wrong or was used already, or the account is locked after too many failed attempts.".into()),
+                Some("That code is wrong or was used already.".into()),
             ),
             StatusCode::UNAUTHORIZED,
         ));

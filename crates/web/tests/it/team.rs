@@ -454,7 +454,7 @@ async fn roles_and_projects_are_checked_on_every_request() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_lock_the_account_and_are_audited() {
+async fn failed_sign_ins_slow_down_the_address_never_lock_the_account_and_are_audited() {
     for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
         let mut mallory = Browser::new(&app);
         let (_, code) = app
@@ -469,61 +469,54 @@ async fn failed_sign_ins_lock_the_account_and_are_audited() {
             .unwrap();
         let form = mallory.get("/team/signin").await.text();
         let csrf = hidden(&form, "csrf");
+        let attempt = |email: &'static str, password: &'static str| {
+            [
+                ("csrf", csrf.clone()),
+                ("email", email.to_owned()),
+                ("password", password.to_owned()),
+            ]
+        };
         for _ in 0..5 {
-            let wrong = mallory
-                .post(
-                    "/team/signin",
-                    &[
-                        ("csrf", &csrf),
-                        ("email", "bob@example.org"),
-                        ("password", "not the password at all"),
-                    ],
-                )
-                .await;
+            let pairs = attempt("bob@example.org", "not the password at all");
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let wrong = mallory.post("/team/signin", &pairs).await;
             assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+            assert!(wrong.text().contains("The email or password is wrong."));
         }
-        // Locked: even the right password is refused, with the same words as a wrong one.
-        let locked = mallory
-            .post(
-                "/team/signin",
-                &[
-                    ("csrf", &csrf),
-                    ("email", "bob@example.org"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
-        let unknown = mallory
-            .post(
-                "/team/signin",
-                &[
-                    ("csrf", &csrf),
-                    ("email", "nobody@example.org"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        // This address now waits for this account, told how long, even with the right password.
+        let pairs = attempt("bob@example.org", PASSWORD);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let held = mallory.post("/team/signin", &pairs).await;
         assert_eq!(
-            support_message(&locked.text()),
+            held.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            held.text()
+        );
+        assert_eq!(held.headers["retry-after"], "30");
+        assert!(held.text().contains("Wait 30 seconds"), "{}", held.text());
+        // An unknown account is held up the same way: the wait tells nothing about accounts.
+        for _ in 0..5 {
+            let pairs = attempt("nobody@example.org", "whatever it is");
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            mallory.post("/team/signin", &pairs).await;
+        }
+        let pairs = attempt("nobody@example.org", PASSWORD);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let unknown = mallory.post("/team/signin", &pairs).await;
+        assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            support_message(&held.text()),
             support_message(&unknown.text())
         );
-        // After the lockout, the right password works (viewers need no second factor).
-        app.clock.advance_seconds(16 * 60);
-        let ok = mallory
-            .post(
-                "/team/signin",
-                &[
-                    ("csrf", &csrf),
-                    ("email", "bob@example.org"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        // After the wait, the right password works (viewers need no second factor).
+        app.clock.advance_seconds(31);
+        let pairs = attempt("bob@example.org", PASSWORD);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let ok = mallory.post("/team/signin", &pairs).await;
         assert_eq!(location(&ok), "/team", "{}", ok.text());
         let (events, _) = app.store.verify_audit().await.unwrap();
-        assert!(events >= 9, "{events}");
+        assert!(events >= 11, "{events}");
     }
 }
 
