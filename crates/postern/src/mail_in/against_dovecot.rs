@@ -291,6 +291,27 @@ async fn idle_wakes_the_fetcher_for_new_mail_without_polling() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_that_arrives_while_a_message_is_handled_is_not_left_for_the_next_idle_refresh() {
+    let Some(dovecot) = Dovecot::start("mail_that_arrives_while_a_message_is_handled") else {
+        return;
+    };
+    // The poll is an hour and IDLE is renewed every 25 minutes: only the server's word that
+    // new mail came (an EXISTS answered with the flag's STORE, before IDLE starts) can bring
+    // the second message within the test's wait.
+    let mut fetcher = start(&dovecot, "INBOX", PASSWORD, options());
+    fetcher.reach(Phase::Idling).await;
+    dovecot.append("INBOX", &message(1));
+    let first = fetcher.next().await;
+    let second = dovecot.append("INBOX", &message(2));
+    first.answer(Disposition::Stored);
+    let handed = fetcher.next().await;
+    assert_eq!(handed.fetched.uid, second);
+    handed.answer(Disposition::Stored);
+    fetcher.settled().await;
+    fetcher.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_without_idle_is_polled_and_polling_can_be_forced() {
     let Some(without_idle) = Dovecot::start_with(
         "a_server_without_idle_is_polled",

@@ -1085,8 +1085,18 @@ impl Fetcher<'_> {
         wait: Duration,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Session, Failure> {
+        // Mail that arrived after the round's search is told in an untagged EXISTS that the
+        // client files among the unsolicited answers, with a later command's answer or while
+        // IDLE starts; waiting then would miss it until the next refresh. Search again instead.
+        let news = session.unsolicited_responses.clone();
+        if new_mail(&news) {
+            return Ok(session);
+        }
         let mut handle = session.idle();
         within(COMMAND_TIMEOUT, "IDLE", handle.init()).await?;
+        if new_mail(&news) {
+            return within(COMMAND_TIMEOUT, "DONE", handle.done()).await;
+        }
         self.phase(Phase::Idling);
         let stopping_now = {
             let (answer, _interrupt) = handle.wait_with_timeout(wait);
@@ -1110,6 +1120,16 @@ impl Fetcher<'_> {
         let _ = timeout(STOP_GRACE, session.logout()).await;
         Ok(())
     }
+}
+
+/// Whether the server told of new mail among the answers not yet looked at (taking them all).
+fn new_mail(news: &async_channel::Receiver<async_imap::types::UnsolicitedResponse>) -> bool {
+    use async_imap::types::UnsolicitedResponse as U;
+    let mut arrived = false;
+    while let Ok(answer) = news.try_recv() {
+        arrived |= matches!(answer, U::Exists(_) | U::Recent(_));
+    }
+    arrived
 }
 
 /// Reads the server's greeting: an untagged OK.
