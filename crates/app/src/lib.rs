@@ -82,6 +82,16 @@ impl App {
         self.inner.clock.now()
     }
 
+    /// The public address of a project's pages: the root for the default project,
+    /// `/projects/SLUG` for the others.
+    pub fn project_url(&self, project: &Project) -> String {
+        if project.slug() == self.projects().default_project().slug() {
+            self.public_url().to_owned()
+        } else {
+            format!("{}/projects/{}", self.public_url(), project.slug())
+        }
+    }
+
     /// The project of a stored report or advisory, which this instance must serve to act on
     /// it (the rules are its policy's).
     pub(crate) fn served(&self, slug: &str) -> Result<&Project, Error> {

@@ -101,6 +101,64 @@ pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
     policy_url(policy, ctx).into_iter().collect()
 }
 
+/// One channel as a phrase of plain text ("email to security@example.org", "Discord at
+/// https://..."), for a sentence that is not Markdown.
+fn channel_phrase(policy: &Policy, c: &Channel) -> String {
+    let at = |what: String, url: Option<String>| match url {
+        Some(url) => format!("{what} at {url}"),
+        None => what,
+    };
+    let mut phrase = match c.kind {
+        ChannelKind::Email => format!("email to {}", c.email.as_deref().unwrap_or_default()),
+        ChannelKind::Phone => format!("phone at {}", c.phone.as_deref().unwrap_or_default()),
+        ChannelKind::WebForm => at("a report form".into(), c.url.clone()),
+        ChannelKind::GithubAdvisories => at(
+            "GitHub Security Advisories".into(),
+            github_advisories_url(policy, c),
+        ),
+        ChannelKind::IssueTracker => at("the issue tracker".into(), c.url.clone()),
+        ChannelKind::PullRequest => at("a pull request".into(), c.url.clone()),
+        ChannelKind::Chat => {
+            let platform = c.platform.as_deref().map_or("chat".to_owned(), one_line);
+            match &c.handle {
+                Some(handle) => at(format!("{platform} ({})", one_line(handle)), c.url.clone()),
+                None => at(platform, c.url.clone()),
+            }
+        }
+    };
+    if let Some(label) = &c.label
+        && matches!(c.kind, ChannelKind::Email | ChannelKind::Phone)
+    {
+        let _ = write!(phrase, " ({})", one_line(label));
+    }
+    if c.preferred {
+        phrase.push_str(", preferred");
+    }
+    phrase
+}
+
+/// What `/report` and `POST /api/v1/reports` answer for a policy that lists no `web-form`
+/// channel: that Postern's form is not a way in, and the ways in the policy does offer, in its
+/// order with the preferred one first, and where its policy is.
+pub fn no_report_form(policy: &Policy, ctx: &RenderContext) -> String {
+    let mut channels: Vec<&Channel> = policy.channels.iter().collect();
+    channels.sort_by_key(|c| !c.preferred);
+    let phrases: Vec<String> = channels.iter().map(|c| channel_phrase(policy, c)).collect();
+    let ways = match phrases.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}; or {last}", rest.join("; ")),
+    };
+    let mut text = format!(
+        "{} takes no reports through a form on this server. Report a vulnerability privately through {ways}.",
+        one_line(&policy.project.name)
+    );
+    if let Some(url) = policy_url(policy, ctx) {
+        let _ = write!(text, " The security policy says more: {url}");
+    }
+    text
+}
+
 /// Where the human-readable policy is: the policy's own address, else the page Postern serves.
 fn policy_url(policy: &Policy, ctx: &RenderContext) -> Option<String> {
     policy
