@@ -336,9 +336,25 @@ pub fn security_md(policy: &Policy, ctx: &RenderContext) -> String {
     if let Some(description) = &policy.project.description {
         let _ = writeln!(md, "{}\n", description.trim());
     }
+    // Only what the policy goes on to say: no promise, disclosure or credit it is silent on.
+    let mut says = vec!["how to report a vulnerability privately"];
+    if has_response_promises(policy) {
+        says.push("what we promise in return");
+    }
+    match (says_disclosure(policy), policy.credit.offered) {
+        (true, true) => says.push("how we disclose and credit fixes"),
+        (true, false) => says.push("how we disclose fixes"),
+        (false, true) => says.push("how we credit reporters"),
+        (false, false) => {}
+    }
+    let says = match says.as_slice() {
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
     let _ = writeln!(
         md,
-        "We take the security of {name} seriously. This policy says how to report a vulnerability privately, what we promise in return, and how we disclose and credit fixes.\n"
+        "We take the security of {name} seriously. This policy says {says}.\n"
     );
     products(&mut md, policy);
     supported_versions(&mut md, policy);
@@ -572,6 +588,27 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
     }
 }
 
+/// Whether the policy promises anything in its response targets (a section of its own).
+fn has_response_promises(policy: &Policy) -> bool {
+    let r = &policy.response;
+    r.acknowledge.is_some()
+        || r.assess.is_some()
+        || r.plan.is_some()
+        || r.update_interval.is_some()
+        || !r.promises.is_empty()
+        || !policy.severity.is_empty()
+}
+
+/// Whether the policy says anything about disclosure (its section is rendered).
+fn says_disclosure(policy: &Policy) -> bool {
+    let d = &policy.disclosure;
+    d.coordinated.is_some()
+        || d.default_embargo.is_some()
+        || d.max_embargo.is_some()
+        || d.reporter_timeline == Some(true)
+        || !d.advisories.is_empty()
+}
+
 /// Picks one deadline of a severity's row.
 type DeadlineOf = fn(&SeverityDeadlines) -> Option<&Promise>;
 
@@ -689,10 +726,19 @@ fn response(md: &mut String, policy: &Policy) {
         let _ = writeln!(md, "{row}");
     }
     md.push('\n');
-    let _ = writeln!(
-        md,
-        "Where a deadline is a range, we aim for the shorter time and promise the longer one.\n"
-    );
+    // Said only where the table has a range to read.
+    let any_range = policy
+        .severity
+        .iter()
+        .flat_map(SeverityDeadlines::promises)
+        .filter_map(Promise::time)
+        .any(|t| t.is_range());
+    if any_range {
+        let _ = writeln!(
+            md,
+            "Where a deadline is a range, we aim for the shorter time and promise the longer one.\n"
+        );
+    }
 }
 
 fn scope(md: &mut String, policy: &Policy) {
@@ -755,7 +801,7 @@ fn disclosure(md: &mut String, policy: &Policy) {
                 .into(),
         );
     }
-    if sentences.is_empty() && d.advisories.is_empty() {
+    if !says_disclosure(policy) {
         return;
     }
     let heading = if d.coordinated == Some(false) {
