@@ -27,6 +27,10 @@ pub enum Error {
     /// The item's project is not served by this instance.
     #[error("{0}")]
     NotServed(String),
+    /// The project's policy does not offer this way in (Postern's report form, for a policy
+    /// that lists no `web-form` channel); the text names the channels it does offer.
+    #[error("{0}")]
+    NotOffered(String),
     /// The store failed; the details are for the log.
     #[error(transparent)]
     Store(StoreError),

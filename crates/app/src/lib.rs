@@ -17,6 +17,7 @@ mod clock;
 mod error;
 pub mod intake;
 pub mod mail;
+pub mod recorded;
 pub mod reporter;
 
 use std::sync::Arc;
@@ -80,6 +81,16 @@ impl App {
     /// The current moment.
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    /// The public address of a project's pages: the root for the default project,
+    /// `/projects/SLUG` for the others.
+    pub fn project_url(&self, project: &Project) -> String {
+        if project.slug() == self.projects().default_project().slug() {
+            self.public_url().to_owned()
+        } else {
+            format!("{}/projects/{}", self.public_url(), project.slug())
+        }
     }
 
     /// The project of a stored report or advisory, which this instance must serve to act on

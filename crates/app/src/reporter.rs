@@ -6,6 +6,8 @@ use jiff::Timestamp;
 use postern_core::case::Case;
 use postern_core::clock::Clocks;
 use postern_core::intake::{Submission, validate, validate_message};
+use postern_core::project::Project;
+use postern_core::render::{RenderContext, no_report_form};
 use postern_core::report::{Author, CaseKey, ReportId};
 use postern_store::disclosure::DisclosureRequest;
 use postern_store::{AttachmentInfo, Message, ReporterView};
@@ -42,11 +44,11 @@ pub struct Submitted {
 }
 
 impl App {
-    /// Checks a report against its project's policy and stores it with the clocks the policy
-    /// starts at receipt; returns once it is durably committed. Every problem with the fields
-    /// and the attachments is reported at once, each by its field.
-    pub async fn submit_report(&self, report: NewReport) -> Result<Submitted, Error> {
-        let project = match report.project.as_deref() {
+    /// The project whose report form is asked for (`None`: the default project), if its
+    /// policy takes reports through Postern's form: only a policy that lists a `web-form`
+    /// channel does. Otherwise `NotOffered`, naming the channels the policy offers.
+    pub fn report_form(&self, slug: Option<&str>) -> Result<&Project, Error> {
+        let project = match slug {
             None => self.projects().default_project(),
             Some(slug) => self.project(slug).ok_or_else(|| {
                 Error::field(
@@ -58,6 +60,23 @@ impl App {
                 )
             })?,
         };
+        if !project.policy.offers_report_form() {
+            let ctx = RenderContext {
+                now: self.now(),
+                base_url: Some(self.project_url(project)),
+                report_form: false,
+            };
+            return Err(Error::NotOffered(no_report_form(&project.policy, &ctx)));
+        }
+        Ok(project)
+    }
+
+    /// Checks a report against its project's policy and stores it with the clocks the policy
+    /// starts at receipt; returns once it is durably committed. Every problem with the fields
+    /// and the attachments is reported at once, each by its field. Refused as `NotOffered`
+    /// when the policy lists no `web-form` channel.
+    pub async fn submit_report(&self, report: NewReport) -> Result<Submitted, Error> {
+        let project = self.report_form(report.project.as_deref())?;
         let policy = &project.policy;
         let mut errors = Vec::new();
         let valid = validate(policy, report.submission)

@@ -76,6 +76,43 @@ pub fn validate(
     policy: &Policy,
     submission: Submission,
 ) -> Result<ValidSubmission, Vec<FieldError>> {
+    check(policy, submission, true)
+}
+
+/// Checks a report a team member records from another channel (a chat, a pull request, a
+/// call) against the same form and limits, except that a field the form requires may be left
+/// out: the team records what the reporter wrote and cannot invent the rest. At least one field
+/// must be given.
+pub fn validate_recorded(
+    policy: &Policy,
+    submission: Submission,
+) -> Result<ValidSubmission, Vec<FieldError>> {
+    let given = submission.fields.iter().any(|(_, v)| clean(v).is_some());
+    let checked = check(policy, submission, false);
+    if given {
+        return checked;
+    }
+    let mut errors = checked.err().unwrap_or_default();
+    let first = policy
+        .form
+        .fields
+        .first()
+        .map_or("title", |f| f.id.as_str());
+    errors.insert(
+        0,
+        error(
+            first,
+            "give at least one of the form's fields with what the reporter wrote, such as the description",
+        ),
+    );
+    Err(errors)
+}
+
+fn check(
+    policy: &Policy,
+    submission: Submission,
+    enforce_required: bool,
+) -> Result<ValidSubmission, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut values: Vec<(String, String)> = Vec::new();
     for (id, _) in &submission.fields {
@@ -105,7 +142,7 @@ pub fn validate(
             continue;
         }
         let Some(value) = given.first().and_then(|v| clean(v)) else {
-            if field.required {
+            if field.required && enforce_required {
                 errors.push(error(&field.id, format!("{} is required", field.label)));
             }
             continue;
@@ -310,6 +347,34 @@ title = "Denial of service"
             errors[0]
                 .message
                 .contains("this project's form has: title, description")
+        );
+    }
+
+    #[test]
+    fn a_recorded_report_keeps_the_form_but_not_its_requirements() {
+        let mut s = complete();
+        s.fields = fields(&[("description", "Sent as a chat message.")]);
+        let valid = validate_recorded(&policy(), s.clone()).unwrap();
+        assert_eq!(
+            valid.fields,
+            fields(&[("description", "Sent as a chat message.")])
+        );
+        assert!(
+            validate(&policy(), s.clone()).is_err(),
+            "the public form requires more"
+        );
+        // The same limits and fields otherwise, and at least one field.
+        s.fields.push(("nonsense".into(), "x".into()));
+        let errors = validate_recorded(&policy(), s.clone()).unwrap_err();
+        assert_eq!(errors[0].field, "nonsense");
+        s.fields = fields(&[("title", "  ")]);
+        let errors = validate_recorded(&policy(), s).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "title");
+        assert!(
+            errors[0]
+                .message
+                .contains("at least one of the form's fields")
         );
     }
 

@@ -19,6 +19,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod policy;
 pub mod project;
+pub mod recorded;
 pub mod render;
 pub mod report;
 pub mod role;

@@ -101,6 +101,64 @@ pub fn contact_uris(policy: &Policy, ctx: &RenderContext) -> Vec<String> {
     policy_url(policy, ctx).into_iter().collect()
 }
 
+/// One channel as a phrase of plain text ("email to security@example.org", "Discord at
+/// https://..."), for a sentence that is not Markdown.
+fn channel_phrase(policy: &Policy, c: &Channel) -> String {
+    let at = |what: String, url: Option<String>| match url {
+        Some(url) => format!("{what} at {url}"),
+        None => what,
+    };
+    let mut phrase = match c.kind {
+        ChannelKind::Email => format!("email to {}", c.email.as_deref().unwrap_or_default()),
+        ChannelKind::Phone => format!("phone at {}", c.phone.as_deref().unwrap_or_default()),
+        ChannelKind::WebForm => at("a report form".into(), c.url.clone()),
+        ChannelKind::GithubAdvisories => at(
+            "GitHub Security Advisories".into(),
+            github_advisories_url(policy, c),
+        ),
+        ChannelKind::IssueTracker => at("the issue tracker".into(), c.url.clone()),
+        ChannelKind::PullRequest => at("a pull request".into(), c.url.clone()),
+        ChannelKind::Chat => {
+            let platform = c.platform.as_deref().map_or("chat".to_owned(), one_line);
+            match &c.handle {
+                Some(handle) => at(format!("{platform} ({})", one_line(handle)), c.url.clone()),
+                None => at(platform, c.url.clone()),
+            }
+        }
+    };
+    if let Some(label) = &c.label
+        && matches!(c.kind, ChannelKind::Email | ChannelKind::Phone)
+    {
+        let _ = write!(phrase, " ({})", one_line(label));
+    }
+    if c.preferred {
+        phrase.push_str(", preferred");
+    }
+    phrase
+}
+
+/// What `/report` and `POST /api/v1/reports` answer for a policy that lists no `web-form`
+/// channel: that Postern's form is not a way in, and the ways in the policy does offer, in its
+/// order with the preferred one first, and where its policy is.
+pub fn no_report_form(policy: &Policy, ctx: &RenderContext) -> String {
+    let mut channels: Vec<&Channel> = policy.channels.iter().collect();
+    channels.sort_by_key(|c| !c.preferred);
+    let phrases: Vec<String> = channels.iter().map(|c| channel_phrase(policy, c)).collect();
+    let ways = match phrases.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}; or {last}", rest.join("; ")),
+    };
+    let mut text = format!(
+        "{} takes no reports through a form on this server. Report a vulnerability privately through {ways}.",
+        one_line(&policy.project.name)
+    );
+    if let Some(url) = policy_url(policy, ctx) {
+        let _ = write!(text, " The security policy says more: {url}");
+    }
+    text
+}
+
 /// Where the human-readable policy is: the policy's own address, else the page Postern serves.
 fn policy_url(policy: &Policy, ctx: &RenderContext) -> Option<String> {
     policy
@@ -278,9 +336,25 @@ pub fn security_md(policy: &Policy, ctx: &RenderContext) -> String {
     if let Some(description) = &policy.project.description {
         let _ = writeln!(md, "{}\n", description.trim());
     }
+    // Only what the policy goes on to say: no promise, disclosure or credit it is silent on.
+    let mut says = vec!["how to report a vulnerability privately"];
+    if has_response_promises(policy) {
+        says.push("what we promise in return");
+    }
+    match (says_disclosure(policy), policy.credit.offered) {
+        (true, true) => says.push("how we disclose and credit fixes"),
+        (true, false) => says.push("how we disclose fixes"),
+        (false, true) => says.push("how we credit reporters"),
+        (false, false) => {}
+    }
+    let says = match says.as_slice() {
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
     let _ = writeln!(
         md,
-        "We take the security of {name} seriously. This policy says how to report a vulnerability privately, what we promise in return, and how we disclose and credit fixes.\n"
+        "We take the security of {name} seriously. This policy says {says}.\n"
     );
     products(&mut md, policy);
     supported_versions(&mut md, policy);
@@ -514,6 +588,27 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
     }
 }
 
+/// Whether the policy promises anything in its response targets (a section of its own).
+fn has_response_promises(policy: &Policy) -> bool {
+    let r = &policy.response;
+    r.acknowledge.is_some()
+        || r.assess.is_some()
+        || r.plan.is_some()
+        || r.update_interval.is_some()
+        || !r.promises.is_empty()
+        || !policy.severity.is_empty()
+}
+
+/// Whether the policy says anything about disclosure (its section is rendered).
+fn says_disclosure(policy: &Policy) -> bool {
+    let d = &policy.disclosure;
+    d.coordinated.is_some()
+        || d.default_embargo.is_some()
+        || d.max_embargo.is_some()
+        || d.reporter_timeline == Some(true)
+        || !d.advisories.is_empty()
+}
+
 /// Picks one deadline of a severity's row.
 type DeadlineOf = fn(&SeverityDeadlines) -> Option<&Promise>;
 
@@ -631,10 +726,19 @@ fn response(md: &mut String, policy: &Policy) {
         let _ = writeln!(md, "{row}");
     }
     md.push('\n');
-    let _ = writeln!(
-        md,
-        "Where a deadline is a range, we aim for the shorter time and promise the longer one.\n"
-    );
+    // Said only where the table has a range to read.
+    let any_range = policy
+        .severity
+        .iter()
+        .flat_map(SeverityDeadlines::promises)
+        .filter_map(Promise::time)
+        .any(|t| t.is_range());
+    if any_range {
+        let _ = writeln!(
+            md,
+            "Where a deadline is a range, we aim for the shorter time and promise the longer one.\n"
+        );
+    }
 }
 
 fn scope(md: &mut String, policy: &Policy) {
@@ -697,7 +801,7 @@ fn disclosure(md: &mut String, policy: &Policy) {
                 .into(),
         );
     }
-    if sentences.is_empty() && d.advisories.is_empty() {
+    if !says_disclosure(policy) {
         return;
     }
     let heading = if d.coordinated == Some(false) {

@@ -36,10 +36,13 @@ offered = true
 "#;
 
 /// Findings rendered as `LINE:COL: level: message`, one per line, for compact expectations.
+/// Notes (what a choice means, no fault) are left out; `notes_say_what_a_choice_means` checks
+/// them.
 fn findings(checked: &Checked, source: &str) -> Vec<String> {
     checked
         .diagnostics
         .iter()
+        .filter(|d| d.level != Level::Note)
         .map(|d| {
             d.display("f", source)
                 .to_string()
@@ -71,6 +74,39 @@ fn check(source: &str, expected: &[&str]) {
 #[test]
 fn the_minimal_policy_is_clean() {
     check(MINIMAL, &[]);
+}
+
+#[test]
+fn notes_say_what_a_choice_means_and_never_fail_a_check() {
+    // No web-form channel: Postern serves no form for this project, and says so.
+    let checked = parse_str(MINIMAL, now());
+    let notes: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Note)
+        .map(|d| d.display("f", MINIMAL).to_string())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0].starts_with(
+            "f:4:1: note: no kind = \"web-form\" channel: Postern serves no report form"
+        ),
+        "{}",
+        notes[0]
+    );
+    assert!(notes[0].contains("postern report add"), "{}", notes[0]);
+    assert!(checked.policy.is_some(), "a note is no fault");
+    // With one, nothing to note.
+    let with_form = MINIMAL.replace(
+        "[[supported_versions]]",
+        "[[channels]]\nkind = \"web-form\"\n\n[[supported_versions]]",
+    );
+    let checked = parse_str(&with_form, now());
+    assert!(
+        checked.diagnostics.iter().all(|d| d.level != Level::Note),
+        "{:#?}",
+        checked.diagnostics
+    );
 }
 
 #[test]
@@ -268,13 +304,13 @@ fn warnings_leave_the_policy_usable() {
     );
     let checked = parse_str(&source, now());
     assert!(checked.policy.is_some());
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .all(|d| d.level == Level::Warning)
-    );
-    assert!(checked.diagnostics[0].message.contains("no encryption key"));
+    let warnings: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.level != Level::Note)
+        .collect();
+    assert!(warnings.iter().all(|d| d.level == Level::Warning));
+    assert!(warnings[0].message.contains("no encryption key"));
 }
 
 #[test]

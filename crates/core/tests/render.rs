@@ -416,17 +416,31 @@ fn the_example_policies_check_clean_and_render_only_their_own_words() {
         }
         seen += 1;
         let checked = postern_core::policy::parse(&std::fs::read(&path).unwrap(), now());
-        // The warnings the examples always had (they follow their originals), and no other.
+        // The warnings the examples always had (they follow their originals), the note that
+        // a policy without a web form gets no form from Postern, and no other.
         for d in &checked.diagnostics {
-            assert!(
-                d.level == postern_core::policy::Level::Warning
-                    && (d.message.starts_with("no severity deadlines")
-                        || d.message.starts_with("no encryption key")),
-                "{}: {d:?}",
-                path.display()
-            );
+            let known = match d.level {
+                postern_core::policy::Level::Warning => {
+                    d.message.starts_with("no severity deadlines")
+                        || d.message.starts_with("no encryption key")
+                }
+                postern_core::policy::Level::Note => {
+                    d.message.starts_with("no kind = \"web-form\" channel")
+                }
+                postern_core::policy::Level::Error => false,
+            };
+            assert!(known, "{}: {d:?}", path.display());
         }
         let policy = checked.policy.expect("valid");
+        assert_eq!(
+            checked
+                .diagnostics
+                .iter()
+                .any(|d| d.level == postern_core::policy::Level::Note),
+            !policy.offers_report_form(),
+            "{}",
+            path.display()
+        );
         let md = security_md(&policy, &RenderContext::offline(now()));
         // The examples write their languages; the other sentences no key of theirs says.
         for sentence in [0, 1, 2, 4, 5].map(|i| INVENTED[i]) {

@@ -524,6 +524,9 @@ pub enum ReportCommand {
     List(ReportListArgs),
     /// One report: contents, deadlines, conversation, notes, timeline (audited as a view).
     Show(ReportIdArgs),
+    /// Record a report that came through another channel of the policy (a chat, a pull
+    /// request, a call...), so that its deadlines run from when the reporter wrote.
+    Add(ReportAddArgs),
     /// Acknowledge receipt.
     Ack(ReportIdArgs),
     /// Accept with a severity (from a CVSS vector, or chosen), or close without a fix.
@@ -566,6 +569,46 @@ pub struct ReportListArgs {
     /// At most this many.
     #[arg(long, default_value = "50")]
     pub limit: usize,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report add`.
+#[derive(Debug, Args)]
+pub struct ReportAddArgs {
+    /// The channel it came through: one the project's policy names other than its web form
+    /// (email, chat, github-advisories, pull-request, issue-tracker, phone).
+    #[arg(long)]
+    pub channel: String,
+    /// When the reporter wrote, which every deadline counts from: 2026-11-30T09:12:00Z, or
+    /// "2026-11-30 10:12" in the policy's time zone. Not in the future.
+    #[arg(long = "received-at", value_name = "TIME")]
+    pub received_at: String,
+    /// The project (slug); the default project when left out.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// The report as JSON with the keys of the API's POST /api/v1/reports body (fields,
+    /// scope_category, contact_email, credit_name, attachments); "-" reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A field of the project's form as ID=VALUE, such as title="XSS in search"; repeat for
+    /// each; replaces the same field of --file.
+    #[arg(long = "field", value_name = "ID=VALUE")]
+    pub fields: Vec<String>,
+    /// A file the reporter sent; repeat for each.
+    #[arg(long = "attach", value_name = "PATH")]
+    pub attach: Vec<PathBuf>,
+    /// Where the reporter wants to be told of news (needs --case-key unless the channel is
+    /// email).
+    #[arg(long = "contact-email")]
+    pub contact_email: Option<String>,
+    /// The name to credit the reporter under.
+    #[arg(long = "credit-name")]
+    pub credit_name: Option<String>,
+    /// Hand the reporter a case key to follow the report on /track (printed only now).
+    #[arg(long = "case-key")]
+    pub case_key: bool,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,

@@ -5,6 +5,8 @@
 //!
 //! Everything goes through the same code as real work (`core::case::apply`, the store's
 //! audited writes), with past moments, so the audit log, the clocks and `/stats` are real.
+//! Reports of a project whose policy lists no web form come through its other channels,
+//! recorded by the demo's team account.
 
 use anyhow::Context as _;
 use jiff::{SignedDuration, Timestamp};
@@ -158,16 +160,37 @@ pub async fn seed(store: &Store, projects: &[Project], now: Timestamp) -> anyhow
         let received = now - SignedDuration::from_secs(back) + dice.hours(0, 12);
         let case = Case::received(policy, received);
         let submission = submission(n, project);
-        let (id, key) = store
-            .create_case_report(
-                policy.project.slug.as_str(),
-                &submission,
-                &[],
-                received,
-                &case.clocks,
-            )
-            .await
-            .context("cannot store a demo report")?;
+        // A project that takes no reports through Postern's form gets them through its other
+        // channels, recorded by the team soon after, as a real team would.
+        let recordable = policy.recordable_channels();
+        let (id, key) = if policy.offers_report_form() || recordable.is_empty() {
+            store
+                .create_case_report(
+                    policy.project.slug.as_str(),
+                    &submission,
+                    &[],
+                    received,
+                    &case.clocks,
+                )
+                .await
+                .context("cannot store a demo report")?
+        } else {
+            let recording = postern_store::Recording {
+                project: policy.project.slug.as_str(),
+                channel: recordable[n % recordable.len()],
+                received_at: received,
+                recorded_by: DEMO_EMAIL,
+                // Not from the dice, so that the rest of the year stays as it was.
+                recorded_at: (received + SignedDuration::from_mins(20 + 10 * (n as i64 % 7)))
+                    .min(now),
+                give_case_key: true,
+            };
+            let (id, key) = store
+                .record_report(&recording, &submission, &[], &case.clocks)
+                .await
+                .context("cannot record a demo report")?;
+            (id, key.context("a recorded demo report has its case key")?)
+        };
         let age_days = now.duration_since(received).as_hours() / 24;
         let mut at = received;
         let mut step = |hours: SignedDuration| {

@@ -49,20 +49,35 @@ pub fn load_valid(path: &Path) -> anyhow::Result<Policy> {
 pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let (checked, source) = load(&args.file)?;
     print_diagnostics(&args.file, &checked, &source);
-    let errors = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.level == Level::Error)
-        .count();
-    let warnings = checked.diagnostics.len() - errors;
+    let count = |level: Level| {
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == level)
+            .count()
+    };
+    let (errors, warnings, notes) = (
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Note),
+    );
+    // Notes never fail a check: they say what a choice means, not that it is wrong.
+    let notes = if notes > 0 {
+        format!(", {notes} note(s)")
+    } else {
+        String::new()
+    };
     if errors > 0 || (args.deny_warnings && warnings > 0) {
         eprintln!(
-            "{}: invalid ({errors} error(s), {warnings} warning(s))",
+            "{}: invalid ({errors} error(s), {warnings} warning(s){notes})",
             args.file.display()
         );
         return Ok(ExitCode::from(EXIT_INVALID));
     }
-    eprintln!("{}: valid ({warnings} warning(s))", args.file.display());
+    eprintln!(
+        "{}: valid ({warnings} warning(s){notes})",
+        args.file.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -163,6 +163,7 @@ impl Context {
             println!("CVSS:     {v} ({s:.1})");
         }
         println!("Received: {}", human(policy, view.received_at));
+        println!("Channel:  {}", self.app.store().report_channel(id).await?);
         println!("\nDeadlines:");
         for c in view.case.clocks.current() {
             let state = c.state(now);
@@ -245,6 +246,186 @@ impl Context {
     }
 }
 
+/// The largest `--file` read: as large as a submission the API takes.
+const REPORT_FILE_BYTES_MAX: u64 = 24 * 1024 * 1024;
+
+/// A report as `--file` gives it: the keys of the API's `POST /api/v1/reports` body.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReportFile {
+    project: Option<String>,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
+    scope_category: Option<String>,
+    contact_email: Option<String>,
+    credit_name: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentFile>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachmentFile {
+    filename: String,
+    content_type: Option<String>,
+    content_base64: String,
+}
+
+/// Reads `--file` (or standard input for "-"), bounded; a JSON mistake is located as
+/// `FILE:LINE:COL`.
+fn read_report_file(path: &std::path::Path) -> anyhow::Result<ReportFile> {
+    use std::io::Read as _;
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    let reader: Box<dyn std::io::Read> = if name == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot open --file {name}"))?)
+    };
+    reader
+        .take(REPORT_FILE_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read --file {name}"))?;
+    if bytes.len() as u64 > REPORT_FILE_BYTES_MAX {
+        bail!(
+            "{name} is larger than {} MiB; send large files with --attach",
+            REPORT_FILE_BYTES_MAX / 1024 / 1024
+        );
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        // serde_json ends its message with the place, which leads the line here instead.
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
+        anyhow::anyhow!(
+            "{name}:{}:{}: {message}; write the JSON body of POST /api/v1/reports: {{\"fields\": {{\"title\": \"...\"}}, \"contact_email\": ..., \"credit_name\": ..., \"scope_category\": ..., \"attachments\": [...]}}",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// What the team typed, as the use case takes it: `--file` first, then the flags.
+fn recorded_report(
+    args: &crate::cli::ReportAddArgs,
+) -> anyhow::Result<postern_app::recorded::RecordedReport> {
+    let file = match &args.file {
+        Some(path) => read_report_file(path)?,
+        None => ReportFile::default(),
+    };
+    let mut fields: Vec<(String, String)> = file.fields.into_iter().collect();
+    for given in &args.fields {
+        let (id, value) = given.split_once('=').with_context(|| {
+            format!("--field {given:?} is not ID=VALUE; write --field title=\"XSS in search\"")
+        })?;
+        let id = id.trim();
+        fields.retain(|(k, _)| k != id);
+        fields.push((id.to_owned(), value.to_owned()));
+    }
+    let mut uploads = Vec::new();
+    for (i, a) in file.attachments.into_iter().enumerate() {
+        let bytes = data_encoding::BASE64
+            .decode(a.content_base64.as_bytes())
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "attachments[{i}].content_base64 is not valid base64 (RFC 4648, with padding)"
+                )
+            })?;
+        uploads.push(postern_app::intake::Upload {
+            filename: a.filename,
+            content_type: a.content_type,
+            bytes,
+        });
+    }
+    for path in &args.attach {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read --attach {}", path.display()))?;
+        uploads.push(postern_app::intake::Upload {
+            filename: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            content_type: None,
+            bytes,
+        });
+    }
+    Ok(postern_app::recorded::RecordedReport {
+        project: args.project.clone().or(file.project),
+        channel: args.channel.clone(),
+        received_at: args.received_at.clone(),
+        submission: postern_core::intake::Submission {
+            fields,
+            scope_category: file.scope_category,
+            contact_email: args.contact_email.clone().or(file.contact_email),
+            credit_name: args.credit_name.clone().or(file.credit_name),
+        },
+        uploads,
+        give_case_key: args.case_key,
+    })
+}
+
+/// Where a field of the use case's answer was given on the command line.
+fn flag_of(field: &str) -> String {
+    match field {
+        "channel" | "project" | "received_at" | "contact_email" | "credit_name" => {
+            format!("--{}", field.replace('_', "-"))
+        }
+        "scope" => "scope_category".into(),
+        f if f.starts_with("attachments") => f.to_owned(),
+        f => format!("field {f}"),
+    }
+}
+
+impl Context {
+    /// `postern report add`: records a report that came through another channel.
+    async fn add(&self, args: crate::cli::ReportAddArgs) -> anyhow::Result<ExitCode> {
+        let report = recorded_report(&args)?;
+        let done = match self.app.record_report(&self.actor, report).await {
+            Ok(done) => done,
+            Err(postern_app::Error::Invalid(errors)) => {
+                for e in errors {
+                    eprintln!("postern: {}: {}", flag_of(&e.field), e.message);
+                }
+                eprintln!("postern: nothing was recorded");
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return crate::open::refusal(e, "such project"),
+        };
+        let project = self.project(&done.project)?;
+        let policy = &project.policy;
+        println!(
+            "Recorded report {} for {}: received {} through {}; its deadlines run from then.",
+            done.id,
+            policy.project.name,
+            human(policy, done.received_at),
+            done.channel.name()
+        );
+        let now = Timestamp::now();
+        for c in done.clocks.current() {
+            let by = c.limit_at().map_or_else(
+                || "no set time".to_owned(),
+                |limit| {
+                    format!(
+                        "by {}{}",
+                        human(policy, limit),
+                        if limit < now { " (passed)" } else { "" }
+                    )
+                },
+            );
+            println!("  {:<28} {:<16} {by}", c.kind.describe(), c.promised);
+        }
+        if let Some(key) = &done.case_key {
+            println!(
+                "Case key for the reporter (shown only now; they follow the report at {}/track): {}",
+                self.app.public_url(),
+                key.reveal()
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
 fn indent(text: &str) -> String {
     text.lines()
         .map(|l| format!("    {l}"))
@@ -263,6 +444,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
         let result = match work {
             Work::List(args) => ctx.list(&args).await,
             Work::Show(id) => ctx.show(&id).await,
+            Work::Add(args) => ctx.add(*args).await,
             Work::Act(id, action, message) => ctx.act(&id, action, message.as_deref()).await,
             Work::Note(id, text) => match ctx.app.add_note(&ctx.actor, &id, &text).await {
                 Ok(()) => {
@@ -280,6 +462,7 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
 enum Work {
     List(crate::cli::ReportListArgs),
     Show(ReportId),
+    Add(Box<crate::cli::ReportAddArgs>),
     Act(ReportId, Action, Option<String>),
     Note(ReportId, String),
 }
@@ -289,6 +472,7 @@ fn split(command: ReportCommand) -> anyhow::Result<(ReportContext, Work)> {
     Ok(match command {
         C::List(args) => (args.context.clone(), Work::List(args)),
         C::Show(a) => (a.context, Work::Show(report_id(&a.id)?)),
+        C::Add(a) => (a.context.clone(), Work::Add(Box::new(a))),
         C::Ack(a) => (
             a.context,
             Work::Act(report_id(&a.id)?, Action::Acknowledge, None),

@@ -92,8 +92,14 @@ async fn serve(
         "Security policy of {}: {public_url}/security-policy (security.txt at {public_url}/.well-known/security.txt)",
         state.default_project().policy.project.name
     );
+    // The form only where the default policy lists a web-form channel.
+    let form = if state.default_project().policy.offers_report_form() {
+        format!("{public_url}/report (form), ")
+    } else {
+        String::new()
+    };
     println!(
-        "Reporters: {public_url}/report (form), {public_url}/track (follow a report), {public_url}/api/openapi.json (API)"
+        "Reporters: {form}{public_url}/track (follow a report), {public_url}/api/openapi.json (API)"
     );
     for project in &state.projects()[1..] {
         println!(

@@ -222,6 +222,24 @@ pub struct Disclosure {
     pub published_at: Option<Timestamp>,
 }
 
+/// A report a team member enters by hand: it reached them through a channel of the policy
+/// that Postern does not serve itself (a chat, a pull request, a call).
+#[derive(Debug, Clone)]
+pub struct Recording<'a> {
+    /// The project's slug.
+    pub project: &'a str,
+    /// The channel it came through.
+    pub channel: postern_core::policy::ChannelKind,
+    /// When the reporter wrote: every clock starts here.
+    pub received_at: Timestamp,
+    /// Who entered it, as the audit log names them.
+    pub recorded_by: &'a str,
+    /// When they entered it.
+    pub recorded_at: Timestamp,
+    /// Whether the reporter is handed a case key to follow the report.
+    pub give_case_key: bool,
+}
+
 /// The encrypted part of a report row.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Content {
@@ -523,6 +541,52 @@ impl Store {
         )
         .await?;
         Ok((id, case_key))
+    }
+
+    /// Stores a report a team member recorded from a channel Postern does not serve, received
+    /// when the reporter wrote: its `report.received` event (at that moment, `channel=` the
+    /// channel) and a `report.recorded` event naming who entered it, when, and whether the
+    /// reporter was handed a case key, in one transaction. Returns the case key only when one
+    /// is to be handed over; otherwise nobody ever holds it.
+    pub async fn record_report(
+        &self,
+        recording: &Recording<'_>,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        clocks: &postern_core::clock::Clocks,
+    ) -> Result<(ReportId, Option<CaseKey>), StoreError> {
+        let id = ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?);
+        let case_key = CaseKey::from_random(vault::random_bytes::<CASE_KEY_BYTES>()?);
+        let audit = write::event(
+            recording.recorded_at,
+            recording.recorded_by,
+            "report.recorded",
+            Some(id.as_str()),
+            format!(
+                "channel={} received_at={} case_key={}",
+                recording.channel.name(),
+                recording.received_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                if recording.give_case_key {
+                    "given"
+                } else {
+                    "none"
+                }
+            ),
+        );
+        self.insert_report_keyed(
+            &id,
+            &case_key,
+            recording.project,
+            submission,
+            attachments,
+            recording.received_at,
+            clocks,
+            recording.channel,
+            Vec::new(),
+            vec![audit],
+        )
+        .await?;
+        Ok((id, recording.give_case_key.then_some(case_key)))
     }
 
     /// Stores a report nobody gets a case key for (made from mail), with statements and audit

@@ -41,6 +41,10 @@ pub enum Error {
     /// Someone else changed it first; the text says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// The project's policy does not offer this way in (Postern's report form); the text
+    /// names the channels it does offer. Answered as 404.
+    #[error("{0}")]
+    NotOffered(String),
     /// A failure the user cannot fix; the details go to the log only.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -83,6 +87,7 @@ impl IntoResponse for Error {
             Error::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
             Error::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m.clone()),
             Error::Conflict(m) => (StatusCode::CONFLICT, "Changed meanwhile", m.clone()),
+            Error::NotOffered(m) => (StatusCode::NOT_FOUND, "No report form here", m.clone()),
             Error::Unexpected(e) => {
                 log_unexpected(e);
                 (
@@ -130,6 +135,10 @@ pub enum ApiError {
     /// Too many submissions or case look-ups; retry after the given seconds.
     #[error("too many requests from this client; retry after {0} seconds")]
     TooManyRequests(u64),
+    /// The project's policy takes no reports through Postern's form; the text names the
+    /// channels it does offer. Answered as 404.
+    #[error("{0}")]
+    NotOffered(String),
     /// A failure the client cannot fix.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -165,6 +174,7 @@ impl From<postern_app::Error> for ApiError {
         match error {
             E::NotFound | E::NotServed(_) | E::Forbidden(_) => ApiError::NotFound,
             E::Invalid(errors) => ApiError::Unprocessable(errors),
+            E::NotOffered(message) => ApiError::NotOffered(message),
             E::Refused(message) | E::Conflict(message) => {
                 ApiError::Unprocessable(vec![FieldError {
                     field: String::new(),
@@ -183,6 +193,7 @@ impl From<postern_app::Error> for Error {
             E::NotFound => Error::NotFound,
             E::Forbidden(message) => Error::Forbidden(message),
             E::Conflict(message) => Error::Conflict(message),
+            E::NotOffered(message) => Error::NotOffered(message),
             E::Refused(message) | E::NotServed(message) => Error::BadRequest(message),
             invalid @ E::Invalid(_) => Error::BadRequest(invalid.to_string()),
             E::Store(other) => Error::from(other),
@@ -193,7 +204,7 @@ impl From<postern_app::Error> for Error {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NotOffered(_) => StatusCode::NOT_FOUND,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

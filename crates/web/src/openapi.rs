@@ -26,12 +26,14 @@ pub fn document() -> Value {
             "/api/v1/reports": {
                 "post": {
                     "summary": "Submit a report",
+                    "description": "Postern's form as JSON: served for a project whose policy lists a `web-form` channel.",
                     "operationId": "createReport",
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewReport" } } } },
                     "responses": {
                         "201": { "description": "Stored durably. Keep the case key: it is shown only now.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } } },
                         "400": error_response("Malformed JSON or invalid UTF-8."),
                         "413": error_response("The body is larger than the limit named in the message."),
+                        "404": error_response("The project's policy takes no reports through Postern's form (it lists no `web-form` channel); `error` names the channels it does offer."),
                         "415": error_response("The body is not application/json."),
                         "422": error_response("Fields are missing or invalid; `fields` lists each."),
                         "429": error_response("Too many submissions; see Retry-After.")

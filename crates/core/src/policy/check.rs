@@ -1,7 +1,7 @@
 //! Semantic checks on a decoded policy: what TOML types cannot say.
 //!
 //! Errors are promises that cannot be kept or addresses that cannot work; warnings are legal
-//! but unwise. Each finding is located through the `SpanMap` by the path of the key it is about.
+//! but unwise; notes say what a choice means for how Postern serves the policy. Each finding is located through the `SpanMap` by the path of the key it is about.
 
 use std::collections::HashSet;
 
@@ -25,6 +25,11 @@ impl Checker<'_> {
     fn warning(&mut self, path: &str, message: impl Into<String>) {
         self.out
             .push(Diagnostic::warning(self.spans.get(path), message.into()));
+    }
+
+    fn note(&mut self, path: &str, message: impl Into<String>) {
+        self.out
+            .push(Diagnostic::note(self.spans.get(path), message.into()));
     }
 
     fn https_url(&mut self, path: &str, value: Option<&str>) {
@@ -277,10 +282,7 @@ fn check_channels(c: &mut Checker, policy: &Policy) {
     }
     // security.txt must have a Contact (RFC 9116). Postern's form is one wherever Postern
     // serves the policy; otherwise the policy itself must give an address.
-    let has_form = policy
-        .channels
-        .iter()
-        .any(|ch| ch.kind == ChannelKind::WebForm);
+    let has_form = policy.offers_report_form();
     // The addresses `render::contact_uris` can use without a server (the tests keep the two in
     // step); a GitHub advisories channel always has one, checked above.
     let has_address = policy.channels.iter().any(|ch| {
@@ -292,6 +294,12 @@ fn check_channels(c: &mut Checker, policy: &Policy) {
                 _ => false,
             }
     }) || policy.security_txt.policy.is_some();
+    if !has_form && has_address {
+        c.note(
+            "channels",
+            "no kind = \"web-form\" channel: Postern serves no report form for this project (/report and POST /api/v1/reports answer 404 naming the channels it lists, and SECURITY.md and security.txt mention no form); add [[channels]] kind = \"web-form\" to take reports through Postern's own encrypted form. A report that comes in another way is recorded with `postern report add` or on /team/reports/new, so that its deadlines run from its real receipt",
+        );
+    }
     if !has_form && !has_address {
         c.error(
             "channels",
@@ -558,11 +566,7 @@ fn check_keys(c: &mut Checker, policy: &Policy) {
             }
         }
     }
-    let has_form = policy
-        .channels
-        .iter()
-        .any(|ch| ch.kind == ChannelKind::WebForm);
-    if policy.encryption.is_empty() && !has_form {
+    if policy.encryption.is_empty() && !policy.offers_report_form() {
         c.warning("encryption", "no encryption key is offered and no web-form channel: reporters cannot protect sensitive details; add an [[encryption]] key or a kind = \"web-form\" channel (Postern's form is encrypted at rest)");
     }
 }

@@ -11,12 +11,14 @@ pub enum Level {
     Error,
     /// Legal but unwise.
     Warning,
+    /// Neither wrong nor unwise: what the policy's choice means for how Postern serves it.
+    Note,
 }
 
 /// One finding, located in the source by byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Error or warning.
+    /// Error, warning or note.
     pub level: Level,
     /// Byte range in the source, when the finding has a place.
     pub span: Option<Range<usize>>,
@@ -69,6 +71,15 @@ impl Diagnostic {
         }
     }
 
+    /// A note at a place: no fault, only what a choice of the policy means.
+    pub fn note(span: Option<Range<usize>>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            level: Level::Note,
+            span,
+            message: message.into(),
+        }
+    }
+
     /// Formats as `FILE:LINE:COL: error: message`, the form editors and CI logs understand.
     pub fn display<'a>(&'a self, file: &'a str, source: &'a str) -> impl fmt::Display + 'a {
         DisplayDiagnostic {
@@ -92,6 +103,7 @@ impl fmt::Display for DisplayDiagnostic<'_> {
         let level = match self.diagnostic.level {
             Level::Error => "error",
             Level::Warning => "warning",
+            Level::Note => "note",
         };
         write!(
             f,

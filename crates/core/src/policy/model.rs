@@ -59,6 +59,26 @@ impl Policy {
                     || t.limit.unit == super::Unit::BusinessDays
             })
     }
+
+    /// Whether reports come in through Postern's own form (at `/report` and `POST
+    /// /api/v1/reports`): only when the policy lists a `web-form` channel. A policy that lists
+    /// none has chosen other ways in, and Postern serves no form for it.
+    pub fn offers_report_form(&self) -> bool {
+        self.channels.iter().any(|c| c.kind == ChannelKind::WebForm)
+    }
+
+    /// The kinds of channel the policy names through which a report reaches the team outside
+    /// Postern's form, in the policy's order, each once: what a team member may record a report
+    /// as having come through.
+    pub fn recordable_channels(&self) -> Vec<ChannelKind> {
+        let mut kinds: Vec<ChannelKind> = Vec::new();
+        for channel in &self.channels {
+            if channel.kind != ChannelKind::WebForm && !kinds.contains(&channel.kind) {
+                kinds.push(channel.kind);
+            }
+        }
+        kinds
+    }
 }
 
 /// Identity of the project.

@@ -29,6 +29,21 @@ fn the_example_policy_checks_and_renders() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("examples/policies/example.toml: valid (0 warning(s))"));
 
+    // A policy without a web form is told what that means, as a note that fails nothing.
+    let seed = postern(
+        &root,
+        &["policy", "check", "examples/policies/openinteractions.toml"],
+    );
+    assert_eq!(seed.status.code(), Some(0), "{}", stderr(&seed));
+    let said = stderr(&seed);
+    assert!(
+        said.contains(": note: no kind = \"web-form\" channel: Postern serves no report form")
+            && said.contains(
+                "examples/policies/openinteractions.toml: valid (1 warning(s), 1 note(s))"
+            ),
+        "{said}"
+    );
+
     let txt = postern(
         &root,
         &[

@@ -179,3 +179,168 @@ fn a_report_is_worked_from_the_terminal() {
     let verify = run(&["audit", "verify"]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+#[test]
+fn a_report_from_another_channel_is_recorded_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.display().to_string();
+    let received = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let body = serde_json::json!({
+        "fields": {"title": "Token leak in the Matrix bridge", "description": "Reported in the Matrix room."},
+        "credit_name": "Ada",
+        "attachments": [{"filename": "poc.txt", "content_base64": "cG9j"}]
+    })
+    .to_string();
+    // From standard input, with a field added by flag.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_postern"))
+        .args([
+            "report",
+            "add",
+            "--channel",
+            "chat",
+            "--received-at",
+            &received,
+            "--file",
+            "-",
+            "--field",
+            "impact=Tokens of every user",
+            "--case-key",
+            "--data",
+            &data_arg,
+            "--as",
+            "carol@example.org",
+        ])
+        .current_dir(dir.path())
+        .env_remove("POSTERN_POLICY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let added = child.wait_with_output().unwrap();
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    let out = stdout(&added);
+    assert!(out.contains("for Acme Widgets: received "), "{out}");
+    assert!(
+        out.contains(" through chat; its deadlines run from then."),
+        "{out}"
+    );
+    assert!(out.contains("acknowledge the report"), "{out}");
+    assert!(
+        out.contains("Case key for the reporter (shown only now"),
+        "{out}"
+    );
+    assert!(out.contains(": pk-"), "{out}");
+    let id = out
+        .split_whitespace()
+        .nth(2)
+        .expect("Recorded report ID ...")
+        .to_owned();
+
+    let show = postern(
+        dir.path(),
+        &[
+            "report",
+            "show",
+            &id,
+            "--data",
+            &data_arg,
+            "--as",
+            "carol@example.org",
+        ],
+    );
+    assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
+    let shown = stdout(&show);
+    assert!(shown.contains("Channel:  chat"), "{shown}");
+    assert!(shown.contains("Tokens of every user"), "{shown}");
+    assert!(shown.contains("attachment poc.txt (3 bytes)"), "{shown}");
+    assert!(
+        shown.contains("report.recorded by carol@example.org channel=chat received_at="),
+        "{shown}"
+    );
+
+    // Wrong input is refused, each problem by the flag it came from, and nothing is stored.
+    let refused = postern(
+        dir.path(),
+        &[
+            "report",
+            "add",
+            "--channel",
+            "web-form",
+            "--received-at",
+            "2099-01-01 10:00",
+            "--field",
+            "title=x",
+            "--data",
+            &data_arg,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let said = stderr(&refused);
+    assert!(
+        said.contains(
+            "postern: --channel: a report sent through Postern's form is in Postern already"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("postern: --received-at: \"2099-01-01 10:00\" is in the future"),
+        "{said}"
+    );
+    assert!(said.contains("nothing was recorded"), "{said}");
+    let bad_time = postern(
+        dir.path(),
+        &[
+            "report",
+            "add",
+            "--channel",
+            "email",
+            "--received-at",
+            "2026-02-30 10:00",
+            "--field",
+            "title=x",
+            "--data",
+            &data_arg,
+        ],
+    );
+    assert_eq!(bad_time.status.code(), Some(1));
+    assert!(
+        stderr(&bad_time).contains("--received-at: \"2026-02-30 10:00\" is not a moment; write it as 2026-11-30T09:12:00Z, or as 2026-11-30 10:12 in the project's time zone (Europe/Berlin)"),
+        "{}",
+        stderr(&bad_time)
+    );
+    std::fs::write(dir.path().join("bad.json"), "{\"fields\": {\"title\": 1}}").unwrap();
+    let bad_json = postern(
+        dir.path(),
+        &[
+            "report",
+            "add",
+            "--channel",
+            "chat",
+            "--received-at",
+            &received,
+            "--file",
+            "bad.json",
+            "--data",
+            &data_arg,
+        ],
+    );
+    assert_eq!(bad_json.status.code(), Some(2));
+    assert!(
+        stderr(&bad_json).contains("bad.json:1:22: invalid type: integer `1`, expected a string;"),
+        "{}",
+        stderr(&bad_json)
+    );
+    let list = postern(dir.path(), &["report", "list", "--data", &data_arg]);
+    assert_eq!(stdout(&list).lines().count(), 1, "{}", stdout(&list));
+}

@@ -177,16 +177,29 @@ fn render_form(
     }
 }
 
-pub(super) async fn default_form(State(state): State<AppState>) -> Response {
-    let project = state.default_project().clone();
-    no_store(render_form(&state, &project, &Entered::default(), &[], None).into_response())
+/// The project whose form is asked for, if its policy takes reports through Postern's form;
+/// otherwise a 404 that names the channels it does offer (the use cases decide which).
+fn form_project(state: &AppState, slug: Option<&str>) -> Result<Project, Error> {
+    if let Some(slug) = slug
+        && state.project(slug).is_none()
+    {
+        return Err(Error::NotFound);
+    }
+    Ok(state.app().report_form(slug)?.clone())
+}
+
+pub(super) async fn default_form(State(state): State<AppState>) -> Result<Response, Error> {
+    let project = form_project(&state, None)?;
+    Ok(no_store(
+        render_form(&state, &project, &Entered::default(), &[], None).into_response(),
+    ))
 }
 
 pub(super) async fn project_form(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let project = state.project(&slug).ok_or(Error::NotFound)?.clone();
+    let project = form_project(&state, Some(&slug))?;
     Ok(no_store(
         render_form(&state, &project, &Entered::default(), &[], None).into_response(),
     ))
@@ -197,7 +210,7 @@ pub(super) async fn default_submit(
     client: ClientIp,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, Error> {
-    let project = state.default_project().clone();
+    let project = form_project(&state, None)?;
     submit(state, client, project, multipart).await
 }
 
@@ -207,7 +220,7 @@ pub(super) async fn project_submit(
     Path(slug): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, Error> {
-    let project = state.project(&slug).ok_or(Error::NotFound)?.clone();
+    let project = form_project(&state, Some(&slug))?;
     submit(state, client, project, multipart).await
 }
 

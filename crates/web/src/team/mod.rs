@@ -11,6 +11,7 @@ mod auth;
 mod cvss_page;
 mod jobs;
 mod queue;
+mod record;
 mod report;
 mod screening;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(queue::router())
         .merge(report::router())
+        .merge(record::router())
         .merge(cvss_page::router())
         .merge(advisories::router())
         .merge(jobs::router())

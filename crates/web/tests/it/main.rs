@@ -2,6 +2,7 @@
 //! SQLite and, where a test says so, PostgreSQL.
 
 mod advisories;
+mod channels;
 mod drift;
 mod intake;
 mod policy_pages;

@@ -341,6 +341,42 @@ impl<'a> Browser<'a> {
     }
 }
 
+impl Browser<'_> {
+    /// Posts multipart form data with the session cookie and Origin: text parts, then file
+    /// parts (name, filename, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        texts: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let boundary = "postern-test-boundary-77c1";
+        let mut body = Vec::new();
+        for (name, value) in texts {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        for (name, filename, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = Request::post(path).header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(c) = &self.cookie {
+            request = request.header("cookie", c);
+        }
+        if let Some(o) = &self.origin {
+            request = request.header("origin", o);
+        }
+        let reply = self.app.send(request.body(Body::from(body)).unwrap()).await;
+        self.keep_cookie(&reply);
+        reply
+    }
+}
+
 /// The value of a hidden input in a page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
