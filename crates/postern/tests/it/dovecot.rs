@@ -319,6 +319,9 @@ first_valid_uid = 8
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 mail_location = maildir:{d}/mail/%u
+# IDLE learns of new mail by inotify; where inotify is exhausted (many test servers at once on a
+# busy machine) Dovecot falls back to looking every 30 s, as long as a test's wait. Look often.
+mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {d}/passwd
