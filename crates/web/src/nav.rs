@@ -56,6 +56,17 @@ pub(crate) fn project_base(state: &AppState, project: &Project) -> String {
     }
 }
 
+/// Where a reporter reports to a project: its form, or, when its policy takes reports through
+/// other channels only, its policy (which names them).
+pub(crate) fn report_path(state: &AppState, project: &Project) -> String {
+    let page = if project.policy.offers_report_form() {
+        "report"
+    } else {
+        "security-policy"
+    };
+    format!("{}/{page}", project_base(state, project))
+}
+
 impl Nav {
     /// The navigation of a page in `section`, about `project` when it concerns one.
     pub(crate) fn new(state: &AppState, section: Section, project: Option<&str>) -> Nav {
@@ -65,14 +76,17 @@ impl Nav {
             None if projects.len() == 1 => Some(state.default_project()),
             None => None,
         };
-        let own = |page: &str| match current {
-            Some(p) => format!("{}/{page}", project_base(state, p)),
-            // Several projects and none chosen: the start page lists each with its links.
-            None => "/".to_owned(),
+        // Several projects and none chosen: the start page lists each with its links.
+        let (report, policy) = match current {
+            Some(p) => (
+                report_path(state, p),
+                format!("{}/security-policy", project_base(state, p)),
+            ),
+            None => ("/".to_owned(), "/".to_owned()),
         };
         let sections = Nav::sections(
-            own("report"),
-            own("security-policy"),
+            report,
+            policy,
             section,
             current.is_none() && section == Section::Home,
         );
@@ -84,7 +98,7 @@ impl Nav {
                 .map(|p| NavLink {
                     label: p.policy.project.name.clone(),
                     href: match section {
-                        Section::Report => format!("{}/report", project_base(state, p)),
+                        Section::Report => report_path(state, p),
                         Section::HallOfFame => format!("/projects/{}/hall-of-fame", p.slug()),
                         Section::Advisories => format!("/advisories?project={}", p.slug()),
                         _ => format!("{}/security-policy", project_base(state, p)),

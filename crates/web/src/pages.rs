@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
 
 struct ProjectLink {
     slug: String,
+    /// Its report form, or its policy when it has none.
+    report: String,
     name: String,
     description: Option<String>,
     path: String,
@@ -42,6 +44,7 @@ async fn home(State(state): State<AppState>) -> Home {
         .iter()
         .map(|p| ProjectLink {
             slug: p.slug().to_owned(),
+            report: crate::nav::report_path(&state, p),
             name: p.policy.project.name.clone(),
             description: p.policy.project.description.clone(),
             path: crate::nav::project_base(&state, p),

@@ -160,6 +160,14 @@ async fn relative_links_in_a_policy_lead_into_its_repository_or_are_plain_text()
     assert!(page.contains("href=\"https://github.com/gamma/gamma/blob/HEAD/docs/README.md\""));
     assert!(page.contains("href=\"https://gamma.example.org\""));
 
+    // Gamma lists no web-form channel: Report leads to its policy, which names its channels.
+    assert_eq!(nav_link(&page, "Report"), "/security-policy");
+    let home = app.get("/").await.text();
+    assert!(
+        home.contains("<a href=\"/security-policy\">Report a vulnerability</a>"),
+        "{home}"
+    );
+
     let app = TestApp::new(vec![policy_with("")]).await;
     let page = app.get("/security-policy").await.text();
     assert!(

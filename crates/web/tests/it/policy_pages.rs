@@ -141,8 +141,14 @@ async fn health_home_and_stylesheet() {
     // Each project by name, with its policy and its form.
     for (name, base) in [("Alpha", ""), ("Beta", "/projects/beta")] {
         assert!(home.contains(&format!(">{name}</h2>")), "{home}");
-        for page in ["security-policy\">Security policy", "report\">Report a vulnerability"] {
-            assert!(home.contains(&format!("href=\"{base}/{page}</a>")), "{home}");
+        for page in [
+            "security-policy\">Security policy",
+            "report\">Report a vulnerability",
+        ] {
+            assert!(
+                home.contains(&format!("href=\"{base}/{page}</a>")),
+                "{home}"
+            );
         }
     }
     let (status, headers, css) = get("/static/postern.css").await;
