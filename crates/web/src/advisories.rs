@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, Error};
 use crate::forms::token::issue_token;
+use crate::nav::{Nav, Section};
 use crate::state::AppState;
 
 /// Advisories on the list page.
@@ -51,6 +52,7 @@ struct Row {
 #[template(path = "advisories.html")]
 struct ListPage {
     title: String,
+    nav: Nav,
     rows: Vec<Row>,
     /// (slug, name, selected) of every project, for the filter.
     projects: Vec<(String, String, bool)>,
@@ -145,6 +147,7 @@ async fn list(
         .collect();
     Ok(ListPage {
         title: "Security advisories".into(),
+        nav: Nav::new(&state, Section::Advisories, project),
         rows,
         projects,
         severities,
@@ -184,6 +187,7 @@ fn context(state: &AppState, advisory: &Advisory) -> ExportContext {
 #[template(path = "advisory.html")]
 struct AdvisoryPage {
     title: String,
+    nav: Nav,
     id: String,
     summary: String,
     project: String,
@@ -234,6 +238,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
         .collect();
     let page = AdvisoryPage {
         title: format!("{}: {}", a.id, a.title),
+        nav: Nav::new(&state, Section::Advisories, Some(a.project.as_str())),
         summary: a.summary.clone(),
         project: context.project_name.clone(),
         severity: a.severity.map_or("not rated", Severity::title),
@@ -261,6 +266,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Result<R
 #[template(path = "hall_of_fame.html")]
 struct HallOfFame {
     title: String,
+    nav: Nav,
     years: std::sync::Arc<crate::state::HallYears>,
 }
 
@@ -328,7 +334,12 @@ async fn hall_page(state: &AppState, project: Option<&str>) -> Result<Response, 
         ),
         None => "Hall of fame".to_owned(),
     };
-    Ok(HallOfFame { title, years }.into_response())
+    Ok(HallOfFame {
+        title,
+        nav: Nav::new(state, Section::HallOfFame, project),
+        years,
+    }
+    .into_response())
 }
 
 /// The CSAF path of a published advisory below the provider directory ("2026/x.json"): the

@@ -54,6 +54,7 @@ pub enum Error {
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     title: &'a str,
+    nav: crate::nav::Nav,
     message: &'a str,
 }
 
@@ -99,6 +100,7 @@ impl IntoResponse for Error {
         };
         let body = ErrorPage {
             title,
+            nav: crate::nav::Nav::fallback(),
             message: &message,
         }
         .render()

@@ -13,6 +13,7 @@ mod error;
 mod forms;
 mod intake;
 mod markdown;
+mod nav;
 mod openapi;
 mod pages;
 mod policy_pages;

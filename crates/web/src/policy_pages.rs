@@ -13,7 +13,8 @@ use axum::routing::get;
 use postern_core::render::{RenderContext, security_md, security_txt};
 
 use crate::error::Error;
-use crate::markdown::to_safe_html;
+use crate::markdown::policy_html;
+use crate::nav::{Nav, Section};
 use crate::state::{AppState, Project};
 
 /// Routes of this module.
@@ -88,6 +89,7 @@ fn md(state: &AppState, served: &Served) -> Response {
 #[template(path = "policy.html")]
 struct PolicyPage {
     title: String,
+    nav: Nav,
     body_html: String,
     markdown_url: String,
     security_txt_url: String,
@@ -97,7 +99,11 @@ fn page(state: &AppState, served: &Served) -> PolicyPage {
     let markdown = security_md(&served.project.policy, &served.context(state));
     PolicyPage {
         title: format!("Security policy of {}", served.project.policy.project.name),
-        body_html: to_safe_html(&markdown),
+        nav: Nav::new(state, Section::Policy, Some(served.project.slug())),
+        body_html: policy_html(
+            &markdown,
+            served.project.policy.project.repository.as_deref(),
+        ),
         markdown_url: format!("{}/SECURITY.md", served.base_url),
         security_txt_url: format!("{}/.well-known/security.txt", served.base_url),
     }

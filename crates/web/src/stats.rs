@@ -12,6 +12,7 @@ use jiff::SignedDuration;
 use postern_core::stats::{Durations, REPORTS_MIN, WINDOW_DAYS, compute, human, window_start};
 
 use crate::error::Error;
+use crate::nav::{Nav, Section};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -31,6 +32,7 @@ struct ProjectRows {
 #[template(path = "stats.html")]
 struct StatsPage {
     title: String,
+    nav: Nav,
     min: usize,
     window_days: i64,
     since: String,
@@ -90,6 +92,7 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
     }
     Ok(StatsPage {
         title: "Response statistics".into(),
+        nav: Nav::new(&state, Section::Statistics, None),
         min: REPORTS_MIN,
         window_days: WINDOW_DAYS,
         since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::forms::token::check_token_aged;
 use crate::intake::ClientIp;
+use crate::nav::{Nav, Section};
 use crate::state::AppState;
 
 /// What the form tokens of the subscription form are bound to (it serves every project).
@@ -55,12 +56,14 @@ async fn subscribe_form() -> Response {
 #[template(path = "subscription.html")]
 struct Page {
     title: String,
+    nav: Nav,
     message: String,
     /// (action, button, hidden List-Unsubscribe field) of the page's one form, if any.
     form: Option<(String, &'static str, bool)>,
 }
 
 fn answer(
+    state: &AppState,
     status: StatusCode,
     title: &str,
     message: String,
@@ -70,6 +73,7 @@ fn answer(
         status,
         Page {
             title: title.to_owned(),
+            nav: Nav::new(state, Section::Advisories, None),
             message,
             form,
         },
@@ -103,6 +107,7 @@ struct SubscribeForm {
 /// The one answer to every accepted request, whatever the address's state.
 fn check_your_mail(state: &AppState, project: &str) -> Response {
     answer(
+        state,
         StatusCode::OK,
         "Check your mail",
         format!(
@@ -165,7 +170,7 @@ async fn subscribe(
     Ok(check_your_mail(&state, &project))
 }
 
-fn bad_confirmation(state: TokenState) -> Response {
+fn bad_confirmation(app: &AppState, state: TokenState) -> Response {
     let (status, message) = match state {
         TokenState::Expired => (
             StatusCode::GONE,
@@ -176,7 +181,7 @@ fn bad_confirmation(state: TokenState) -> Response {
             "This confirmation link is not valid: it was used already, replaced by a newer one, or mistyped. Subscribe again from the advisories page if you still want the advisories.",
         ),
     };
-    answer(status, "Link not valid", message.to_owned(), None)
+    answer(app, status, "Link not valid", message.to_owned(), None)
 }
 
 async fn confirm_page(
@@ -189,9 +194,10 @@ async fn confirm_page(
         .await
         .map_err(|e| Error::Unexpected(e.into()))?;
     let TokenState::Valid { project } = checked else {
-        return Ok(bad_confirmation(checked));
+        return Ok(bad_confirmation(&state, checked));
     };
     Ok(answer(
+        &state,
         StatusCode::OK,
         "Confirm your subscription",
         format!(
@@ -220,9 +226,10 @@ async fn confirm(
         .await
         .map_err(|e| Error::Unexpected(e.into()))?;
     let TokenState::Valid { project } = confirmed else {
-        return Ok(bad_confirmation(confirmed));
+        return Ok(bad_confirmation(&state, confirmed));
     };
     Ok(answer(
+        &state,
         StatusCode::OK,
         "Subscribed",
         format!(
@@ -233,8 +240,9 @@ async fn confirm(
     ))
 }
 
-fn not_subscribed() -> Response {
+fn not_subscribed(state: &AppState) -> Response {
     answer(
+        state,
         StatusCode::NOT_FOUND,
         "Not subscribed",
         "This unsubscribe link names no subscription: you are unsubscribed already, or the link is mistyped. No more advisories are sent through it.".into(),
@@ -252,9 +260,10 @@ async fn unsubscribe_page(
         .await
         .map_err(|e| Error::Unexpected(e.into()))?;
     let TokenState::Valid { project } = checked else {
-        return Ok(not_subscribed());
+        return Ok(not_subscribed(&state));
     };
     Ok(answer(
+        &state,
         StatusCode::OK,
         "Unsubscribe",
         format!(
@@ -278,9 +287,10 @@ async fn unsubscribe(
         .await
         .map_err(|e| Error::Unexpected(e.into()))?;
     let TokenState::Valid { project } = ended else {
-        return Ok(not_subscribed());
+        return Ok(not_subscribed(&state));
     };
     Ok(answer(
+        &state,
         StatusCode::OK,
         "Unsubscribed",
         format!(

@@ -1,14 +1,18 @@
 //! What a person sees, in a real browser with JavaScript switched off: headless Chromium,
 //! driven over the WebDriver protocol by chromedriver, submits a report through the form,
-//! reads the case key once, and follows the report on /track.
+//! reads the case key once, and follows the report on /track; a team member signs in with a
+//! second factor; and every page of the demo, public and team, fits a phone and a wide screen
+//! with a title and a navigation, and (where axe-core is installed) has no serious or critical
+//! accessibility finding.
 //!
 //! The WebDriver calls are plain JSON over HTTP, so no client library is needed. Skipped, with
-//! a message, where chromedriver or chromium is not installed; `.ci/run` installs both.
+//! a message, where chromedriver or chromium is not installed; `.ci/run` installs both, and
+//! axe-core from the npm registry.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -43,7 +47,14 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
+    /// A browser with JavaScript switched off, as a careful reporter's is.
     fn start() -> Option<Driver> {
+        Driver::start_with(false)
+    }
+
+    /// A browser with JavaScript on or off (page scripts only: the test's own WebDriver
+    /// scripts run either way).
+    fn start_with(javascript: bool) -> Option<Driver> {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
@@ -92,8 +103,8 @@ impl Driver {
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--window-size=1000,1800", format!("--user-data-dir={}", profile.display())],
-                "prefs": { "profile.managed_default_content_settings.javascript": 2 }
+                         "--window-size=1000,1800", "--hide-scrollbars", format!("--user-data-dir={}", profile.display())],
+                "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } }
             }
         } } });
         let (status, body) = http_request(
@@ -172,6 +183,15 @@ impl Driver {
     fn click(&self, css: &str) {
         let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
     }
 
     fn source(&self) -> String {
@@ -425,6 +445,341 @@ fn a_team_member_sets_up_a_second_factor_signs_in_and_acknowledges_with_javascri
     driver.click("button[type=submit]");
     driver.element("table.queue");
     assert!(driver.source().contains(&id));
+}
+
+/// Pages the crawl visits at most, each at every width: a bound on the test's time.
+const PAGES_MAX: usize = 60;
+/// A wide screen and a phone.
+const WIDTHS: [u64; 2] = [1280, 390];
+/// The demo's team account.
+const DEMO_EMAIL: &str = "demo@example.org";
+
+/// What `check_page` found wrong, one line per problem.
+#[derive(Default)]
+struct Findings {
+    problems: Vec<String>,
+    /// (page, width, document width) of every measure, for the failure message.
+    widths: Vec<(String, u64, u64)>,
+    pages: usize,
+}
+
+/// Measures the page shown now at each width (resizing, not reloading): the document is no
+/// wider than the window, and the page has a title and a navigation in its header. Returns the
+/// same-origin links of the page.
+fn check_page(driver: &Driver, name: &str, findings: &mut Findings) -> Vec<String> {
+    findings.pages += 1;
+    let shots = std::env::var_os("POSTERN_SCREENSHOTS").is_some();
+    let mut links = Vec::new();
+    for width in WIDTHS {
+        driver.call(
+            "POST",
+            "/window/rect",
+            json!({ "width": width, "height": 1000 }),
+        );
+        let seen = driver.execute(
+            "const d = document.documentElement;
+             return [d.scrollWidth, window.innerWidth, document.title,
+                     document.querySelectorAll('header nav a[href]').length,
+                     Array.from(document.querySelectorAll('a[href]'), a => a.href)];",
+        );
+        let number = |i: usize| seen[i].as_u64().unwrap_or_default();
+        let (scroll, inner, navigation) = (number(0), number(1), number(3));
+        let title = seen[2].as_str().unwrap_or_default().to_owned();
+        findings.widths.push((name.to_owned(), width, scroll));
+        let mut wrong = Vec::new();
+        if inner != width {
+            wrong.push(format!("the window is {inner} px wide, not {width}"));
+        }
+        if scroll > inner {
+            wrong.push(format!("{scroll} px wide: it overflows"));
+        }
+        if !title.ends_with(" · Postern") || title.len() <= " · Postern".len() {
+            wrong.push(format!("title {title:?}"));
+        }
+        if navigation < 3 {
+            wrong.push(format!("{navigation} links in the header's navigation"));
+        }
+        let errors = [
+            "Not found",
+            "No report form here",
+            "Bad request",
+            "Not allowed",
+        ];
+        if errors.iter().any(|e| title.starts_with(e)) && name != "/no-such-page" {
+            wrong.push("a link leads to an error page".to_owned());
+        }
+        let file = format!(
+            "page-{}-{width}.png",
+            name.trim_matches('/').replace(['/', '?', '=', '&'], "_")
+        );
+        if !wrong.is_empty() {
+            findings
+                .problems
+                .push(format!("{name} at {width} px: {}", wrong.join("; ")));
+        }
+        if shots || !wrong.is_empty() {
+            driver.screenshot(&file);
+        }
+        if width == WIDTHS[0] {
+            links = seen[4]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+    }
+    links
+}
+
+/// The kind of page at `path`: ids (anything with a digit, or long) and query values left out,
+/// so that the crawl visits one report, one advisory, one filter of each kind.
+fn page_kind(path: &str) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut kind = path
+        .split('/')
+        .map(|segment| {
+            if segment.len() >= 20 || segment.chars().any(|c| c.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut keys: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split('=').next())
+        .filter(|key| !key.is_empty())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if !keys.is_empty() {
+        kind.push('?');
+        kind.push_str(&keys.join("&"));
+    }
+    kind
+}
+
+/// The path of `link` when it is a page of this server (not a file, a feed or the API).
+fn page_path(base: &str, link: &str) -> Option<String> {
+    let path = link.strip_prefix(base)?;
+    let path = path.split('#').next()?;
+    let file = path.split('?').next()?.rsplit('/').next()?;
+    let skip = ["/static/", "/api/", "/.well-known/", "/team/signout"];
+    (path.starts_with('/') && !file.contains('.') && !skip.iter().any(|s| path.starts_with(s)))
+        .then(|| path.to_owned())
+}
+
+/// Visits every page reachable by links from `start` (one of each kind, `PAGES_MAX` in all)
+/// and checks each; returns the paths visited.
+fn crawl(
+    driver: &Driver,
+    base: &str,
+    start: &[&str],
+    kinds: &mut std::collections::HashSet<String>,
+    findings: &mut Findings,
+) -> Vec<String> {
+    let mut queue: std::collections::VecDeque<String> =
+        start.iter().map(|s| (*s).to_owned()).collect();
+    for path in start {
+        kinds.insert(page_kind(path));
+    }
+    let mut visited = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if findings.pages >= PAGES_MAX {
+            skip_notice(format_args!(
+                "the page crawl stopped at {PAGES_MAX} pages; {} more not visited",
+                queue.len() + 1
+            ));
+            break;
+        }
+        driver.go(&format!("{base}{path}"));
+        for link in check_page(driver, &path, findings) {
+            if let Some(next) = page_path(base, &link)
+                && kinds.insert(page_kind(&next))
+            {
+                queue.push_back(next);
+            }
+        }
+        visited.push(path);
+    }
+    visited
+}
+
+fn sign_in(driver: &Driver, base: &str, password: &str) {
+    driver.go(&format!("{base}/team/signin"));
+    driver.type_into("#email", DEMO_EMAIL);
+    driver.type_into("#password", password);
+    driver.click("button[type=submit]");
+    driver.element("nav.team");
+}
+
+/// axe-core's script: `POSTERN_AXE_CORE` (a path to axe.min.js), else the one npm installed
+/// globally (`npm install -g axe-core`, as `.ci/run` does).
+fn axe_core() -> Option<String> {
+    let global = Command::new("npm")
+        .args(["root", "-g"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+                .join("axe-core/axe.min.js")
+        });
+    std::env::var_os("POSTERN_AXE_CORE")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(global)
+        .find_map(|path| std::fs::read_to_string(path).ok())
+}
+
+#[test]
+fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let started = Instant::now();
+    let data = tempfile::tempdir().unwrap();
+    let server = start(
+        &["--demo", "--form-min-seconds", "0"],
+        &data.path().join("demo"),
+    );
+    let account = server.line_after("Seeded the demo:");
+    let password = account
+        .split("with the password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
+        .to_owned();
+    let base = format!("http://{}", server.address);
+    let mut findings = Findings::default();
+    let mut kinds = std::collections::HashSet::new();
+
+    // The reporter's pages that only a form's answer shows: the case key, then the case.
+    driver.go(&format!("{base}/report"));
+    for (field, text) in [
+        ("#title", "Layout check"),
+        ("#description", "A report made to see the pages."),
+        ("#impact", "None"),
+        ("#steps_to_reproduce", "Open the pages."),
+        (
+            "#proof_of_concept",
+            "curl https://widgets.example.org/a-very-long-address-that-must-wrap-somewhere/x",
+        ),
+    ] {
+        driver.type_into(field, text);
+    }
+    driver.click("form[enctype] button[type=submit]");
+    let key_field = driver.element("#case-key");
+    check_page(&driver, "report received", &mut findings);
+    let key = driver
+        .call(
+            "GET",
+            &format!("/element/{key_field}/property/value"),
+            json!({}),
+        )
+        .as_str()
+        .unwrap()
+        .to_owned();
+    driver.go(&format!("{base}/track"));
+    driver.type_into("#case_key", &key);
+    driver.click("main button[type=submit]");
+    driver.element("form[action='/track/message']");
+    check_page(&driver, "the case page", &mut findings);
+
+    // Every page a link leads to: the public ones from the start page, the team's once signed in.
+    let mut visited = crawl(
+        &driver,
+        &base,
+        &["/", "/no-such-page", "/team/signin", "/team/setup"],
+        &mut kinds,
+        &mut findings,
+    );
+    sign_in(&driver, &base, &password);
+    visited.extend(crawl(
+        &driver,
+        &base,
+        // Pages that only a form (or a notice that may not be shown) leads to.
+        &[
+            "/team",
+            "/team/jobs",
+            "/team/advisories/new?project=acme-widgets",
+            "/team?status=closed",
+        ],
+        &mut kinds,
+        &mut findings,
+    ));
+    for expected in ["/stats", "/advisories", "/hall-of-fame", "/team/screening"] {
+        assert!(
+            visited.iter().any(|v| v == expected),
+            "{expected} is linked from somewhere: {visited:?}"
+        );
+    }
+    // Each project is a link away, and its Report link (its form, or its policy when the
+    // policy takes reports elsewhere) led to no error page (checked above).
+    for project in ["openchat", "linly-talker"] {
+        let policy = format!("/projects/{project}/security-policy");
+        assert!(visited.contains(&policy), "{policy}: {visited:?}");
+    }
+    assert!(
+        findings.problems.is_empty(),
+        "{} problems on {} pages:\n{}\n\nwidths measured: {:?}",
+        findings.problems.len(),
+        findings.pages,
+        findings.problems.join("\n"),
+        findings.widths
+    );
+    drop(driver);
+
+    // Accessibility, where axe-core is installed: it needs JavaScript, so a second browser with
+    // it on visits the same pages (at the wide width) and injects axe into each.
+    let Some(axe) = axe_core() else {
+        skip_notice(format_args!(
+            "skipping the accessibility check: axe-core is not installed (npm install -g axe-core, or set POSTERN_AXE_CORE to axe.min.js)"
+        ));
+        return;
+    };
+    let Some(driver) = Driver::start_with(true) else {
+        return;
+    };
+    driver.call("POST", "/timeouts", json!({ "script": 30000 }));
+    driver.call(
+        "POST",
+        "/window/rect",
+        json!({ "width": WIDTHS[0], "height": 1000 }),
+    );
+    sign_in(&driver, &base, &password);
+    let mut serious = Vec::new();
+    for path in &visited {
+        driver.go(&format!("{base}{path}"));
+        driver.execute(&format!("{axe}\nreturn true;"));
+        let found = driver.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": "const done = arguments[arguments.length - 1];
+                axe.run(document, { resultTypes: ['violations'] })
+                  .then(r => done(r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ') + ')')))
+                  .catch(e => done(['axe failed: ' + e]));", "args": [] }),
+        );
+        for finding in found.as_array().into_iter().flatten() {
+            serious.push(format!("{path}: {}", finding.as_str().unwrap_or_default()));
+        }
+    }
+    assert!(
+        serious.is_empty(),
+        "serious or critical accessibility findings:\n{}",
+        serious.join("\n")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(240),
+        "the page checks took {:?}",
+        started.elapsed()
+    );
 }
 
 fn hidden_value(html: &str, name: &str) -> String {

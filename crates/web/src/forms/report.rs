@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::intake::{
     ATTACHMENTS_PER_REQUEST_MAX, ClientIp, SUBMISSION_BODY_BYTES_MAX, reporter_deadlines,
 };
+use crate::nav::{Nav, Section};
 use crate::state::{AppState, Project};
 
 /// Name of the honeypot input: plausible to a bot, hidden from people.
@@ -44,6 +45,7 @@ struct Choice {
 #[template(path = "report_form.html")]
 struct ReportForm {
     title: String,
+    nav: Nav,
     project_name: String,
     action: String,
     policy_url: String,
@@ -145,6 +147,7 @@ fn render_form(
         });
     ReportForm {
         title: format!("Report a vulnerability in {}", policy.project.name),
+        nav: Nav::new(state, Section::Report, Some(project.slug())),
         project_name: policy.project.name.clone(),
         action: format!("{path}/report"),
         policy_url: format!("{path}/security-policy"),
@@ -244,6 +247,7 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> Error {
 #[template(path = "report_done.html")]
 struct ReportDone {
     title: String,
+    nav: Nav,
     project_name: String,
     case_key: String,
     report_id: String,
@@ -362,6 +366,7 @@ async fn submit(
     };
     let page = ReportDone {
         title: "Report received".into(),
+        nav: Nav::new(&state, Section::Report, Some(project.slug())),
         project_name: project.policy.project.name.clone(),
         case_key: done.case_key.reveal(),
         report_id: done.id.to_string(),

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::{deadline_rows, no_store};
 use crate::error::Error;
 use crate::intake::{ClientIp, human_time, reporter_deadlines};
+use crate::nav::{Nav, Section};
 use crate::state::{AppState, Project};
 
 /// Largest tracking-page post (a message plus the case key).
@@ -25,13 +26,15 @@ pub(super) const TRACK_BODY_BYTES_MAX: usize = 256 * 1024;
 #[template(path = "track.html")]
 struct TrackPage {
     title: String,
+    nav: Nav,
     error: Option<String>,
 }
 
-pub(super) async fn track_page() -> Response {
+pub(super) async fn track_page(State(state): State<AppState>) -> Response {
     no_store(
         TrackPage {
             title: "Follow your report".into(),
+            nav: Nav::new(&state, Section::Track, None),
             error: None,
         }
         .into_response(),
@@ -79,6 +82,7 @@ struct AttachmentView {
 #[template(path = "case.html")]
 struct CasePage {
     title: String,
+    nav: Nav,
     case_key: String,
     status: String,
     received: String,
@@ -101,12 +105,13 @@ struct CasePage {
     reason_draft: String,
 }
 
-fn wrong_key(status: StatusCode) -> Response {
+fn wrong_key(state: &AppState, status: StatusCode) -> Response {
     no_store(
         (
             status,
             TrackPage {
                 title: "Follow your report".into(),
+                nav: Nav::new(state, Section::Track, None),
                 error: Some("No report matches this case key. Check it and try again.".into()),
             },
         )
@@ -131,6 +136,7 @@ fn case_page(
     let time = |t: Timestamp| project.map_or(t.to_string(), |p| human_time(&p.policy, t));
     CasePage {
         title: format!("Report {}", view.id),
+        nav: Nav::new(state, Section::Track, None),
         case_key: key.reveal(),
         status: view.status.describe().to_owned(),
         received: time(view.received_at),
@@ -248,10 +254,10 @@ fn disclosure_words(
 }
 
 async fn open_case(state: &AppState, key_text: &str) -> Result<(CaseKey, ReporterView), Response> {
-    let key = CaseKey::parse(key_text).ok_or_else(|| wrong_key(StatusCode::NOT_FOUND))?;
+    let key = CaseKey::parse(key_text).ok_or_else(|| wrong_key(state, StatusCode::NOT_FOUND))?;
     match state.store().reporter_view(None, &key).await {
         Ok(view) => Ok((key, view)),
-        Err(postern_store::StoreError::NotFound) => Err(wrong_key(StatusCode::NOT_FOUND)),
+        Err(postern_store::StoreError::NotFound) => Err(wrong_key(state, StatusCode::NOT_FOUND)),
         Err(other) => Err(Error::from(other).into_response()),
     }
 }
@@ -359,7 +365,7 @@ pub(super) async fn track_attachment(
         Err(r) => return bad_form(r).into_response(),
     };
     let Some(key) = CaseKey::parse(&form.case_key) else {
-        return wrong_key(StatusCode::NOT_FOUND);
+        return wrong_key(&state, StatusCode::NOT_FOUND);
     };
     match state
         .store()
@@ -367,7 +373,7 @@ pub(super) async fn track_attachment(
         .await
     {
         Ok((info, bytes)) => crate::api::download(&info, bytes.to_vec()),
-        Err(postern_store::StoreError::NotFound) => wrong_key(StatusCode::NOT_FOUND),
+        Err(postern_store::StoreError::NotFound) => wrong_key(&state, StatusCode::NOT_FOUND),
         Err(e) => Error::from(e).into_response(),
     }
 }

@@ -72,6 +72,14 @@ struct ActionForm {
     fields: Vec<Input>,
 }
 
+impl ActionForm {
+    /// Whether the action ends something that cannot be taken back, so that its button looks
+    /// unlike a routine one: closing a report without a fix.
+    fn destructive(&self) -> bool {
+        self.action == "close"
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "team/report.html")]
 struct ReportPage {

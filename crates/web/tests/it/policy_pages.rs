@@ -138,11 +138,19 @@ async fn health_home_and_stylesheet() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, r#"{"status":"ok"}"#);
     let (_, _, home) = get("/").await;
-    assert!(
-        home.contains("href=\"/security-policy\">Alpha</a>"),
-        "{home}"
-    );
-    assert!(home.contains("href=\"/projects/beta/security-policy\">Beta</a>"));
+    // Each project by name, with its policy and its form.
+    for (name, base) in [("Alpha", ""), ("Beta", "/projects/beta")] {
+        assert!(home.contains(&format!(">{name}</h2>")), "{home}");
+        for page in [
+            "security-policy\">Security policy",
+            "report\">Report a vulnerability",
+        ] {
+            assert!(
+                home.contains(&format!("href=\"{base}/{page}</a>")),
+                "{home}"
+            );
+        }
+    }
     let (status, headers, css) = get("/static/postern.css").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
