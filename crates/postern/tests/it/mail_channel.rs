@@ -166,6 +166,12 @@ fn a_report_by_mail_runs_its_clocks_and_the_conversation_goes_on_by_mail() {
                 &policy_arg,
             ],
         );
+        assert_eq!(
+            show.status.code(),
+            Some(0),
+            "{name}: {}",
+            crate::support::stderr(&show)
+        );
         let shown = stdout(&show);
         assert!(shown.contains("CANARY-mail"), "{shown}");
         assert!(
