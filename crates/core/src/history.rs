@@ -32,7 +32,7 @@ pub enum Ref {
 pub struct Entry {
     /// Who, for people: an account, "The reporter", "Postern", or several names.
     pub who: String,
-    /// What they did, as the rest of the sentence (no full stop).
+    /// What they did, as the rest of the sentence up to what it refers to (no full stop).
     pub what: String,
     /// When it (the first of a folded run) happened.
     pub first_at: Timestamp,
@@ -40,14 +40,22 @@ pub struct Entry {
     pub at: Timestamp,
     /// How many audit events this entry stands for.
     pub events: usize,
-    /// The report or advisory the sentence names, if any.
+    /// The report or advisory the sentence names, if any, after `what`.
     pub refers_to: Option<Ref>,
+    /// The rest of the sentence after what it refers to (empty, or starting with a space or
+    /// a comma).
+    pub after: String,
 }
 
 impl Entry {
-    /// The whole sentence.
+    /// The whole sentence, naming what it refers to by id.
     pub fn sentence(&self) -> String {
-        format!("{} {}.", self.who, self.what)
+        let named = match &self.refers_to {
+            Some(Ref::Report(id)) => format!(" report {id}"),
+            Some(Ref::Advisory(id)) => format!(" {id}"),
+            None => String::new(),
+        };
+        format!("{} {}{named}{}.", self.who, self.what, self.after)
     }
 }
 
@@ -87,7 +95,7 @@ pub fn history(events: &[AuditEvent], time: &dyn Fn(Timestamp) -> String) -> Vec
             continue;
         }
         run = folds.then(|| (entries.len(), vec![event.actor.clone()]));
-        let (what, refers_to) = words(event, time);
+        let (what, refers_to, after) = words(event, time);
         entries.push(Entry {
             who: who(&event.actor),
             what,
@@ -95,6 +103,7 @@ pub fn history(events: &[AuditEvent], time: &dyn Fn(Timestamp) -> String) -> Vec
             at: event.at,
             events: 1,
             refers_to,
+            after,
         });
     }
     entries
@@ -198,8 +207,8 @@ fn plural(n: &str, one: &str) -> String {
     }
 }
 
-/// The words of one event: the rest of its sentence, and what it names.
-fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Option<Ref>) {
+/// The words of one event: the rest of its sentence, what it names, and the words after that.
+fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Option<Ref>, String) {
     let pairs = detail_pairs(&event.detail);
     let get = |key: &str| {
         pairs
@@ -212,13 +221,16 @@ fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Opt
         |key: &str| get(key).map(|v| v.parse::<Timestamp>().map_or_else(|_| v.clone(), time));
     let advisory = || get("advisory").map(Ref::Advisory);
     let none = |what: String| (what, None);
-    match event.action.as_str() {
+    let (what, refers_to) = match event.action.as_str() {
         "report.received" => {
+            // Postern's own channel is its form and the form's API alike.
             let mut what = match get("channel").as_deref() {
-                Some("web-form") => "sent the report through the web form".to_owned(),
-                Some("api") => "sent the report through the API".to_owned(),
+                Some("web-form") | None => "sent the report online".to_owned(),
                 Some("email") => "sent the report by email".to_owned(),
-                _ => "sent the report".to_owned(),
+                Some(other) => format!(
+                    "recorded the report, received through {}",
+                    other.replace('-', " ")
+                ),
             };
             if let Some(n) = get("attachments").filter(|n| n != "0") {
                 what.push_str(&format!(", with {}", plural(&n, "attachment")));
@@ -254,7 +266,7 @@ fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Opt
             }
             match get("original") {
                 Some(original) => {
-                    what.push_str(&format!(" of report {original}"));
+                    what.push_str(" of");
                     (what, Some(Ref::Report(original)))
                 }
                 None => none(what),
@@ -316,13 +328,12 @@ fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Opt
         }),
         "reporter.notified" => none("told the reporter of news".into()),
         "advisory.saved" => ("saved the advisory".into(), advisory()),
-        "advisory.scheduled" => (
-            match moment("publish_at") {
-                Some(at) => format!("scheduled the advisory to be published {at}"),
-                None => "scheduled the advisory".into(),
-            },
-            advisory(),
-        ),
+        "advisory.scheduled" => {
+            let after = moment("publish_at")
+                .map(|at| format!(" to be published {at}"))
+                .unwrap_or_default();
+            return ("scheduled the advisory".into(), advisory(), after);
+        }
         "advisory.published" => ("published the advisory".into(), advisory()),
         "disclosure.requested" => none(match moment("asked_for") {
             Some(at) => format!("proposed {at} as the disclosure date"),
@@ -342,7 +353,8 @@ fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Opt
         "mail.received" => none("took a message about the report from the mailbox".into()),
         "mail.reported" => none("made a report of a message from the security mailbox".into()),
         other => none(other.replace(['.', '_'], " ")),
-    }
+    };
+    (what, refers_to, String::new())
 }
 
 #[cfg(test)]
@@ -417,8 +429,8 @@ mod tests {
                 7,
                 "2026-11-25T09:00:00Z",
                 "alice@example.org",
-                "advisory.published",
-                "advisory=ACME-2026-0001",
+                "advisory.scheduled",
+                "advisory=ACME-2026-0001 publish_at=2026-12-15T09:00:00Z",
             ),
             event(
                 8,
@@ -435,13 +447,13 @@ mod tests {
         assert_eq!(
             sentences,
             [
-                "The reporter sent the report through the web form, with 2 attachments.",
+                "The reporter sent the report online, with 2 attachments.",
                 "The reporter wrote to the team.",
                 "alice@example.org accepted the report as a vulnerability, rated Critical (CVSS 9.8), because chained with another bug.",
                 "alice@example.org gave 3 days more to have a fix ready, until 2026-12-03 11:00 UTC: upstream release train.",
                 "bob closed the report as a duplicate of report abcdefghijklmnopqrstuvwxyz.",
                 "Postern settled the deadlines the report can no longer keep: send a detailed plan (missed), send the reporter an update (no longer applies).",
-                "alice@example.org published the advisory.",
+                "alice@example.org scheduled the advisory ACME-2026-0001 to be published 2026-12-15 09:00 UTC.",
                 "alice@example.org widget frobbed.",
             ]
         );
