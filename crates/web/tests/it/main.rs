@@ -6,6 +6,7 @@ mod drift;
 mod intake;
 mod policy_pages;
 mod promises;
+mod reading;
 mod screening;
 mod stats;
 mod subscriptions;
