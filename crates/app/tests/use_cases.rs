@@ -247,3 +247,75 @@ async fn a_date_is_proposed_once_until_the_team_answers() {
         .unwrap_err();
     assert!(matches!(missing, Error::NotFound), "{missing:?}");
 }
+
+#[tokio::test]
+async fn a_disclosed_report_owes_nothing_and_leaves_the_queue_quiet() {
+    use postern_core::case::Rating;
+    use postern_core::clock::{ClockKind, Outcome};
+    use postern_core::policy::Severity;
+    use postern_store::team::{QueueFilter, QueueState};
+
+    let dir = tempfile::tempdir().unwrap();
+    let plain = app(&dir).await;
+    let (clock, hands) = Clock::manual(now());
+    let app = App::new(
+        plain.projects().clone(),
+        plain.store().clone(),
+        clock,
+        "https://sec.example.org/",
+    );
+    let id = app.submit_report(report()).await.unwrap().id;
+    let operator = Actor::operator("cli:test");
+    let day = 24 * 3600;
+    for (days, action) in [
+        (0, Action::Acknowledge),
+        (
+            1,
+            Action::Accept(Rating {
+                severity: Some(Severity::Medium),
+                ..Rating::default()
+            }),
+        ),
+        // No plan was ever sent: the fix came first, after the plan's two weeks.
+        (20, Action::Fixed(vec!["2.0.1".into()])),
+        (3, Action::Disclose),
+    ] {
+        hands.advance_seconds(days * day);
+        app.act_on_report(&operator, &id, Seen::Current, action, None)
+            .await
+            .unwrap();
+    }
+    let case = app.visible_case(&operator, &id).await.unwrap().case;
+    assert!(
+        case.clocks.0.iter().all(|c| !c.is_open()),
+        "{:?}",
+        case.clocks
+    );
+    let outcome = |kind| {
+        case.clocks
+            .0
+            .iter()
+            .rev()
+            .find(|c| c.kind == kind)
+            .and_then(|c| c.outcome)
+    };
+    assert_eq!(outcome(ClockKind::Plan), Some(Outcome::Missed));
+    assert_eq!(outcome(ClockKind::Fix), Some(Outcome::Met));
+    assert_eq!(outcome(ClockKind::Disclose), Some(Outcome::Met));
+    // The fix's notice was an update, so the one after it counts from it, and was kept.
+    assert_eq!(outcome(ClockKind::Update), Some(Outcome::Met));
+    hands.advance_seconds(365 * day);
+    let overdue = app
+        .store()
+        .queue(
+            &QueueFilter {
+                state: QueueState::All,
+                overdue_at: Some(app.now()),
+                ..QueueFilter::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(overdue.is_empty(), "{overdue:?}");
+}

@@ -489,6 +489,29 @@ pub fn apply(
     })
 }
 
+/// Settles, at `at` (the moment the report reached its state), the clocks a report in its state
+/// can no longer keep but that were left running: reports stored before a change of state
+/// settled them (`Clocks::settle`). `None` when there is nothing to settle; otherwise the
+/// change, audited as `clocks.settled` with what became of each clock, and no notice.
+pub fn settle_stale(case: &Case, at: Timestamp) -> Option<Applied> {
+    let mut next = case.clone();
+    let settled = next.clocks.settle(case.status, at);
+    if settled.is_empty() {
+        return None;
+    }
+    let detail = settled
+        .iter()
+        .map(|(kind, outcome)| format!("{}={}", kind.name(), outcome.name()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Applied {
+        case: next,
+        event: "clocks.settled",
+        detail,
+        notice: None,
+    })
+}
+
 /// Whether a transition answers the reporter, as acknowledging does.
 fn answers(transition: &Transition) -> bool {
     match transition {
@@ -590,8 +613,9 @@ fn close(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Outcome;
+    use crate::clock::{ClockState, Outcome};
     use crate::policy::Unit;
+    use proptest::prelude::*;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -875,5 +899,145 @@ disclose = { untimed = true, says = "once users have upgraded" }
             Some(Closure::NotReproducible)
         );
         assert_eq!(parse_severity("High"), Some(Severity::High));
+    }
+
+    fn full_policy() -> Policy {
+        let text = r#"
+[project]
+name = "Example"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "UTC"
+acknowledge = "48 hours"
+assess = "5 days"
+plan = "1-2 weeks"
+update_interval = "7 days"
+
+[severity.high]
+fix = "30 days"
+release = "45 days"
+disclose = "60 days"
+"#;
+        crate::policy::parse_str(text, at("2026-11-01T00:00:00Z"))
+            .policy
+            .unwrap()
+    }
+
+    fn some_action(n: u8) -> Action {
+        match n % 11 {
+            0 => Action::Acknowledge,
+            1 => Action::Accept(Rating {
+                severity: Some(Severity::High),
+                ..Rating::default()
+            }),
+            2 => Action::Close(Closing {
+                closure: Closure::Informative,
+                duplicate_of: None,
+                scope_category: None,
+            }),
+            3 => Action::StartFix,
+            4 => Action::Fixed(vec!["1.0.1".into()]),
+            5 => Action::Disclose,
+            6 => Action::Resolve,
+            7 => Action::MessageSent(false),
+            8 => Action::MessageSent(true),
+            9 => Action::Pause(ClockKind::Plan, "waiting for upstream".into()),
+            _ => Action::Resume(ClockKind::Plan, "upstream answered".into()),
+        }
+    }
+
+    #[test]
+    fn a_disclosed_report_raises_no_alarm_and_an_old_one_is_settled_once() {
+        let policy = full_policy();
+        let received = at("2025-12-09T06:00:00Z");
+        let mut case = Case::received(&policy, received);
+        for (action, when) in [
+            (Action::Acknowledge, "2025-12-09T11:00:00Z"),
+            (some_action(1), "2025-12-11T10:00:00Z"),
+            (Action::StartFix, "2025-12-13T04:00:00Z"),
+            (Action::Fixed(vec!["2.1.2".into()]), "2025-12-24T11:00:00Z"),
+            (Action::Disclose, "2026-01-08T21:00:00Z"),
+        ] {
+            case = apply(&case, &action, &policy, at(when)).unwrap().case;
+        }
+        // A year on, nothing of it is overdue: the plan never sent was missed (its two weeks
+        // had passed when the fix came), the rest kept.
+        assert_eq!(case.clocks.next_due(), None);
+        assert!(!case.clocks.is_overdue(at("2026-12-01T00:00:00Z")));
+        let plan = case.clocks.0.iter().find(|c| c.kind == ClockKind::Plan);
+        assert_eq!(plan.and_then(|c| c.outcome), Some(Outcome::Missed));
+        assert_eq!(settle_stale(&case, at("2026-12-01T00:00:00Z")), None);
+
+        // The same report as an older version stored it: plan and update left running.
+        let mut old = case.clone();
+        let plan = old.clocks.0.iter().position(|c| c.kind == ClockKind::Plan);
+        let update = old
+            .clocks
+            .0
+            .iter()
+            .rposition(|c| c.kind == ClockKind::Update);
+        for i in [plan, update].into_iter().flatten() {
+            old.clocks.0[i].outcome = None;
+            old.clocks.0[i].resolved_at = None;
+        }
+        assert!(old.clocks.is_overdue(at("2026-12-01T00:00:00Z")));
+        let settled = settle_stale(&old, at("2026-01-08T21:00:00Z")).unwrap();
+        assert_eq!(settled.event, "clocks.settled");
+        assert_eq!(settled.detail, "plan=missed update=missed");
+        assert_eq!(settled.notice, None);
+        assert_eq!(settled.case.clocks.next_due(), None);
+        assert_eq!(
+            settle_stale(&settled.case, at("2026-12-01T00:00:00Z")),
+            None
+        );
+    }
+
+    proptest! {
+        /// Whatever the team does and whenever, a report's running clocks are only promises its
+        /// state can still keep; a settled clock keeps its outcome; a promise past its limit is
+        /// never settled as met or as no longer applying; a disclosed or closed report has no
+        /// next deadline.
+        #[test]
+        fn clocks_left_running_are_ones_the_state_can_still_keep(
+            steps in proptest::collection::vec((any::<u8>(), 0u32..24 * 40), 1..24),
+        ) {
+            let policy = full_policy();
+            let mut now = at("2026-01-05T09:00:00Z");
+            let mut case = Case::received(&policy, now);
+            for (n, hours) in steps {
+                now += jiff::SignedDuration::from_hours(i64::from(hours));
+                let Ok(applied) = apply(&case, &some_action(n), &policy, now) else {
+                    continue;
+                };
+                let next = applied.case;
+                for clock in next.clocks.0.iter().filter(|c| c.is_open()) {
+                    prop_assert!(
+                        clock.kind.can_be_kept_in(next.status),
+                        "{:?} runs in a {} report", clock.kind, next.status.name()
+                    );
+                }
+                for (before, after) in case.clocks.0.iter().zip(&next.clocks.0) {
+                    if !before.is_open() {
+                        prop_assert_eq!(before, after, "a settled clock changed");
+                        continue;
+                    }
+                    if !after.is_open() && before.state(now) == ClockState::Overdue {
+                        prop_assert_eq!(after.outcome, Some(Outcome::Missed));
+                    }
+                    if after.outcome == Some(Outcome::Met) {
+                        let kept = before.paused_at.map_or(now, |p| p.min(now));
+                        prop_assert!(after.limit_at().is_some_and(|l| kept <= l));
+                    }
+                }
+                if matches!(next.status, ReportStatus::Disclosed | ReportStatus::Closed) {
+                    prop_assert_eq!(next.clocks.next_due(), None);
+                }
+                prop_assert_eq!(settle_stale(&next, now), None, "apply left nothing to settle");
+                case = next;
+            }
+        }
     }
 }

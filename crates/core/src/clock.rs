@@ -11,6 +11,12 @@
 //! never met or missed. Pausing stops a timed clock; resuming gives back exactly the time that
 //! was left, so a paused clock resumes where it stopped. Pauses and extensions need a reason,
 //! which the caller records in the audit log.
+//!
+//! A change of state settles what the new state can no longer keep (`ClockKind::can_be_kept_in`,
+//! `Clocks::settle`): a fixed report owes no plan, a disclosed or closed one owes nothing. A
+//! promise settled so is "no longer applies" (cancelled), unless its limit had passed already:
+//! then it was broken, and is missed. A notice the change sends the reporter (work started,
+//! fixed, public, closed) is an update, and keeps the update promise.
 
 use std::fmt;
 
@@ -20,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::deadline::Calendar;
 use crate::lifecycle::{Closure, Transition};
 use crate::policy::{Policy, Promise, Severity, Start, TimeSpan, Within};
+use crate::report::ReportStatus;
 
 /// Longest reason for a pause or an extension, in characters.
 pub const REASON_CHARS_MAX: usize = 500;
@@ -90,6 +97,18 @@ impl ClockKind {
     /// Whether the reporter is shown this clock (the others are the team's own work plan).
     pub fn concerns_reporter(self) -> bool {
         !matches!(self, ClockKind::Update)
+    }
+
+    /// Whether a promise of this kind can still be kept by a report in `status`. Once a report
+    /// is fixed, only the updates to the reporter and the disclosure are still ahead (there is
+    /// no plan to send for a fix that is done); once it is disclosed or closed, nothing is.
+    pub fn can_be_kept_in(self, status: ReportStatus) -> bool {
+        use ReportStatus as S;
+        match status {
+            S::Received | S::Acknowledged | S::Triaged | S::Fixing => true,
+            S::Fixed => matches!(self, ClockKind::Update | ClockKind::Disclose),
+            S::Disclosed | S::Closed => false,
+        }
     }
 
     /// What starts this promise when the policy does not say: receipt for the response
@@ -527,10 +546,15 @@ impl Clocks {
         }
     }
 
-    fn cancel_all(&mut self, at: Timestamp) {
-        for clock in self.0.iter_mut().filter(|c| c.is_open()) {
-            clock.cancel(at);
-        }
+    /// Settles, at `at`, every open clock that a report in `status` can no longer keep: as no
+    /// longer applying, or as missed when its limit had passed already (`Clock::cancel`).
+    /// Returns what was settled, and how, in the clocks' order.
+    pub fn settle(&mut self, status: ReportStatus, at: Timestamp) -> Vec<(ClockKind, Outcome)> {
+        self.0
+            .iter_mut()
+            .filter(|c| c.is_open() && !c.kind.can_be_kept_in(status))
+            .map(|clock| (clock.kind, clock.cancel(at)))
+            .collect()
     }
 
     /// Starts, resolves and cancels clocks for what happened at `at`, by `policy`'s promises;
@@ -592,15 +616,25 @@ impl Clocks {
                         self.resolve(ClockKind::Acknowledge, at);
                         self.resolve(ClockKind::Assess, at);
                     }
-                    self.cancel_all(at);
+                    // The closing notice is the reporter's last update; nothing else is owed.
+                    self.resolve(ClockKind::Update, at);
+                    self.settle(ReportStatus::Closed, at);
                 }
-                Transition::StartFix => {}
+                // Its notice ("work on a fix has started") is an update to the reporter.
+                Transition::StartFix => self.restart_update(policy, at, &cal),
                 Transition::Fixed { .. } => {
                     // Fixed means released in the named versions.
                     self.resolve(ClockKind::Fix, at);
                     self.resolve(ClockKind::Release, at);
+                    self.restart_update(policy, at, &cal);
+                    self.settle(ReportStatus::Fixed, at);
                 }
-                Transition::Disclose => self.resolve(ClockKind::Disclose, at),
+                Transition::Disclose => {
+                    self.resolve(ClockKind::Disclose, at);
+                    // The notice that the advisory is public is the last update owed.
+                    self.resolve(ClockKind::Update, at);
+                    self.settle(ReportStatus::Disclosed, at);
+                }
             },
         }
     }
@@ -932,7 +966,7 @@ fix = "14 days"
     }
 
     #[test]
-    fn closing_answers_the_reporter_and_cancels_the_rest_but_not_a_broken_promise() {
+    fn closing_answers_the_reporter_and_settles_the_rest_but_not_a_broken_promise() {
         let policy = policy();
         let mut clocks = Clocks::default();
         clocks.apply(
@@ -964,11 +998,133 @@ fix = "14 days"
             Some(Outcome::Missed)
         );
         assert_eq!(outcome(&clocks, ClockKind::Plan), Some(Outcome::Missed));
+        // The closing notice was the update owed, within its 14 days.
+        assert_eq!(outcome(&clocks, ClockKind::Update), Some(Outcome::Met));
+        assert_eq!(clocks.next_due(), None);
+    }
+
+    #[test]
+    fn fixing_and_disclosing_settle_what_can_no_longer_be_kept() {
+        let policy = policy();
+        let received = at("2026-11-27T15:00:00Z");
+        let step = |clocks: &mut Clocks, transition: Transition, when: &str| {
+            clocks.apply(
+                &policy,
+                &ClockEvent::Transition(&transition),
+                Moments {
+                    received_at: received,
+                    acknowledged_at: Some(at("2026-11-30T08:00:00Z")),
+                },
+                at(when),
+            );
+        };
+        let start = || {
+            let mut clocks = Clocks::default();
+            clocks.apply(&policy, &ClockEvent::Received, m(), received);
+            step(&mut clocks, Transition::Acknowledge, "2026-11-30T08:00:00Z");
+            let accept = Transition::Accept {
+                severity: Severity::Critical,
+            };
+            step(&mut clocks, accept, "2026-12-01T10:00:00Z");
+            clocks
+        };
+        let fixed = || Transition::Fixed {
+            versions: vec!["1.2.3".into()],
+        };
+
+        // Fixed within the plan's week, no plan sent: the plan no longer applies (not missed).
+        let mut early = start();
+        step(&mut early, Transition::StartFix, "2026-12-02T10:00:00Z");
+        step(&mut early, fixed(), "2026-12-03T10:00:00Z");
         assert_eq!(
-            outcome(&clocks, ClockKind::Update),
+            outcome_of(&early, ClockKind::Plan),
             Some(Outcome::Cancelled)
         );
-        assert_eq!(clocks.next_due(), None);
+        assert_eq!(outcome_of(&early, ClockKind::Fix), Some(Outcome::Met));
+        // What a fixed report can still keep runs: the disclosure, and updates (the notice of
+        // the fix was one, so the next counts from it).
+        let open: Vec<ClockKind> = early
+            .0
+            .iter()
+            .filter(|c| c.is_open())
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(open, vec![ClockKind::Disclose, ClockKind::Update]);
+        assert_eq!(
+            early.open(ClockKind::Update).unwrap().started_at,
+            at("2026-12-03T10:00:00Z")
+        );
+
+        // Fixed after the plan's limit had passed: the plan was broken, and stays missed.
+        let mut late = start();
+        step(&mut late, fixed(), "2026-12-07T10:00:00Z");
+        assert_eq!(outcome_of(&late, ClockKind::Plan), Some(Outcome::Missed));
+
+        // Disclosing keeps the disclosure promise and the update owed with it, and nothing is
+        // left to raise an alarm a year later.
+        step(&mut early, Transition::Disclose, "2026-12-10T10:00:00Z");
+        assert!(early.0.iter().all(|c| !c.is_open()), "{early:?}");
+        assert_eq!(early.next_due(), None);
+        let last = |kind| {
+            early
+                .0
+                .iter()
+                .rev()
+                .find(|c| c.kind == kind)
+                .and_then(|c| c.outcome)
+        };
+        assert_eq!(last(ClockKind::Disclose), Some(Outcome::Met));
+        assert_eq!(last(ClockKind::Update), Some(Outcome::Met));
+        assert!(!early.is_overdue(at("2027-12-01T00:00:00Z")));
+
+        // Disclosed after the update interval ran out: that update was missed, as it was.
+        let mut silent = start();
+        step(&mut silent, fixed(), "2026-12-03T10:00:00Z");
+        step(&mut silent, Transition::Disclose, "2026-12-20T10:00:00Z");
+        let updates: Vec<Option<Outcome>> = silent
+            .0
+            .iter()
+            .filter(|c| c.kind == ClockKind::Update)
+            .map(|c| c.outcome)
+            .collect();
+        assert_eq!(updates.last(), Some(&Some(Outcome::Missed)));
+        assert_eq!(
+            outcome_of(&silent, ClockKind::Disclose),
+            Some(Outcome::Missed)
+        );
+    }
+
+    #[test]
+    fn settling_leaves_what_the_state_can_still_keep_and_reports_what_it_changed() {
+        let policy = policy();
+        let mut clocks = Clocks::default();
+        let received = at("2026-11-27T15:00:00Z");
+        clocks.apply(&policy, &ClockEvent::Received, m(), received);
+        assert_eq!(clocks.settle(ReportStatus::Acknowledged, received), vec![]);
+        let before = clocks.clone();
+        // Eight days on: acknowledge, assess and plan had passed their limits; update had not.
+        let settled = clocks.settle(ReportStatus::Fixed, at("2026-12-05T15:00:00Z"));
+        assert_eq!(
+            settled,
+            vec![
+                (ClockKind::Acknowledge, Outcome::Missed),
+                (ClockKind::Assess, Outcome::Missed),
+                (ClockKind::Plan, Outcome::Missed),
+            ]
+        );
+        assert!(clocks.open(ClockKind::Update).is_some());
+        assert_eq!(
+            clocks.settle(ReportStatus::Fixed, at("2026-12-06T15:00:00Z")),
+            vec![],
+            "settling again changes nothing"
+        );
+        let mut early = before;
+        let settled = early.settle(ReportStatus::Disclosed, at("2026-11-28T00:00:00Z"));
+        assert!(
+            settled.iter().all(|(_, o)| *o == Outcome::Cancelled),
+            "{settled:?}"
+        );
+        assert_eq!(settled.len(), 4);
     }
 
     #[test]

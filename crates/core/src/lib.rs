@@ -15,6 +15,7 @@ pub mod cvss;
 pub mod deadline;
 pub mod embargo;
 pub mod export;
+pub mod history;
 pub mod intake;
 pub mod lifecycle;
 pub mod policy;

@@ -209,6 +209,50 @@ impl Author {
     }
 }
 
+/// Longest title a report is listed under, in characters (a longer one is cut, with "…").
+pub const TITLE_CHARS_MAX: usize = 200;
+/// The title of a report without a title or any text.
+pub const UNTITLED: &str = "Untitled report";
+
+/// The line a report is listed and headed under: its `title` field, or else the first line of
+/// its first field with text (a form without a title field, or an old report), on one line,
+/// without control or bidirectional-override characters (which could make a list lie about
+/// what follows them), at most `TITLE_CHARS_MAX` characters.
+pub fn title(fields: &[(String, String)]) -> String {
+    let chosen = fields
+        .iter()
+        .find(|(id, value)| id == "title" && !value.trim().is_empty())
+        .or_else(|| fields.iter().find(|(_, value)| !value.trim().is_empty()))
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let first_line = chosen
+        .lines()
+        .map(|line| line.trim().trim_start_matches('#').trim())
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    let clean: String = first_line
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .collect();
+    let words = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return UNTITLED.to_owned();
+    }
+    if words.chars().count() <= TITLE_CHARS_MAX {
+        return words;
+    }
+    let mut cut: String = words.chars().take(TITLE_CHARS_MAX - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+/// Characters that reorder the text around them (Unicode bidirectional controls).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +267,69 @@ mod tests {
         let key = CaseKey::from_random([0; CASE_KEY_BYTES]);
         assert_eq!(key.reveal(), "pk-aaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaa");
         assert_eq!(format!("{key:?}"), "CaseKey(…)");
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_report_is_titled_by_its_title_field_else_its_first_line() {
+        assert_eq!(
+            title(&fields(&[
+                ("description", "Long text"),
+                ("title", "  RCE in  the parser ")
+            ])),
+            "RCE in the parser"
+        );
+        assert_eq!(
+            title(&fields(&[
+                ("summary", "\n\n# Stored XSS\nin the editor"),
+                ("impact", "all")
+            ])),
+            "Stored XSS",
+            "a form without a title field: the first line with text, without a heading's #"
+        );
+        assert_eq!(
+            title(&fields(&[
+                ("title", " "),
+                ("description", "SSRF via webhooks")
+            ])),
+            "SSRF via webhooks"
+        );
+        assert_eq!(title(&[]), UNTITLED);
+        assert_eq!(
+            title(&fields(&[(
+                "title",
+                "evil\u{202E}txt.exe\u{0007} tab\there"
+            )])),
+            "eviltxt.exe tab here",
+            "no bidirectional overrides or control characters"
+        );
+        let long = "a".repeat(TITLE_CHARS_MAX + 50);
+        let cut = title(&fields(&[("title", &long)]));
+        assert_eq!(cut.chars().count(), TITLE_CHARS_MAX);
+        assert!(cut.ends_with('…'));
+        let exact = "b".repeat(TITLE_CHARS_MAX);
+        assert_eq!(
+            title(&fields(&[("title", &exact)])),
+            exact,
+            "at the limit: kept whole"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_title_is_one_bounded_line_whatever_was_written(pairs in proptest::collection::vec(("[a-z_]{1,8}", any::<String>()), 0..4)) {
+            let t = title(&pairs);
+            prop_assert!(!t.is_empty());
+            prop_assert!(t.chars().count() <= TITLE_CHARS_MAX);
+            prop_assert!(!t.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            prop_assert_eq!(t.trim(), t.as_str());
+        }
     }
 
     proptest! {

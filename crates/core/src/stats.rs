@@ -368,7 +368,8 @@ mod tests {
             .map(|_| {
                 History::new(&p, at("2026-06-01T00:00:00Z"))
                     .act(&p, accept(), 24)
-                    .act(&p, Action::Fixed(vec!["1.0.1".into()]), 24 * 3)
+                    // Still being fixed: the plan can still be sent (a fixed report owes none).
+                    .act(&p, Action::StartFix, 24 * 3)
                     .measured()
             })
             .collect();

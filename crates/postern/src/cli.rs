@@ -557,7 +557,9 @@ pub struct ReportListArgs {
     /// Only this project (slug).
     #[arg(long)]
     pub project: Option<String>,
-    /// Only this state (received, acknowledged, triaged, fixing, fixed, disclosed, closed).
+    /// Which states: open (the default: all but closed), all, or one of received,
+    /// acknowledged, triaged, fixing, fixed, disclosed, closed. Open states list next deadline
+    /// first; closed and all, newest first.
     #[arg(long)]
     pub status: Option<String>,
     /// Only this severity.

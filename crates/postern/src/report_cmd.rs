@@ -12,8 +12,8 @@ use postern_core::case::{Action, Closing, Rating, parse_closure, parse_severity}
 use postern_core::clock::{ClockKind, ClockState};
 use postern_core::lifecycle::Closure;
 use postern_core::project::Project;
-use postern_core::report::{Author, ReportId, ReportStatus};
-use postern_store::team::QueueFilter;
+use postern_core::report::{Author, ReportId};
+use postern_store::team::{QueueFilter, QueueState};
 
 use crate::cli::{ReportCommand, ReportContext};
 use crate::user::default_actor;
@@ -29,6 +29,9 @@ async fn open(context: &ReportContext) -> anyhow::Result<Context> {
         actor: Actor::operator(&default_actor(context.actor.as_deref())),
     })
 }
+
+/// Most audit events `report show` reads: the newest.
+const HISTORY_EVENTS_MAX: usize = 1000;
 
 fn report_id(text: &str) -> anyhow::Result<ReportId> {
     ReportId::parse(text.trim()).with_context(|| {
@@ -92,12 +95,8 @@ impl Context {
     }
 
     async fn list(&self, args: &crate::cli::ReportListArgs) -> anyhow::Result<ExitCode> {
-        let status = match &args.status {
-            Some(s) => Some(
-                ReportStatus::parse(s).with_context(|| format!("{s:?} is not a report state"))?,
-            ),
-            None => None,
-        };
+        let state =
+            QueueState::parse(args.status.as_deref().unwrap_or("")).map_err(anyhow::Error::msg)?;
         let severity = match &args.severity {
             Some(s) => Some(parse_severity(s).with_context(|| {
                 format!("{s:?} is not a severity: critical, high, medium or low")
@@ -111,20 +110,30 @@ impl Context {
             .queue(
                 &QueueFilter {
                     projects: args.project.clone().map(|p| vec![p]),
-                    status,
+                    state,
                     severity,
                     overdue_at: args.overdue.then_some(now),
-                    open_only: true,
                 },
                 args.limit,
             )
             .await?;
         if rows.is_empty() {
             println!("No reports match.");
+            return Ok(ExitCode::SUCCESS);
         }
+        let width = rows
+            .iter()
+            .map(|r| r.project.chars().count())
+            .chain([7])
+            .max()
+            .unwrap_or(7);
+        println!(
+            "{:<26}  {:<width$}  {:<12}  {:<8}  {:<28}  TITLE",
+            "ID", "PROJECT", "STATE", "SEVERITY", "NEXT DEADLINE"
+        );
         for r in rows {
             let due = r.next_due_at.map_or_else(
-                || "no deadline running".to_owned(),
+                || "none running".to_owned(),
                 |d| {
                     format!(
                         "{}{}",
@@ -134,11 +143,12 @@ impl Context {
                 },
             );
             println!(
-                "{}  {:<16} {:<12} {:<8} {due}",
+                "{}  {:<width$}  {:<12}  {:<8}  {due:<28}  {}",
                 r.id,
                 r.project,
                 r.status.name(),
-                r.severity.map_or("-", |s| s.title())
+                r.severity.map_or("-", |s| s.title()),
+                r.title
             );
         }
         Ok(ExitCode::SUCCESS)
@@ -153,6 +163,7 @@ impl Context {
         };
         let project = self.project(&view.project)?;
         let policy = &project.policy;
+        println!("{}", postern_core::report::title(&view.submission.fields));
         println!("Report {id} ({})", policy.project.name);
         println!("State:    {}", view.case.status.name());
         println!(
@@ -232,15 +243,26 @@ impl Context {
                 indent(&n.body)
             );
         }
-        println!("\nTimeline:");
-        for e in self.app.store().report_events(id).await? {
+        println!("\nHistory:");
+        let (events, cut) = self
+            .app
+            .store()
+            .recent_report_events(id, HISTORY_EVENTS_MAX)
+            .await?;
+        if cut {
             println!(
-                "  {} {} by {} {}",
-                human(policy, e.at),
-                e.action,
-                e.actor,
-                e.detail
+                "  (the newest {HISTORY_EVENTS_MAX} events; `postern audit verify` checks them all)"
             );
+        }
+        for e in postern_core::history::history(&events, &|at| human(policy, at)) {
+            let last = if e.events > 1 {
+                format!(", the last at {}", human(policy, e.at))
+            } else {
+                String::new()
+            };
+            let sentence = e.sentence();
+            let sentence = sentence.strip_suffix('.').unwrap_or(&sentence);
+            println!("  {}  {sentence}{last}.", human(policy, e.first_at));
         }
         Ok(ExitCode::SUCCESS)
     }

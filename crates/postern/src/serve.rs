@@ -293,8 +293,8 @@ fn publish_when_due(app: postern_app::App, store: Store) {
     });
 }
 
-/// Reports stored by an older version get their clocks and fingerprints in the background,
-/// while the server already answers.
+/// Reports stored by an older version get their clocks, fingerprints and titles, and the clocks
+/// their state can no longer keep settled, in the background, while the server already answers.
 fn complete_old_reports(store: &Store, projects: Vec<Project>) {
     let store = store.clone();
     tokio::spawn(async move {
@@ -304,11 +304,16 @@ fn complete_old_reports(store: &Store, projects: Vec<Project>) {
                 .find(|p| p.slug() == slug)
                 .map(|p| postern_core::case::Case::received(&p.policy, received_at).clocks)
         };
-        match store.complete_old_reports(clocks_for).await {
-            Ok((0, 0)) => {}
-            Ok((clocked, printed)) => tracing::info!(
-                clocked,
-                printed,
+        match store
+            .complete_old_reports(clocks_for, jiff::Timestamp::now())
+            .await
+        {
+            Ok(done) if done == postern_store::team::Completed::default() => {}
+            Ok(done) => tracing::info!(
+                clocked = done.clocked,
+                printed = done.printed,
+                titled = done.titled,
+                settled = done.settled,
                 "completed reports stored by an older version"
             ),
             Err(error) => {

@@ -260,6 +260,8 @@ pub(crate) struct ReportRow {
     pub key_id: String,
     pub wrapped_key: Vec<u8>,
     pub content: Vec<u8>,
+    /// `core::report::title`, sealed under the report's data key (`seal_title`).
+    pub title: Vec<u8>,
     pub clocks: String,
     pub next_due_at: i64,
     pub fingerprint: Option<Vec<u8>>,
@@ -298,7 +300,7 @@ pub(crate) struct MessageRow {
 /// One write, applied inside a transaction.
 #[derive(Debug)]
 pub(crate) enum WriteOp {
-    Report(ReportRow, Vec<AttachmentRow>),
+    Report(Box<ReportRow>, Vec<AttachmentRow>),
     Message(MessageRow),
     Attachments(Vec<AttachmentRow>),
     Team(write::TeamWrite),
@@ -334,6 +336,16 @@ fn aad(report_id: &str, parts: &[&str]) -> Vec<u8> {
         out.push_str(p);
     }
     out.into_bytes()
+}
+
+/// A report's title (`core::report::title` of its fields), sealed under its data key.
+fn seal_title(
+    report_id: &str,
+    data_key: &[u8],
+    fields: &[(String, String)],
+) -> Result<Vec<u8>, StoreError> {
+    let title = postern_core::report::title(fields);
+    vault::seal(data_key, &aad(report_id, &["title"]), title.as_bytes())
 }
 
 fn random_id() -> Result<String, StoreError> {
@@ -659,6 +671,7 @@ impl Store {
             key_id,
             wrapped_key,
             content: vault::seal(&*data_key, &aad(id.as_str(), &["content"]), &plain)?,
+            title: seal_title(id.as_str(), &*data_key, &submission.fields)?,
             clocks: team::clocks_json(clocks)?,
             next_due_at: team::due_millis(clocks),
             fingerprint: self.fingerprint(submission),
@@ -678,7 +691,8 @@ impl Store {
         };
         let attachment_rows =
             self.seal_attachments(id.as_str(), &*data_key, received_at, attachments)?;
-        self.write(WriteOp::Report(row, attachment_rows)).await?;
+        self.write(WriteOp::Report(Box::new(row), attachment_rows))
+            .await?;
         Ok(())
     }
 
@@ -980,6 +994,35 @@ impl Store {
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
         Ok(rows)
+    }
+
+    /// The newest `limit` audit events about one report, oldest first, and whether older ones
+    /// were left out (for a timeline that stays bounded however often a report is opened).
+    pub async fn recent_report_events(
+        &self,
+        id: &ReportId,
+        limit: usize,
+    ) -> Result<(Vec<AuditEvent>, bool), StoreError> {
+        let mut rows = on_db!(&self.db, pool => {
+            sqlx::query("SELECT seq, at, actor, action, report_id, detail FROM audit_events WHERE report_id = $1 ORDER BY seq DESC LIMIT $2")
+                .bind(id.as_str()).bind(limit as i64 + 1).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| -> Result<AuditEvent, StoreError> {
+                    Ok(AuditEvent {
+                        seq: r.try_get("seq")?,
+                        at: from_millis(r.try_get("at")?)?,
+                        actor: r.try_get("actor")?,
+                        action: r.try_get("action")?,
+                        report_id: r.try_get("report_id")?,
+                        detail: r.try_get("detail")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        rows.reverse();
+        Ok((rows, more))
     }
 
     /// How many reports are stored.

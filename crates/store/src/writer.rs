@@ -185,7 +185,7 @@ macro_rules! insert_reports {
     ($conn:expr, $reports:expr, $rows:expr) => {{
         for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel) ",
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title) ",
             );
             insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
                 row.push_bind(r.id.clone())
@@ -198,7 +198,8 @@ macro_rules! insert_reports {
                     .push_bind(r.content.clone())
                     .push_bind(r.clocks.clone())
                     .push_bind(r.next_due_at)
-                    .push_bind(r.channel);
+                    .push_bind(r.channel)
+                    .push_bind(r.title.clone());
             });
             insert.build().execute(&mut *$conn).await?;
         }
@@ -225,18 +226,18 @@ pub(crate) use insert_reports;
 macro_rules! insert_reports_one_by_one {
     ($conn:expr, $reports:expr) => {{
         for r in &$reports {
-            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
             let query = match &r.fingerprint {
                 Some(print) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $12)"
+                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $13)"
                 )))
                 .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                 .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(print.clone()),
+                .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone()).bind(print.clone()),
                 None => sqlx::query(columns)
                     .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                     .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                    .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel),
+                    .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone()),
             };
             query.execute(&mut *$conn).await?;
         }
@@ -384,7 +385,7 @@ macro_rules! apply {
         let reports: Vec<&$crate::ReportRow> = ops
             .iter()
             .filter_map(|op| match op {
-                $crate::WriteOp::Report(r, _) => Some(r),
+                $crate::WriteOp::Report(r, _) => Some(&**r),
                 _ => None,
             })
             .collect();
@@ -432,7 +433,7 @@ macro_rules! apply {
     }};
 }
 
-/// Rows per multi-row INSERT: well inside SQLite's 32,766 bound variables (8 per report row).
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 bound variables (12 per report row).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 /// Audit events or jobs per INSERT on PostgreSQL: each row is well under 1 KiB (ids, names, a
 /// short detail or payload), so a statement stays under 32 KiB: one segment on loopback, no

@@ -72,6 +72,12 @@ pub fn human_time(policy: &Policy, at: Timestamp) -> String {
     }
 }
 
+/// A moment in the policy's time zone only, for a compact column (`human_time` gives UTC too).
+pub fn local_time(policy: &Policy, at: Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get(&policy.response.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

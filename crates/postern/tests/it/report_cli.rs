@@ -54,8 +54,31 @@ fn a_report_is_worked_from_the_terminal() {
         stdout(&users)
     );
 
+    // A header row, then each report with its title (opened for the list, not a view).
     let list = run(&["report", "list"]);
-    assert!(stdout(&list).contains(&id), "{}", stdout(&list));
+    let listed = stdout(&list);
+    let mut lines = listed.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(
+        header.starts_with("ID ") && header.contains("STATE") && header.ends_with("TITLE"),
+        "{listed}"
+    );
+    let row = lines.next().unwrap_or_default();
+    assert!(
+        row.starts_with(&id) && row.ends_with("  SQL injection in search"),
+        "{listed}"
+    );
+    let all = run(&["report", "list", "--status", "all"]);
+    assert!(stdout(&all).contains(&id), "{}", stdout(&all));
+    let closed = run(&["report", "list", "--status", "closed"]);
+    assert_eq!(stdout(&closed).trim(), "No reports match.");
+    let wrong = run(&["report", "list", "--status", "shut"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("write open, all, or one of received"),
+        "{}",
+        stderr(&wrong)
+    );
     let ack = run(&["report", "ack", &id]);
     assert_eq!(ack.status.code(), Some(0), "{}", stderr(&ack));
     assert!(
@@ -106,6 +129,10 @@ fn a_report_is_worked_from_the_terminal() {
     );
     let show = run(&["report", "show", &id]);
     let shown = stdout(&show);
+    assert!(
+        shown.starts_with(&format!("SQL injection in search\nReport {id} (")),
+        "headed by its title: {shown}"
+    );
     assert!(shown.contains("q=' OR 1=1"), "{shown}");
     // Fields by their labels, and the credit the reporter asked for.
     assert!(shown.contains("  Description:\n    q=' OR 1=1"), "{shown}");
@@ -128,14 +155,17 @@ fn a_report_is_worked_from_the_terminal() {
         .split_once("  limit ")
         .unwrap();
     assert!(target < limit, "a range aims before its limit: {fix}");
+    // The history in sentences, without the audit log's codes.
     assert!(
-        shown.contains("clock.extended by carol@example.org clock=fix by=3 days"),
+        shown.contains("carol@example.org gave 3 days more to have a fix ready, until ")
+            && shown.contains(": waiting for upstream."),
         "{shown}"
     );
     assert!(
-        shown.contains("report.viewed by carol@example.org"),
+        shown.contains("carol@example.org viewed the report."),
         "{shown}"
     );
+    assert!(!shown.contains("clock=fix"), "{shown}");
 
     // The accepted report becomes a draft advisory.
     assert_eq!(run(&["report", "fix", &id]).status.code(), Some(0));
@@ -265,7 +295,7 @@ fn a_report_from_another_channel_is_recorded_from_the_terminal() {
     assert!(shown.contains("Tokens of every user"), "{shown}");
     assert!(shown.contains("attachment poc.txt (3 bytes)"), "{shown}");
     assert!(
-        shown.contains("report.recorded by carol@example.org channel=chat received_at="),
+        shown.contains("carol@example.org recorded the report, received through chat."),
         "{shown}"
     );
 
@@ -341,6 +371,7 @@ fn a_report_from_another_channel_is_recorded_from_the_terminal() {
         "{}",
         stderr(&bad_json)
     );
+    // The header and the one report: nothing was stored by the refusals.
     let list = postern(dir.path(), &["report", "list", "--data", &data_arg]);
-    assert_eq!(stdout(&list).lines().count(), 1, "{}", stdout(&list));
+    assert_eq!(stdout(&list).lines().count(), 2, "{}", stdout(&list));
 }

@@ -58,6 +58,19 @@ pub struct TeamView {
     pub version: i64,
 }
 
+/// What `complete_old_reports` did, in reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Completed {
+    /// Given their receipt clocks.
+    pub clocked: u64,
+    /// Given similarity fingerprints.
+    pub printed: u64,
+    /// Given sealed titles.
+    pub titled: u64,
+    /// Whose clocks left running were settled.
+    pub settled: u64,
+}
+
 /// A report's working state without its contents.
 #[derive(Debug, Clone)]
 pub struct CaseRow {
@@ -437,14 +450,18 @@ impl Store {
         }
     }
 
-    /// Completes reports stored by a version before clocks and duplicate suggestions: starts
-    /// their receipt clocks (`clocks_for(project, received_at)`, `None` to leave a report as it
-    /// is) and computes their similarity fingerprints. Safe to run while serving and to run
-    /// again; returns (reports given clocks, fingerprints added).
+    /// Completes reports stored by older versions: starts the receipt clocks of those stored
+    /// before clocks (`clocks_for(project, received_at)`, `None` to leave a report as it is),
+    /// computes the similarity fingerprints of those stored before duplicate suggestions, seals
+    /// the titles of those stored before titles, and settles the clocks that reports fixed,
+    /// disclosed or closed before a change of state settled them left running
+    /// (`core::case::settle_stale`, at the moment of the change, audited by "system" at
+    /// `now`). Safe to run while serving and to run again.
     pub async fn complete_old_reports(
         &self,
         clocks_for: impl Fn(&str, Timestamp) -> Option<Clocks>,
-    ) -> Result<(u64, u64), StoreError> {
+        now: Timestamp,
+    ) -> Result<Completed, StoreError> {
         const BATCH: i64 = 200;
         let (mut clocked, mut printed) = (0u64, 0u64);
         let mut after = String::new();
@@ -501,7 +518,74 @@ impl Store {
                 });
             }
         }
-        Ok((clocked, printed))
+        let titled = self.complete_titles().await?;
+        let settled = self.settle_old_clocks(now).await?;
+        Ok(Completed {
+            clocked,
+            printed,
+            titled,
+            settled,
+        })
+    }
+
+    /// Settles the clocks left running in reports fixed, disclosed or closed by a version that
+    /// did not settle them; returns how many reports changed. Only reports with a running
+    /// deadline are looked at (the queue's index), a batch at a time.
+    async fn settle_old_clocks(&self, now: Timestamp) -> Result<u64, StoreError> {
+        const BATCH: i64 = 200;
+        let mut settled = 0;
+        let (mut after_due, mut after_id) = (i64::MIN, String::new());
+        loop {
+            let rows: Vec<(String, i64)> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT id, next_due_at FROM reports WHERE (next_due_at > $1 OR (next_due_at = $1 AND id > $2)) AND next_due_at < $3 AND status IN ('fixed', 'disclosed', 'closed') ORDER BY next_due_at, id LIMIT $4")
+                    .bind(after_due).bind(&after_id).bind(super::rows::NO_DEADLINE).bind(BATCH)
+                    .fetch_all(pool).await?
+                    .into_iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("next_due_at")?)))
+                    .collect::<Result<_, sqlx::Error>>()?
+            });
+            let Some(last) = rows.last() else { break };
+            (after_due, after_id) = (last.1, last.0.clone());
+            for (id, _) in rows {
+                let id = ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?;
+                let row = self.case_row(&id).await?;
+                let moment = self.state_reached_at(&id, &row.case).await?;
+                let Some(applied) = postern_core::case::settle_stale(&row.case, moment) else {
+                    continue;
+                };
+                match self
+                    .record_case_change(&id, row.version, &applied, None, "system", now)
+                    .await
+                {
+                    Ok(()) => settled += 1,
+                    // Changed meanwhile: that change settled what it had to.
+                    Err(StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(settled)
+    }
+
+    /// When a report reached its state: its latest event of that change, else the latest
+    /// moment one of its clocks was resolved, else its receipt.
+    async fn state_reached_at(&self, id: &ReportId, case: &Case) -> Result<Timestamp, StoreError> {
+        let action = format!("report.{}", case.status.name());
+        let at: Option<i64> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT at FROM audit_events WHERE report_id = $1 AND action = $2 ORDER BY seq DESC LIMIT 1")
+                .bind(id.as_str()).bind(&action).fetch_optional(pool).await?
+                .map(|r| r.try_get("at")).transpose()?
+        });
+        match at {
+            Some(at) => from_millis(at),
+            None => Ok(case
+                .clocks
+                .0
+                .iter()
+                .filter_map(|c| c.resolved_at)
+                .max()
+                .unwrap_or(case.received_at)),
+        }
     }
 
     /// Whether a database is SQLite (for tests that reach into it).

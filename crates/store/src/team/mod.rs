@@ -6,8 +6,9 @@
 //! of the database cannot be used to sign in.
 //!
 //! One module per seam: `accounts` (users, roles, second factors, throttling, who is
-//! notified), `sessions`, `queue`, `cases` (the team's view, case changes, notes, similar
-//! reports, statistics facts); `rows` converts a report's working columns. This file only
+//! notified), `sessions`, `queue`, `titles` (reports' sealed titles, for lists), `cases` (the
+//! team's view, case changes, notes, similar reports, statistics facts); `rows` converts a
+//! report's working columns. This file only
 //! gathers them, so that callers keep the paths `team::Role`, `team::User`, ...
 
 mod accounts;
@@ -15,6 +16,7 @@ mod cases;
 mod queue;
 mod rows;
 mod sessions;
+pub(crate) mod titles;
 
 use jiff::Timestamp;
 use postern_core::report::ReportId;
@@ -23,11 +25,12 @@ pub use accounts::{
     CLIENT_FAILURES_MAX, CLIENT_WINDOW, EMAIL_CHARS_MAX, LOCKOUT, LOGIN_DELAY_FIRST,
     LOGIN_FAILURES_FORGOTTEN, LOGIN_FAILURES_MAX, Role, SETUP_LINK_TTL, User,
 };
-pub use cases::{CaseRow, NOTE_BYTES_MAX, Note, STATS_REPORTS_MAX, TeamView};
-pub use queue::{QUEUE_PAGE_MAX, QueueFilter, QueueRow};
+pub use cases::{CaseRow, Completed, NOTE_BYTES_MAX, Note, STATS_REPORTS_MAX, TeamView};
+pub use queue::{QUEUE_PAGE_MAX, QueueFilter, QueueOrder, QueueRow, QueueState};
 pub use sessions::{
     SESSION_ABSOLUTE_TTL, SESSION_IDLE_TTL, SESSION_PENDING_TTL, Session, SessionStage, csrf_token,
 };
+pub use titles::TITLES_PER_CALL_MAX;
 
 pub(crate) use cases::sealed_message_by;
 pub(crate) use rows::{clocks_json, due_millis};

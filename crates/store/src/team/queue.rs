@@ -1,5 +1,6 @@
-//! The work queue: open reports ordered by their next deadline, filtered by project, status,
-//! severity and overdue, from plain columns only (nothing is decrypted).
+//! The work queue: open reports ordered by their next deadline (closed or all reports newest
+//! first), filtered by project, state, severity and overdue, from plain columns; of each row
+//! listed, only its title is opened (`titles`).
 
 use jiff::Timestamp;
 use postern_core::case::parse_severity;
@@ -8,25 +9,74 @@ use postern_core::report::{ReportId, ReportStatus};
 use sqlx::Row as _;
 
 use super::rows::{NO_DEADLINE, severity_name};
+use super::titles::{SealedTitle, TITLE_COLUMNS, sealed_title};
 use crate::write::{Value, text};
 use crate::{Db, Store, StoreError, from_millis, millis, on_db};
 
 /// Most rows the queue returns per page.
 pub const QUEUE_PAGE_MAX: usize = 200;
 
+/// Which states the queue lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueState {
+    /// Every report not closed, next deadline first.
+    #[default]
+    Open,
+    /// Every report, newest first.
+    All,
+    /// Reports in this state: next deadline first, closed ones newest first.
+    Only(ReportStatus),
+}
+
+/// How a queue's rows are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// The running deadline due first comes first; reports with none running come last.
+    NextDeadline,
+    /// The report received last comes first.
+    Newest,
+}
+
+impl QueueState {
+    /// From a filter's words: "" or "open", "all", or a state's name; the error says what to
+    /// write.
+    pub fn parse(text: &str) -> Result<QueueState, String> {
+        match text.trim() {
+            "" | "open" => Ok(QueueState::Open),
+            "all" => Ok(QueueState::All),
+            other => ReportStatus::parse(other)
+                .map(QueueState::Only)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = ReportStatus::ALL.iter().map(|(n, _)| *n).collect();
+                    format!(
+                        "{other:?} is not a report state: write open, all, or one of {}",
+                        names.join(", ")
+                    )
+                }),
+        }
+    }
+
+    /// The order its rows come in: by deadline while deadlines can run, else newest first (a
+    /// closed report has none: by deadline, closed reports would come in no useful order).
+    pub fn order(self) -> QueueOrder {
+        match self {
+            QueueState::All | QueueState::Only(ReportStatus::Closed) => QueueOrder::Newest,
+            QueueState::Open | QueueState::Only(_) => QueueOrder::NextDeadline,
+        }
+    }
+}
+
 /// Filters for the work queue.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     /// Only these projects; `None` for all.
     pub projects: Option<Vec<String>>,
-    /// Only this status.
-    pub status: Option<ReportStatus>,
+    /// Which states.
+    pub state: QueueState,
     /// Only this severity.
     pub severity: Option<Severity>,
     /// Only reports with a running clock past its limit at this moment.
     pub overdue_at: Option<Timestamp>,
-    /// Leave out closed reports (unless `status` asks for them).
-    pub open_only: bool,
 }
 
 /// A row of the work queue.
@@ -34,6 +84,8 @@ pub struct QueueFilter {
 pub struct QueueRow {
     /// Report id.
     pub id: ReportId,
+    /// Its title (`core::report::title`), opened for the list.
+    pub title: String,
     /// Project slug.
     pub project: String,
     /// Status.
@@ -47,7 +99,8 @@ pub struct QueueRow {
 }
 
 impl Store {
-    /// The work queue: open reports ordered by their next deadline, filtered.
+    /// The work queue: the reports the filter asks for, in its state's order (`QueueOrder`),
+    /// at most `QUEUE_PAGE_MAX`, each with its title.
     pub async fn queue(
         &self,
         filter: &QueueFilter,
@@ -55,8 +108,8 @@ impl Store {
     ) -> Result<Vec<QueueRow>, StoreError> {
         let limit = limit.min(QUEUE_PAGE_MAX) as i64;
         // Conditions are fixed text with numbered parameters; values are always bound.
-        let mut sql = String::from(
-            "SELECT id, project, status, severity, received_at, next_due_at FROM reports WHERE 1 = 1",
+        let mut sql = format!(
+            "SELECT id, project, status, severity, received_at, next_due_at, {TITLE_COLUMNS} FROM reports WHERE 1 = 1"
         );
         let mut args: Vec<Value> = Vec::new();
         let param = |args: &mut Vec<Value>, v: Value| {
@@ -70,13 +123,13 @@ impl Store {
             let list: Vec<String> = projects.iter().map(|p| param(&mut args, text(p))).collect();
             sql.push_str(&format!(" AND project IN ({})", list.join(", ")));
         }
-        match filter.status {
-            Some(status) => {
+        match filter.state {
+            QueueState::Only(status) => {
                 let p = param(&mut args, text(status.name()));
                 sql.push_str(&format!(" AND status = {p}"));
             }
-            None if filter.open_only => sql.push_str(" AND status <> 'closed'"),
-            None => {}
+            QueueState::Open => sql.push_str(" AND status <> 'closed'"),
+            QueueState::All => {}
         }
         if let Some(severity) = severity_name(filter.severity) {
             let p = param(&mut args, text(severity));
@@ -87,8 +140,21 @@ impl Store {
             sql.push_str(&format!(" AND next_due_at < {p}"));
         }
         let p = param(&mut args, Value::Int(limit));
-        sql.push_str(&format!(" ORDER BY next_due_at, id LIMIT {p}"));
-        let rows: Vec<(String, String, String, Option<String>, i64, i64)> = on_db!(&self.db, pool => {
+        sql.push_str(match filter.state.order() {
+            QueueOrder::NextDeadline => " ORDER BY next_due_at, id",
+            QueueOrder::Newest => " ORDER BY received_at DESC, id DESC",
+        });
+        sql.push_str(&format!(" LIMIT {p}"));
+        type Columns = (
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            SealedTitle,
+        );
+        let rows: Vec<Columns> = on_db!(&self.db, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for value in args {
                 query = match value {
@@ -101,21 +167,24 @@ impl Store {
             }
             query.fetch_all(pool).await?
                 .into_iter()
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("status")?, r.try_get("severity")?, r.try_get("received_at")?, r.try_get("next_due_at")?)))
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("status")?, r.try_get("severity")?, r.try_get("received_at")?, r.try_get("next_due_at")?, sealed_title!(r))))
                 .collect::<Result<_, _>>()?
         });
         rows.into_iter()
-            .map(|(id, project, status, severity, received_at, due)| {
-                Ok(QueueRow {
-                    id: ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?,
-                    project,
-                    status: ReportStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt("status".into()))?,
-                    severity: severity.as_deref().and_then(parse_severity),
-                    received_at: from_millis(received_at)?,
-                    next_due_at: (due != NO_DEADLINE).then(|| from_millis(due)).transpose()?,
-                })
-            })
+            .map(
+                |(id, project, status, severity, received_at, due, sealed)| {
+                    Ok(QueueRow {
+                        title: self.open_title(&id, &sealed)?,
+                        id: ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?,
+                        project,
+                        status: ReportStatus::parse(&status)
+                            .ok_or_else(|| StoreError::Corrupt("status".into()))?,
+                        severity: severity.as_deref().and_then(parse_severity),
+                        received_at: from_millis(received_at)?,
+                        next_due_at: (due != NO_DEADLINE).then(|| from_millis(due)).transpose()?,
+                    })
+                },
+            )
             .collect()
     }
 }

@@ -6,7 +6,7 @@ use postern_core::case::{Action, Case, Rating, apply};
 use postern_core::policy::Severity;
 use postern_core::report::ReportStatus;
 use postern_store::StoreError;
-use postern_store::team::{QueueFilter, Role, SessionStage};
+use postern_store::team::{QueueFilter, QueueState, Role, SessionStage};
 
 use super::{at, backends, submission};
 
@@ -428,12 +428,9 @@ async fn reports_from_an_older_version_get_their_clocks_and_fingerprints() {
         let clocks_for = |project: &str, at: jiff::Timestamp| {
             (project == "acme").then(|| Case::received(&policy, at).clocks)
         };
-        assert_eq!(
-            s.complete_old_reports(clocks_for).await.unwrap(),
-            (1, 2),
-            "{}",
-            b.name
-        );
+        let now = at("2026-11-24T00:00:00Z");
+        let done = s.complete_old_reports(clocks_for, now).await.unwrap();
+        assert_eq!((done.clocked, done.printed), (1, 2), "{}", b.name);
         let row = s.case_row(&id).await.unwrap();
         assert_eq!(
             row.case.clocks.next_due(),
@@ -442,7 +439,10 @@ async fn reports_from_an_older_version_get_their_clocks_and_fingerprints() {
         );
         assert!(s.case_row(&other).await.unwrap().case.clocks.0.is_empty());
         // Running again changes nothing.
-        assert_eq!(s.complete_old_reports(clocks_for).await.unwrap(), (0, 0));
+        assert_eq!(
+            s.complete_old_reports(clocks_for, now).await.unwrap(),
+            postern_store::team::Completed::default()
+        );
         b.drop_schema().await;
     }
 }
@@ -617,6 +617,235 @@ async fn a_scheduled_advisory_publishes_itself_at_the_embargo_and_tells_the_repo
             s.schedule_advisory(&advisory.id, embargo, "alice", embargo)
                 .await
                 .is_err()
+        );
+        s.verify_audit().await.unwrap();
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn lists_open_only_titles_and_closed_reports_come_newest_first() {
+    let policy = policy();
+    for b in backends().await {
+        let s = &b.store;
+        let mut ids = Vec::new();
+        // Received an hour apart, the first one closed as spam an hour later.
+        for (i, hour) in [10, 11, 12, 13].into_iter().enumerate() {
+            let received = at(&format!("2026-11-23T{hour}:00:00Z"));
+            let case = Case::received(&policy, received);
+            let (id, _) = s
+                .create_case_report(
+                    "acme",
+                    &submission(&format!("Bug number {i}")),
+                    &[],
+                    received,
+                    &case.clocks,
+                )
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        for closed in [&ids[0], &ids[2]] {
+            let row = s.case_row(closed).await.unwrap();
+            let applied = apply(
+                &row.case,
+                &Action::Close(postern_core::case::Closing {
+                    closure: postern_core::lifecycle::Closure::Spam,
+                    duplicate_of: None,
+                    scope_category: None,
+                }),
+                &policy,
+                at("2026-11-23T14:00:00Z"),
+            )
+            .unwrap();
+            s.record_case_change(
+                closed,
+                row.version,
+                &applied,
+                None,
+                "alice",
+                at("2026-11-23T14:00:00Z"),
+            )
+            .await
+            .unwrap();
+        }
+        let list = |state| async move {
+            s.queue(
+                &QueueFilter {
+                    state,
+                    ..QueueFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.title))
+            .collect::<Vec<_>>()
+        };
+        let title = |i: usize| (ids[i].clone(), format!("Bug number {i}"));
+        assert_eq!(
+            list(QueueState::Open).await,
+            vec![title(1), title(3)],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            list(QueueState::Only(ReportStatus::Closed)).await,
+            vec![title(2), title(0)],
+            "closed: newest first, as its caption says"
+        );
+        assert_eq!(
+            list(QueueState::All).await,
+            vec![title(3), title(2), title(1), title(0)]
+        );
+        assert_eq!(QueueState::parse("").unwrap(), QueueState::Open);
+        assert_eq!(QueueState::parse("all").unwrap(), QueueState::All);
+        assert!(
+            QueueState::parse("shut")
+                .unwrap_err()
+                .contains("open, all, or one of received")
+        );
+
+        // A list opens titles and nothing else, without an audit event.
+        let titles = s
+            .report_titles(&[ids[3].clone(), ids[0].clone()])
+            .await
+            .unwrap();
+        assert_eq!(titles.len(), 2);
+        assert_eq!(titles[&ids[0]], "Bug number 0");
+        let events = s.report_events(&ids[3]).await.unwrap();
+        assert!(
+            events.iter().all(|e| e.action != "report.viewed"),
+            "{events:?}"
+        );
+        let too_many = vec![ids[0].clone(); postern_store::team::TITLES_PER_CALL_MAX + 1];
+        assert!(s.report_titles(&too_many).await.is_err());
+
+        // A report stored before titles: read from its contents, then sealed in the background.
+        super::execute(&b, "UPDATE reports SET title = NULL").await;
+        assert_eq!(list(QueueState::Open).await, vec![title(1), title(3)]);
+        let done = s
+            .complete_old_reports(|_, _| None, at("2026-11-24T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(done.titled, 4, "{}", b.name);
+        let left = super::count_rows(&b, "reports WHERE title IS NULL").await;
+        assert_eq!(left, 0);
+        assert_eq!(
+            s.report_titles(&ids).await.unwrap()[&ids[2]],
+            "Bug number 2"
+        );
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn clocks_a_disclosed_report_left_running_are_settled_once_on_the_record() {
+    let policy = postern_core::policy::parse_str(
+        r#"
+[project]
+name = "Acme"
+slug = "acme"
+
+[[channels]]
+kind = "web-form"
+
+[response]
+time_zone = "UTC"
+acknowledge = "48 hours"
+plan = "1 week"
+
+[severity.critical]
+fix = "7 days"
+disclose = "14 days"
+"#,
+        at("2026-11-01T00:00:00Z"),
+    )
+    .policy
+    .unwrap();
+    for b in backends().await {
+        let s = &b.store;
+        let received = at("2026-01-05T10:00:00Z");
+        let case = Case::received(&policy, received);
+        let (id, _) = s
+            .create_case_report("acme", &submission("old"), &[], received, &case.clocks)
+            .await
+            .unwrap();
+        let mut when = received;
+        for action in [
+            Action::Accept(Rating {
+                severity: Some(Severity::Critical),
+                ..Rating::default()
+            }),
+            Action::Fixed(vec!["1.0.1".into()]),
+            Action::Disclose,
+        ] {
+            when += SignedDuration::from_hours(24 * 4);
+            let row = s.case_row(&id).await.unwrap();
+            let applied = apply(&row.case, &action, &policy, when).unwrap();
+            s.record_case_change(&id, row.version, &applied, None, "alice", when)
+                .await
+                .unwrap();
+        }
+        let disclosed_at = when;
+        // As an older version left it: the plan never sent still running, and overdue now.
+        let row = s.case_row(&id).await.unwrap();
+        let mut clocks = row.case.clocks.clone();
+        for clock in clocks
+            .0
+            .iter_mut()
+            .filter(|c| c.kind == postern_core::clock::ClockKind::Plan)
+        {
+            clock.outcome = None;
+            clock.resolved_at = None;
+        }
+        let json = serde_json::to_string(&clocks).unwrap();
+        let due = clocks.next_due().unwrap().as_millisecond();
+        super::execute(
+            &b,
+            &format!("UPDATE reports SET clocks = '{json}', next_due_at = {due}"),
+        )
+        .await;
+        let now = at("2026-12-01T00:00:00Z");
+        let overdue = QueueFilter {
+            overdue_at: Some(now),
+            state: QueueState::All,
+            ..QueueFilter::default()
+        };
+        assert_eq!(s.queue(&overdue, 10).await.unwrap().len(), 1, "{}", b.name);
+
+        let done = s.complete_old_reports(|_, _| None, now).await.unwrap();
+        assert_eq!(done.settled, 1, "{}", b.name);
+        assert!(s.queue(&overdue, 10).await.unwrap().is_empty());
+        let row = s.case_row(&id).await.unwrap();
+        let plan = row
+            .case
+            .clocks
+            .0
+            .iter()
+            .find(|c| c.kind == postern_core::clock::ClockKind::Plan)
+            .unwrap();
+        // Sent before its week was up? No: fixed on day 8, after the plan's limit.
+        assert_eq!(plan.outcome, Some(postern_core::clock::Outcome::Missed));
+        assert_eq!(plan.resolved_at, Some(disclosed_at));
+        let events = s.report_events(&id).await.unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            (
+                last.actor.as_str(),
+                last.action.as_str(),
+                last.detail.as_str()
+            ),
+            ("system", "clocks.settled", "plan=missed")
+        );
+        assert_eq!(
+            s.complete_old_reports(|_, _| None, now)
+                .await
+                .unwrap()
+                .settled,
+            0,
+            "once"
         );
         s.verify_audit().await.unwrap();
         b.drop_schema().await;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::{deadline_rows, no_store};
 use crate::error::Error;
 use crate::intake::{ClientIp, human_time, reporter_deadlines};
+use crate::markdown::{Source, render};
 use crate::nav::{Nav, Section};
 use crate::state::{AppState, Project};
 
@@ -69,6 +70,7 @@ pub(super) struct AttachmentForm {
 struct MessageView {
     from_team: bool,
     at: String,
+    /// The body as sanitized HTML (`markdown::Source::Typed`).
     body: String,
 }
 
@@ -83,10 +85,16 @@ struct AttachmentView {
 struct CasePage {
     title: String,
     nav: Nav,
+    /// The report's title (`core::report::title`); the browser's title says only "Your
+    /// report", so that it stays out of the history of a shared computer.
+    heading: String,
+    /// The report's id.
+    id: String,
     case_key: String,
     status: String,
     received: String,
     deadlines: Vec<super::DeadlineRow>,
+    /// (label, value as sanitized HTML).
     fields: Vec<(String, String)>,
     messages: Vec<MessageView>,
     attachments: Vec<AttachmentView>,
@@ -135,7 +143,9 @@ fn case_page(
     };
     let time = |t: Timestamp| project.map_or(t.to_string(), |p| human_time(&p.policy, t));
     CasePage {
-        title: format!("Report {}", view.id),
+        title: "Your report".into(),
+        heading: postern_core::report::title(&view.submission.fields),
+        id: view.id.to_string(),
         nav: Nav::new(state, Section::Track, None),
         case_key: key.reveal(),
         status: view.status.describe().to_owned(),
@@ -153,7 +163,7 @@ fn case_page(
             .submission
             .fields
             .iter()
-            .map(|(k, v)| (label(k), v.clone()))
+            .map(|(k, v)| (label(k), render(v, Source::Typed)))
             .collect(),
         messages: view
             .messages
@@ -161,7 +171,7 @@ fn case_page(
             .map(|m| MessageView {
                 from_team: m.author == postern_core::report::Author::Team,
                 at: time(m.at),
-                body: m.body.clone(),
+                body: render(&m.body, Source::Typed),
             })
             .collect(),
         attachments: view

@@ -2,6 +2,8 @@
 //! a webhook that answered 404, attempts used up), for admins to see and send again. The
 //! queue shows their count to admins, so none goes unnoticed.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -9,6 +11,7 @@ use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use postern_core::report::ReportId;
 use postern_store::StoreError;
 use postern_store::jobs::JobState;
 use postern_store::team::Role;
@@ -29,7 +32,8 @@ struct Row {
     id: String,
     kind: String,
     project: String,
-    report: Option<String>,
+    /// (id, title) of the report it is about.
+    report: Option<(String, String)>,
     attempts: String,
     failed: String,
     error: String,
@@ -47,8 +51,15 @@ struct JobsPage {
     mail_on: bool,
 }
 
-fn row_of(j: postern_store::jobs::Job) -> Row {
+fn row_of(j: postern_store::jobs::Job, titles: &HashMap<ReportId, String>) -> Row {
+    let report = j.report_id.map(|id| {
+        let title = ReportId::parse(&id)
+            .and_then(|r| titles.get(&r).cloned())
+            .unwrap_or_else(|| format!("Report {id}"));
+        (id, title)
+    });
     Row {
+        report,
         attempts: format!("{}/{}", j.attempts, j.max_attempts),
         failed: j
             .done_at
@@ -58,7 +69,6 @@ fn row_of(j: postern_store::jobs::Job) -> Row {
         id: j.id,
         kind: j.kind,
         project: j.project,
-        report: j.report_id,
     }
 }
 
@@ -68,22 +78,25 @@ async fn render(
     notice: Option<String>,
 ) -> Result<Response, Error> {
     member.require(Role::Admin)?;
-    let rows = state
-        .store()
-        .jobs(Some(JobState::Dead))
-        .await?
-        .into_iter()
-        .filter(|j| member.session.user.can_see(&j.project))
-        .map(row_of)
+    let visible = |jobs: Vec<postern_store::jobs::Job>| -> Vec<postern_store::jobs::Job> {
+        jobs.into_iter()
+            .filter(|j| member.session.user.can_see(&j.project))
+            .collect()
+    };
+    let dead = visible(state.store().jobs(Some(JobState::Dead)).await?);
+    let untold = visible(state.store().untold_jobs().await?);
+    // The reports they are about, by title (a list: not a view of those reports).
+    let mut reports: Vec<ReportId> = dead
+        .iter()
+        .chain(&untold)
+        .filter_map(|j| j.report_id.as_deref().and_then(ReportId::parse))
         .collect();
-    let untold = state
-        .store()
-        .untold_jobs()
-        .await?
-        .into_iter()
-        .filter(|j| member.session.user.can_see(&j.project))
-        .map(row_of)
-        .collect();
+    reports.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    reports.dedup();
+    reports.truncate(postern_store::team::TITLES_PER_CALL_MAX);
+    let titles = state.store().report_titles(&reports).await?;
+    let rows = dead.into_iter().map(|j| row_of(j, &titles)).collect();
+    let untold = untold.into_iter().map(|j| row_of(j, &titles)).collect();
     Ok(private(
         JobsPage {
             title: "Notices given up".into(),

@@ -1,6 +1,7 @@
-//! The work queue: open reports ordered by the next deadline, filtered by project, state,
-//! severity and overdue, as a plain GET form so that it works without JavaScript and a
-//! filtered view can be bookmarked (filters are not secret).
+//! The work queue: open reports ordered by the next deadline (closed or all reports newest
+//! first), each under its title, filtered by project, state, severity and overdue, as a plain
+//! GET form so that it works without JavaScript and a filtered view can be bookmarked (filters
+//! are not secret).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,7 +12,7 @@ use axum::routing::get;
 use postern_core::case::parse_severity;
 use postern_core::policy::Severity;
 use postern_core::report::ReportStatus;
-use postern_store::team::QueueFilter;
+use postern_store::team::{QueueFilter, QueueOrder, QueueState};
 use serde::Deserialize;
 
 use super::{Member, private};
@@ -34,6 +35,7 @@ pub(crate) struct Choice {
 
 struct Row {
     id: String,
+    title: String,
     project: String,
     status: &'static str,
     severity: &'static str,
@@ -53,6 +55,12 @@ struct QueuePage {
     severities: Vec<Choice>,
     overdue: bool,
     rows: Vec<Row>,
+    /// How the rows are ordered, in words ("next deadline first").
+    order: &'static str,
+    /// Whether the page is full (more reports may match).
+    full: bool,
+    /// Whether deadlines are shown (closed reports have none).
+    show_due: bool,
     /// Notices given up on, shown to admins.
     dead_jobs: u64,
     /// Mail waiting in screening, of the projects the member sees.
@@ -90,13 +98,7 @@ async fn queue(
     } else {
         return Err(Error::NotFound);
     };
-    let status = match filters.status.as_str() {
-        "" => None,
-        s => Some(
-            ReportStatus::parse(s)
-                .ok_or_else(|| Error::BadRequest(format!("{s:?} is not a report state")))?,
-        ),
-    };
+    let state_filter = QueueState::parse(&filters.status).map_err(Error::BadRequest)?;
     let severity = match filters.severity.as_str() {
         "" => None,
         s => Some(
@@ -107,10 +109,9 @@ async fn queue(
     let overdue = !filters.overdue.is_empty();
     let filter = QueueFilter {
         projects,
-        status,
+        state: state_filter,
         severity,
         overdue_at: overdue.then_some(now),
-        open_only: true,
     };
     let found = state.store().queue(&filter, QUEUE_ROWS).await?;
     let policy_of = |slug: &str| {
@@ -118,12 +119,13 @@ async fn queue(
             .project(slug)
             .unwrap_or_else(|| state.default_project())
     };
-    let rows = found
+    let rows: Vec<Row> = found
         .into_iter()
         .map(|r| {
             let policy = &policy_of(&r.project).policy;
             Row {
                 id: r.id.to_string(),
+                title: r.title,
                 status: r.status.name(),
                 severity: r.severity.map_or("", Severity::title),
                 due: r
@@ -166,12 +168,12 @@ async fn queue(
                 selected: p.slug() == filters.project,
             })
             .collect(),
-        statuses: ReportStatus::ALL
-            .iter()
-            .map(|(name, _)| Choice {
-                value: (*name).to_owned(),
-                label: (*name).to_owned(),
-                selected: *name == filters.status,
+        statuses: std::iter::once(("all", "All"))
+            .chain(ReportStatus::ALL.iter().map(|(name, _)| (*name, *name)))
+            .map(|(value, label)| Choice {
+                value: value.to_owned(),
+                label: label.to_owned(),
+                selected: value == filters.status,
             })
             .collect(),
         severities: Severity::ALL
@@ -183,7 +185,13 @@ async fn queue(
             })
             .collect(),
         overdue,
+        full: rows.len() == QUEUE_ROWS,
+        show_due: state_filter != QueueState::Only(ReportStatus::Closed),
         rows,
+        order: match state_filter.order() {
+            QueueOrder::NextDeadline => "next deadline first",
+            QueueOrder::Newest => "newest first",
+        },
     };
     Ok(private(page.into_response()))
 }

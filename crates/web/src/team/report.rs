@@ -1,6 +1,11 @@
 //! The team's report page and its actions. Opening the page reads the report's contents and
 //! is audited; every action goes through `postern_core::case::apply` (the same function the
 //! terminal commands use) and is stored with its audit event and the reporter's notice.
+//!
+//! The page is headed by the report's title; its fields, messages and notes are Markdown
+//! (`markdown::Source::Typed`); its history is `core::history` of the audit events (the raw
+//! events stay one click away, folded). The browser's `<title>` names the report by id only,
+//! so that no report contents reach browser history or a synced tab list.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -23,7 +28,8 @@ use serde::Deserialize;
 use super::queue::Choice;
 use super::{Member, check_post, private, see_other};
 use crate::error::Error;
-use crate::intake::human_time;
+use crate::intake::{human_time, local_time};
+use crate::markdown::{self, Source, plain_html};
 use crate::state::{AppState, Project};
 
 pub fn router() -> Router<AppState> {
@@ -46,16 +52,37 @@ struct ClockRow {
 struct Line {
     who: String,
     at: String,
+    /// The body as sanitized HTML.
     body: String,
     class: &'static str,
 }
 
+/// One line of the history: who did what, when.
+struct HistoryLine {
+    /// When, in the policy's time zone.
+    at: String,
+    /// The same moment in UTC (RFC 3339), for `<time datetime>`.
+    utc: String,
+    /// For a folded run of events, when the last happened.
+    last: Option<String>,
+    who: String,
+    what: String,
+    /// (address, text) of what the sentence refers to.
+    link: Option<(String, String)>,
+    /// The words after it.
+    after: String,
+}
+
+/// An audit event as recorded, for the folded "audit record".
 struct Event {
     at: String,
     actor: String,
     action: String,
     detail: String,
 }
+
+/// Most audit events a report page reads: the newest, however often the report was opened.
+pub const HISTORY_EVENTS_MAX: usize = 1000;
 
 struct Input {
     name: &'static str,
@@ -87,6 +114,8 @@ struct ReportPage {
     me: Option<String>,
     csrf: String,
     id: String,
+    /// The report's title (`core::report::title`).
+    heading: String,
     error: Option<String>,
     project: String,
     status: &'static str,
@@ -95,7 +124,9 @@ struct ReportPage {
     received: String,
     scope: String,
     clocks: Vec<ClockRow>,
-    duplicates: Vec<(String, String)>,
+    /// (id, title, similarity) of likely duplicates.
+    duplicates: Vec<(String, String, String)>,
+    /// (label, value as sanitized HTML) of the report's fields.
     fields: Vec<(String, String)>,
     attachments: Vec<AttachmentInfo>,
     messages: Vec<Line>,
@@ -103,7 +134,11 @@ struct ReportPage {
     can_act: bool,
     version: i64,
     actions: Vec<ActionForm>,
-    timeline: Vec<Event>,
+    history: Vec<HistoryLine>,
+    /// The audit events behind the history, as recorded.
+    record: Vec<Event>,
+    /// Whether older events were left out (`HISTORY_EVENTS_MAX`).
+    history_cut: bool,
     /// The disclosure date agreed with the reporter.
     disclosure_agreed: Option<String>,
     /// (proposed date, asked, answer, by whom) of the reporter's proposals, oldest first.
@@ -437,13 +472,64 @@ pub(super) async fn render(
     let now = state.now();
     let store = state.store();
     let view = store.team_view(id, member.actor(), now).await?;
-    let events = store.report_events(id).await?;
-    let duplicates = store
+    let (events, history_cut) = store.recent_report_events(id, HISTORY_EVENTS_MAX).await?;
+    let similar: Vec<(ReportId, f64)> = store
         .similar_reports(id)
         .await?
         .into_iter()
         .filter(|(other, _)| *other != *id)
-        .map(|(other, score)| (other.to_string(), format!("{:.0}%", score * 100.0)))
+        .collect();
+    // The originals a history names (a duplicate's) are listed by title too.
+    let entries = postern_core::history::history(&events, &|at| local_time(policy, at));
+    let named: Vec<ReportId> = entries
+        .iter()
+        .filter_map(|e| match &e.refers_to {
+            Some(postern_core::history::Ref::Report(other)) => ReportId::parse(other),
+            _ => None,
+        })
+        .take(postern_store::team::TITLES_PER_CALL_MAX - postern_store::SIMILAR_REPORTS_MAX)
+        .collect();
+    let listed: Vec<ReportId> = similar
+        .iter()
+        .map(|(other, _)| other.clone())
+        .chain(named)
+        .collect();
+    let titles = store.report_titles(&listed).await?;
+    let title_of = |other: &ReportId| {
+        titles
+            .get(other)
+            .cloned()
+            .unwrap_or_else(|| format!("Report {other}"))
+    };
+    let duplicates = similar
+        .iter()
+        .map(|(other, score)| {
+            (
+                other.to_string(),
+                title_of(other),
+                format!("{:.0}%", score * 100.0),
+            )
+        })
+        .collect();
+    let history = entries
+        .iter()
+        .map(|e| HistoryLine {
+            at: local_time(policy, e.first_at),
+            utc: e.first_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            last: (e.events > 1).then(|| local_time(policy, e.at)),
+            who: e.who.clone(),
+            what: e.what.clone(),
+            after: e.after.clone(),
+            link: e.refers_to.as_ref().map(|r| match r {
+                postern_core::history::Ref::Report(other) => (
+                    format!("/team/reports/{other}"),
+                    ReportId::parse(other).map_or_else(|| other.clone(), |o| title_of(&o)),
+                ),
+                postern_core::history::Ref::Advisory(a) => {
+                    (format!("/team/advisories/{a}"), a.clone())
+                }
+            }),
+        })
         .collect();
     let label = |key: &str| {
         policy
@@ -457,13 +543,14 @@ pub(super) async fn render(
         .submission
         .fields
         .iter()
-        .map(|(k, v)| (label(k), v.clone()))
+        .map(|(k, v)| (label(k), markdown::render(v, Source::Typed)))
         .collect();
+    // One-line facts the reporter typed: shown as plain text, not Markdown.
     if let Some(email) = &view.submission.contact_email {
-        fields.push(("Reporter's email".into(), email.clone()));
+        fields.push(("Reporter's email".into(), plain_html(email)));
     }
     if let Some(name) = &view.submission.credit_name {
-        fields.push(("Credit as".into(), name.clone()));
+        fields.push(("Credit as".into(), plain_html(name)));
     }
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
@@ -480,6 +567,7 @@ pub(super) async fn render(
         me: Some(member.actor().to_owned()),
         csrf: member.csrf.clone(),
         id: id.to_string(),
+        heading: postern_core::report::title(&view.submission.fields),
         error,
         project: policy.project.name.clone(),
         status: case.status.name(),
@@ -504,7 +592,7 @@ pub(super) async fn render(
                     Author::Team => "Team".into(),
                 },
                 at: human_time(policy, m.at),
-                body: m.body.clone(),
+                body: markdown::render(&m.body, Source::Typed),
                 class: if m.author == Author::Team {
                     "team"
                 } else {
@@ -518,7 +606,7 @@ pub(super) async fn render(
             .map(|n| Line {
                 who: n.author.clone(),
                 at: human_time(policy, n.at),
-                body: n.body.clone(),
+                body: markdown::render(&n.body, Source::Typed),
                 class: "note",
             })
             .collect(),
@@ -529,7 +617,9 @@ pub(super) async fn render(
         } else {
             Vec::new()
         },
-        timeline: events
+        history,
+        history_cut,
+        record: events
             .into_iter()
             .map(|e| Event {
                 at: human_time(policy, e.at),

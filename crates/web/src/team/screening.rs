@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use postern_app::mail::ScreenReason;
+use postern_core::report::ReportId;
 use postern_store::mail::{InboundState, ScreeningItem};
 use postern_store::team::Role;
 use serde::Deserialize;
@@ -36,7 +37,8 @@ struct Row {
     reason: &'static str,
     from: String,
     subject: String,
-    report: Option<String>,
+    /// (id, title) of the report made from it, or it replied to.
+    report: Option<(String, String)>,
     decided: String,
 }
 
@@ -72,13 +74,41 @@ fn reason_text(item: &ScreeningItem) -> &'static str {
     ScreenReason::parse(&item.reason).map_or("", ScreenReason::describe)
 }
 
-fn row(state: &AppState, item: ScreeningItem) -> Row {
+/// The titles of the reports these items name, by id (not a view of those reports).
+async fn titles_of(
+    state: &AppState,
+    items: &[ScreeningItem],
+) -> Result<std::collections::HashMap<ReportId, String>, Error> {
+    let ids: Vec<ReportId> = items
+        .iter()
+        .filter_map(|i| i.report_id.as_deref().and_then(ReportId::parse))
+        .take(postern_store::team::TITLES_PER_CALL_MAX)
+        .collect();
+    Ok(state.store().report_titles(&ids).await?)
+}
+
+fn report_ref(
+    item: &ScreeningItem,
+    titles: &std::collections::HashMap<ReportId, String>,
+) -> Option<(String, String)> {
+    let id = item.report_id.clone()?;
+    let title = ReportId::parse(&id)
+        .and_then(|r| titles.get(&r).cloned())
+        .unwrap_or_else(|| format!("Report {id}"));
+    Some((id, title))
+}
+
+fn row(
+    state: &AppState,
+    item: ScreeningItem,
+    titles: &std::collections::HashMap<ReportId, String>,
+) -> Row {
     Row {
+        report: report_ref(&item, titles),
         received: received_short(state, &item),
         reason: ScreenReason::parse(&item.reason).map_or("", short_reason),
         from: sender(&item),
         subject: subject(&item),
-        report: item.report_id.clone(),
         decided: item
             .decided
             .as_ref()
@@ -164,7 +194,8 @@ async fn list(
         })?
     };
     let items = state.app().screening(&member.as_actor(), shown).await?;
-    let rows = items.into_iter().map(|i| row(&state, i)).collect();
+    let titles = titles_of(&state, &items).await?;
+    let rows = items.into_iter().map(|i| row(&state, i, &titles)).collect();
     let states = [
         (InboundState::Screening, "Waiting"),
         (InboundState::Report, "Made reports"),
@@ -210,9 +241,11 @@ struct ItemPage {
     from: String,
     subject: String,
     reason: &'static str,
-    report: Option<String>,
+    /// (id, title) of the report made from it, or it replied to.
+    report: Option<(String, String)>,
     notes: Vec<String>,
     attachments: Vec<(String, String)>,
+    /// The message's text as sanitized HTML (`markdown::Source::Typed`).
     text: String,
     waiting: bool,
     decided: String,
@@ -238,6 +271,7 @@ async fn item(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let item = state.app().screening_item(&member.as_actor(), &id).await?;
+    let titles = titles_of(&state, std::slice::from_ref(&item)).await?;
     let reason = ScreenReason::parse(&item.reason);
     let waiting = item.state == InboundState::Screening;
     let page = ItemPage {
@@ -249,7 +283,7 @@ async fn item(
         from: sender(&item),
         subject: subject(&item),
         reason: reason_text(&item),
-        report: item.report_id.clone(),
+        report: report_ref(&item, &titles),
         notes: item.summary.notes.clone(),
         attachments: item
             .summary
@@ -257,7 +291,7 @@ async fn item(
             .iter()
             .map(|(name, bytes)| (name.clone(), size(*bytes)))
             .collect(),
-        text: item.summary.text.clone(),
+        text: crate::markdown::render(&item.summary.text, crate::markdown::Source::Typed),
         waiting,
         decided: item
             .decided

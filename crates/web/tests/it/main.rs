@@ -8,6 +8,7 @@ mod intake;
 mod navigation;
 mod policy_pages;
 mod promises;
+mod reading;
 mod screening;
 mod stats;
 mod subscriptions;

@@ -51,8 +51,9 @@ async fn screened_mail_is_listed_escaped_and_made_a_report_in_one_action() {
                 || page.contains("no project's policy names"),
             "{page}"
         );
+        // The text is Markdown as every typed text is; the HTML in it is shown, as text.
         assert!(
-            page.contains("&#60;img src=x onerror=alert(2)&#62;"),
+            page.contains("&lt;img src=x onerror=alert(2)&gt;"),
             "{page}"
         );
         assert!(!page.contains("<img src=x"), "{page}");
@@ -100,6 +101,17 @@ async fn screened_mail_is_listed_escaped_and_made_a_report_in_one_action() {
         assert!(list.contains("Nothing waits"), "{list}");
         let made = tri.get("/team/screening?state=report").await.text();
         assert!(made.contains("tri@example.org"), "{made}");
+        // The report it became, by its title (the subject), escaped.
+        assert!(
+            made.contains(&format!(
+                "Report: <a href=\"{to}\">Auth bypass &#60;script&#62;alert(1)&#60;/script&#62;</a>"
+            )),
+            "{made}"
+        );
+        assert!(
+            report.contains("<h1>Auth bypass &#60;script&#62;alert(1)&#60;/script&#62;</h1>"),
+            "{report}"
+        );
     }
 }
 

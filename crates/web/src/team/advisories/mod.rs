@@ -53,7 +53,16 @@ async fn list(State(state): State<AppState>, member: Member) -> Result<Response,
         .store()
         .team_advisories(|p| user.can_see(p), ADVISORY_LIST_MAX)
         .await?;
-    Ok(private(list_page(&state, &member, rows).into_response()))
+    // The reports they were drafted from, by title (a list: not a view of those reports).
+    let reports: Vec<ReportId> = rows
+        .iter()
+        .filter_map(|(s, _)| s.report.clone())
+        .take(postern_store::team::TITLES_PER_CALL_MAX)
+        .collect();
+    let titles = state.store().report_titles(&reports).await?;
+    Ok(private(
+        list_page(&state, &member, rows, &titles).into_response(),
+    ))
 }
 
 /// The advisory and its project, if the member may see it; otherwise it does not exist for

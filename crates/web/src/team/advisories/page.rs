@@ -70,7 +70,8 @@ struct ListRow {
     severity: &'static str,
     project: String,
     state: String,
-    report: Option<String>,
+    /// (id, title) of the report it was drafted from.
+    report: Option<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -90,6 +91,7 @@ pub(super) fn list_page(
     state: &AppState,
     member: &Member,
     rows: Vec<(StoredAdvisory, Option<Timestamp>)>,
+    report_titles: &std::collections::HashMap<ReportId, String>,
 ) -> ListPage {
     let user = &member.session.user;
     let policy_of = |slug: &str| state.project(slug).map(|p| &p.policy);
@@ -113,7 +115,15 @@ pub(super) fn list_page(
                 project: policy_of(&a.project)
                     .map_or_else(|| a.project.clone(), |p| p.project.name.clone()),
                 state,
-                report: s.report.as_ref().map(ReportId::to_string),
+                report: s.report.as_ref().map(|r| {
+                    (
+                        r.to_string(),
+                        report_titles
+                            .get(r)
+                            .cloned()
+                            .unwrap_or_else(|| format!("Report {r}")),
+                    )
+                }),
             }
         })
         .collect();
@@ -162,7 +172,8 @@ pub(super) struct EditPage {
     notice: Option<String>,
     saved: bool,
     can_edit: bool,
-    report: Option<String>,
+    /// (id, title) of the report it was drafted from.
+    report: Option<(String, String)>,
     published: Option<String>,
     public_url: Option<String>,
     scheduled: Option<String>,
@@ -185,12 +196,13 @@ pub(super) struct EditPage {
 
 /// What decides an advisory's disclosure date: its schedule, and for one drafted from a report,
 /// the report's receipt (the maximum embargo counts from it) and the date agreed with the
-/// reporter (the default).
-#[derive(Default, Clone, Copy)]
+/// reporter (the default); and the report's title, which its link shows.
+#[derive(Default, Clone)]
 pub(super) struct Embargo {
     scheduled: Option<Timestamp>,
     received: Option<Timestamp>,
     agreed: Option<Timestamp>,
+    report_title: Option<String>,
 }
 
 pub(super) async fn embargo_of(
@@ -209,6 +221,10 @@ pub(super) async fn embargo_of(
         scheduled,
         received: Some(store.case_row(report).await?.received_at),
         agreed: store.disclosure_terms(report).await?.agreed,
+        report_title: store
+            .report_titles(std::slice::from_ref(report))
+            .await?
+            .remove(report),
     })
 }
 
@@ -288,9 +304,17 @@ pub(super) fn edit_page(
         notice: cx.notice,
         saved: cx.saved,
         can_edit: member.session.user.role >= Role::Triager,
-        report: cx
-            .stored
-            .and_then(|s| s.report.as_ref().map(ReportId::to_string)),
+        report: cx.stored.and_then(|s| {
+            s.report.as_ref().map(|r| {
+                (
+                    r.to_string(),
+                    cx.embargo
+                        .report_title
+                        .clone()
+                        .unwrap_or_else(|| format!("Report {r}")),
+                )
+            })
+        }),
         published: cx
             .stored
             .and_then(|s| s.published_at)
