@@ -636,6 +636,12 @@ impl Fetcher<'_> {
             if stopping(shutdown) {
                 return self.logout(session).await;
             }
+            if !idle {
+                // A server shows a session the mail that arrived since its last command only
+                // when it syncs (Dovecot: at the end of a command), so a SEARCH alone would find
+                // that mail one poll late. IDLE keeps the session in sync by itself.
+                within(COMMAND_TIMEOUT, "NOOP", session.noop()).await?;
+            }
         }
     }
 
@@ -914,10 +920,12 @@ impl Fetcher<'_> {
             match handler(fetched).await {
                 Disposition::Stored => {
                     self.take(session, uid, offers).await?;
+                    self.retries.taken(uid);
                     tracing::debug!(uid, "IMAP: message stored and taken");
                 }
                 Disposition::Never(reason) => {
                     self.take(session, uid, offers).await?;
+                    self.retries.taken(uid);
                     tracing::info!(uid, %reason, "IMAP: message kept for the team and taken");
                 }
                 Disposition::Retry(reason) => {
@@ -1288,6 +1296,11 @@ impl Retries {
     /// Forgets the messages no longer waiting in the mailbox (taken, moved or deleted).
     fn keep_only(&mut self, present: &HashSet<u32>) {
         self.waiting.retain(|uid, _| present.contains(uid));
+    }
+
+    /// Forgets a message taken: no attempt at it is due any more.
+    fn taken(&mut self, uid: u32) {
+        self.waiting.remove(&uid);
     }
 
     /// Records one more failed attempt; returns the pause before the next.
