@@ -47,6 +47,29 @@ pub fn can_draft_from(status: ReportStatus) -> bool {
     )
 }
 
+/// The longest reason for publishing before the agreed date (it is mailed to the reporter).
+pub const EARLY_REASON_MAX: usize = 2_000;
+
+/// What the reporter is told when an advisory is published before the disclosure date agreed
+/// with them (`date`): the reason is required, one to `EARLY_REASON_MAX` characters.
+fn early_words(date: Timestamp, reason: Option<&str>) -> Result<String, Error> {
+    let agreed = postern_core::embargo::day(date);
+    let reason = reason.map(str::trim).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(Error::Refused(format!(
+            "the disclosure date agreed with the reporter is {agreed}; to publish before it, give the reason, which the reporter is told"
+        )));
+    }
+    if reason.chars().count() > EARLY_REASON_MAX {
+        return Err(Error::Refused(format!(
+            "the reason for publishing early is longer than {EARLY_REASON_MAX} characters"
+        )));
+    }
+    Ok(format!(
+        "It was published before the disclosure date agreed with you ({agreed}). The team's reason: {reason}"
+    ))
+}
+
 /// `modified` for an edit saved at `now`: always later than the one it replaces, even within
 /// one millisecond (the store compares milliseconds).
 pub fn next_modified(previous: Timestamp, now: Timestamp) -> Timestamp {
@@ -292,6 +315,14 @@ impl App {
             ),
             None => (now, None),
         };
+        if let (Some(at), Some(agreed)) = (at, agreed)
+            && at < agreed
+        {
+            return Err(Error::Refused(format!(
+                "the disclosure date agreed with the reporter is {}; schedule it then or later, or publish now with the reason, which the reporter is told",
+                postern_core::embargo::day(agreed)
+            )));
+        }
         let at = match at.or(agreed) {
             Some(at) => at,
             None => postern_core::embargo::default_date(policy, now).ok_or_else(|| {
@@ -317,19 +348,34 @@ impl App {
 
     /// Publishes an advisory now: its record, the publication, the subscribers' event, the
     /// withdrawal of early access and the reporter's notice are one transaction.
+    ///
+    /// Before the disclosure date agreed with the reporter, publishing is refused unless
+    /// `early` gives the reason; the reporter's notice then says that it came early, and why.
     pub async fn publish_advisory(
         &self,
         actor: &Actor,
         id: &AdvisoryId,
+        early: Option<&str>,
     ) -> Result<Advisory, Error> {
         actor.require(Role::Triager)?;
         let stored = self.visible_advisory(actor, id).await?;
         if stored.published_at.is_some() {
             return Err(Error::Conflict(format!("{id} is published already")));
         }
+        let now = self.now();
+        let agreed = match &stored.report {
+            Some(report) => self.store().disclosure_terms(report).await?.agreed,
+            None => None,
+        };
+        let early = match agreed.filter(|&date| date > now) {
+            Some(date) => Some(early_words(date, early)?),
+            None => None,
+        };
         Ok(self
             .store()
-            .publish_advisory_telling(id, actor.name(), self.now(), |id| self.advisory_url(id))
+            .publish_advisory_telling(id, actor.name(), now, early.as_deref(), |id| {
+                self.advisory_url(id)
+            })
             .await?)
     }
 

@@ -319,3 +319,98 @@ async fn a_disclosed_report_owes_nothing_and_leaves_the_queue_quiet() {
         .unwrap();
     assert!(overdue.is_empty(), "{overdue:?}");
 }
+
+#[tokio::test]
+async fn publishing_before_the_agreed_date_needs_a_reason_which_the_reporter_is_told() {
+    use postern_app::advisory::PastMoment;
+    use postern_core::case::Rating;
+    use postern_core::policy::Severity;
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir).await;
+    let submitted = app.submit_report(report()).await.unwrap();
+    let (id, key) = (&submitted.id, &submitted.case_key);
+    let operator = Actor::operator("cli:test");
+    for action in [
+        Action::Acknowledge,
+        Action::Accept(Rating {
+            severity: Some(Severity::High),
+            ..Rating::default()
+        }),
+        Action::Fixed(vec!["2.0.1".into()]),
+    ] {
+        app.act_on_report(&operator, id, Seen::Current, action, None)
+            .await
+            .unwrap();
+    }
+    let advisory = app
+        .draft_advisory_from_report(&operator, id)
+        .await
+        .unwrap()
+        .id;
+    let request = app
+        .propose_disclosure_date(Some(id), key, "2026-12-20", "my talk that day")
+        .await
+        .unwrap();
+    app.answer_disclosure_request(&operator, id, &request.id, true, "")
+        .await
+        .unwrap();
+
+    // Neither an earlier schedule nor publishing now without a reason is taken.
+    let earlier = app
+        .schedule_advisory(
+            &operator,
+            &advisory,
+            Some("2026-12-01T00:00:00Z".parse().unwrap()),
+            PastMoment::Refused,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&earlier, Error::Refused(m) if m.contains("agreed with the reporter is 2026-12-20 00:00 UTC")),
+        "{earlier:?}"
+    );
+    for reason in [None, Some(""), Some(" \n ")] {
+        let refused = app
+            .publish_advisory(&operator, &advisory, reason)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, Error::Refused(m) if m.contains("give the reason")),
+            "{refused:?}"
+        );
+    }
+    let too_long = "x".repeat(postern_app::advisory::EARLY_REASON_MAX + 1);
+    assert!(matches!(
+        app.publish_advisory(&operator, &advisory, Some(&too_long))
+            .await,
+        Err(Error::Refused(_))
+    ));
+    let stored = app.store().advisory(&advisory).await.unwrap().unwrap();
+    assert!(stored.published_at.is_none());
+
+    // With a reason it is published, and the reporter is told when and why.
+    let reason = "It is exploited in the wild since 2026-11-22.";
+    app.publish_advisory(&operator, &advisory, Some(reason))
+        .await
+        .unwrap();
+    let view = app.store().reporter_view(Some(id), key).await.unwrap();
+    let told = view
+        .messages
+        .iter()
+        .find(|m| m.body.contains(reason))
+        .expect("the reporter is told the reason");
+    assert!(
+        told.body
+            .contains("before the disclosure date agreed with you (2026-12-20 00:00 UTC)"),
+        "{told:?}"
+    );
+    // The audit log says it came early, and keeps the reason out (it is in the sealed notice).
+    let events = app.store().report_events(id).await.unwrap();
+    let published = events
+        .iter()
+        .find(|e| e.action == "advisory.published")
+        .unwrap();
+    assert_eq!(published.detail, format!("advisory={advisory} early=1"));
+    assert!(events.iter().all(|e| !e.detail.contains("exploited")));
+}

@@ -102,7 +102,10 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
             }
             AdvisoryCommand::Publish(args) => {
                 let id = advisory_id(&args.id)?;
-                match app.publish_advisory(&actor, &id).await {
+                match app
+                    .publish_advisory(&actor, &id, args.reason.as_deref())
+                    .await
+                {
                     Ok(_) => {
                         println!("Published {id}.");
                         Ok(ExitCode::SUCCESS)

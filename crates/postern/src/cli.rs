@@ -329,8 +329,9 @@ pub enum AdvisoryCommand {
     Draft(AdvisoryDraftArgs),
     /// Save an advisory from a JSON file (new, or an edit of a draft or published one).
     Import(AdvisoryImportArgs),
-    /// Publish a saved advisory now.
-    Publish(AdvisoryIdArgs),
+    /// Publish a saved advisory now (before the disclosure date agreed with the reporter,
+    /// only with --reason, which the reporter is told).
+    Publish(AdvisoryPublishArgs),
     /// Set when a saved advisory publishes itself (the end of the embargo); `serve` does it.
     Schedule(AdvisoryScheduleArgs),
     /// Print a saved advisory as OSV, CSAF 2.0 or CVE JSON 5.
@@ -390,11 +391,15 @@ pub struct AdvisoryImportArgs {
     pub context: ReportContext,
 }
 
-/// An advisory id and the context.
+/// Options of `postern advisory publish`.
 #[derive(Debug, Args)]
-pub struct AdvisoryIdArgs {
+pub struct AdvisoryPublishArgs {
     /// The advisory's id, such as ACME-2026-0001.
     pub id: String,
+    /// Why it is published before the disclosure date agreed with the reporter (required
+    /// then; the reporter is told).
+    #[arg(long)]
+    pub reason: Option<String>,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,

@@ -163,7 +163,7 @@ impl Store {
         actor: &str,
         at: Timestamp,
     ) -> Result<Advisory, StoreError> {
-        self.publish(id, actor, at, None::<fn(&AdvisoryId) -> String>)
+        self.publish(id, actor, at, None::<fn(&AdvisoryId) -> String>, None)
             .await
     }
 
@@ -177,9 +177,10 @@ impl Store {
         id: &AdvisoryId,
         actor: &str,
         at: Timestamp,
+        early: Option<&str>,
         page_url: impl Fn(&AdvisoryId) -> String,
     ) -> Result<Advisory, StoreError> {
-        self.publish(id, actor, at, Some(page_url)).await
+        self.publish(id, actor, at, Some(page_url), early).await
     }
 
     async fn publish(
@@ -188,6 +189,7 @@ impl Store {
         actor: &str,
         at: Timestamp,
         page_url: Option<impl Fn(&AdvisoryId) -> String>,
+        early: Option<&str>,
     ) -> Result<Advisory, StoreError> {
         let stored = self.advisory(id).await?.ok_or(StoreError::NotFound)?;
         if stored.published_at.is_some() {
@@ -229,17 +231,19 @@ impl Store {
             actor: actor.to_owned(),
             action: "advisory.published",
             report_id: report.clone(),
-            detail: format!("advisory={id}"),
+            // Whether it came before the date agreed with the reporter; the reason is in the
+            // reporter's sealed notice, not in the audit log.
+            detail: match early {
+                Some(_) => format!("advisory={id} early=1"),
+                None => format!("advisory={id}"),
+            },
         }];
         if let (Some(report), Some(page_url)) = (&stored.report, page_url) {
-            let (notice, job, event) = self
-                .reporter_notice(
-                    report,
-                    &format!("The advisory {id} is public: {}", page_url(id)),
-                    actor,
-                    at,
-                )
-                .await?;
+            let mut words = format!("The advisory {id} is public: {}", page_url(id));
+            if let Some(early) = early {
+                words = format!("{words}\n\n{early}");
+            }
+            let (notice, job, event) = self.reporter_notice(report, &words, actor, at).await?;
             stmts.push(notice);
             jobs.push(job);
             events.push(event);
@@ -365,7 +369,7 @@ impl Store {
             let id =
                 AdvisoryId::parse(&id).ok_or_else(|| StoreError::Corrupt("advisory id".into()))?;
             match self
-                .publish_advisory_telling(&id, actor, now, &page_url)
+                .publish_advisory_telling(&id, actor, now, None, &page_url)
                 .await
             {
                 Ok(_) => {}

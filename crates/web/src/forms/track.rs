@@ -220,12 +220,21 @@ fn disclosure_words(
 ) -> Option<String> {
     if let Some(d) = &view.disclosure {
         return Some(match (d.published_at, d.scheduled_for) {
-            (Some(at), _) => format!(
-                "The advisory {} was published {}: {base}/advisories/{}",
-                d.advisory,
-                time(at),
-                d.advisory
-            ),
+            (Some(at), _) => {
+                let early = match view.terms.agreed.filter(|&agreed| agreed > at) {
+                    Some(agreed) => format!(
+                        ", before the date agreed with you ({}); the team's reason is in the conversation",
+                        time(agreed)
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "The advisory {} was published {}{early}: {base}/advisories/{}",
+                    d.advisory,
+                    time(at),
+                    d.advisory
+                )
+            }
             (None, Some(at)) => format!(
                 "The advisory {} is scheduled to be published {}.",
                 d.advisory,

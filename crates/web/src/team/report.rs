@@ -555,13 +555,15 @@ pub(super) async fn render(
     let case = &view.case;
     let can_act = member.session.user.role >= Role::Triager && case.status != ReportStatus::Closed;
     let terms = store.disclosure_terms(id).await?;
-    let can_draft = can_act && postern_app::advisory::can_draft_from(case.status);
-    let advisories = store
+    let advisories: Vec<String> = store
         .report_advisories(id)
         .await?
         .iter()
         .map(ToString::to_string)
         .collect();
+    // One advisory per report: once there is one, the page links to it instead.
+    let can_draft =
+        can_act && advisories.is_empty() && postern_app::advisory::can_draft_from(case.status);
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),

@@ -410,7 +410,7 @@ async fn a_publication_is_one_transaction_whoever_publishes_and_tells_the_report
         let outcomes = futures_join([terminal, member].into_iter().map(|actor| {
             let uses = app.uses.clone();
             let advisory = draft.id.clone();
-            async move { uses.publish_advisory(&actor, &advisory).await }
+            async move { uses.publish_advisory(&actor, &advisory, None).await }
         }))
         .await;
         let published = outcomes.iter().filter(|o| o.is_ok()).count();

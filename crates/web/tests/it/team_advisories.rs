@@ -92,6 +92,11 @@ async fn set_up(browser: &mut Browser<'_>, email: &str, role: Role, projects: &[
 
 /// A report accepted with a CVSS vector and fixed in 2.4.1, through the team's report page.
 async fn accepted_report(app: &TestApp, alice: &mut Browser<'_>) -> String {
+    accepted_report_and_key(app, alice).await.0
+}
+
+/// `accepted_report`, with the reporter's case key.
+async fn accepted_report_and_key(app: &TestApp, alice: &mut Browser<'_>) -> (String, String) {
     let reply = app
         .post_json(
             "/api/v1/reports",
@@ -101,6 +106,7 @@ async fn accepted_report(app: &TestApp, alice: &mut Browser<'_>) -> String {
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     let id = reply.json()["id"].as_str().unwrap().to_owned();
+    let key = reply.json()["case_key"].as_str().unwrap().to_owned();
     let page = format!("/team/reports/{id}");
     let act = format!("{page}/act");
     for (action, extra) in [
@@ -124,7 +130,7 @@ async fn accepted_report(app: &TestApp, alice: &mut Browser<'_>) -> String {
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
     }
-    id
+    (id, key)
 }
 
 /// The edit form's fields as a browser would post them, with `changes` replacing values.
@@ -599,5 +605,132 @@ async fn a_blank_advisory_is_numbered_when_first_saved() {
         assert_eq!(stored(&app, "ACME-2026-0001").await.title, "Blank one");
         let second = alice.post("/team/advisories/new", &pairs).await;
         assert_eq!(location(&second), "/team/advisories/ACME-2026-0002?saved=1");
+    }
+}
+
+#[tokio::test]
+async fn publishing_from_the_editor_saves_first_and_before_the_agreed_date_needs_a_reason() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(
+            &mut alice,
+            "alice@example.org",
+            Role::Triager,
+            &["acme".into()],
+        )
+        .await;
+        let (report, key) = accepted_report_and_key(&app, &mut alice).await;
+        let report_url = format!("/team/reports/{report}");
+        let html = alice.get(&report_url).await.text();
+        let drafted = alice
+            .post(
+                &format!("{report_url}/advisory"),
+                &[("csrf", &hidden(&html, "csrf"))],
+            )
+            .await;
+        assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.text());
+        let url = location(&drafted);
+        let id = url.rsplit('/').next().unwrap().to_owned();
+        // Once the report has its advisory, its page links to it and offers no second draft.
+        let html = alice.get(&report_url).await.text();
+        assert!(
+            html.contains(&format!("/team/advisories/{id}")) && !html.contains("Draft advisory"),
+            "{backend}: {html}"
+        );
+
+        // The reporter's date is agreed.
+        let report_id = postern_core::report::ReportId::parse(&report).unwrap();
+        let key = postern_core::report::CaseKey::parse(&key).unwrap();
+        let request = app
+            .uses
+            .propose_disclosure_date(Some(&report_id), &key, "2026-12-20", "my talk")
+            .await
+            .unwrap();
+        let operator = postern_app::Actor::operator("cli:test");
+        app.uses
+            .answer_disclosure_request(&operator, &report_id, &request.id, true, "")
+            .await
+            .unwrap();
+
+        // "Save and publish now" with an edit and no reason: the edit is saved, nothing is
+        // published, and the page says why, with the date.
+        let html = alice.get(&url).await.text();
+        assert!(
+            html.contains("Reason for publishing before"),
+            "{backend}: {html}"
+        );
+        let csrf = hidden(&html, "csrf");
+        let modified = hidden(&html, "modified");
+        let form = edit_form(
+            &csrf,
+            &modified,
+            &[
+                ("title", "SSRF via webhook_url (edited)"),
+                ("do", "publish"),
+            ],
+        );
+        let refused = alice.post(&url, &form).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = refused.text();
+        assert!(
+            text.contains("Your edits are saved, but it is not published")
+                && text.contains("give the reason"),
+            "{backend}: {text}"
+        );
+        assert_eq!(
+            stored(&app, &id).await.title,
+            "SSRF via webhook_url (edited)"
+        );
+        let advisory_id = AdvisoryId::parse(&id).unwrap();
+        let published = |app: &TestApp| {
+            let advisory_id = advisory_id.clone();
+            let store = app.store.clone();
+            async move {
+                store
+                    .advisory(&advisory_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .published_at
+            }
+        };
+        assert!(published(&app).await.is_none(), "{backend}");
+
+        // With the reason given on the page that came back, it is published.
+        let csrf = hidden(&text, "csrf");
+        let modified = hidden(&text, "modified");
+        let form = edit_form(
+            &csrf,
+            &modified,
+            &[
+                ("title", "SSRF via webhook_url (edited)"),
+                ("do", "publish"),
+                ("early_reason", "Exploited in the wild."),
+            ],
+        );
+        let done = alice.post(&url, &form).await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{backend}: {}",
+            done.text()
+        );
+        assert!(published(&app).await.is_some(), "{backend}");
+        let view = app
+            .store
+            .reporter_view(Some(&report_id), &key)
+            .await
+            .unwrap();
+        assert!(
+            view.messages
+                .iter()
+                .any(|m| m.body.contains("Exploited in the wild.")),
+            "{backend}"
+        );
     }
 }

@@ -172,6 +172,10 @@ pub(super) struct Typed {
     pub(super) packages: Vec<PackageRow>,
     pub(super) references: Vec<ReferenceRow>,
     pub(super) credits: Vec<CreditRow>,
+    /// The moment typed for "Save and schedule" (a `datetime-local` value or RFC 3339).
+    pub(super) publish_at: String,
+    /// Why it is published before the date agreed with the reporter.
+    pub(super) early_reason: String,
     pub(super) errors: Errors,
 }
 
@@ -274,6 +278,8 @@ impl Typed {
             packages,
             references,
             credits,
+            publish_at: String::new(),
+            early_reason: String::new(),
             errors: Errors::default(),
         }
     }
@@ -338,6 +344,8 @@ impl Typed {
                 "cvss_v4" => t.cvss_v4 = value,
                 "cwes" => t.cwes = value,
                 "aliases" => t.aliases = value,
+                "at" => t.publish_at = value,
+                "early_reason" => t.early_reason = value.replace("\r\n", "\n"),
                 _ => {
                     let parts: Vec<&str> = name.split('-').collect();
                     match parts.as_slice() {
@@ -586,9 +594,12 @@ impl Typed {
     }
 }
 
-/// What the post asks for: save, or re-render with one more row or a fresh preview.
+/// What the post asks for: save (and then schedule or publish), or re-render with one more
+/// row or a fresh preview.
 pub(super) enum Intent {
     Save,
+    SaveAndSchedule,
+    SaveAndPublish,
     Preview,
     AddPackage,
     AddRange(usize),
@@ -603,6 +614,8 @@ pub(super) fn intent(pairs: &[(String, String)]) -> Intent {
         .map_or("save", |(_, v)| v.as_str());
     match value {
         "preview" => Intent::Preview,
+        "schedule" => Intent::SaveAndSchedule,
+        "publish" => Intent::SaveAndPublish,
         "add-package" => Intent::AddPackage,
         "add-reference" => Intent::AddReference,
         "add-credit" => Intent::AddCredit,
@@ -619,7 +632,7 @@ pub(super) fn intent(pairs: &[(String, String)]) -> Intent {
 /// Applies a re-render intent to the typed form; `false` for a save.
 pub(super) fn grow(t: &mut Typed, intent: &Intent) -> bool {
     match intent {
-        Intent::Save => return false,
+        Intent::Save | Intent::SaveAndSchedule | Intent::SaveAndPublish => return false,
         Intent::Preview => {}
         Intent::AddPackage if t.packages.len() < FORM_ROWS_MAX => t.packages.push(PackageRow {
             ranges: vec![RangeRow::default()],

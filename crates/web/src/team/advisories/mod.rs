@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_app::advisory::PastMoment;
-use postern_core::advisory::AdvisoryId;
+use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::deadline::Calendar;
 use postern_core::report::ReportId;
 use postern_store::advisories::{ADVISORY_LIST_MAX, StoredAdvisory};
@@ -34,7 +34,7 @@ use crate::state::{AppState, Project};
 mod form;
 mod page;
 
-use form::{Typed, grow, intent, parse_moment};
+use form::{Intent, Typed, grow, intent, parse_moment};
 use page::{Embargo, PageContext, edit_page, embargo_of, list_page, respond};
 
 pub fn router() -> Router<AppState> {
@@ -222,17 +222,76 @@ async fn save(
     ) else {
         return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, None)));
     };
-    match state
-        .app()
-        .edit_advisory(&member.as_actor(), advisory, seen)
-        .await
-    {
-        Ok(saved) => Ok(see_other(&format!("/team/advisories/{}?saved=1", saved.id))),
-        Err(postern_app::Error::Conflict(_)) => {
-            Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))))
+    let publication = matches!(intent, Intent::SaveAndSchedule | Intent::SaveAndPublish);
+    // "Save and publish" with nothing changed saves nothing (no empty edit in the history).
+    let unchanged = Advisory {
+        modified: stored.advisory.modified,
+        published: stored.advisory.published,
+        ..advisory.clone()
+    } == stored.advisory;
+    let saved = if publication && unchanged {
+        false
+    } else {
+        match state
+            .app()
+            .edit_advisory(&member.as_actor(), advisory, seen)
+            .await
+        {
+            Ok(_) => true,
+            Err(postern_app::Error::Conflict(_)) => {
+                return Ok(respond(StatusCode::CONFLICT, page(t, Some(stale()))));
+            }
+            Err(postern_app::Error::Refused(m)) => {
+                return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))));
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(postern_app::Error::Refused(m)) => {
-            Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, page(t, Some(m))))
+    };
+    let done = format!("/team/advisories/{}?saved=1", stored.advisory.id);
+    if !publication {
+        return Ok(see_other(&done));
+    }
+    let actor = member.as_actor();
+    let outcome = if matches!(intent, Intent::SaveAndPublish) {
+        state
+            .app()
+            .publish_advisory(&actor, &stored.advisory.id, Some(&t.early_reason))
+            .await
+            .map(|_| ())
+    } else {
+        let calendar = Calendar::of(&project.policy.response);
+        match parse_moment(&t.publish_at, &calendar) {
+            Some(at) => state
+                .app()
+                .schedule_advisory(&actor, &stored.advisory.id, Some(at), PastMoment::Refused)
+                .await
+                .map(|_| ()),
+            None => Err(postern_app::Error::Refused(format!(
+                "{:?} is not a date and time; write one such as 2026-12-01T09:00 ({})",
+                t.publish_at, project.policy.response.time_zone
+            ))),
+        }
+    };
+    let what = match intent {
+        Intent::SaveAndPublish => "published",
+        _ => "scheduled",
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&done)),
+        Err(postern_app::Error::Refused(m) | postern_app::Error::Conflict(m)) => {
+            // The page again, from what is stored now, with what was typed for the publication.
+            let (fresh, _) = visible_advisory(&state, &member, &id).await?;
+            let mut again = Typed::from_advisory(&fresh.advisory);
+            again.publish_at = t.publish_at;
+            again.early_reason = t.early_reason;
+            let saved_words = if saved {
+                "Your edits are saved, but it is not "
+            } else {
+                "Not "
+            };
+            let notice = format!("{saved_words}{what}: {m}.");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            refuse_on_page(&state, &member, &fresh, &project, status, notice, again).await
         }
         Err(e) => Err(e.into()),
     }
@@ -350,12 +409,13 @@ async fn refuse_on_page(
     project: &Project,
     status: StatusCode,
     message: String,
+    typed: Typed,
 ) -> Result<Response, Error> {
     let embargo = embargo_of(state, stored).await?;
     let page = edit_page(
         state,
         member,
-        Typed::from_advisory(&stored.advisory),
+        typed,
         PageContext {
             project,
             stored: Some(stored),
@@ -377,19 +437,23 @@ async fn schedule(
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
     member.require(Role::Triager)?;
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    let refuse = |status, m| {
+        let typed = Typed::from_advisory(&stored.advisory);
+        refuse_on_page(&state, &member, &stored, &project, status, m, typed)
+    };
     let policy = &project.policy;
     let calendar = Calendar::of(&policy.response);
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     if stored.published_at.is_some() {
         let m = format!("{} is published already", stored.advisory.id);
-        return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
+        return refuse(unprocessable, m).await;
     }
     let Some(at) = parse_moment(&form.at, &calendar) else {
         let m = format!(
             "Not scheduled: {:?} is not a date and time; write one such as 2026-12-01T09:00 ({})",
             form.at, policy.response.time_zone
         );
-        return refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await;
+        return refuse(unprocessable, m).await;
     };
     match state
         .app()
@@ -407,28 +471,44 @@ async fn schedule(
         ))),
         Err(postern_app::Error::Refused(problem)) => {
             let m = format!("Not scheduled: {problem}; choose another moment, or publish now");
-            refuse_on_page(&state, &member, &stored, &project, unprocessable, m).await
+            refuse(unprocessable, m).await
         }
-        Err(postern_app::Error::Conflict(m)) => {
-            refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
-        }
+        Err(postern_app::Error::Conflict(m)) => refuse(StatusCode::CONFLICT, m).await,
         Err(e) => Err(e.into()),
     }
 }
 
+#[derive(Deserialize, Default)]
+struct PublishForm {
+    #[serde(default)]
+    csrf: String,
+    /// Why it is published before the date agreed with the reporter.
+    #[serde(default)]
+    early_reason: String,
+}
+
+/// "Publish now" posted on its own (the editor's button saves first, then publishes).
 async fn publish(
     State(state): State<AppState>,
     headers: HeaderMap,
     member: Member,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<PublishForm>,
 ) -> Result<Response, Error> {
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
     member.require(Role::Triager)?;
     let (stored, project) = visible_advisory(&state, &member, &id).await?;
+    let refuse = |status, m| {
+        let typed = Typed::from_advisory(&stored.advisory);
+        refuse_on_page(&state, &member, &stored, &project, status, m, typed)
+    };
     match state
         .app()
-        .publish_advisory(&member.as_actor(), &stored.advisory.id)
+        .publish_advisory(
+            &member.as_actor(),
+            &stored.advisory.id,
+            Some(&form.early_reason),
+        )
         .await
     {
         Ok(_) => Ok(see_other(&format!(
@@ -436,7 +516,7 @@ async fn publish(
             stored.advisory.id
         ))),
         Err(postern_app::Error::Conflict(m) | postern_app::Error::Refused(m)) => {
-            refuse_on_page(&state, &member, &stored, &project, StatusCode::CONFLICT, m).await
+            refuse(StatusCode::CONFLICT, m).await
         }
         Err(e) => Err(e.into()),
     }

@@ -179,6 +179,10 @@ pub(super) struct EditPage {
     scheduled: Option<String>,
     schedule_default: String,
     schedule_limit: Option<String>,
+    /// The disclosure date agreed with the reporter, while it is ahead: publishing before it
+    /// needs a reason.
+    agreed: Option<String>,
+    early_reason_max: usize,
     time_zone: String,
     t: Typed,
     severities: Vec<Choice>,
@@ -324,7 +328,17 @@ pub(super) fn edit_page(
             .filter(|s| s.published_at.is_some())
             .map(|s| format!("/advisories/{}", s.advisory.id)),
         scheduled: cx.embargo.scheduled.map(|at| human_time(policy, at)),
-        schedule_default: default_at.map(local).unwrap_or_default(),
+        schedule_default: if t.publish_at.trim().is_empty() {
+            default_at.map(local).unwrap_or_default()
+        } else {
+            t.publish_at.clone()
+        },
+        agreed: cx
+            .embargo
+            .agreed
+            .filter(|&at| at > now)
+            .map(|at| human_time(policy, at)),
+        early_reason_max: postern_app::advisory::EARLY_REASON_MAX,
         schedule_limit: policy.disclosure.max_embargo.map(|max| {
             let from = cx.embargo.received.unwrap_or(now);
             let until = postern_core::embargo::latest(policy, from).unwrap_or(from);
