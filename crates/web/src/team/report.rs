@@ -10,7 +10,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use jiff::Timestamp;
 use postern_app::case::Seen;
 use postern_core::case::{Action, Case, Closing, Rating, parse_closure, parse_severity};
 use postern_core::clock::{ClockKind, ClockState};
+use postern_core::cvss::CvssVersion;
 use postern_core::lifecycle::Closure;
 use postern_core::policy::{Policy, Severity, TimeSpan};
 use postern_core::report::{Author, ReportId, ReportStatus};
@@ -84,6 +85,7 @@ struct Event {
 /// Most audit events a report page reads: the newest, however often the report was opened.
 pub const HISTORY_EVENTS_MAX: usize = 1000;
 
+#[derive(Default)]
 struct Input {
     name: &'static str,
     label: &'static str,
@@ -92,11 +94,41 @@ struct Input {
     choices: Vec<Choice>,
 }
 
+#[derive(Default)]
 struct ActionForm {
     action: &'static str,
     title: &'static str,
     button: &'static str,
     fields: Vec<Input>,
+    /// The CVSS v3.1 base metrics to choose from, for the forms that rate.
+    metrics: Vec<MetricRow>,
+    /// Why this form's last post was not done (shown in the form).
+    error: Option<String>,
+}
+
+/// One CVSS base metric as a select of the rating forms.
+struct MetricRow {
+    code: &'static str,
+    name: &'static str,
+    choices: Vec<Choice>,
+}
+
+/// The CVSS v3.1 base metrics, with the values `typed` chose selected.
+fn metric_rows(typed: &[(String, String)]) -> Vec<MetricRow> {
+    postern_core::cvss::metrics(CvssVersion::V3)
+        .iter()
+        .map(|m| MetricRow {
+            code: m.code,
+            name: m.name,
+            choices: std::iter::once(choice("", "—", true))
+                .chain(m.values.iter().map(|v| Choice {
+                    value: v.code.to_owned(),
+                    label: format!("{} ({})", v.label, v.code),
+                    selected: typed.iter().any(|(k, c)| k == m.code && c == v.code),
+                }))
+                .collect(),
+        })
+        .collect()
 }
 
 impl ActionForm {
@@ -117,6 +149,13 @@ struct ReportPage {
     /// The report's title (`core::report::title`).
     heading: String,
     error: Option<String>,
+    /// The anchor of the form that the error is about (`form-ACTION`).
+    error_form: Option<String>,
+    /// What the last action did, said once after it.
+    done: Option<&'static str>,
+    /// What was typed in the message or note form that failed, kept.
+    message_draft: String,
+    note_draft: String,
     project: String,
     status: &'static str,
     severity: &'static str,
@@ -227,7 +266,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
     use ReportStatus as S;
     let mut forms = Vec::new();
     let cvss_help = Some(
-        "A CVSS v3.1 or v4.0 vector, such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H. Use the CVSS calculator to build one. The severity follows its score unless you choose another and say why.",
+        "A CVSS v3.1 or v4.0 vector, such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H; or leave it empty and choose the v3.1 base metrics below. The severity follows the score unless you choose another and say why.",
     );
     let mut cvss = text_input("cvss", "CVSS vector", cvss_help);
     cvss.value = case.record.cvss_vector.clone().unwrap_or_default();
@@ -237,6 +276,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
             title: "Acknowledge",
             button: "Acknowledge receipt",
             fields: Vec::new(),
+            ..ActionForm::default()
         });
     }
     if matches!(case.status, S::Received | S::Acknowledged) {
@@ -253,6 +293,8 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                     None,
                 ),
             ],
+            metrics: metric_rows(&[]),
+            ..ActionForm::default()
         });
         let mut closures = vec![
             choice("out_of_scope", "Out of scope", false),
@@ -293,6 +335,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                 scope,
                 text_input("duplicate_of", "Original report id (for a duplicate)", None),
             ],
+            ..ActionForm::default()
         });
     }
     if case.status == S::Triaged {
@@ -301,6 +344,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
             title: "Start the fix",
             button: "Start fixing",
             fields: Vec::new(),
+            ..ActionForm::default()
         });
     }
     if matches!(case.status, S::Triaged | S::Fixing | S::Fixed) && case.severity.is_some() {
@@ -321,6 +365,8 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                     None,
                 ),
             ],
+            metrics: metric_rows(&[]),
+            ..ActionForm::default()
         });
     }
     if matches!(case.status, S::Triaged | S::Fixing) {
@@ -333,6 +379,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                 "Fixed in versions",
                 Some("Comma-separated, such as 2.4.1, 1.9.8"),
             )],
+            ..ActionForm::default()
         });
     }
     if case.status == S::Fixed {
@@ -341,6 +388,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
             title: "Disclose",
             button: "Mark disclosed",
             fields: Vec::new(),
+            ..ActionForm::default()
         });
     }
     if matches!(case.status, S::Fixed | S::Disclosed) {
@@ -349,6 +397,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
             title: "Close as resolved",
             button: "Close",
             fields: Vec::new(),
+            ..ActionForm::default()
         });
     }
     let open_clocks = case.clocks.0.iter().any(|c| c.is_open());
@@ -367,12 +416,14 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                 ),
                 reason(),
             ],
+            ..ActionForm::default()
         });
         forms.push(ActionForm {
             action: "pause",
             title: "Pause a deadline",
             button: "Pause",
             fields: vec![clock_input(case), reason()],
+            ..ActionForm::default()
         });
         if case
             .clocks
@@ -385,6 +436,7 @@ fn action_forms(case: &Case, policy: &Policy) -> Vec<ActionForm> {
                 title: "Resume a paused deadline",
                 button: "Resume",
                 fields: vec![clock_input(case), reason()],
+                ..ActionForm::default()
             });
         }
     }
@@ -460,6 +512,16 @@ fn clock_rows(case: &Case, policy: &Policy, now: Timestamp) -> Vec<ClockRow> {
         .collect()
 }
 
+/// What the report page says besides the report: a problem above it, what the last action did,
+/// and the form whose post failed, with what was typed in it.
+#[derive(Default)]
+pub(super) struct Feedback {
+    error: Option<String>,
+    done: Option<&'static str>,
+    failed: Option<ActForm>,
+}
+
+/// The report page, with `error` (if any) above it.
 pub(super) async fn render(
     state: &AppState,
     member: &Member,
@@ -467,6 +529,46 @@ pub(super) async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, Error> {
+    let feedback = Feedback {
+        error,
+        ..Feedback::default()
+    };
+    render_with(state, member, id, feedback, status).await
+}
+
+/// A failed form's fields and CVSS metrics as typed, and its problem, in the form itself.
+fn keep_typed(actions: &mut [ActionForm], failed: &ActForm, message: &str) {
+    let Some(form) = actions.iter_mut().find(|a| a.action == failed.action) else {
+        return;
+    };
+    form.error = Some(message.to_owned());
+    for field in &mut form.fields {
+        let typed = failed.typed(field.name);
+        if field.choices.is_empty() {
+            field.value = typed.to_owned();
+        } else if field.choices.iter().any(|c| c.value == typed) {
+            for c in &mut field.choices {
+                c.selected = c.value == typed;
+            }
+        }
+    }
+    if !form.metrics.is_empty() {
+        form.metrics = metric_rows(&failed.metrics());
+    }
+}
+
+async fn render_with(
+    state: &AppState,
+    member: &Member,
+    id: &ReportId,
+    feedback: Feedback,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let Feedback {
+        error,
+        done,
+        failed,
+    } = feedback;
     let (project, _) = visible_project(state, member, id).await?;
     let policy = &project.policy;
     let now = state.now();
@@ -564,13 +666,37 @@ pub(super) async fn render(
     // One advisory per report: once there is one, the page links to it instead.
     let can_draft =
         can_act && advisories.is_empty() && postern_app::advisory::can_draft_from(case.status);
+    let actions = if can_act {
+        let mut forms = action_forms(case, policy);
+        if let (Some(failed), Some(message)) = (&failed, &error) {
+            keep_typed(&mut forms, failed, message);
+        }
+        forms
+    } else {
+        Vec::new()
+    };
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
         csrf: member.csrf.clone(),
         id: id.to_string(),
         heading: postern_core::report::title(&view.submission.fields),
+        error_form: failed.as_ref().map(|f| match f.action.as_str() {
+            "disclosure-accept" | "disclosure-decline" => "form-disclosure".to_owned(),
+            action => format!("form-{action}"),
+        }),
+        message_draft: failed
+            .as_ref()
+            .filter(|f| f.action == "message")
+            .map(|f| f.body.clone())
+            .unwrap_or_default(),
+        note_draft: failed
+            .as_ref()
+            .filter(|f| f.action == "note")
+            .map(|f| f.body.clone())
+            .unwrap_or_default(),
         error,
+        done,
         project: policy.project.name.clone(),
         status: case.status.name(),
         severity: case.severity.map_or("not rated", Severity::title),
@@ -614,11 +740,7 @@ pub(super) async fn render(
             .collect(),
         can_act,
         version: view.version,
-        actions: if can_act {
-            action_forms(case, policy)
-        } else {
-            Vec::new()
-        },
+        actions,
         history,
         history_cut,
         record: events
@@ -656,16 +778,28 @@ pub(super) async fn render(
     Ok(private((status, page).into_response()))
 }
 
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    /// The action just done (after its redirect), to say so once.
+    #[serde(default)]
+    done: String,
+}
+
 async fn show(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Response, Error> {
     let id = parse_id(&id)?;
-    render(&state, &member, &id, None, StatusCode::OK).await
+    let feedback = Feedback {
+        done: done_words(&query.done),
+        ..Feedback::default()
+    };
+    render_with(&state, &member, &id, feedback, StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 struct ActForm {
     #[serde(default)]
     csrf: String,
@@ -697,6 +831,94 @@ struct ActForm {
     is_plan: String,
     #[serde(default)]
     request: String,
+    /// The CVSS v3.1 base metrics chosen in a rating form (used when no vector is typed).
+    #[serde(default, rename = "m-AV")]
+    m_av: String,
+    #[serde(default, rename = "m-AC")]
+    m_ac: String,
+    #[serde(default, rename = "m-PR")]
+    m_pr: String,
+    #[serde(default, rename = "m-UI")]
+    m_ui: String,
+    #[serde(default, rename = "m-S")]
+    m_s: String,
+    #[serde(default, rename = "m-C")]
+    m_c: String,
+    #[serde(default, rename = "m-I")]
+    m_i: String,
+    #[serde(default, rename = "m-A")]
+    m_a: String,
+}
+
+impl ActForm {
+    /// The CVSS metrics chosen, as (code, value).
+    fn metrics(&self) -> Vec<(String, String)> {
+        [
+            ("AV", &self.m_av),
+            ("AC", &self.m_ac),
+            ("PR", &self.m_pr),
+            ("UI", &self.m_ui),
+            ("S", &self.m_s),
+            ("C", &self.m_c),
+            ("I", &self.m_i),
+            ("A", &self.m_a),
+        ]
+        .into_iter()
+        .map(|(code, value)| (code.to_owned(), value.trim().to_owned()))
+        .collect()
+    }
+
+    /// What was typed in the field `name` of an action form.
+    fn typed(&self, name: &str) -> &str {
+        match name {
+            "cvss" => &self.cvss,
+            "severity" => &self.severity,
+            "reason" => &self.reason,
+            "closure" => &self.closure,
+            "scope_category" => &self.scope_category,
+            "duplicate_of" => &self.duplicate_of,
+            "versions" => &self.versions,
+            "clock" => &self.clock,
+            "span" => &self.span,
+            _ => "",
+        }
+    }
+
+    /// The vector to rate with: the one typed, else one built from the metrics chosen.
+    fn vector(&self) -> Result<Option<String>, String> {
+        if let Some(typed) = non_empty(&self.cvss) {
+            return Ok(Some(typed));
+        }
+        let chosen = self.metrics();
+        if chosen.iter().all(|(_, v)| v.is_empty()) {
+            return Ok(None);
+        }
+        postern_core::cvss::build_vector(CvssVersion::V3, &chosen)
+            .map(Some)
+            .map_err(|e| format!("CVSS metrics: {e}"))
+    }
+}
+
+/// What the page says once after an action was done (`?done=ACTION`); nothing for others.
+fn done_words(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "acknowledge" => "Acknowledged. The reporter is told in their conversation.",
+        "accept" => "Accepted as a vulnerability. The reporter is told; the fix deadline runs.",
+        "rate" => "Severity saved.",
+        "close" => "Closed. The reporter is told why.",
+        "start_fix" => "Work on the fix has started.",
+        "fixed" => "Marked fixed. The reporter is told.",
+        "disclose" => "Marked disclosed.",
+        "resolve" => "Closed as resolved.",
+        "extend" => "Deadline extended.",
+        "pause" => "Deadline paused.",
+        "resume" => "Deadline resumed.",
+        "message" => "Message sent to the reporter.",
+        "note" => "Note added.",
+        "disclosure-accept" => "Date accepted. The reporter is told.",
+        "disclosure-decline" => "Date declined. The reporter is told.",
+        _ => return None,
+    })
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -712,17 +934,19 @@ fn parse_action(form: &ActForm) -> Result<Action, String> {
             format!("{s:?} is not a severity: choose critical, high, medium or low")
         })?),
     };
-    let rating = || Rating {
-        cvss_vector: non_empty(&form.cvss),
-        severity,
-        reason: non_empty(&form.reason),
+    let rating = || -> Result<Rating, String> {
+        Ok(Rating {
+            cvss_vector: form.vector()?,
+            severity,
+            reason: non_empty(&form.reason),
+        })
     };
     let clock =
         || ClockKind::parse(form.clock.trim()).ok_or_else(|| "choose which deadline".to_owned());
     Ok(match form.action.as_str() {
         "acknowledge" => Action::Acknowledge,
-        "accept" => Action::Accept(rating()),
-        "rate" => Action::Rate(rating()),
+        "accept" => Action::Accept(rating()?),
+        "rate" => Action::Rate(rating()?),
         "close" => {
             let closure = parse_closure(form.closure.trim())
                 .filter(|c| *c != Closure::Resolved)
@@ -795,7 +1019,14 @@ async fn act(
         },
     };
     match done {
-        Ok(()) => Ok(see_other(&format!("/team/reports/{id}"))),
+        Ok(()) => Ok(see_other(&format!(
+            "/team/reports/{id}?done={}",
+            if done_words(&form.action).is_some() {
+                form.action.as_str()
+            } else {
+                ""
+            }
+        ))),
         // The report is not there for this member, or the role is missing, or the store failed.
         Err(
             e @ (postern_app::Error::NotFound
@@ -808,11 +1039,18 @@ async fn act(
                 postern_app::Error::Invalid(errors) => crate::error::messages(errors),
                 other => other.to_string(),
             };
-            render(
+            // The problem is said at the top, linked to its form, and in the form, with what
+            // was typed in it kept.
+            let feedback = Feedback {
+                error: Some(message),
+                done: None,
+                failed: Some(form),
+            };
+            render_with(
                 &state,
                 &member,
                 &id,
-                Some(message),
+                feedback,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

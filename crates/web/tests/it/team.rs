@@ -213,7 +213,7 @@ async fn a_member_signs_in_with_a_second_factor_and_works_a_report() {
             .await;
         assert_eq!(
             location(&ack),
-            format!("/team/reports/{id}"),
+            format!("/team/reports/{id}?done=acknowledge"),
             "{}",
             ack.text()
         );
@@ -269,9 +269,15 @@ async fn a_member_signs_in_with_a_second_factor_and_works_a_report() {
             .await;
         assert_eq!(
             location(&accepted),
-            format!("/team/reports/{id}"),
+            format!("/team/reports/{id}?done=accept"),
             "{}",
             accepted.text()
+        );
+        // Said once, after the redirect.
+        let confirmed = alice.get(&location(&accepted)).await.text();
+        assert!(
+            confirmed.contains("Accepted as a vulnerability. The reporter is told"),
+            "{confirmed}"
         );
         let html = alice.get(&format!("/team/reports/{id}")).await.text();
         assert!(html.contains("Critical"), "{html}");
@@ -732,4 +738,131 @@ async fn admins_see_notices_given_up_and_send_them_again() {
         assert_eq!(bob.get("/team/jobs").await.status, StatusCode::FORBIDDEN);
         assert!(!bob.get("/team").await.text().contains("could not be sent"));
     }
+}
+
+#[tokio::test]
+async fn a_refused_action_is_explained_in_its_form_with_what_was_typed_kept() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let (id, _) = submit(&app, "RCE in the upload handler").await;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+        let page = format!("/team/reports/{id}");
+        let act = format!("{page}/act");
+        let html = alice.get(&page).await.text();
+        assert!(
+            html.contains("Or choose the CVSS v3.1 base metrics"),
+            "{html}"
+        );
+        let (csrf, version) = (hidden(&html, "csrf"), hidden(&html, "version"));
+
+        // A vector that does not parse: the problem is at the top, linked to the accept form,
+        // and in that form, with the vector as typed.
+        let typo = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:Q";
+        let post = |action: &'static str, extra: &[(&'static str, &'static str)]| {
+            let mut form = vec![
+                ("csrf".to_owned(), csrf.clone()),
+                ("version".to_owned(), version.clone()),
+                ("action".to_owned(), action.to_owned()),
+            ];
+            form.extend(
+                extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            );
+            form
+        };
+        let refused = alice
+            .post(&act, &pairs(&post("accept", &[("cvss", typo)])))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = refused.text();
+        assert!(text.contains("href=\"#form-accept\""), "{backend}: {text}");
+        assert!(
+            text.contains("id=\"form-accept-error\""),
+            "{backend}: {text}"
+        );
+        assert!(
+            text.contains(&format!("value=\"{typo}\"")),
+            "{backend}: {text}"
+        );
+
+        // Metrics chosen but one missing: named, and the choices kept.
+        let mut metrics = vec![
+            ("m-AV", "N"),
+            ("m-AC", "L"),
+            ("m-PR", "N"),
+            ("m-UI", "N"),
+            ("m-S", "U"),
+            ("m-C", "H"),
+            ("m-I", "H"),
+        ];
+        let partial = alice.post(&act, &pairs(&post("accept", &metrics))).await;
+        assert_eq!(
+            partial.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = partial.text();
+        assert!(
+            text.contains("CVSS metrics") && text.contains("Availability"),
+            "{backend}: {text}"
+        );
+        assert!(
+            text.contains("<option value=\"H\" selected>High (H)</option>"),
+            "{backend}: {text}"
+        );
+
+        // All eight: the vector is built from them, and the page confirms the action.
+        metrics.push(("m-A", "H"));
+        let accepted = alice.post(&act, &pairs(&post("accept", &metrics))).await;
+        assert_eq!(
+            location(&accepted),
+            format!("{page}?done=accept"),
+            "{backend}: {}",
+            accepted.text()
+        );
+        let html = alice.get(&location(&accepted)).await.text();
+        assert!(
+            html.contains("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H (9.8)"),
+            "{backend}: {html}"
+        );
+        assert!(
+            html.contains("role=\"status\">Accepted"),
+            "{backend}: {html}"
+        );
+        // Only an action's own name is echoed: anything else says nothing.
+        let odd = alice.get(&format!("{page}?done=%3Cscript%3E")).await.text();
+        assert!(!odd.contains("role=\"status\""), "{backend}");
+
+        // A message posted from the page as it was before the acceptance is refused (the
+        // report changed meanwhile), and its text is kept in its form.
+        let words = "Thanks, we can reproduce it and are working on a fix.";
+        let message = alice
+            .post(&act, &pairs(&post("message", &[("body", words)])))
+            .await;
+        assert_eq!(
+            message.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = message.text();
+        assert!(text.contains("href=\"#form-message\""), "{backend}: {text}");
+        assert!(
+            text.contains(&format!(">{words}</textarea>")),
+            "{backend}: {text}"
+        );
+    }
+}
+
+/// Borrowed pairs of owned ones, as `Browser::post` takes them.
+fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
