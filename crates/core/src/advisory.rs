@@ -246,22 +246,33 @@ fn too_many(what: &str, n: usize) -> Result<(), AdvisoryError> {
 }
 
 impl Advisory {
-    /// Checks what every export relies on; the error names the field and says what to write.
+    /// Checks what every export relies on; the error names the field and says what to write
+    /// (the first problem of `problems`).
     pub fn check(&self) -> Result<(), AdvisoryError> {
-        let err = |m: String| Err(AdvisoryError(m));
+        match self.problems().into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the record, each naming its field (`title: ...`,
+    /// `affected[1].ranges[0]: ...`), so that a form can show them all at once.
+    pub fn problems(&self) -> Vec<AdvisoryError> {
+        let mut problems = Vec::new();
+        let mut err = |m: String| problems.push(AdvisoryError(m));
         if self.title.trim().is_empty() || self.title.chars().count() > TITLE_CHARS_MAX {
-            return err(format!("title: write 1 to {TITLE_CHARS_MAX} characters"));
+            err(format!("title: write 1 to {TITLE_CHARS_MAX} characters"));
         }
         if self.summary.trim().is_empty()
             || self.summary.chars().count() > SUMMARY_CHARS_MAX
             || self.summary.contains('\n')
         {
-            return err(format!(
+            err(format!(
                 "summary: write one line of 1 to {SUMMARY_CHARS_MAX} characters"
             ));
         }
         if self.details.len() > DETAILS_BYTES_MAX {
-            return err(format!("details: at most {} KiB", DETAILS_BYTES_MAX / 1024));
+            err(format!("details: at most {} KiB", DETAILS_BYTES_MAX / 1024));
         }
         for (name, vector, prefix) in [
             ("cvss_v3", &self.cvss_v3, "CVSS:3."),
@@ -269,87 +280,147 @@ impl Advisory {
         ] {
             if let Some(v) = vector {
                 if !v.starts_with(prefix) {
-                    return err(format!("{name}: a vector starting {prefix}"));
+                    err(format!("{name}: a vector starting {prefix}"));
+                } else if let Err(e) = crate::cvss::rate(v) {
+                    err(format!("{name}: {e}"));
                 }
-                crate::cvss::rate(v).map_err(|e| AdvisoryError(format!("{name}: {e}")))?;
             }
         }
-        too_many("CWE ids", self.cwes.len())?;
+        let mut count = |what: &str, n: usize| {
+            if let Err(AdvisoryError(m)) = too_many(what, n) {
+                err(m);
+            }
+        };
+        count("CWE ids", self.cwes.len());
+        count("affected packages", self.affected.len());
+        count("references", self.references.len());
+        count("credits", self.credits.len());
+        count("aliases", self.aliases.len());
         if let Some(bad) = self.cwes.iter().find(|c| {
             c.strip_prefix("CWE-")
                 .is_none_or(|n| n.is_empty() || !n.chars().all(|d| d.is_ascii_digit()))
         }) {
-            return err(format!("cwes: {bad:?} is not a CWE id such as CWE-79"));
+            err(format!("cwes: {bad:?} is not a CWE id such as CWE-79"));
+        }
+        if let Some(bad) = self.aliases.iter().find(|a| !is_alias(a)) {
+            err(format!(
+                "aliases: {bad:?} is not an id such as CVE-2026-12345 or GHSA-xxxx-xxxx-xxxx"
+            ));
         }
         if self.affected.is_empty() {
-            return err("affected: name at least one package".into());
+            err("affected: name at least one package".into());
         }
-        too_many("affected packages", self.affected.len())?;
         for (i, a) in self.affected.iter().enumerate() {
             if a.ecosystem.trim().is_empty() || a.package.trim().is_empty() {
-                return err(format!(
+                err(format!(
                     "affected[{i}]: give the ecosystem and the package name"
                 ));
+                continue;
             }
             if let Err(problem) = crate::versions::check_ecosystem(&a.ecosystem) {
-                return err(format!("affected[{i}]: {problem}"));
+                err(format!("affected[{i}]: {problem}"));
+                continue;
             }
             if a.ranges.is_empty() && a.versions.is_empty() {
-                return err(format!(
+                err(format!(
                     "affected[{i}] ({}): give a version range or versions",
                     a.package
                 ));
             }
             if a.ranges.len() > RANGES_MAX || a.versions.len() > RANGES_MAX {
-                return err(format!(
+                err(format!(
                     "affected[{i}]: at most {RANGES_MAX} ranges and versions"
                 ));
             }
+            // A blank listed version is skipped by every export; any other must be a version.
+            if let Some(bad) = a
+                .versions
+                .iter()
+                .find(|v| !v.trim().is_empty() && !is_version(v))
+            {
+                err(format!("affected[{i}]: {}", not_a_version(bad)));
+            }
             for (j, r) in a.ranges.iter().enumerate() {
-                if r.introduced.trim().is_empty() {
-                    return err(format!(
-                        "affected[{i}].ranges[{j}]: introduced is empty; write \"0\" for every version before the fix"
-                    ));
-                }
-                if r.fixed.is_some() && r.last_affected.is_some() {
-                    return err(format!(
-                        "affected[{i}].ranges[{j}]: give fixed or last_affected, not both"
-                    ));
-                }
-                if [&r.fixed, &r.last_affected]
+                let problem = if r.introduced.trim().is_empty() {
+                    Some(
+                        "introduced is empty; write \"0\" for every version before the fix"
+                            .to_owned(),
+                    )
+                } else if r.fixed.is_some() && r.last_affected.is_some() {
+                    Some("give fixed or last_affected, not both".to_owned())
+                } else if [&r.fixed, &r.last_affected]
                     .into_iter()
                     .flatten()
                     .any(|v| v.trim().is_empty())
                 {
-                    return err(format!("affected[{i}].ranges[{j}]: an empty version"));
-                }
-                if let Err(problem) = r.check_order() {
-                    return err(format!("affected[{i}].ranges[{j}]: {problem}"));
+                    Some("an empty version".to_owned())
+                } else if let Some(bad) = [
+                    Some(&r.introduced),
+                    r.fixed.as_ref(),
+                    r.last_affected.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .find(|v| !is_version(v))
+                {
+                    Some(not_a_version(bad))
+                } else {
+                    r.check_order().err()
+                };
+                if let Some(problem) = problem {
+                    err(format!("affected[{i}].ranges[{j}]: {problem}"));
                 }
             }
         }
-        too_many("references", self.references.len())?;
         if let Some(r) = self
             .references
             .iter()
             .find(|r| !r.url.starts_with("https://") && !r.url.starts_with("http://"))
         {
-            return err(format!("references: {:?} is not a web address", r.url));
+            err(format!("references: {:?} is not a web address", r.url));
         }
-        too_many("credits", self.credits.len())?;
         if let Some(c) = self
             .credits
             .iter()
             .find(|c| c.name.is_none() && !c.contact.is_empty())
         {
-            return err(format!(
+            err(format!(
                 "credits: an anonymous {:?} credit cannot have contacts",
                 c.role
             ));
         }
-        too_many("aliases", self.aliases.len())?;
-        Ok(())
+        problems
     }
+}
+
+/// Whether `text` reads as a vulnerability id: a prefix of letters, a dash, then letters,
+/// digits, dashes, dots, colons or underscores (CVE-2026-12345, GHSA-..., PYSEC-2026-1,
+/// RUSTSEC-2026-0001, DSA-5555-1); no spaces.
+fn is_alias(text: &str) -> bool {
+    let Some((prefix, rest)) = text.split_once('-') else {
+        return false;
+    };
+    text.len() <= 100
+        && !prefix.is_empty()
+        && prefix.chars().all(|c| c.is_ascii_alphabetic())
+        && !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '_'))
+}
+
+/// Whether `text` can be a version of a package: no spaces, at most 100 characters, and at
+/// least one digit (what every ecosystem's versions have; `banana` is not one).
+fn is_version(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text.len() <= 100
+        && !text.chars().any(char::is_whitespace)
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
+fn not_a_version(text: &str) -> String {
+    format!("{text:?} is not a version (a version has digits, such as 2.4.1, and no spaces)")
 }
 
 /// What a draft is made from: an accepted report and its project's policy.
@@ -509,6 +580,50 @@ pub(crate) mod tests {
             Some(AdvisoryId::new("ACME", 2026, 7))
         );
         assert_eq!(AdvisoryId::parse("../etc"), None);
+    }
+
+    #[test]
+    fn every_problem_is_found_at_once_and_aliases_and_versions_are_checked() {
+        let mut a = full();
+        a.title = String::new();
+        a.aliases = vec!["CVE-2026-1234".into(), "not an id".into()];
+        a.affected[0].ranges[0].fixed = Some("banana".into());
+        let problems: Vec<String> = a.problems().into_iter().map(|p| p.0).collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("title:"), "{problems:?}");
+        assert_eq!(
+            problems[1],
+            "aliases: \"not an id\" is not an id such as CVE-2026-12345 or GHSA-xxxx-xxxx-xxxx"
+        );
+        assert!(
+            problems[2].starts_with("affected[0].ranges[0]: \"banana\" is not a version"),
+            "{problems:?}"
+        );
+        for good in [
+            "CVE-2026-12345",
+            "GHSA-abcd-1234-wxyz",
+            "PYSEC-2026-17",
+            "RUSTSEC-2026-0001",
+            "DSA-5555-1",
+        ] {
+            assert!(is_alias(good), "{good}");
+        }
+        for bad in [
+            "not an id",
+            "CVE",
+            "-2026",
+            "CVE-",
+            "2026-1234",
+            "CVE-2026 1",
+        ] {
+            assert!(!is_alias(bad), "{bad}");
+        }
+        for good in ["0", "2.4.1", "1:2.3-4", "v1.2.0", "3.0.0a1", "2026.11.30"] {
+            assert!(is_version(good), "{good}");
+        }
+        for bad in ["banana", "", "2.4 .1", "latest"] {
+            assert!(!is_version(bad), "{bad}");
+        }
     }
 
     #[test]

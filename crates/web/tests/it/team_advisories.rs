@@ -734,3 +734,57 @@ async fn publishing_from_the_editor_saves_first_and_before_the_agreed_date_needs
         );
     }
 }
+
+#[tokio::test]
+async fn the_editor_shows_every_problem_at_once_and_refuses_a_bad_alias_or_version() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(
+            &mut alice,
+            "alice@example.org",
+            Role::Triager,
+            &["acme".into()],
+        )
+        .await;
+        let report = accepted_report(&app, &mut alice).await;
+        let html = alice.get(&format!("/team/reports/{report}")).await.text();
+        let drafted = alice
+            .post(
+                &format!("/team/reports/{report}/advisory"),
+                &[("csrf", &hidden(&html, "csrf"))],
+            )
+            .await;
+        let url = location(&drafted);
+        let id = url.rsplit('/').next().unwrap().to_owned();
+        let before = stored(&app, &id).await;
+        let html = alice.get(&url).await.text();
+        let (csrf, modified) = (hidden(&html, "csrf"), hidden(&html, "modified"));
+        let form = edit_form(
+            &csrf,
+            &modified,
+            &[
+                ("title", ""),
+                ("aliases", "CVE-2026-4242, not an id"),
+                ("a0-r0-fixed", "banana"),
+            ],
+        );
+        let refused = alice.post(&url, &form).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = refused.text();
+        for expected in [
+            "write 1 to",
+            "&#34;not an id&#34; is not an id such as CVE-2026-12345",
+            "&#34;banana&#34; is not a version",
+        ] {
+            assert!(text.contains(expected), "{backend}: {expected} in {text}");
+        }
+        // Nothing stored changed, and what was typed is kept.
+        assert_eq!(stored(&app, &id).await, before, "{backend}");
+        assert!(text.contains("value=\"banana\""), "{backend}");
+    }
+}

@@ -536,10 +536,9 @@ impl Typed {
             .any(|p| p.error.is_some() || p.ranges.iter().any(|r| r.error.is_some()))
             || self.references.iter().any(|r| r.error.is_some())
             || self.credits.iter().any(|c| c.error.is_some());
-        if errors.0.is_empty()
-            && !row_errors
-            && let Err(AdvisoryError(message)) = advisory.check()
-        {
+        // Every problem of the record at once, each by its field (a field the form already
+        // found wrong keeps the form's own words).
+        for AdvisoryError(message) in advisory.problems() {
             self.place(&message, &package_rows, &range_rows, &mut errors);
         }
         let failed = !errors.0.is_empty() || row_errors;
@@ -566,9 +565,9 @@ impl Typed {
                 if let Some(r) = tail.split_once(".ranges[").and_then(|(_, r)| number(r))
                     && let Some(&range) = range_rows.get(i).and_then(|k| k.get(r))
                 {
-                    self.packages[row].ranges[range].error = Some(rest);
+                    self.packages[row].ranges[range].error.get_or_insert(rest);
                 } else {
-                    self.packages[row].error = Some(rest);
+                    self.packages[row].error.get_or_insert(rest);
                 }
                 return;
             }
