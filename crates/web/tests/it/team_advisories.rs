@@ -608,29 +608,36 @@ async fn a_blank_advisory_is_numbered_when_first_saved() {
     }
 }
 
+/// Alice, a triager of acme set up in `app`, with a report accepted and its advisory drafted:
+/// (the report's id, its case key, the advisory page's path).
+async fn drafted<'a>(app: &'a TestApp) -> (Browser<'a>, String, String, String) {
+    let mut alice = Browser::new(app);
+    set_up(
+        &mut alice,
+        "alice@example.org",
+        Role::Triager,
+        &["acme".into()],
+    )
+    .await;
+    let (report, key) = accepted_report_and_key(app, &mut alice).await;
+    let html = alice.get(&format!("/team/reports/{report}")).await.text();
+    let drafted = alice
+        .post(
+            &format!("/team/reports/{report}/advisory"),
+            &[("csrf", &hidden(&html, "csrf"))],
+        )
+        .await;
+    assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.text());
+    let url = location(&drafted);
+    (alice, report, key, url)
+}
+
 #[tokio::test]
 async fn publishing_from_the_editor_saves_first_and_before_the_agreed_date_needs_a_reason() {
     for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
         let backend = app.backend;
-        let mut alice = Browser::new(&app);
-        set_up(
-            &mut alice,
-            "alice@example.org",
-            Role::Triager,
-            &["acme".into()],
-        )
-        .await;
-        let (report, key) = accepted_report_and_key(&app, &mut alice).await;
+        let (mut alice, report, key, url) = drafted(&app).await;
         let report_url = format!("/team/reports/{report}");
-        let html = alice.get(&report_url).await.text();
-        let drafted = alice
-            .post(
-                &format!("{report_url}/advisory"),
-                &[("csrf", &hidden(&html, "csrf"))],
-            )
-            .await;
-        assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.text());
-        let url = location(&drafted);
         let id = url.rsplit('/').next().unwrap().to_owned();
         // Once the report has its advisory, its page links to it and offers no second draft.
         let html = alice.get(&report_url).await.text();
@@ -739,23 +746,7 @@ async fn publishing_from_the_editor_saves_first_and_before_the_agreed_date_needs
 async fn the_editor_shows_every_problem_at_once_and_refuses_a_bad_alias_or_version() {
     for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
         let backend = app.backend;
-        let mut alice = Browser::new(&app);
-        set_up(
-            &mut alice,
-            "alice@example.org",
-            Role::Triager,
-            &["acme".into()],
-        )
-        .await;
-        let report = accepted_report(&app, &mut alice).await;
-        let html = alice.get(&format!("/team/reports/{report}")).await.text();
-        let drafted = alice
-            .post(
-                &format!("/team/reports/{report}/advisory"),
-                &[("csrf", &hidden(&html, "csrf"))],
-            )
-            .await;
-        let url = location(&drafted);
+        let (mut alice, _, _, url) = drafted(&app).await;
         let id = url.rsplit('/').next().unwrap().to_owned();
         let before = stored(&app, &id).await;
         let html = alice.get(&url).await.text();
