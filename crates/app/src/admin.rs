@@ -1,11 +1,11 @@
-//! What administrators do: team accounts (add, reset), a project's webhooks (add, remove, test)
+//! What administrators do: team accounts (add, change, reset), a project's webhooks (add, remove, test)
 //! and its early-access list (add, remove). Each needs the admin role and is audited by the
 //! store in the same transaction as its change.
 
 use postern_core::role::Role;
 use postern_store::StoreError;
 use postern_store::subscriptions::EarlyAccessMember;
-use postern_store::team::User;
+use postern_store::team::{User, UserChange};
 use postern_store::webhooks::{Webhook, WebhookEvent, WebhookKind, WebhookSecrets};
 
 use crate::{Actor, App, Error};
@@ -84,6 +84,44 @@ impl App {
             .await
             .map_err(|e| match e {
                 StoreError::Limit(m) => Error::field("email", m),
+                other => other.into(),
+            })
+    }
+
+    /// Every team account, by email (admins only).
+    pub async fn members(&self, actor: &Actor) -> Result<Vec<User>, Error> {
+        actor.require(Role::Admin)?;
+        Ok(self.store().list_users().await?)
+    }
+
+    /// One team account (admins only); `NotFound` for an unknown id.
+    pub async fn member(&self, actor: &Actor, id: &str) -> Result<User, Error> {
+        actor.require(Role::Admin)?;
+        self.store().user_by_id(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Changes an account's role, projects (each one this server serves) and whether it may
+    /// sign in; disabling ends its sessions. Refused when no enabled admin would remain.
+    pub async fn change_member(
+        &self,
+        actor: &Actor,
+        id: &str,
+        change: UserChange,
+    ) -> Result<User, Error> {
+        actor.require(Role::Admin)?;
+        for p in &change.projects {
+            if self.projects().get(p).is_none() {
+                return Err(Error::field(
+                    "projects",
+                    format!("{p:?} is not a project this server serves"),
+                ));
+            }
+        }
+        self.store()
+            .change_user(id, &change, actor.name(), self.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => Error::Refused(m),
                 other => other.into(),
             })
     }

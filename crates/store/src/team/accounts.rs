@@ -145,6 +145,20 @@ where
     })
 }
 
+/// What an admin may change of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    /// The role.
+    pub role: Role,
+    /// Projects the account may see; empty for every project.
+    pub projects: Vec<String>,
+    /// Whether it may sign in.
+    pub disabled: bool,
+}
+
+/// Why a change of an account was refused: it would leave no admin.
+pub const LAST_ADMIN: &str = "this would leave no enabled admin; make another member admin first";
+
 impl Store {
     /// How many team accounts exist.
     pub async fn count_users(&self) -> Result<u64, StoreError> {
@@ -248,6 +262,47 @@ impl Store {
         )
         .await?;
         Ok(token)
+    }
+
+    /// Changes an account's role, projects and whether it is disabled; disabling ends its
+    /// sessions. Refused (`Conflict`) when it would leave no enabled admin: the check is part
+    /// of the update, so two admins demoting each other at once cannot both succeed.
+    pub async fn change_user(
+        &self,
+        id: &str,
+        change: &UserChange,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        let user = self.user_by_id(id).await?.ok_or(StoreError::NotFound)?;
+        let projects_text = change.projects.join(",");
+        let stays_admin = change.role == Role::Admin && !change.disabled;
+        let mut stmts = vec![crate::write::Stmt {
+            sql: "UPDATE users SET role = $1, projects = $2, disabled = $3 WHERE id = $4 AND ($5 = 1 OR NOT (role = 'admin' AND disabled = 0) OR EXISTS (SELECT 1 FROM users AS o WHERE o.role = 'admin' AND o.disabled = 0 AND o.id <> $4))",
+            args: vec![
+                text(change.role.name()),
+                text(&projects_text),
+                Value::Int(i64::from(change.disabled)),
+                text(&user.id),
+                Value::Int(i64::from(stays_admin)),
+            ],
+            expect_one: Some(LAST_ADMIN),
+        }];
+        if change.disabled {
+            stmts.push(stmt(
+                "DELETE FROM sessions WHERE user_id = $1",
+                vec![text(&user.id)],
+            ));
+        }
+        let detail = format!(
+            "user={} role={} projects={projects_text} disabled={}",
+            user.email,
+            change.role.name(),
+            u8::from(change.disabled)
+        );
+        self.team_write(stmts, vec![event(now, actor, "user.changed", None, detail)])
+            .await?;
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// The account a setup token opens, if it is unused and unexpired.

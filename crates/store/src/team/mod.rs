@@ -22,8 +22,8 @@ use jiff::Timestamp;
 use postern_core::report::ReportId;
 
 pub use accounts::{
-    CLIENT_FAILURES_MAX, CLIENT_WINDOW, EMAIL_CHARS_MAX, LOCKOUT, LOGIN_DELAY_FIRST,
-    LOGIN_FAILURES_FORGOTTEN, LOGIN_FAILURES_MAX, Role, SETUP_LINK_TTL, User,
+    CLIENT_FAILURES_MAX, CLIENT_WINDOW, EMAIL_CHARS_MAX, LAST_ADMIN, LOCKOUT, LOGIN_DELAY_FIRST,
+    LOGIN_FAILURES_FORGOTTEN, LOGIN_FAILURES_MAX, Role, SETUP_LINK_TTL, User, UserChange,
 };
 pub use cases::{CaseRow, Completed, NOTE_BYTES_MAX, Note, STATS_REPORTS_MAX, TeamView};
 pub use queue::{QUEUE_PAGE_MAX, QueueFilter, QueueOrder, QueueRow, QueueState};

@@ -648,6 +648,8 @@ struct AccountPage {
     projects: String,
     totp: bool,
     signed_in: String,
+    /// Whether the administration links are shown.
+    admin: bool,
 }
 
 async fn account(State(state): State<AppState>, member: Member) -> Response {
@@ -667,6 +669,7 @@ async fn account(State(state): State<AppState>, member: Member) -> Response {
             },
             totp: user.totp_enabled,
             signed_in: crate::intake::human_time(&project.policy, member.session.created_at),
+            admin: user.role == postern_store::team::Role::Admin,
         }
         .into_response(),
     )

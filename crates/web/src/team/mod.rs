@@ -10,6 +10,7 @@ mod advisories;
 mod auth;
 mod cvss_page;
 mod jobs;
+mod members;
 mod queue;
 mod record;
 mod report;
@@ -25,6 +26,13 @@ use postern_store::team::{Role, Session, SessionStage, csrf_token};
 use crate::error::Error;
 use crate::state::AppState;
 
+/// A post whose only field is the CSRF token (a button that acts).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// Largest form post on team pages (a message or note plus fields).
 pub const TEAM_BODY_BYTES_MAX: usize = 128 * 1024;
 
@@ -38,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(cvss_page::router())
         .merge(advisories::router())
         .merge(jobs::router())
+        .merge(members::router())
         .merge(screening::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
 }

@@ -26,7 +26,7 @@ use postern_store::advisories::{ADVISORY_LIST_MAX, StoredAdvisory};
 use postern_store::team::Role;
 use serde::Deserialize;
 
-use super::{Member, check_post, private, see_other};
+use super::{CsrfForm, Member, check_post, private, see_other};
 use crate::error::Error;
 use crate::intake::human_time;
 use crate::state::{AppState, Project};
@@ -341,12 +341,6 @@ async fn create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The report page again, with why no draft was made.

@@ -1,0 +1,194 @@
+//! The admins' team page driven in-process on both databases: members are added (the setup
+//! code shown once), changed (role, projects, disabled: their sessions end), reset; the last
+//! enabled admin cannot be demoted or disabled; only admins reach any of it.
+
+use crate::support;
+use crate::team::{acme, set_up};
+
+use axum::http::StatusCode;
+use postern_store::team::Role;
+use postern_web::IntakeLimits;
+use support::{Browser, TestApp, hidden, location, project};
+
+#[tokio::test]
+async fn an_admin_adds_changes_disables_and_resets_members_from_the_page() {
+    let other = project("Other", "");
+    for app in TestApp::all(vec![acme(), other], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let mut bob = Browser::new(&app);
+        set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;
+
+        // Only admins: a triager is refused every route, and sees no link to them.
+        assert!(
+            !bob.get("/team/account")
+                .await
+                .text()
+                .contains("/team/members")
+        );
+        assert_eq!(bob.get("/team/members").await.status, StatusCode::FORBIDDEN);
+        let account = alice.get("/team/account").await.text();
+        assert!(account.contains("href=\"/team/members\""), "{backend}");
+
+        let list = alice.get("/team/members").await.text();
+        assert!(
+            list.contains("alice@example.org") && list.contains("bob@example.org"),
+            "{backend}: {list}"
+        );
+        let csrf = hidden(&list, "csrf");
+        let bob_id = app
+            .store
+            .user_by_email("bob@example.org")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let bob_csrf = hidden(&bob.get("/team/account").await.text(), "csrf");
+        let forged = bob
+            .post(
+                &format!("/team/members/{bob_id}"),
+                &[("csrf", bob_csrf.as_str()), ("role", "admin")],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{backend}");
+
+        // Add: the code is on the answer, once; a second add of the address is refused.
+        let add = [
+            ("csrf", csrf.as_str()),
+            ("email", "Carol@Example.org"),
+            ("role", "viewer"),
+            ("projects", "acme"),
+        ];
+        let added = alice.post("/team/members", &add).await;
+        assert_eq!(added.status, StatusCode::OK, "{backend}: {}", added.text());
+        let page = added.text();
+        assert!(
+            page.contains("Setup code for carol@example.org"),
+            "{backend}"
+        );
+        assert_eq!(added.headers["cache-control"], "no-store");
+        let carol = app
+            .store
+            .user_by_email("carol@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (carol.role, carol.projects.clone()),
+            (Role::Viewer, vec!["acme".to_owned()])
+        );
+        let again = alice.post("/team/members", &add).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(again.text().contains("exists already"), "{backend}");
+        let unknown = alice
+            .post(
+                "/team/members",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("email", "dan@example.org"),
+                    ("role", "triager"),
+                    ("projects", "nope"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            unknown.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        assert!(
+            unknown.text().contains("value=\"dan@example.org\""),
+            "typed kept"
+        );
+        assert!(
+            app.store
+                .user_by_email("dan@example.org")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Change bob: a viewer of one project, disabled; his session ends at once.
+        assert_eq!(bob.get("/team").await.status, StatusCode::OK);
+        let changed = alice
+            .post(
+                &format!("/team/members/{bob_id}"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("role", "viewer"),
+                    ("projects", "other"),
+                    ("disabled", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&changed),
+            "/team/members?done=changed",
+            "{backend}"
+        );
+        let bob_now = app.store.user_by_id(&bob_id).await.unwrap().unwrap();
+        assert_eq!(
+            (bob_now.role, bob_now.projects.clone(), bob_now.disabled),
+            (Role::Viewer, vec!["other".to_owned()], true)
+        );
+        assert_eq!(
+            location(&bob.get("/team").await),
+            "/team/signin",
+            "{backend}"
+        );
+
+        // The last enabled admin cannot demote or disable herself.
+        let alice_id = app
+            .store
+            .user_by_email("alice@example.org")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        for (role, disabled) in [("triager", ""), ("admin", "1")] {
+            let refused = alice
+                .post(
+                    &format!("/team/members/{alice_id}"),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("role", role),
+                        ("disabled", disabled),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{backend}"
+            );
+            assert!(refused.text().contains("no enabled admin"), "{backend}");
+        }
+        let alice_now = app.store.user_by_id(&alice_id).await.unwrap().unwrap();
+        assert!(alice_now.role == Role::Admin && !alice_now.disabled);
+
+        // Reset carol: a new code, shown once.
+        let reset = alice
+            .post(
+                &format!("/team/members/{}/reset", carol.id),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reset.status, StatusCode::OK, "{backend}");
+        let code_page = reset.text();
+        assert!(
+            code_page.contains("Setup code for carol@example.org"),
+            "{backend}"
+        );
+        assert_ne!(
+            code_page.split("class=\"key\">").nth(1),
+            page.split("class=\"key\">").nth(1),
+            "a new code"
+        );
+        assert_eq!(
+            alice.get("/team/members/nobody").await.status,
+            StatusCode::NOT_FOUND
+        );
+        app.store.verify_audit().await.unwrap();
+    }
+}
