@@ -111,6 +111,52 @@ impl App {
             })
     }
 
+    /// Assigns a report to a team member (by email), or, with `None`, to nobody. The member
+    /// must be an enabled triager or admin who sees the report's project.
+    pub async fn assign_report(
+        &self,
+        actor: &Actor,
+        id: &ReportId,
+        to: Option<&str>,
+    ) -> Result<(), Error> {
+        actor.require(Role::Triager)?;
+        let row = self.visible_case(actor, id).await?;
+        let to = match to.map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(email) => {
+                let member = self
+                    .store()
+                    .user_by_email(email)
+                    .await?
+                    .filter(|u| !u.disabled && u.role >= Role::Triager && u.can_see(&row.project))
+                    .ok_or_else(|| {
+                        Error::field(
+                            "assignee",
+                            format!("{email:?} is not an enabled triager or admin of this report's project"),
+                        )
+                    })?;
+                Some(member.email)
+            }
+        };
+        self.store()
+            .assign_report(id, to.as_deref(), actor.name(), self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Who may be assigned reports of `project`: enabled triagers and admins who see it.
+    pub async fn assignable(&self, actor: &Actor, project: &str) -> Result<Vec<String>, Error> {
+        actor.check_sees(project)?;
+        Ok(self
+            .store()
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.role >= Role::Triager && u.can_see(project))
+            .map(|u| u.email)
+            .collect())
+    }
+
     /// Answers the reporter's open proposal `request`: accepting makes its date the agreed
     /// disclosure date (and the schedule of the report's unpublished advisory), if the policy
     /// still allows that date; either way the reporter is told, with `note` if given.

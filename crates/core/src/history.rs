@@ -341,7 +341,17 @@ fn words(event: &AuditEvent, time: &dyn Fn(Timestamp) -> String) -> (String, Opt
                 .unwrap_or_default();
             return ("scheduled the advisory".into(), advisory(), after);
         }
-        "advisory.published" => ("published the advisory".into(), advisory()),
+        "advisory.published" => match get("early").as_deref() {
+            Some("1") => (
+                "published, before the date agreed with the reporter, the advisory".into(),
+                advisory(),
+            ),
+            _ => ("published the advisory".into(), advisory()),
+        },
+        "report.assigned" => none(match get("assignee") {
+            Some(to) => format!("assigned the report to {to}"),
+            None => "took the report off its assignee's list".into(),
+        }),
         "disclosure.requested" => none(match moment("asked_for") {
             Some(at) => format!("proposed {at} as the disclosure date"),
             None => "proposed a disclosure date".into(),

@@ -548,6 +548,9 @@ pub enum ReportCommand {
     Message(TextArgs),
     /// Add an internal note the reporter never sees.
     Note(TextArgs),
+    /// Assign the report to a team member (an enabled triager or admin of its project), or
+    /// to nobody.
+    Assign(AssignArgs),
     /// Give a deadline more time, with a reason.
     Extend(ExtendArgs),
     /// Pause a deadline, with a reason.
@@ -573,6 +576,9 @@ pub struct ReportListArgs {
     /// Only reports with a deadline past its limit.
     #[arg(long)]
     pub overdue: bool,
+    /// Only reports assigned to this member (their email), or "nobody" for unassigned ones.
+    #[arg(long)]
+    pub assignee: Option<String>,
     /// At most this many.
     #[arg(long, default_value = "50")]
     pub limit: usize,
@@ -685,6 +691,18 @@ pub struct TextArgs {
     /// This message is the detailed plan the policy promises (messages only).
     #[arg(long)]
     pub plan: bool,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report assign`.
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The report's id.
+    pub id: String,
+    /// The member's email; without it, the report is assigned to nobody.
+    pub to: Option<String>,
     /// Data, policies and actor.
     #[command(flatten)]
     pub context: ReportContext,

@@ -113,6 +113,10 @@ impl Context {
                     state,
                     severity,
                     overdue_at: args.overdue.then_some(now),
+                    assignee: args.assignee.as_deref().map(|a| match a.trim() {
+                        "nobody" => None,
+                        email => Some(email.to_lowercase()),
+                    }),
                 },
                 args.limit,
             )
@@ -475,6 +479,18 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => crate::open::refusal(e, &format!("report {id}")),
             },
+            Work::Assign(id, to) => {
+                match ctx.app.assign_report(&ctx.actor, &id, to.as_deref()).await {
+                    Ok(()) => {
+                        match to {
+                            Some(to) => println!("{id}: assigned to {to}"),
+                            None => println!("{id}: assigned to nobody"),
+                        }
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => crate::open::refusal(e, &format!("report {id}")),
+                }
+            }
         };
         ctx.app.store().close().await;
         result
@@ -487,6 +503,7 @@ enum Work {
     Add(Box<crate::cli::ReportAddArgs>),
     Act(ReportId, Action, Option<String>),
     Note(ReportId, String),
+    Assign(ReportId, Option<String>),
 }
 
 fn split(command: ReportCommand) -> anyhow::Result<(ReportContext, Work)> {
@@ -520,6 +537,7 @@ fn split(command: ReportCommand) -> anyhow::Result<(ReportContext, Work)> {
             Work::Act(report_id(&a.id)?, Action::MessageSent(a.plan), Some(a.text)),
         ),
         C::Note(a) => (a.context, Work::Note(report_id(&a.id)?, a.text)),
+        C::Assign(a) => (a.context, Work::Assign(report_id(&a.id)?, a.to)),
         C::Extend(a) => {
             let span = postern_core::policy::parse_time_span(&a.by).map_err(anyhow::Error::msg)?;
             (

@@ -77,6 +77,8 @@ pub struct QueueFilter {
     pub severity: Option<Severity>,
     /// Only reports with a running clock past its limit at this moment.
     pub overdue_at: Option<Timestamp>,
+    /// Only reports assigned to this member (their email), or, with `Some(None)`, to nobody.
+    pub assignee: Option<Option<String>>,
 }
 
 /// A row of the work queue.
@@ -96,6 +98,8 @@ pub struct QueueRow {
     pub received_at: Timestamp,
     /// The next running clock's limit.
     pub next_due_at: Option<Timestamp>,
+    /// The team member it is assigned to (their email).
+    pub assignee: Option<String>,
 }
 
 impl Store {
@@ -109,7 +113,7 @@ impl Store {
         let limit = limit.min(QUEUE_PAGE_MAX) as i64;
         // Conditions are fixed text with numbered parameters; values are always bound.
         let mut sql = format!(
-            "SELECT id, project, status, severity, received_at, next_due_at, {TITLE_COLUMNS} FROM reports WHERE 1 = 1"
+            "SELECT id, project, status, severity, received_at, next_due_at, assignee, {TITLE_COLUMNS} FROM reports WHERE 1 = 1"
         );
         let mut args: Vec<Value> = Vec::new();
         let param = |args: &mut Vec<Value>, v: Value| {
@@ -139,6 +143,14 @@ impl Store {
             let p = param(&mut args, Value::Int(millis(now)));
             sql.push_str(&format!(" AND next_due_at < {p}"));
         }
+        match &filter.assignee {
+            Some(Some(email)) => {
+                let p = param(&mut args, text(email));
+                sql.push_str(&format!(" AND assignee = {p}"));
+            }
+            Some(None) => sql.push_str(" AND assignee IS NULL"),
+            None => {}
+        }
         let p = param(&mut args, Value::Int(limit));
         sql.push_str(match filter.state.order() {
             QueueOrder::NextDeadline => " ORDER BY next_due_at, id",
@@ -152,6 +164,7 @@ impl Store {
             Option<String>,
             i64,
             i64,
+            Option<String>,
             SealedTitle,
         );
         let rows: Vec<Columns> = on_db!(&self.db, pool => {
@@ -167,12 +180,12 @@ impl Store {
             }
             query.fetch_all(pool).await?
                 .into_iter()
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("status")?, r.try_get("severity")?, r.try_get("received_at")?, r.try_get("next_due_at")?, sealed_title!(r))))
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("status")?, r.try_get("severity")?, r.try_get("received_at")?, r.try_get("next_due_at")?, r.try_get("assignee")?, sealed_title!(r))))
                 .collect::<Result<_, _>>()?
         });
         rows.into_iter()
             .map(
-                |(id, project, status, severity, received_at, due, sealed)| {
+                |(id, project, status, severity, received_at, due, assignee, sealed)| {
                     Ok(QueueRow {
                         title: self.open_title(&id, &sealed)?,
                         id: ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?,
@@ -182,9 +195,41 @@ impl Store {
                         severity: severity.as_deref().and_then(parse_severity),
                         received_at: from_millis(received_at)?,
                         next_due_at: (due != NO_DEADLINE).then(|| from_millis(due)).transpose()?,
+                        assignee,
                     })
                 },
             )
             .collect()
+    }
+}
+
+impl Store {
+    /// Assigns a report to a team member (their email), or to nobody, with its audit event,
+    /// in one transaction. The caller checked who may be assigned.
+    pub async fn assign_report(
+        &self,
+        id: &ReportId,
+        assignee: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let stmts = vec![crate::write::Stmt {
+            sql: "UPDATE reports SET assignee = $1 WHERE id = $2",
+            args: vec![crate::write::opt_text(assignee), text(id.as_str())],
+            expect_one: Some("the report is gone"),
+        }];
+        let detail = format!("assignee={}", assignee.unwrap_or_default());
+        let event = crate::write::event(now, actor, "report.assigned", Some(id.as_str()), detail);
+        self.team_write(stmts, vec![event]).await
+    }
+
+    /// Whom a report is assigned to (their email), if anyone.
+    pub async fn report_assignee(&self, id: &ReportId) -> Result<Option<String>, StoreError> {
+        let row: Option<Option<String>> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT assignee FROM reports WHERE id = $1")
+                .bind(id.as_str()).fetch_optional(pool).await?
+                .map(|r| r.try_get("assignee")).transpose()?
+        });
+        row.ok_or(StoreError::NotFound)
     }
 }

@@ -42,6 +42,7 @@ struct Row {
     due: String,
     overdue: bool,
     received: String,
+    assignee: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,6 +55,8 @@ struct QueuePage {
     statuses: Vec<Choice>,
     severities: Vec<Choice>,
     overdue: bool,
+    /// "", "me" or "nobody".
+    assigned: Vec<Choice>,
     rows: Vec<Row>,
     /// How the rows are ordered, in words ("next deadline first").
     order: &'static str,
@@ -77,6 +80,9 @@ struct Filters {
     severity: String,
     #[serde(default)]
     overdue: String,
+    /// "me" (the member's reports), "nobody" (unassigned), or "" (anyone's).
+    #[serde(default)]
+    assigned: String,
 }
 
 async fn queue(
@@ -107,11 +113,22 @@ async fn queue(
         ),
     };
     let overdue = !filters.overdue.is_empty();
+    let assignee = match filters.assigned.as_str() {
+        "" => None,
+        "me" => Some(Some(user.email.clone())),
+        "nobody" => Some(None),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "{other:?} is not an assignment filter: write me or nobody"
+            )));
+        }
+    };
     let filter = QueueFilter {
         projects,
         state: state_filter,
         severity,
         overdue_at: overdue.then_some(now),
+        assignee,
     };
     let found = state.store().queue(&filter, QUEUE_ROWS).await?;
     let policy_of = |slug: &str| {
@@ -133,6 +150,7 @@ async fn queue(
                     .map_or_else(|| "none running".to_owned(), |d| human_time(policy, d)),
                 overdue: r.next_due_at.is_some_and(|d| d < now),
                 received: human_time(policy, r.received_at),
+                assignee: r.assignee.unwrap_or_default(),
                 project: r.project,
             }
         })
@@ -185,6 +203,14 @@ async fn queue(
             })
             .collect(),
         overdue,
+        assigned: [("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")]
+            .into_iter()
+            .map(|(value, label)| Choice {
+                value: value.to_owned(),
+                label: label.to_owned(),
+                selected: value == filters.assigned,
+            })
+            .collect(),
         full: rows.len() == QUEUE_ROWS,
         show_due: state_filter != QueueState::Only(ReportStatus::Closed),
         rows,

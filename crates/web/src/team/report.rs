@@ -188,6 +188,10 @@ struct ReportPage {
     advisories: Vec<String>,
     /// Whether "Draft advisory" is offered (accepted, not closed, a triager).
     can_draft: bool,
+    /// The member the report is assigned to.
+    assignee: Option<String>,
+    /// Whom it may be assigned to (the current one selected), for triagers.
+    assignable: Vec<Choice>,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -666,6 +670,21 @@ async fn render_with(
     // One advisory per report: once there is one, the page links to it instead.
     let can_draft =
         can_act && advisories.is_empty() && postern_app::advisory::can_draft_from(case.status);
+    let assignee = store.report_assignee(id).await?;
+    let assignable = if can_act {
+        let mut choices = vec![choice("", "Nobody", assignee.is_none())];
+        for email in state
+            .app()
+            .assignable(&member.as_actor(), &project.policy.project.slug)
+            .await?
+        {
+            let selected = assignee.as_deref() == Some(email.as_str());
+            choices.push(choice(&email, &email, selected));
+        }
+        choices
+    } else {
+        Vec::new()
+    };
     let actions = if can_act {
         let mut forms = action_forms(case, policy);
         if let (Some(failed), Some(message)) = (&failed, &error) {
@@ -774,6 +793,8 @@ async fn render_with(
         }),
         advisories,
         can_draft,
+        assignee,
+        assignable,
     };
     Ok(private((status, page).into_response()))
 }
@@ -831,6 +852,9 @@ struct ActForm {
     is_plan: String,
     #[serde(default)]
     request: String,
+    /// Whom to assign the report to (an email; empty for nobody).
+    #[serde(default)]
+    assignee: String,
     /// The CVSS v3.1 base metrics chosen in a rating form (used when no vector is typed).
     #[serde(default, rename = "m-AV")]
     m_av: String,
@@ -915,6 +939,7 @@ fn done_words(action: &str) -> Option<&'static str> {
         "resume" => "Deadline resumed.",
         "message" => "Message sent to the reporter.",
         "note" => "Note added.",
+        "assign" => "Assignment saved.",
         "disclosure-accept" => "Date accepted. The reporter is told.",
         "disclosure-decline" => "Date declined. The reporter is told.",
         _ => return None,
@@ -990,6 +1015,7 @@ async fn act(
     let actor = member.as_actor();
     let done = match form.action.as_str() {
         "note" => app.add_note(&actor, &id, &form.body).await,
+        "assign" => app.assign_report(&actor, &id, Some(&form.assignee)).await,
         "disclosure-accept" | "disclosure-decline" => app
             .answer_disclosure_request(
                 &actor,

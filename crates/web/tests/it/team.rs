@@ -866,3 +866,97 @@ fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
+
+#[tokio::test]
+async fn a_report_is_assigned_and_the_queue_shows_mine_and_nobodys() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let (first, _) = submit(&app, "RCE in the upload handler").await;
+        let (second, _) = submit(&app, "RCE in the preview").await;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+        let mut vera = Browser::new(&app);
+        set_up(&mut vera, "vera@example.org", Role::Viewer, &[]).await;
+
+        let page = format!("/team/reports/{first}");
+        let html = alice.get(&page).await.text();
+        assert!(
+            html.contains("<dt>Assigned to</dt><dd>nobody</dd>"),
+            "{backend}"
+        );
+        // A viewer cannot be assigned, nor an unknown address.
+        let (csrf, version) = (hidden(&html, "csrf"), hidden(&html, "version"));
+        assert!(
+            !html.contains("<option value=\"vera@example.org\""),
+            "{backend}"
+        );
+        for who in ["vera@example.org", "nobody@example.org"] {
+            let refused = alice
+                .post(
+                    &format!("{page}/act"),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("version", version.as_str()),
+                        ("action", "assign"),
+                        ("assignee", who),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{backend}"
+            );
+            assert!(
+                refused.text().contains("not an enabled triager"),
+                "{backend}"
+            );
+        }
+        let assigned = alice
+            .post(
+                &format!("{page}/act"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("version", version.as_str()),
+                    ("action", "assign"),
+                    ("assignee", "alice@example.org"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&assigned),
+            format!("{page}?done=assign"),
+            "{backend}"
+        );
+        let html = alice.get(&page).await.text();
+        assert!(
+            html.contains("<dt>Assigned to</dt><dd>alice@example.org</dd>")
+                && html.contains("assigned the report to alice@example.org"),
+            "{backend}: {html}"
+        );
+
+        // The queue: mine has the first, nobody's the second, anyone's both.
+        let mine = alice.get("/team?assigned=me").await.text();
+        assert!(
+            mine.contains(&first) && !mine.contains(&second),
+            "{backend}"
+        );
+        let nobodys = alice.get("/team?assigned=nobody").await.text();
+        assert!(
+            !nobodys.contains(&first) && nobodys.contains(&second),
+            "{backend}"
+        );
+        let all = alice.get("/team").await.text();
+        assert!(all.contains(&first) && all.contains(&second), "{backend}");
+        assert_eq!(
+            alice.get("/team?assigned=bob").await.status,
+            StatusCode::BAD_REQUEST
+        );
+        // Vera, a viewer, sees the assignment but has no form to change it.
+        let seen = vera.get(&page).await.text();
+        assert!(
+            seen.contains("alice@example.org") && !seen.contains("id=\"form-assign\""),
+            "{backend}"
+        );
+    }
+}
