@@ -27,9 +27,14 @@ pub enum Command {
     /// Manage the keys that encrypt reports at rest.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Check the tamper-evident audit log.
+    /// Check the tamper-evident audit log, or print a checkpoint of it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the database (and, only with --with-keyring, the keyring) into a directory while
+    /// servers keep running.
+    Backup(BackupArgs),
+    /// Restore a backup made by `postern backup` into an empty data directory or database.
+    Restore(RestoreArgs),
     /// Manage team accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -724,8 +729,50 @@ pub struct ClockArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Verify the hash chain: exit 0 when intact, 1 naming the first event edited, removed or
-    /// reordered.
-    Verify(StorageArgs),
+    /// reordered (or, with --checkpoint, the log cut short or rewritten since that checkpoint).
+    Verify(AuditVerifyArgs),
+    /// Print a checkpoint of the log as JSON (event count, head hash, time): keep copies where
+    /// the database cannot reach, and check the log against them with `verify --checkpoint`.
+    Checkpoint(StorageArgs),
+}
+
+/// Options of `postern audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// A checkpoint kept earlier (the JSON of `postern audit checkpoint` or of
+    /// /audit/checkpoint): the log must still hold its events, ending in its head hash.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// A new or empty directory for the backup.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// Also write the keyring (keyring.json, mode 0600) into the backup. Whoever holds it can
+    /// read every report in the backup: without this flag, back the keyring up apart.
+    #[arg(long)]
+    pub with_keyring: bool,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The directory `postern backup --to` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where to restore: an empty data directory (SQLite), or with --database an empty
+    /// PostgreSQL database.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Where Postern keeps its data; shared by `serve` and the admin commands.

@@ -3,6 +3,7 @@
 mod advisory_cli;
 mod architecture;
 mod audit_cli;
+mod backup;
 mod browser;
 mod demo_stats;
 /// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
