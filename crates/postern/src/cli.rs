@@ -793,6 +793,15 @@ pub enum KeyCommand {
     Rotate(StorageArgs),
 }
 
+/// How `serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
 /// Options of `postern serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -854,6 +863,14 @@ pub struct ServeArgs {
     /// Never point it at real data.
     #[arg(long)]
     pub demo: bool,
+    /// Serve /metrics (Prometheus text format), /healthz and /readyz on this address, apart
+    /// from the public listener; without it there is no /metrics.
+    #[arg(long, env = "POSTERN_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How the log on standard error reads: `text` for people, `json` (one object a line)
+    /// for log collectors.
+    #[arg(long, env = "POSTERN_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// The mail server for notices to the team and to reporters:
     /// smtp://USER:PASSWORD@HOST:PORT (STARTTLS required), smtps://... (TLS), or
     /// smtp://127.0.0.1:PORT?tls=none (plain, for a relay on this machine). Prefer the

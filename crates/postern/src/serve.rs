@@ -14,7 +14,7 @@ use crate::cli::ServeArgs;
 use crate::open::{create_data_dir, load_projects, open_store};
 
 pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging();
+    init_logging(args.log_format);
     if args.demo {
         if args.storage.database.is_some() {
             bail!(
@@ -43,14 +43,18 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging() {
+fn init_logging(format: crate::cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        crate::cli::LogFormat::Json => log.json().with_current_span(false).try_init(),
+        crate::cli::LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+    };
 }
 
 async fn serve(
@@ -151,6 +155,24 @@ async fn serve(
         );
         crate::mail_in::spawn(config, state.app().clone(), stopping)
     });
+    let metrics = match args.metrics_listen {
+        None => None,
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (--metrics-listen)"))?;
+            let local = listener.local_addr().context("no local address")?;
+            println!("Metrics: http://{local}/metrics (and /healthz, /readyz)");
+            let mut stopping = stop.subscribe();
+            Some(tokio::spawn(postern_web::serve_metrics(
+                listener,
+                state.clone(),
+                async move {
+                    let _ = stopping.wait_for(|stopped| *stopped).await;
+                },
+            )))
+        }
+    };
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     postern_web::serve(listener, state.clone(), async move {
@@ -159,6 +181,9 @@ async fn serve(
     })
     .await
     .context("the server failed")?;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     // The runner finishes the jobs it holds (each bounded by the SMTP timeout); one cut off
     // is leased, and runs again after its lease at the next start.
     if tokio::time::timeout(RUNNER_STOP_WAIT, runner)

@@ -12,6 +12,7 @@ pub mod advisories;
 pub mod backup;
 pub mod credentials;
 pub mod disclosure;
+pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod stats;

@@ -14,6 +14,7 @@ mod key_cli;
 mod mail;
 mod mail_channel;
 mod mail_imap;
+mod ops;
 mod policy_cli;
 mod report_cli;
 mod serve;

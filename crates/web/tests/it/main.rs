@@ -6,6 +6,7 @@ mod channels;
 mod drift;
 mod intake;
 mod navigation;
+mod ops;
 mod policy_pages;
 mod promises;
 mod reading;
