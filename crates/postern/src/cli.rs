@@ -279,6 +279,9 @@ pub struct JobsListArgs {
     /// Only the jobs that were given up.
     #[arg(long)]
     pub dead: bool,
+    /// List at most this many, the newest (1 to 500); the listing says when it stopped there.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub limit: u16,
     /// Where the data lives.
     #[command(flatten)]
     pub storage: StorageArgs,

@@ -348,8 +348,10 @@ fn complete_old_reports(store: &Store, projects: Vec<Project>) {
     });
 }
 
-/// While no account has a password, prints how the first admin signs in: a fresh setup code
-/// at every start (the previous one stops working), so a lost code costs only a restart.
+/// While no account has a password, prints how the first admin signs in. A new setup code is
+/// made only when no code of that account still works: instances starting together (or one
+/// restarting) never invalidate a code another printed; they say until when it works instead.
+/// A lost code is replaced by `postern user reset EMAIL`.
 async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Result<()> {
     let users = store
         .list_users()
@@ -363,17 +365,29 @@ async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Re
         .iter()
         .find(|u| u.role == postern_store::team::Role::Admin)
         .map(|u| u.email.clone());
-    let (email, code) = match admin {
-        Some(existing) => {
+    let created = match admin {
+        Some(existing) => Err(existing),
+        None => match store
+            .create_user(email, postern_store::team::Role::Admin, &[], "serve", now)
+            .await
+        {
+            Ok((user, code)) => Ok((user.email, code)),
+            // Another instance created it a moment ago.
+            Err(postern_store::StoreError::Conflict(_)) => Err(email.to_owned()),
+            Err(error) => return Err(error).context("cannot create the first admin account"),
+        },
+    };
+    let (email, code) = match created {
+        Ok(made) => made,
+        Err(existing) => {
+            if let Some(until) = store.setup_valid_until(&existing, now).await? {
+                println!(
+                    "No team account is set up yet. The first admin ({existing}) has a setup code, printed by an earlier start (of this or another instance), valid until {until}; if it is lost, `postern user reset {existing}` prints a new one."
+                );
+                return Ok(());
+            }
             let code = store.reset_user(&existing, "serve", now).await?;
             (existing, code)
-        }
-        None => {
-            let (user, code) = store
-                .create_user(email, postern_store::team::Role::Admin, &[], "serve", now)
-                .await
-                .context("cannot create the first admin account")?;
-            (user.email, code)
         }
     };
     println!("No team account is set up yet. The first admin signs in as {email}:");

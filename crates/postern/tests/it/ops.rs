@@ -77,3 +77,77 @@ fn metrics_have_their_own_listener_and_the_log_can_be_json() {
         );
     }
 }
+
+/// Waits (without sleeping) for the server's line that starts with `prefix`, and returns it.
+fn line_starting(server: &crate::support::Server, prefix: &str) -> String {
+    loop {
+        let line = server
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the server printed no line starting {prefix:?}"));
+        if line.starts_with(prefix) {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn a_second_start_keeps_the_first_admins_setup_code_that_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = crate::support::start(&[], &data);
+    let code = first.line_after("Setup code");
+    assert!(code.len() >= 40, "{code}");
+    drop(first);
+    // Another start (another instance, or a restart) finds the code valid and prints none.
+    let second = crate::support::start(&[], &data);
+    let said = line_starting(&second, "No team account is set up yet.");
+    assert!(
+        said.contains("has a setup code, printed by an earlier start")
+            && said.contains("postern user reset admin@localhost"),
+        "{said}"
+    );
+    drop(second);
+    let store_output = crate::support::postern(
+        dir.path(),
+        &["user", "list", "--data", &data.display().to_string()],
+    );
+    assert!(crate::support::stdout(&store_output).contains("admin@localhost"));
+}
+
+#[test]
+fn jobs_list_says_when_it_stops_at_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = crate::support::start(&[], &data);
+    for title in ["one", "two"] {
+        let body = serde_json::json!({"fields": {"title": title, "description": "d", "impact": "i", "steps_to_reproduce": "s", "proof_of_concept": "p"}}).to_string();
+        let answer = crate::support::http_request(
+            &server.address,
+            "POST",
+            "/api/v1/reports",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(answer.map(|a| a.0), Some(201));
+    }
+    drop(server);
+    let data_arg = data.display().to_string();
+    let list = |limit: &str| {
+        crate::support::postern(
+            dir.path(),
+            &["jobs", "list", "--limit", limit, "--data", &data_arg],
+        )
+    };
+    let cut = crate::support::stdout(&list("1"));
+    assert_eq!(cut.lines().count(), 2, "{cut}");
+    assert!(
+        cut.contains("Only the newest 1 job(s) are listed; there are more"),
+        "{cut}"
+    );
+    let whole = crate::support::stdout(&list("500"));
+    assert!(!whole.contains("Only the newest"), "{whole}");
+    let refused = list("501");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(crate::support::stderr(&refused).contains("--limit"));
+}
