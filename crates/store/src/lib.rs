@@ -109,6 +109,36 @@ pub enum StoreError {
     /// A backup or restore cannot go on; the text says why and what to do.
     #[error("{0}")]
     Backup(String),
+    /// The database was migrated by a newer Postern: this binary would not know its tables.
+    #[error(
+        "the database was upgraded by a newer Postern (schema {applied}; this version knows up to {known}); run that version or a newer one, or restore a backup taken before the upgrade"
+    )]
+    NewerSchema {
+        /// The newest migration applied to the database.
+        applied: i64,
+        /// The newest migration this binary knows.
+        known: i64,
+    },
+}
+
+/// Refuses a database that has migrations this binary does not know, before migrating (an
+/// older binary would otherwise fail on a missing migration, or misread newer tables). A
+/// database without the migrations' table is new.
+macro_rules! refuse_newer_schema {
+    ($pool:expr) => {{
+        let applied: Option<i64> =
+            sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
+                .fetch_one($pool)
+                .await
+                .ok()
+                .and_then(|r| r.try_get::<Option<i64>, _>("v").ok().flatten());
+        let known = backup::known_schema_version();
+        if let Some(applied) = applied
+            && applied > known
+        {
+            return Err(StoreError::NewerSchema { applied, known });
+        }
+    }};
 }
 
 /// The outcome of an audit check that did not pass.
@@ -410,6 +440,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(*options)
                     .await?;
+                refuse_newer_schema!(&pool);
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
                 let db = Db::Postgres(pool);
                 return Ok(Store {
@@ -426,6 +457,7 @@ impl Store {
             .max_connections(4)
             .connect_with(options.clone())
             .await?;
+        refuse_newer_schema!(&pool);
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         // The writer has a connection of its own: SQLite has one writer anyway, and a
         // connection that only this writer uses keeps its page cache across batches (a
