@@ -121,6 +121,9 @@ async fn serve(
     }
     complete_old_reports(&store, state.projects().to_vec());
     publish_when_due(state.app().clone(), store.clone());
+    if mailer.is_some() {
+        mail_checkpoints_daily(store.clone(), state.default_project().slug().to_owned());
+    }
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -313,6 +316,28 @@ fn publish_when_due(app: postern_app::App, store: Store) {
             // Subscription requests never confirmed are deleted once their link expired.
             if let Err(error) = store.prune_subscriptions(jiff::Timestamp::now()).await {
                 tracing::warn!(%error, "could not delete expired subscription requests");
+            }
+        }
+    });
+}
+
+/// How often `serve` looks whether the day's audit checkpoint was mailed.
+const CHECKPOINT_MAIL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Mails the admins the audit log's checkpoint once a day (at start, then at the first look
+/// of each day), through the outbox: whichever instance looks first, the day's dedupe key
+/// keeps it to one mail per admin.
+fn mail_checkpoints_daily(store: Store, project: String) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_MAIL_CHECK_EVERY);
+        loop {
+            ticks.tick().await;
+            let result = match store.audit_checkpoint(jiff::Timestamp::now()).await {
+                Ok(checkpoint) => store.enqueue_checkpoint_mails(&checkpoint, &project).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not queue the day's audit checkpoint mail");
             }
         }
     });

@@ -38,6 +38,55 @@ pub struct Gauges {
 }
 
 impl Store {
+    /// Enqueues the day's audit checkpoint mail to every admin (enabled, set up), once a day
+    /// whoever calls it and however often (dedupe `audit.checkpoint:DAY:ADMIN`, the day of
+    /// `checkpoint.at` in UTC); filed under `project`. Returns how many admins it was for.
+    pub async fn enqueue_checkpoint_mails(
+        &self,
+        checkpoint: &postern_core::audit::Checkpoint,
+        project: &str,
+    ) -> Result<usize, StoreError> {
+        let admins: Vec<String> = self
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                !u.disabled && u.password_hash.is_some() && u.role == crate::team::Role::Admin
+            })
+            .map(|u| u.email)
+            .collect();
+        if admins.is_empty() {
+            return Ok(0);
+        }
+        let day = checkpoint.at.strftime("%Y-%m-%d").to_string();
+        let head = data_encoding::HEXLOWER.encode(&checkpoint.head);
+        let jobs = admins
+            .iter()
+            .map(|admin| {
+                crate::jobs::NewJob::new(
+                    crate::jobs::JobKind::Mail,
+                    project,
+                    None,
+                    &crate::jobs::ListMail::AuditCheckpoint {
+                        admin: admin.clone(),
+                        events: checkpoint.events,
+                        head: head.clone(),
+                        at: millis(checkpoint.at),
+                    },
+                    format!("audit.checkpoint:{day}:{admin}"),
+                    checkpoint.at,
+                )
+            })
+            .collect();
+        self.write(crate::WriteOp::Team(crate::write::TeamWrite {
+            stmts: Vec::new(),
+            events: Vec::new(),
+            jobs,
+        }))
+        .await?;
+        Ok(admins.len())
+    }
+
     /// The newest migration applied to the database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(on_db!(&self.db, pool => {

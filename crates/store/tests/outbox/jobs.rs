@@ -482,6 +482,69 @@ async fn renewed_leases_keep_a_live_workers_job_and_a_dead_ones_pass_within_a_le
     }
 }
 
+/// The day's audit checkpoint goes to each admin who is set up, once a day however often it is
+/// queued (by several instances), with nothing in the payload but the public checkpoint.
+#[tokio::test]
+async fn the_audit_checkpoint_is_mailed_to_each_admin_once_a_day() {
+    use postern_store::jobs::ListMail;
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        for (email, role) in [
+            ("alice@example.org", Role::Admin),
+            ("bob@example.org", Role::Triager),
+        ] {
+            let (_, token) = s.create_user(email, role, &[], "cli", now).await.unwrap();
+            s.complete_setup(&token, "$argon2id$not-checked-here", None, now)
+                .await
+                .unwrap();
+        }
+        // An admin not set up yet gets nothing.
+        s.create_user("dave@example.org", Role::Admin, &[], "cli", now)
+            .await
+            .unwrap();
+        let checkpoint = s.audit_checkpoint(now).await.unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                s.enqueue_checkpoint_mails(&checkpoint, "acme")
+                    .await
+                    .unwrap(),
+                1
+            );
+        }
+        let later = s
+            .audit_checkpoint(now + SignedDuration::from_hours(5))
+            .await
+            .unwrap();
+        s.enqueue_checkpoint_mails(&later, "acme").await.unwrap();
+        let mails = |jobs: Vec<Job>| -> Vec<ListMail> {
+            jobs.iter()
+                .filter_map(ListMail::of)
+                .filter(|m| matches!(m, ListMail::AuditCheckpoint { .. }))
+                .collect()
+        };
+        let today = mails(s.jobs(None).await.unwrap());
+        assert_eq!(
+            today,
+            vec![ListMail::AuditCheckpoint {
+                admin: "alice@example.org".into(),
+                events: checkpoint.events,
+                head: data_encoding::HEXLOWER.encode(&checkpoint.head),
+                at: now.as_millisecond(),
+            }],
+            "{}",
+            b.name
+        );
+        let tomorrow = s
+            .audit_checkpoint(now + SignedDuration::from_hours(24))
+            .await
+            .unwrap();
+        s.enqueue_checkpoint_mails(&tomorrow, "acme").await.unwrap();
+        assert_eq!(mails(s.jobs(None).await.unwrap()).len(), 2, "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
 #[tokio::test]
 async fn a_job_listing_says_when_it_stopped_at_its_limit() {
     for b in backends().await {
