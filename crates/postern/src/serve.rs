@@ -324,12 +324,14 @@ fn publish_when_due(app: postern_app::App, store: Store) {
 /// How often `serve` looks whether the day's audit checkpoint was mailed.
 const CHECKPOINT_MAIL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Mails the admins the audit log's checkpoint once a day (at start, then at the first look
-/// of each day), through the outbox: whichever instance looks first, the day's dedupe key
-/// keeps it to one mail per admin.
+/// Mails the admins the audit log's checkpoint once a day (at the first hourly look of each
+/// day, the first an hour after start, so that a start never mails before the first admin is
+/// set up), through the outbox: whichever instance looks first, the day's dedupe key keeps it
+/// to one mail per admin.
 fn mail_checkpoints_daily(store: Store, project: String) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(CHECKPOINT_MAIL_CHECK_EVERY);
+        ticks.tick().await;
         loop {
             ticks.tick().await;
             let result = match store.audit_checkpoint(jiff::Timestamp::now()).await {
