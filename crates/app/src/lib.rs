@@ -42,6 +42,8 @@ struct Inner {
     store: Store,
     clock: Clock,
     public_url: String,
+    /// Messages `ingest_mail` could not take (refused or failed), since start, for `/metrics`.
+    ingest_errors: std::sync::atomic::AtomicU64,
 }
 
 impl App {
@@ -54,6 +56,7 @@ impl App {
                 store,
                 clock,
                 public_url: public_url.trim_end_matches('/').to_owned(),
+                ingest_errors: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -76,6 +79,14 @@ impl App {
     /// The store (for reads the entry points present as they are).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Messages `ingest_mail` answered with an error (refused or failed) since this App was
+    /// made: what an operator watches for mail that cannot get in.
+    pub fn ingest_errors(&self) -> u64 {
+        self.inner
+            .ingest_errors
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The current moment.

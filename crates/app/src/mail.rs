@@ -354,6 +354,20 @@ impl App {
         raw: &[u8],
         received_at: Option<Timestamp>,
     ) -> Result<Ingested, Error> {
+        let result = self.ingest_mail_counted(raw, received_at).await;
+        if result.is_err() {
+            self.inner
+                .ingest_errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn ingest_mail_counted(
+        &self,
+        raw: &[u8],
+        received_at: Option<Timestamp>,
+    ) -> Result<Ingested, Error> {
         if raw.len() > postern_mail::MESSAGE_BYTES_MAX {
             return Err(Error::Refused(format!(
                 "the message is {:.1} MiB; at most {} MiB is taken",

@@ -27,9 +27,14 @@ pub enum Command {
     /// Manage the keys that encrypt reports at rest.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Check the tamper-evident audit log.
+    /// Check the tamper-evident audit log, or print a checkpoint of it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the database (and, only with --with-keyring, the keyring) into a directory while
+    /// servers keep running.
+    Backup(BackupArgs),
+    /// Restore a backup made by `postern backup` into an empty data directory or database.
+    Restore(RestoreArgs),
     /// Manage team accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -274,6 +279,9 @@ pub struct JobsListArgs {
     /// Only the jobs that were given up.
     #[arg(long)]
     pub dead: bool,
+    /// List at most this many, the newest (1 to 500); the listing says when it stopped there.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub limit: u16,
     /// Where the data lives.
     #[command(flatten)]
     pub storage: StorageArgs,
@@ -747,8 +755,50 @@ pub struct ClockArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Verify the hash chain: exit 0 when intact, 1 naming the first event edited, removed or
-    /// reordered.
-    Verify(StorageArgs),
+    /// reordered (or, with --checkpoint, the log cut short or rewritten since that checkpoint).
+    Verify(AuditVerifyArgs),
+    /// Print a checkpoint of the log as JSON (event count, head hash, time): keep copies where
+    /// the database cannot reach, and check the log against them with `verify --checkpoint`.
+    Checkpoint(StorageArgs),
+}
+
+/// Options of `postern audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// A checkpoint kept earlier (the JSON of `postern audit checkpoint` or of
+    /// /audit/checkpoint): the log must still hold its events, ending in its head hash.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// A new or empty directory for the backup.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// Also write the keyring (keyring.json, mode 0600) into the backup. Whoever holds it can
+    /// read every report in the backup: without this flag, back the keyring up apart.
+    #[arg(long)]
+    pub with_keyring: bool,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Options of `postern restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The directory `postern backup --to` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where to restore: an empty data directory (SQLite), or with --database an empty
+    /// PostgreSQL database.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Where Postern keeps its data; shared by `serve` and the admin commands.
@@ -767,6 +817,15 @@ pub struct StorageArgs {
 pub enum KeyCommand {
     /// Re-wrap every report's key under a new master key, while servers keep running.
     Rotate(StorageArgs),
+}
+
+/// How `serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// Options of `postern serve`.
@@ -830,6 +889,14 @@ pub struct ServeArgs {
     /// Never point it at real data.
     #[arg(long)]
     pub demo: bool,
+    /// Serve /metrics (Prometheus text format), /healthz and /readyz on this address, apart
+    /// from the public listener; without it there is no /metrics.
+    #[arg(long, env = "POSTERN_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How the log on standard error reads: `text` for people, `json` (one object a line)
+    /// for log collectors.
+    #[arg(long, env = "POSTERN_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// The mail server for notices to the team and to reporters:
     /// smtp://USER:PASSWORD@HOST:PORT (STARTTLS required), smtps://... (TLS), or
     /// smtp://127.0.0.1:PORT?tls=none (plain, for a relay on this machine). Prefer the

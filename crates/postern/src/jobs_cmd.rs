@@ -18,8 +18,8 @@ pub fn run(command: JobsCommand) -> anyhow::Result<ExitCode> {
         match command {
             JobsCommand::List(args) => {
                 let store = crate::open::open_store(&args.storage).await?;
-                let jobs = store
-                    .jobs(args.dead.then_some(JobState::Dead))
+                let (jobs, more) = store
+                    .jobs_page(args.dead.then_some(JobState::Dead), usize::from(args.limit))
                     .await
                     .context("cannot read the jobs")?;
                 store.close().await;
@@ -37,6 +37,12 @@ pub fn run(command: JobsCommand) -> anyhow::Result<ExitCode> {
                         job.run_at,
                         job.report_id.as_deref().unwrap_or("-"),
                         job.last_error.as_deref().unwrap_or(""),
+                    );
+                }
+                if more {
+                    println!(
+                        "Only the newest {} job(s) are listed; there are more (--limit, at most 500; --dead for the dead ones).",
+                        args.limit
                     );
                 }
                 Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 
 mod advisory_cmd;
 mod audit;
+mod backup_cmd;
 mod cli;
 mod demo;
 mod early_access_cmd;
@@ -39,6 +40,9 @@ fn main() -> ExitCode {
         cli::Command::Init(args) => init::run(&args),
         cli::Command::Key(cli::KeyCommand::Rotate(args)) => key::rotate(&args),
         cli::Command::Audit(cli::AuditCommand::Verify(args)) => audit::verify(&args),
+        cli::Command::Audit(cli::AuditCommand::Checkpoint(args)) => audit::checkpoint(&args),
+        cli::Command::Backup(args) => backup_cmd::backup(&args),
+        cli::Command::Restore(args) => backup_cmd::restore(&args),
         cli::Command::User(cli::UserCommand::Add(args)) => user::add(&args),
         cli::Command::User(cli::UserCommand::Reset(args)) => user::reset(&args),
         cli::Command::User(cli::UserCommand::List(args)) => user::list(&args),

@@ -228,6 +228,55 @@ pub fn confirm_notice(project: &str, link: &str) -> Result<Notice, askama::Error
     })
 }
 
+/// What the checkpoint mail says, shared by its two parts.
+struct CheckpointWords<'a> {
+    project: &'a str,
+    events: u64,
+    at: String,
+    head: String,
+    json: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/checkpoint.txt")]
+struct CheckpointText<'a> {
+    c: &'a CheckpointWords<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/checkpoint.html")]
+struct CheckpointHtml<'a> {
+    c: &'a CheckpointWords<'a>,
+}
+
+/// The day's audit checkpoint, to an admin: the count, the head hash, the JSON that
+/// `postern audit verify --checkpoint` reads, and where the current one is served.
+pub fn checkpoint_notice(
+    project: &str,
+    checkpoint: &postern_core::audit::Checkpoint,
+    base: &str,
+) -> Result<Notice, askama::Error> {
+    let c = CheckpointWords {
+        project,
+        events: checkpoint.events,
+        at: checkpoint.at.to_string(),
+        head: data_encoding::HEXLOWER.encode(&checkpoint.head),
+        json: checkpoint.to_json(),
+        link: format!("{base}/audit/checkpoint"),
+    };
+    let (text, html) = parts(&CheckpointText { c: &c }, &CheckpointHtml { c: &c })?;
+    Ok(Notice {
+        subject: format!(
+            "[{project}] Audit checkpoint: {} event(s), {}",
+            checkpoint.events,
+            checkpoint.at.strftime("%Y-%m-%d")
+        ),
+        text,
+        html,
+    })
+}
+
 fn severity(advisory: &Advisory) -> &'static str {
     advisory.severity.map_or("not rated", Severity::title)
 }
@@ -626,5 +675,45 @@ mod tests {
             e.text
         );
         assert!(e.text.contains("\n\nyou receive it early"), "{}", e.text);
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    #[test]
+    fn the_checkpoint_mail_carries_the_json_that_verify_reads() {
+        let checkpoint = postern_core::audit::Checkpoint {
+            events: 42,
+            head: [0xab; 32],
+            at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        };
+        let notice =
+            super::checkpoint_notice("Acme", &checkpoint, "https://sec.example.org").unwrap();
+        assert_eq!(
+            notice.subject,
+            "[Acme] Audit checkpoint: 42 event(s), 2026-11-23"
+        );
+        let json_line = notice
+            .text
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .expect("the checkpoint's JSON on a line of its own");
+        assert_eq!(
+            postern_core::audit::Checkpoint::from_json(json_line),
+            Ok(checkpoint)
+        );
+        assert!(notice.text.contains(&"ab".repeat(32)));
+        assert!(
+            notice
+                .text
+                .contains("https://sec.example.org/audit/checkpoint")
+        );
+        // The HTML part escapes the JSON's quotes and still shows it.
+        assert!(
+            notice.html.contains("&quot;events&quot;:42")
+                || notice.html.contains("&#34;events&#34;:42"),
+            "{}",
+            notice.html
+        );
     }
 }

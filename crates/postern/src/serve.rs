@@ -14,7 +14,7 @@ use crate::cli::ServeArgs;
 use crate::open::{create_data_dir, load_projects, open_store};
 
 pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging();
+    init_logging(args.log_format);
     if args.demo {
         if args.storage.database.is_some() {
             bail!(
@@ -43,14 +43,18 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging() {
+fn init_logging(format: crate::cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        crate::cli::LogFormat::Json => log.json().with_current_span(false).try_init(),
+        crate::cli::LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+    };
 }
 
 async fn serve(
@@ -117,6 +121,9 @@ async fn serve(
     }
     complete_old_reports(&store, state.projects().to_vec());
     publish_when_due(state.app().clone(), store.clone());
+    if mailer.is_some() {
+        mail_checkpoints_daily(store.clone(), state.default_project().slug().to_owned());
+    }
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -151,6 +158,24 @@ async fn serve(
         );
         crate::mail_in::spawn(config, state.app().clone(), stopping)
     });
+    let metrics = match args.metrics_listen {
+        None => None,
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (--metrics-listen)"))?;
+            let local = listener.local_addr().context("no local address")?;
+            println!("Metrics: http://{local}/metrics (and /healthz, /readyz)");
+            let mut stopping = stop.subscribe();
+            Some(tokio::spawn(postern_web::serve_metrics(
+                listener,
+                state.clone(),
+                async move {
+                    let _ = stopping.wait_for(|stopped| *stopped).await;
+                },
+            )))
+        }
+    };
     println!("Team: {public_url}/team");
     tracing::info!(%local, data = %args.storage.data.display(), "serving");
     postern_web::serve(listener, state.clone(), async move {
@@ -159,6 +184,9 @@ async fn serve(
     })
     .await
     .context("the server failed")?;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     // The runner finishes the jobs it holds (each bounded by the SMTP timeout); one cut off
     // is leased, and runs again after its lease at the next start.
     if tokio::time::timeout(RUNNER_STOP_WAIT, runner)
@@ -293,6 +321,30 @@ fn publish_when_due(app: postern_app::App, store: Store) {
     });
 }
 
+/// How often `serve` looks whether the day's audit checkpoint was mailed.
+const CHECKPOINT_MAIL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Mails the admins the audit log's checkpoint once a day (at the first hourly look of each
+/// day, the first an hour after start, so that a start never mails before the first admin is
+/// set up), through the outbox: whichever instance looks first, the day's dedupe key keeps it
+/// to one mail per admin.
+fn mail_checkpoints_daily(store: Store, project: String) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_MAIL_CHECK_EVERY);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let result = match store.audit_checkpoint(jiff::Timestamp::now()).await {
+                Ok(checkpoint) => store.enqueue_checkpoint_mails(&checkpoint, &project).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not queue the day's audit checkpoint mail");
+            }
+        }
+    });
+}
+
 /// Reports stored by an older version get their clocks, fingerprints and titles, and the clocks
 /// their state can no longer keep settled, in the background, while the server already answers.
 fn complete_old_reports(store: &Store, projects: Vec<Project>) {
@@ -323,8 +375,10 @@ fn complete_old_reports(store: &Store, projects: Vec<Project>) {
     });
 }
 
-/// While no account has a password, prints how the first admin signs in: a fresh setup code
-/// at every start (the previous one stops working), so a lost code costs only a restart.
+/// While no account has a password, prints how the first admin signs in. A new setup code is
+/// made only when no code of that account still works: instances starting together (or one
+/// restarting) never invalidate a code another printed; they say until when it works instead.
+/// A lost code is replaced by `postern user reset EMAIL`.
 async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Result<()> {
     let users = store
         .list_users()
@@ -338,17 +392,29 @@ async fn first_admin(store: &Store, email: &str, public_url: &str) -> anyhow::Re
         .iter()
         .find(|u| u.role == postern_store::team::Role::Admin)
         .map(|u| u.email.clone());
-    let (email, code) = match admin {
-        Some(existing) => {
+    let created = match admin {
+        Some(existing) => Err(existing),
+        None => match store
+            .create_user(email, postern_store::team::Role::Admin, &[], "serve", now)
+            .await
+        {
+            Ok((user, code)) => Ok((user.email, code)),
+            // Another instance created it a moment ago.
+            Err(postern_store::StoreError::Conflict(_)) => Err(email.to_owned()),
+            Err(error) => return Err(error).context("cannot create the first admin account"),
+        },
+    };
+    let (email, code) = match created {
+        Ok(made) => made,
+        Err(existing) => {
+            if let Some(until) = store.setup_valid_until(&existing, now).await? {
+                println!(
+                    "No team account is set up yet. The first admin ({existing}) has a setup code, printed by an earlier start (of this or another instance), valid until {until}; if it is lost, `postern user reset {existing}` prints a new one."
+                );
+                return Ok(());
+            }
             let code = store.reset_user(&existing, "serve", now).await?;
             (existing, code)
-        }
-        None => {
-            let (user, code) = store
-                .create_user(email, postern_store::team::Role::Admin, &[], "serve", now)
-                .await
-                .context("cannot create the first admin account")?;
-            (user.email, code)
         }
     };
     println!("No team account is set up yet. The first admin signs in as {email}:");

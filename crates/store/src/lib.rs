@@ -9,8 +9,10 @@
 #![deny(missing_docs)]
 
 pub mod advisories;
+pub mod backup;
 pub mod credentials;
 pub mod disclosure;
+pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod stats;
@@ -104,6 +106,39 @@ pub enum StoreError {
     /// The writer task is gone (the server is shutting down).
     #[error("the store is shutting down")]
     Closed,
+    /// A backup or restore cannot go on; the text says why and what to do.
+    #[error("{0}")]
+    Backup(String),
+    /// The database was migrated by a newer Postern: this binary would not know its tables.
+    #[error(
+        "the database was upgraded by a newer Postern (schema {applied}; this version knows up to {known}); run that version or a newer one, or restore a backup taken before the upgrade"
+    )]
+    NewerSchema {
+        /// The newest migration applied to the database.
+        applied: i64,
+        /// The newest migration this binary knows.
+        known: i64,
+    },
+}
+
+/// Refuses a database that has migrations this binary does not know, before migrating (an
+/// older binary would otherwise fail on a missing migration, or misread newer tables). A
+/// database without the migrations' table is new.
+macro_rules! refuse_newer_schema {
+    ($pool:expr) => {{
+        let applied: Option<i64> =
+            sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
+                .fetch_one($pool)
+                .await
+                .ok()
+                .and_then(|r| r.try_get::<Option<i64>, _>("v").ok().flatten());
+        let known = backup::known_schema_version();
+        if let Some(applied) = applied
+            && applied > known
+        {
+            return Err(StoreError::NewerSchema { applied, known });
+        }
+    }};
 }
 
 /// The outcome of an audit check that did not pass.
@@ -352,51 +387,77 @@ fn random_id() -> Result<String, StoreError> {
     Ok(ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?).to_string())
 }
 
+/// The database a configuration names: a SQLite file, or a PostgreSQL server (and schema).
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Sqlite(String),
+    Postgres(Box<PgConnectOptions>),
+}
+
+/// Reads `config`'s URL: `postgres://...`, `sqlite:PATH`, or nothing for SQLite in `data_dir`.
+pub(crate) fn target(config: &StoreConfig, data_dir: &Path) -> Result<Target, StoreError> {
+    let url = config.database_url.as_deref().unwrap_or("");
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mut options = PgConnectOptions::from_str(url)?;
+        if let Some(schema) = &config.postgres_schema {
+            options = options.options([("search_path", schema.as_str())]);
+        }
+        return Ok(Target::Postgres(Box::new(options)));
+    }
+    match url.strip_prefix("sqlite:") {
+        Some(path) if !path.is_empty() => {
+            Ok(Target::Sqlite(path.trim_start_matches("//").to_owned()))
+        }
+        _ if url.is_empty() => Ok(Target::Sqlite(
+            data_dir.join(SQLITE_FILE).display().to_string(),
+        )),
+        _ => Err(StoreError::Database(sqlx::Error::Configuration(
+            "unsupported database URL (use sqlite:PATH or postgres://...)".into(),
+        ))),
+    }
+}
+
+/// How every connection to a SQLite file is made.
+pub(crate) fn sqlite_options(path: &str) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit is on disk before it is acknowledged, even across a power cut.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+}
+
 impl Store {
     /// Opens (and migrates) the database, and the keyring in `data_dir`.
     pub async fn open(config: &StoreConfig, data_dir: &Path) -> Result<Store, StoreError> {
         let vault = Arc::new(Vault::open(data_dir)?);
-        let url = config.database_url.as_deref().unwrap_or("");
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut options = PgConnectOptions::from_str(url)?;
-            if let Some(schema) = &config.postgres_schema {
-                options = options.options([("search_path", schema.as_str())]);
+        let path = match target(config, data_dir)? {
+            Target::Postgres(options) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(*options)
+                    .await?;
+                refuse_newer_schema!(&pool);
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                let db = Db::Postgres(pool);
+                return Ok(Store {
+                    writer: writer::Writer::start(db.clone()),
+                    db,
+                    vault,
+                    reminder_leads: Arc::default(),
+                });
             }
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await?;
-            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-            let db = Db::Postgres(pool);
-            return Ok(Store {
-                writer: writer::Writer::start(db.clone()),
-                db,
-                vault,
-                reminder_leads: Arc::default(),
-            });
-        }
-        let path = match url.strip_prefix("sqlite:") {
-            Some(path) if !path.is_empty() => path.trim_start_matches("//").to_owned(),
-            _ if url.is_empty() => data_dir.join(SQLITE_FILE).display().to_string(),
-            _ => {
-                return Err(StoreError::Database(sqlx::Error::Configuration(
-                    "unsupported database URL (use sqlite:PATH or postgres://...)".into(),
-                )));
-            }
+            Target::Sqlite(path) => path,
         };
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk before it is acknowledged, even across a power cut.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let options = sqlite_options(&path);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone())
             .await?;
+        refuse_newer_schema!(&pool);
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         // The writer has a connection of its own: SQLite has one writer anyway, and a
         // connection that only this writer uses keeps its page cache across batches (a
@@ -947,32 +1008,50 @@ impl Store {
     /// Checks the whole audit chain, reading it in batches. `Ok((events, head hash))` when
     /// intact; `Err(AuditCheck::Broken)` names the first event edited, removed or reordered.
     pub async fn verify_audit(&self) -> Result<(u64, [u8; 32]), AuditCheck> {
-        let mut verifier = postern_core::audit::Verifier::default();
-        let mut after = 0i64;
-        loop {
-            let batch: Vec<(AuditEvent, Vec<u8>)> = on_db!(&self.db, pool => {
-                sqlx::query("SELECT seq, at, actor, action, report_id, detail, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000")
-                    .bind(after).fetch_all(pool).await.map_err(StoreError::from)?
-                    .into_iter()
-                    .map(|r| -> Result<(AuditEvent, Vec<u8>), StoreError> {
-                        Ok((AuditEvent {
-                            seq: r.try_get("seq")?,
-                            at: from_millis(r.try_get("at")?)?,
-                            actor: r.try_get("actor")?,
-                            action: r.try_get("action")?,
-                            report_id: r.try_get("report_id")?,
-                            detail: r.try_get("detail")?,
-                        }, r.try_get("hash")?))
-                    })
-                    .collect::<Result<_, StoreError>>()?
-            });
-            let Some(last) = batch.last() else { break };
-            after = last.0.seq;
-            for (event, hash) in &batch {
-                verifier.push(event, hash).map_err(AuditCheck::Broken)?;
-            }
-        }
-        Ok(verifier.finish())
+        self.verify_audit_against(None).await
+    }
+
+    /// `verify_audit`, and holds the log to a checkpoint taken earlier (`audit_checkpoint`):
+    /// a log cut short of it or rewritten before it fails (`ChainBreak::Truncated`,
+    /// `ChainBreak::Diverged`).
+    pub async fn verify_audit_against(
+        &self,
+        checkpoint: Option<postern_core::audit::Checkpoint>,
+    ) -> Result<(u64, [u8; 32]), AuditCheck> {
+        let mut verifier = checkpoint.map_or_else(
+            postern_core::audit::Verifier::default,
+            postern_core::audit::Verifier::against,
+        );
+        on_db!(&self.db, pool => backup::walk_audit!(pool, &mut verifier));
+        verifier.end().map_err(AuditCheck::Broken)
+    }
+
+    /// The audit log's state now, to be kept where the database cannot rewrite it: the event
+    /// count and the newest event's hash (seqs run from 1 without gaps, so the newest seq is
+    /// the count). One indexed read; the chain itself is walked by `verify_audit`.
+    pub async fn audit_checkpoint(
+        &self,
+        now: Timestamp,
+    ) -> Result<postern_core::audit::Checkpoint, StoreError> {
+        let newest: Option<(i64, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(pool).await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("seq")?, r.try_get("hash")?)))
+                .transpose()?
+        });
+        let (events, head) = match newest {
+            None => (0, postern_core::audit::GENESIS),
+            Some((seq, hash)) => (
+                seq as u64,
+                hash.try_into()
+                    .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes".into()))?,
+            ),
+        };
+        Ok(postern_core::audit::Checkpoint {
+            events,
+            head,
+            at: now,
+        })
     }
 
     /// The audit events about one report, oldest first (for the team's timeline).

@@ -405,6 +405,40 @@ impl Vault {
         Ok(Some(file))
     }
 
+    /// Writes the keyring as it is now into a new file (mode 0600; refused if the file exists),
+    /// for a backup that carries it: whoever holds that file can read every report.
+    pub fn write_copy(&self, path: &Path) -> Result<(), StoreError> {
+        use std::io::Write as _;
+        let file = {
+            let keys = self.keys();
+            KeyringFile {
+                case_key_secret: hex(&keys.case_key_secret),
+                master_keys: keys
+                    .master
+                    .iter()
+                    .map(|(id, key)| MasterKeyEntry {
+                        id: id.clone(),
+                        key: hex(key),
+                    })
+                    .collect(),
+            }
+        };
+        let text = Zeroizing::new(
+            serde_json::to_string_pretty(&file).map_err(|e| StoreError::Keyring(e.to_string()))?,
+        );
+        let io = |e: std::io::Error| {
+            StoreError::Keyring(format!("cannot write {}: {e}", path.display()))
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)
+    }
+
     /// Adds a new active master key to the keyring file. Returns its id.
     pub fn add_master_key(&self) -> Result<String, StoreError> {
         let Source::File(path) = &self.source else {

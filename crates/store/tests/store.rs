@@ -789,6 +789,47 @@ fn concurrent_rotations_never_lose_a_key() {
     }
 }
 
+/// A database migrated by a newer Postern refuses this binary at open, saying which schema it
+/// has and what to run, and the readiness check says the same of a database behind.
+#[tokio::test]
+async fn a_newer_database_refuses_an_older_binary_clearly() {
+    for b in backends().await {
+        assert!(b.store.readiness().await.is_ok(), "{}", b.name);
+        let known = postern_store::backup::known_schema_version();
+        assert_eq!(b.store.schema_version().await.unwrap(), known);
+        let checksum = if b.name == "postgres" {
+            "'\\x00'::bytea"
+        } else {
+            "X'00'"
+        };
+        execute(
+            &b,
+            &format!(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (99999, 'from a newer Postern', TRUE, {checksum}, 0)"
+            ),
+        )
+        .await;
+        let config = StoreConfig {
+            database_url: b
+                .schema
+                .as_ref()
+                .map(|_| std::env::var("POSTERN_TEST_POSTGRES").unwrap()),
+            postgres_schema: b.schema.as_ref().map(|(schema, _)| schema.clone()),
+        };
+        let refused = Store::open(&config, b.dir.path()).await.unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "the database was upgraded by a newer Postern (schema 99999; this version knows up to {known}); run that version or a newer one, or restore a backup taken before the upgrade"
+            ),
+            "{}",
+            b.name
+        );
+        b.drop_schema().await;
+    }
+}
+
 #[path = "team/cases.rs"]
 mod team;
 

@@ -15,6 +15,7 @@ mod intake;
 mod markdown;
 mod nav;
 mod openapi;
+mod ops;
 mod pages;
 mod policy_pages;
 mod state;
@@ -29,6 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, Error};
 pub use intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX};
+pub use ops::{Metrics, metrics_router, serve_metrics};
 pub use state::{AppState, Clock, IntakeLimits, ManualClock, Project};
 
 /// Largest request body accepted by pages that take no submission, before any handler runs.
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stats::router())
         .merge(pages::router())
         .merge(subscriptions::router())
+        .merge(ops::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     // Browsers keep to HTTPS once they have seen this over it; over plain HTTP (a local test
     // instance) it would mean nothing and is not sent.
@@ -93,6 +96,12 @@ pub fn router(state: AppState) -> Router {
         .merge(forms::router())
         .merge(team::router())
         .fallback(pages::not_found)
+        // On every route and the fallback, inside the routing, so that it sees the matched
+        // route's template (the fallback's requests count as `unmatched`).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track,
+        ))
         .with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(

@@ -74,6 +74,8 @@ struct Inner {
     mail_on: bool,
     halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
     csaf_index: std::sync::Mutex<Option<(PublishedStamp, Arc<CsafIndex>)>>,
+    /// Requests by route, status and latency, for `/metrics`.
+    metrics: crate::ops::Metrics,
 }
 
 /// Every published advisory's id, project and times, newest first (the CSAF directory).
@@ -116,6 +118,7 @@ impl AppState {
                 mail_on: false,
                 halls: std::sync::Mutex::new(HashMap::new()),
                 csaf_index: std::sync::Mutex::new(None),
+                metrics: crate::ops::Metrics::default(),
             }),
         }
     }
@@ -169,6 +172,11 @@ impl AppState {
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub fn trusted_proxies(&self) -> &[IpAddr] {
         &self.inner.trusted_proxies
+    }
+
+    /// Requests counted for `/metrics`.
+    pub fn metrics(&self) -> &crate::ops::Metrics {
+        &self.inner.metrics
     }
 
     /// The use cases: every action a reporter or team member takes goes through them.

@@ -220,6 +220,24 @@ async fn send(
                 .map_err(unwritable)?;
             mailer.send(&job.id, &member.email, &notice).await?;
         }
+        ListMail::AuditCheckpoint {
+            admin,
+            events,
+            head,
+            at,
+        } => {
+            let checkpoint = postern_core::audit::Checkpoint {
+                events,
+                head: postern_store::backup::parse_head(&head)
+                    .map_err(|e| Failure::Permanent(e.to_string()))?,
+                at: Timestamp::from_millisecond(at).map_err(|_| {
+                    Failure::Permanent("the checkpoint's time is not readable".into())
+                })?,
+            };
+            let notice = crate::notices::checkpoint_notice(project, &checkpoint, base)
+                .map_err(unwritable)?;
+            mailer.send(&job.id, &admin, &notice).await?;
+        }
     }
     Ok(None)
 }

@@ -31,8 +31,9 @@ use context::Outcome;
 pub use context::{NO_TRANSPORT, Outbox};
 use lists::AdvisoryNews;
 
-/// A job is leased for this long; longer than one attempt can take (`mail::SMTP_TIMEOUT`).
-pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
+/// A job is leased for this long (30 s) and renewed every `LEASE_RENEW_EVERY` while the runner
+/// lives (`heartbeat`): a killed instance's jobs pass to another within about one lease.
+pub use postern_store::jobs::{LEASE, LEASE_RENEW_EVERY};
 /// The runner looks for due jobs at least this often.
 pub const POLL_EVERY: SignedDuration = SignedDuration::from_secs(5);
 /// Deliveries claimed at a time: few, so that a stopping server finishes them quickly and a
@@ -60,6 +61,23 @@ fn worker_name() -> String {
         std::process::id(),
         random_u64() & 0xffff_ffff_ffff
     )
+}
+
+/// Renews every lease `worker` holds each `LEASE_RENEW_EVERY`, for as long as the runner lives
+/// (a job may take longer than one lease: a slow mail server, a batch of events). When the
+/// process dies the beats stop, and its jobs pass to another instance one lease later.
+fn heartbeat(store: postern_store::Store, worker: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut beats = tokio::time::interval(LEASE_RENEW_EVERY.unsigned_abs());
+        beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        beats.tick().await;
+        loop {
+            beats.tick().await;
+            if let Err(error) = store.renew_leases(&worker, Timestamp::now(), LEASE).await {
+                tracing::warn!(%error, "could not renew the job leases; another instance may take them over");
+            }
+        }
+    })
 }
 
 /// Logs the pending jobs that this version leaves for a newer one.
@@ -93,6 +111,7 @@ impl Outbox {
     pub fn spawn(self, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let worker = worker_name();
+            let heartbeat = heartbeat(self.store.clone(), worker.clone());
             let signal = self.store.job_signal();
             let skip = self.skip();
             let mut pruned_at = Timestamp::UNIX_EPOCH;
@@ -154,6 +173,8 @@ impl Outbox {
                     }
                 }
             }
+            // Every job it held is finished: nothing left to renew.
+            heartbeat.abort();
         })
     }
 

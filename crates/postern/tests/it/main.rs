@@ -3,6 +3,7 @@
 mod advisory_cli;
 mod architecture;
 mod audit_cli;
+mod backup;
 mod browser;
 mod demo_stats;
 /// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
@@ -13,6 +14,7 @@ mod key_cli;
 mod mail;
 mod mail_channel;
 mod mail_imap;
+mod ops;
 mod policy_cli;
 mod report_cli;
 mod serve;

@@ -189,3 +189,27 @@ pub fn http_request(
         response.extend_from_slice(&chunk[..n]);
     }
 }
+
+/// Runs one SQL statement with `psql` against `url`, quietly (a dropped schema's NOTICE lines,
+/// one per table, are not the test's output).
+pub fn psql(url: &str, sql: &str) {
+    let status = Command::new("psql")
+        .args([url, "-qc", sql])
+        .env("PGOPTIONS", "-c client_min_messages=warning")
+        .status()
+        .expect("psql runs");
+    assert!(status.success(), "{sql}");
+}
+
+/// The reporter's view of a report through the API, with its case key: (status, body).
+pub fn reporter_view(address: &str, id: &str, case_key: &str) -> (u16, String) {
+    let bearer = format!("Bearer {case_key}");
+    http_request(
+        address,
+        "GET",
+        &format!("/api/v1/reports/{id}"),
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .expect("the server answers")
+}

@@ -410,6 +410,18 @@ pub enum ListMail {
         /// The advisory.
         advisory: String,
     },
+    /// The audit log's checkpoint of the day, to an admin, to keep where the database cannot
+    /// reach (the checkpoint is public: its count, head hash and time).
+    AuditCheckpoint {
+        /// The admin's address (a team member's, as in team notices).
+        admin: String,
+        /// Events in the log.
+        events: u64,
+        /// The newest event's hash, hex.
+        head: String,
+        /// When it was taken (unix ms).
+        at: i64,
+    },
     /// An embargoed advisory, to an early-access recipient.
     EarlyAccess {
         /// The recipient.

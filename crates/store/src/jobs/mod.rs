@@ -53,6 +53,13 @@ pub const JOB_ERROR_CHARS_MAX: usize = 300;
 pub const CLAIM_JOBS_MAX: usize = 256;
 /// Most jobs one listing returns.
 pub const JOB_LIST_MAX: i64 = 500;
+/// How long a claim leases a job: short, so that another instance takes over the jobs of one
+/// that died within about this long. A worker renews the leases it holds every
+/// `LEASE_RENEW_EVERY` while it runs them (`renew_leases`), however long a job takes.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(30);
+/// How often a worker renews its leases: a third of `LEASE`, so that two renewals may be late
+/// before a live worker's job is taken over.
+pub const LEASE_RENEW_EVERY: SignedDuration = SignedDuration::from_secs(10);
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,14 +524,43 @@ impl Store {
 
     /// Jobs, newest first: all, or those in one state. At most `JOB_LIST_MAX`.
     pub async fn jobs(&self, state: Option<JobState>) -> Result<Vec<Job>, StoreError> {
+        Ok(self.jobs_page(state, JOB_LIST_MAX as usize).await?.0)
+    }
+
+    /// The newest `limit` jobs (at most `JOB_LIST_MAX`), all or in one state, and whether
+    /// more were left out.
+    pub async fn jobs_page(
+        &self,
+        state: Option<JobState>,
+        limit: usize,
+    ) -> Result<(Vec<Job>, bool), StoreError> {
+        let limit = limit.min(JOB_LIST_MAX as usize);
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE ($1 = '' OR state = $1) ORDER BY created_at DESC, id LIMIT $2"
         ));
         let filter = state.map_or("", JobState::name);
-        on_db!(&self.db, pool => {
-            sqlx::query(sql).bind(filter).bind(JOB_LIST_MAX).fetch_all(pool).await?
-                .iter().map(job_from_row).collect()
-        })
+        let mut jobs: Vec<Job> = on_db!(&self.db, pool => {
+            sqlx::query(sql).bind(filter).bind(limit as i64 + 1).fetch_all(pool).await?
+                .iter().map(job_from_row).collect::<Result<_, StoreError>>()?
+        });
+        let more = jobs.len() > limit;
+        jobs.truncate(limit);
+        Ok((jobs, more))
+    }
+
+    /// Extends every lease `worker` holds to `now + lease` (its heartbeat while it runs them);
+    /// returns how many. A lease already taken over by another worker is not its own any more,
+    /// and stays with the other.
+    pub async fn renew_leases(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<u64, StoreError> {
+        Ok(on_db!(&self.db, pool => {
+            sqlx::query("UPDATE jobs SET locked_until = $1 WHERE locked_by = $2 AND state = 'running'")
+                .bind(millis(now + lease)).bind(worker).execute(pool).await?.rows_affected()
+        }))
     }
 
     /// One job by id.

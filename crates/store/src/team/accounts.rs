@@ -305,6 +305,23 @@ impl Store {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
+    /// Until when the latest unused setup code of an account works, if one does: a starting
+    /// server prints a new code for the first admin only when none does, so that instances
+    /// starting together never replace the code another one printed.
+    pub async fn setup_valid_until(
+        &self,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let email = normalise_email(email)?;
+        let until: Option<i64> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT MAX(t.expires_at) AS until FROM setup_tokens t JOIN users u ON u.id = t.user_id \
+                         WHERE u.email = $1 AND t.used = 0 AND t.expires_at > $2")
+                .bind(&email).bind(millis(now)).fetch_one(pool).await?.try_get("until")?
+        });
+        until.map(crate::from_millis).transpose()
+    }
+
     /// The account a setup token opens, if it is unused and unexpired.
     pub async fn setup_user(&self, token: &str, now: Timestamp) -> Result<User, StoreError> {
         let hash = token_hash(token);

@@ -413,6 +413,158 @@ async fn an_expired_lease_is_reclaimed_and_its_old_owner_cannot_finish() {
     }
 }
 
+/// Receives a report at `at` and has `worker` claim its event.
+async fn receive_and_claim(s: &Store, worker: &str, at: Timestamp, lease: SignedDuration) -> Job {
+    s.create_report("acme", &submission("one"), &[], at)
+        .await
+        .unwrap();
+    s.claim_jobs(worker, Lane::Events, at, lease, 10)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// A worker renews its short leases while it runs (a heartbeat, here by a moved clock): a live
+/// worker keeps its job however long it takes, and one that died (no more renewals) loses it
+/// to another instance within one lease; the job keeps its id, so the mail it sends again
+/// keeps its Message-ID.
+#[tokio::test]
+async fn renewed_leases_keep_a_live_workers_job_and_a_dead_ones_pass_within_a_lease() {
+    use postern_store::jobs::{LEASE as SHORT, LEASE_RENEW_EVERY};
+    assert!(SHORT <= SignedDuration::from_secs(30));
+    for b in backends().await {
+        let s = &b.store;
+        let t0 = at("2026-11-23T10:00:00Z");
+        let job = receive_and_claim(s, "a", t0, SHORT).await;
+        // Worker a lives for five leases, renewing on its heartbeat: b never gets the job.
+        let mut now = t0;
+        while now < t0 + SHORT * 5 {
+            now += LEASE_RENEW_EVERY;
+            assert_eq!(
+                s.renew_leases("a", now, SHORT).await.unwrap(),
+                1,
+                "{}",
+                b.name
+            );
+            let before_expiry = now + SHORT - SignedDuration::from_millis(1);
+            assert!(
+                s.claim_jobs("b", Lane::Events, before_expiry, SHORT, 10)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "{}: a live worker's job was taken",
+                b.name
+            );
+        }
+        // a is killed: no more renewals. b takes the job over one lease after a's last beat.
+        let died = now;
+        let taken_at = died + SHORT + SignedDuration::from_millis(1);
+        let taken = s
+            .claim_jobs("b", Lane::Events, taken_at, SHORT, 10)
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 1, "{}", b.name);
+        assert_eq!(taken[0].id, job.id, "the same job, so the same Message-ID");
+        assert!(taken_at.duration_since(died) <= SignedDuration::from_secs(31));
+        // a's late heartbeat renews nothing, and it cannot finish the job b now holds.
+        assert_eq!(s.renew_leases("a", taken_at, SHORT).await.unwrap(), 0);
+        assert!(
+            !s.complete_job(&job.id, "a", taken_at, None, &[])
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.complete_job(&job.id, "b", taken_at, None, &[])
+                .await
+                .unwrap()
+        );
+        b.drop_schema().await;
+    }
+}
+
+/// The day's audit checkpoint goes to each admin who is set up, once a day however often it is
+/// queued (by several instances), with nothing in the payload but the public checkpoint.
+#[tokio::test]
+async fn the_audit_checkpoint_is_mailed_to_each_admin_once_a_day() {
+    use postern_store::jobs::ListMail;
+    for b in backends().await {
+        let s = &b.store;
+        let now = at("2026-11-23T10:00:00Z");
+        for (email, role) in [
+            ("alice@example.org", Role::Admin),
+            ("bob@example.org", Role::Triager),
+        ] {
+            let (_, token) = s.create_user(email, role, &[], "cli", now).await.unwrap();
+            s.complete_setup(&token, "$argon2id$not-checked-here", None, now)
+                .await
+                .unwrap();
+        }
+        // An admin not set up yet gets nothing.
+        s.create_user("dave@example.org", Role::Admin, &[], "cli", now)
+            .await
+            .unwrap();
+        let checkpoint = s.audit_checkpoint(now).await.unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                s.enqueue_checkpoint_mails(&checkpoint, "acme")
+                    .await
+                    .unwrap(),
+                1
+            );
+        }
+        let later = s
+            .audit_checkpoint(now + SignedDuration::from_hours(5))
+            .await
+            .unwrap();
+        s.enqueue_checkpoint_mails(&later, "acme").await.unwrap();
+        let mails = |jobs: Vec<Job>| -> Vec<ListMail> {
+            jobs.iter()
+                .filter_map(ListMail::of)
+                .filter(|m| matches!(m, ListMail::AuditCheckpoint { .. }))
+                .collect()
+        };
+        let today = mails(s.jobs(None).await.unwrap());
+        assert_eq!(
+            today,
+            vec![ListMail::AuditCheckpoint {
+                admin: "alice@example.org".into(),
+                events: checkpoint.events,
+                head: data_encoding::HEXLOWER.encode(&checkpoint.head),
+                at: now.as_millisecond(),
+            }],
+            "{}",
+            b.name
+        );
+        let tomorrow = s
+            .audit_checkpoint(now + SignedDuration::from_hours(24))
+            .await
+            .unwrap();
+        s.enqueue_checkpoint_mails(&tomorrow, "acme").await.unwrap();
+        assert_eq!(mails(s.jobs(None).await.unwrap()).len(), 2, "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_listing_says_when_it_stopped_at_its_limit() {
+    for b in backends().await {
+        let s = &b.store;
+        let t0 = at("2026-11-23T10:00:00Z");
+        for n in 0..3 {
+            s.create_report("acme", &submission(&format!("r{n}")), &[], t0)
+                .await
+                .unwrap();
+        }
+        let all = s.jobs(None).await.unwrap().len();
+        assert!(all >= 3, "{}", b.name);
+        let (page, more) = s.jobs_page(None, 2).await.unwrap();
+        assert_eq!((page.len(), more), (2, true), "{}", b.name);
+        let (page, more) = s.jobs_page(None, all).await.unwrap();
+        assert_eq!((page.len(), more), (all, false), "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
 /// Two stores on one database are two instances: their workers, claiming concurrently, never
 /// get the same job, and every job is completed exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

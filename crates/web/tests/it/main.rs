@@ -7,6 +7,7 @@ mod drift;
 mod intake;
 mod members;
 mod navigation;
+mod ops;
 mod policy_pages;
 mod promises;
 mod reading;

@@ -30,6 +30,8 @@ pub fn project(name: &str, extra: &str) -> Project {
 
 pub struct TestApp {
     pub app: axum::Router,
+    /// The metrics listener's router (`serve --metrics-listen`) over the same state.
+    pub metrics: axum::Router,
     /// The use cases behind the router: what the terminal commands call.
     pub uses: postern_app::App,
     pub store: Store,
@@ -153,6 +155,7 @@ impl TestApp {
         );
         TestApp {
             uses: state.app().clone(),
+            metrics: postern_web::metrics_router(state.clone()),
             app: router(state),
             store,
             clock: handle,
