@@ -12,6 +12,7 @@ mod api;
 mod error;
 mod forms;
 mod intake;
+mod logging;
 mod markdown;
 mod nav;
 mod openapi;
@@ -29,6 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, Error};
 pub use intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX};
+pub use logging::{LOG_DEFAULT, LOG_TARGETS_SILENCED, log_filter};
 pub use state::{AppState, Clock, IntakeLimits, ManualClock, Project};
 
 /// Largest request body accepted by pages that take no submission, before any handler runs.

@@ -5,6 +5,7 @@ mod advisories;
 mod channels;
 mod drift;
 mod intake;
+mod logs;
 mod navigation;
 mod policy_pages;
 mod promises;
