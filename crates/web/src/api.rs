@@ -4,8 +4,6 @@
 //! The case key travels only in the `Authorization: Bearer` header, never in a URL. A wrong key
 //! and a missing report both answer 404, so neither can be told from the other.
 
-use std::collections::BTreeMap;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -49,7 +47,8 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewReportBody {
     project: Option<String>,
-    fields: BTreeMap<String, String>,
+    #[serde(deserialize_with = "postern_core::intake::fields_once")]
+    fields: Vec<(String, String)>,
     scope_category: Option<String>,
     contact_email: Option<String>,
     credit_name: Option<String>,
@@ -206,7 +205,7 @@ async fn create_report(
     let report = NewReport {
         project: body.project,
         submission: Submission {
-            fields: body.fields.into_iter().collect(),
+            fields: body.fields,
             scope_category: body.scope_category,
             contact_email: body.contact_email,
             credit_name: body.credit_name,
@@ -442,6 +441,6 @@ async fn download_attachment(
     Ok(download(&info, bytes.to_vec()))
 }
 
-async fn openapi() -> axum::Json<Value> {
-    axum::Json(crate::openapi::document())
+async fn openapi(State(state): State<AppState>) -> axum::Json<Value> {
+    axum::Json(crate::openapi::document(state.projects()))
 }
