@@ -35,7 +35,16 @@ fn value_pattern(one_line: bool, required: bool) -> String {
 /// The schema of one field of a project's form.
 fn field_schema(kind: FieldKind, label: &str, required: bool) -> Value {
     let one_line = matches!(kind, FieldKind::Line | FieldKind::Version | FieldKind::Url);
-    let mut schema = json!({ "type": "string", "description": label, "pattern": value_pattern(one_line, required) });
+    let kind_name = FieldKind::ALL
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map_or("text", |(name, _)| *name);
+    let mut schema = json!({
+        "type": "string",
+        "description": label,
+        "pattern": value_pattern(one_line, required),
+        "x-postern-kind": kind_name,
+    });
     if one_line {
         schema["maxLength"] = json!(FIELD_LINE_CHARS_MAX);
     } else {

@@ -19,3 +19,4 @@ mod serve;
 mod subscriptions;
 mod support;
 mod webhook;
+mod xss;
