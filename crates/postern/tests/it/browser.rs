@@ -609,6 +609,17 @@ fn crawl(
     visited
 }
 
+/// The demo team account's password, which `serve --demo` prints after seeding.
+pub(crate) fn demo_password(server: &crate::support::Server) -> String {
+    let account = server.line_after("Seeded the demo:");
+    account
+        .split("with the password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
+        .to_owned()
+}
+
 pub(crate) fn sign_in(driver: &Driver, base: &str, password: &str) {
     driver.go(&format!("{base}/team/signin"));
     driver.type_into("#email", DEMO_EMAIL);
@@ -647,13 +658,7 @@ fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
         &["--demo", "--form-min-seconds", "0"],
         &data.path().join("demo"),
     );
-    let account = server.line_after("Seeded the demo:");
-    let password = account
-        .split("with the password ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
-        .to_owned();
+    let password = demo_password(&server);
     let base = format!("http://{}", server.address);
     let mut findings = Findings::default();
     let mut kinds = std::collections::HashSet::new();

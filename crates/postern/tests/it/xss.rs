@@ -12,12 +12,12 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::browser::{Driver, sign_in};
+use crate::browser::{Driver, demo_password, sign_in};
+use crate::mail_channel::ingest_under;
 use crate::support::{http_request, postern, start, stderr, stdout, workspace};
 
 /// The whole test's bound: seeding, every page, every check.
@@ -122,10 +122,13 @@ fn submit(address: &str, form: &serde_json::Map<String, Value>, payload: &str) -
     (id, key)
 }
 
+/// The policies `serve --demo` serves, in examples/policies.
+const DEMO_POLICIES: [&str; 3] = ["example.toml", "openchat.toml", "linly-talker.toml"];
+
 /// The demo's policies, for the terminal commands that act on its database.
 fn policy_args() -> Vec<String> {
     let dir = workspace().join("examples/policies");
-    ["example.toml", "openchat.toml", "linly-talker.toml"]
+    DEMO_POLICIES
         .iter()
         .flat_map(|f| ["--policy".to_owned(), dir.join(f).display().to_string()])
         .collect()
@@ -147,25 +150,12 @@ fn run(dir: &Path, data: &Path, args: &[&str]) -> String {
     stdout(&output)
 }
 
-/// `postern mail ingest` with `raw` on standard input.
+/// `postern mail ingest` with `raw` on standard input, which must take it.
 fn ingest(data: &Path, raw: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postern"))
-        .args(["mail", "ingest", "--data"])
-        .arg(data)
-        .args(policy_args())
-        .env_remove("POSTERN_POLICY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("postern runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(raw.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let dir = workspace().join("examples/policies");
+    let policies: Vec<std::path::PathBuf> = DEMO_POLICIES.iter().map(|f| dir.join(f)).collect();
+    let policies: Vec<&Path> = policies.iter().map(|p| p.as_path()).collect();
+    let output = ingest_under(data, &policies, raw.as_bytes());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
@@ -247,13 +237,7 @@ fn stored_xss_payloads_in_every_field_run_nothing_and_fetch_nothing_in_a_browser
         ],
         &data,
     );
-    let account = server.line_after("Seeded the demo:");
-    let password = account
-        .split("with the password ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
-        .to_owned();
+    let password = demo_password(&server);
     let address = server.address.clone();
     let base = format!("http://{address}");
 
