@@ -18,6 +18,7 @@ mod nav;
 mod openapi;
 mod pages;
 mod policy_pages;
+mod routes;
 mod state;
 mod stats;
 mod subscriptions;
@@ -31,6 +32,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use error::{ApiError, Error};
 pub use intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX};
 pub use logging::{LOG_DEFAULT, LOG_TARGETS_SILENCED, log_filter};
+pub use routes::Route;
 pub use state::{AppState, Clock, IntakeLimits, ManualClock, Project};
 
 /// Largest request body accepted by pages that take no submission, before any handler runs.
@@ -59,6 +61,30 @@ pub async fn serve(
 /// (a security contact's host should be HTTPS-only throughout).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
+/// Every route of the application, each module's, in the order the router is built from them.
+fn all_routes() -> routes::Routes {
+    let small = routes::Routes::new()
+        .merge(policy_pages::router())
+        .merge(advisories::router())
+        .merge(stats::router())
+        .merge(pages::router())
+        .merge(subscriptions::router())
+        .map(|r| r.layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX)));
+    routes::Routes::new()
+        .merge(small)
+        .merge(api::router())
+        .merge(forms::router())
+        .merge(team::router())
+}
+
+/// The method and path of every route the router serves, taken from the table it is built
+/// from (anything else is the 404 page).
+pub fn routes() -> Vec<Route> {
+    let (_, mut table) = all_routes().into_parts();
+    table.sort();
+    table
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let headers: [(HeaderName, &'static str); 7] = [
@@ -79,23 +105,11 @@ pub fn router(state: AppState) -> Router {
             "same-origin",
         ),
     ];
-    let small = Router::new()
-        .merge(policy_pages::router())
-        .merge(advisories::router())
-        .merge(stats::router())
-        .merge(pages::router())
-        .merge(subscriptions::router())
-        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     // Browsers keep to HTTPS once they have seen this over it; over plain HTTP (a local test
     // instance) it would mean nothing and is not sent.
     let https = state.public_url().starts_with("https://");
-    let mut app = Router::new()
-        .merge(small)
-        .merge(api::router())
-        .merge(forms::router())
-        .merge(team::router())
-        .fallback(pages::not_found)
-        .with_state(state);
+    let (routes, _) = all_routes().into_parts();
+    let mut app = routes.fallback(pages::not_found).with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,

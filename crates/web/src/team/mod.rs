@@ -15,7 +15,6 @@ mod record;
 mod report;
 mod screening;
 
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -29,8 +28,8 @@ use crate::state::AppState;
 pub const TEAM_BODY_BYTES_MAX: usize = 128 * 1024;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .merge(auth::router())
         .merge(queue::router())
         .merge(report::router())
@@ -39,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(advisories::router())
         .merge(jobs::router())
         .merge(screening::router())
-        .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
+        .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))
 }
 
 /// The session cookie's name: `__Host-` (Secure, no Domain, Path=/) when served over HTTPS.

@@ -6,6 +6,7 @@ mod channels;
 mod drift;
 mod intake;
 mod logs;
+mod matrix;
 mod navigation;
 mod policy_pages;
 mod promises;
