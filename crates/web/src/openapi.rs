@@ -17,18 +17,28 @@ use serde_json::{Map, Value, json};
 const CONTROLS: &str = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
 
 /// What `intake::validate` takes as a field's value, as an ECMA-262 pattern: white space at
-/// either end (it is trimmed), no control character inside, one line for a one-line kind, and
-/// something besides white space when the field is required.
+/// either end (it is trimmed), no control character inside, for a one-line kind one line of at
+/// most `FIELD_LINE_CHARS_MAX` characters once trimmed (the limit is in the pattern, since a
+/// `maxLength` would count the white space trimmed), and something besides white space when
+/// the field is required.
 fn value_pattern(one_line: bool, required: bool) -> String {
-    let inner = if one_line {
-        format!("[^\\r\\n{CONTROLS}]*")
-    } else {
-        format!("[^{CONTROLS}]*")
+    line_pattern(one_line.then_some(FIELD_LINE_CHARS_MAX), required)
+}
+
+/// The pattern of trimmed text without control characters: one line of at most `chars`
+/// characters when given, else any lines.
+fn line_pattern(chars: Option<usize>, required: bool) -> String {
+    // The ends: white space as Rust trims it (NEL too, which ECMA's \s leaves out).
+    let end = "[\\s\\u0085]*";
+    let first = format!("[^\\s\\u0085{CONTROLS}]");
+    let body = match chars {
+        Some(chars) => format!("{first}[^\\r\\n{CONTROLS}]{{0,{}}}", chars - 1),
+        None => format!("{first}[^{CONTROLS}]*"),
     };
     if required {
-        format!("^\\s*{inner}[^\\s{CONTROLS}]{inner}\\s*$")
+        format!("^{end}{body}{end}$")
     } else {
-        format!("^\\s*{inner}\\s*$")
+        format!("^{end}(?:{body})?{end}$")
     }
 }
 
@@ -45,9 +55,7 @@ fn field_schema(kind: FieldKind, label: &str, required: bool) -> Value {
         "pattern": value_pattern(one_line, required),
         "x-postern-kind": kind_name,
     });
-    if one_line {
-        schema["maxLength"] = json!(FIELD_LINE_CHARS_MAX);
-    } else {
+    if !one_line {
         schema["description"] = json!(format!(
             "{label} (Markdown; at most {} KiB of UTF-8)",
             FIELD_TEXT_BYTES_MAX / 1024
@@ -96,13 +104,21 @@ fn new_report_schema(project: &Project, is_default: bool) -> Value {
     } else {
         "Project slug."
     };
+    // Absent and null read alike (the body's optional members).
+    let mut categories: Vec<Value> = categories.into_iter().map(Value::from).collect();
+    categories.push(Value::Null);
+    let project_schema = if is_default {
+        json!({ "type": ["string", "null"], "enum": [project.slug(), null], "description": project_description })
+    } else {
+        json!({ "type": "string", "enum": [project.slug()], "description": project_description })
+    };
     json!({
         "title": format!("New report for {}", project.name()),
         "type": "object",
         "additionalProperties": false,
         "required": required,
         "properties": {
-            "project": { "type": "string", "enum": [project.slug()], "description": project_description },
+            "project": project_schema,
             "fields": {
                 "type": "object",
                 "additionalProperties": false,
@@ -110,9 +126,12 @@ fn new_report_schema(project: &Project, is_default: bool) -> Value {
                 "properties": fields,
                 "description": "The project's report form by field id (its SECURITY.md lists them), each at most once; a key given twice is refused with 400."
             },
-            "scope_category": { "type": "string", "enum": categories },
-            "contact_email": { "type": "string", "format": "email" },
-            "credit_name": { "type": "string", "maxLength": CREDIT_NAME_CHARS_MAX, "description": "Name to credit, one line; leave out to stay anonymous." },
+            "scope_category": { "type": ["string", "null"], "enum": categories },
+            "contact_email": { "anyOf": [
+                { "type": "string", "format": "email" },
+                { "type": ["string", "null"], "pattern": "^\\s*$", "description": "Empty or null: no address (the case key is the way back)." }
+            ] },
+            "credit_name": { "type": ["string", "null"], "pattern": line_pattern(Some(CREDIT_NAME_CHARS_MAX), false), "description": "Name to credit, one line; leave out (or null) to stay anonymous." },
             "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
         }
     })
@@ -145,6 +164,8 @@ pub fn document(projects: &[Project]) -> Value {
     let not_found =
         error_response("No such report, or a wrong case key: the two cannot be told apart.");
     let bearer = json!([{ "caseKey": [] }]);
+    // Text besides white space, without control characters (`intake::validate_message`).
+    let message_pattern = value_pattern(false, true);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -189,7 +210,7 @@ pub fn document(projects: &[Project]) -> Value {
                     "operationId": "addMessage",
                     "security": bearer,
                     "parameters": [id_param],
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536 } } } } } },
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536, "pattern": message_pattern } } } } } },
                     "responses": {
                         "201": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Message" } } } },
                         "400": error_response("Malformed JSON."),
@@ -263,8 +284,8 @@ pub fn document(projects: &[Project]) -> Value {
                 } },
                 "NewAttachment": { "type": "object", "additionalProperties": false, "required": ["filename", "content_base64"], "properties": {
                     "filename": { "type": "string" },
-                    "content_type": { "type": "string" },
-                    "content_base64": { "type": "string", "contentEncoding": "base64", "description": "At most 4 MiB once decoded." }
+                    "content_type": { "type": ["string", "null"] },
+                    "content_base64": { "type": "string", "contentEncoding": "base64", "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$", "description": "At most 4 MiB once decoded." }
                 } },
                 "Deadline": { "type": "object", "additionalProperties": false, "required": ["kind", "description", "promised", "starts", "started_at", "target", "due", "status", "resolved_at"], "properties": {
                     "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan", "fix", "release", "disclose"] },

@@ -1,6 +1,7 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
 mod advisory_cli;
+mod api_fuzz;
 mod architecture;
 mod audit_cli;
 mod browser;

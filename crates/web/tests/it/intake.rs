@@ -757,8 +757,13 @@ async fn the_openapi_document_states_each_projects_slug_required_fields_and_scop
         assert_eq!(variants.len(), projects.len());
         for (i, (schema, project)) in variants.iter().zip(projects).enumerate() {
             let props = &schema["properties"];
-            assert_eq!(props["project"]["enum"], json!([project.slug()]));
-            // Only the default project (the first) may be left out.
+            // Only the default project (the first) may be left out (or null).
+            let slugs = if i == 0 {
+                json!([project.slug(), null])
+            } else {
+                json!([project.slug()])
+            };
+            assert_eq!(props["project"]["enum"], slugs);
             let required = schema["required"].as_array().unwrap();
             assert_eq!(required.contains(&json!("project")), i > 0, "{schema}");
             let form = &project.policy.form.fields;
