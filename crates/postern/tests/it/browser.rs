@@ -476,11 +476,21 @@ fn check_page(driver: &Driver, name: &str, findings: &mut Findings) -> Vec<Strin
             "/window/rect",
             json!({ "width": width, "height": 1000 }),
         );
-        let seen = driver.execute(
-            "const d = document.documentElement;
-             return [d.scrollWidth, window.innerWidth, document.title,
-                     document.querySelectorAll('header nav a[href]').length,
-                     Array.from(document.querySelectorAll('a[href]'), a => a.href)];",
+        // The window may take a few frames to take its new size on a loaded machine: measure
+        // once it has (or after 120 frames, when the check below says it never did).
+        let seen = driver.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": "const width = arguments[0], done = arguments[arguments.length - 1];
+                let frames = 0;
+                const measure = () => {
+                  if (window.innerWidth !== width && frames++ < 120) { requestAnimationFrame(measure); return; }
+                  const d = document.documentElement;
+                  done([d.scrollWidth, window.innerWidth, document.title,
+                        document.querySelectorAll('header nav a[href]').length,
+                        Array.from(document.querySelectorAll('a[href]'), a => a.href)]);
+                };
+                measure();", "args": [width] }),
         );
         let number = |i: usize| seen[i].as_u64().unwrap_or_default();
         let (scroll, inner, navigation) = (number(0), number(1), number(3));
