@@ -241,6 +241,40 @@ fn check(
     })
 }
 
+/// Reads a submission's `fields` from a JSON object (the API's body, `report add --file`): its
+/// keys in the order written, each at most once. A key given twice is refused with its name,
+/// as the form refuses a field sent twice; a map would keep one of the values without a word.
+pub fn fields_once<'de, D>(deserializer: D) -> Result<Vec<(String, String)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Fields;
+    impl<'de> serde::de::Visitor<'de> for Fields {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of field ids and their text")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut fields: Vec<(String, String)> = Vec::new();
+            // A set, so that a body of many keys costs no more than reading it.
+            let mut seen = std::collections::HashSet::new();
+            while let Some((id, value)) = map.next_entry::<String, String>()? {
+                if !seen.insert(id.clone()) {
+                    return Err(serde::de::Error::custom(format!(
+                        "the field `{id}` is given more than once in `fields`; give each field once"
+                    )));
+                }
+                fields.push((id, value));
+            }
+            Ok(fields)
+        }
+    }
+    deserializer.deserialize_map(Fields)
+}
+
 /// The scope choice for a reporter who does not know which category fits.
 pub const OTHER_CATEGORY: &str = "other";
 
@@ -268,6 +302,34 @@ pub fn validate_message(body: &str) -> Result<String, FieldError> {
 mod tests {
     use super::*;
     use crate::policy::parse_str;
+
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(deserialize_with = "fields_once")]
+        fields: Vec<(String, String)>,
+    }
+
+    #[test]
+    fn fields_keep_their_order_and_a_key_given_twice_is_named() {
+        let body: Body =
+            serde_json::from_str(r#"{"fields": {"title": "a", "description": "b"}}"#).unwrap();
+        assert_eq!(
+            body.fields,
+            [
+                ("title".into(), "a".into()),
+                ("description".into(), "b".into())
+            ]
+        );
+        let twice = serde_json::from_str::<Body>(r#"{"fields": {"title": "a", "title": "b"}}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            twice.contains("the field `title` is given more than once"),
+            "{twice}"
+        );
+        assert!(twice.contains("line 1 column"), "{twice}");
+    }
 
     fn policy() -> Policy {
         let source = r#"

@@ -280,8 +280,8 @@ const REPORT_FILE_BYTES_MAX: u64 = 24 * 1024 * 1024;
 #[serde(deny_unknown_fields)]
 struct ReportFile {
     project: Option<String>,
-    #[serde(default)]
-    fields: std::collections::BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "postern_core::intake::fields_once")]
+    fields: Vec<(String, String)>,
     scope_category: Option<String>,
     contact_email: Option<String>,
     credit_name: Option<String>,
@@ -340,7 +340,7 @@ fn recorded_report(
         Some(path) => read_report_file(path)?,
         None => ReportFile::default(),
     };
-    let mut fields: Vec<(String, String)> = file.fields.into_iter().collect();
+    let mut fields = file.fields;
     for given in &args.fields {
         let (id, value) = given.split_once('=').with_context(|| {
             format!("--field {given:?} is not ID=VALUE; write --field title=\"XSS in search\"")

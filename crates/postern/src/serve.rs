@@ -44,8 +44,9 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn init_logging(format: crate::cli::LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("POSTERN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The web layer's filter: the operator's directives, with the libraries that log once per
+    // oddity of their input (the HTML parser) silenced whatever they ask.
+    let filter = postern_web::log_filter(std::env::var("POSTERN_LOG").ok().as_deref());
     let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -3,11 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::export::{ExportContext, csaf, cve, osv};
 use postern_core::policy::Severity;
@@ -23,21 +21,21 @@ use crate::state::AppState;
 pub const ADVISORY_PAGE_ROWS: usize = 200;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/advisories", get(list))
-        .route("/advisories.atom", get(feed))
-        .route("/hall-of-fame", get(hall_of_fame))
-        .route("/projects/{slug}/hall-of-fame", get(project_hall_of_fame))
-        .route(
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/advisories", list)
+        .get("/advisories.atom", feed)
+        .get("/hall-of-fame", hall_of_fame)
+        .get("/projects/{slug}/hall-of-fame", project_hall_of_fame)
+        .get(
             "/.well-known/csaf/provider-metadata.json",
-            get(provider_metadata),
+            provider_metadata,
         )
-        .route("/.well-known/csaf/white/index.txt", get(csaf_index))
-        .route("/.well-known/csaf/white/changes.csv", get(csaf_changes))
-        .route("/.well-known/csaf/white/{year}/{file}", get(csaf_file))
-        .route("/advisories/{id}", get(page))
-        .route("/advisories/{id}/{format}", get(document))
+        .get("/.well-known/csaf/white/index.txt", csaf_index)
+        .get("/.well-known/csaf/white/changes.csv", csaf_changes)
+        .get("/.well-known/csaf/white/{year}/{file}", csaf_file)
+        .get("/advisories/{id}", page)
+        .get("/advisories/{id}/{format}", document)
 }
 
 struct Row {

@@ -4,15 +4,11 @@
 //! The case key travels only in the `Authorization: Bearer` header, never in a URL. A wrong key
 //! and a missing report both answer 404, so neither can be told from the other.
 
-use std::collections::BTreeMap;
-
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_app::intake::Upload;
 use postern_app::reporter::NewReport;
@@ -27,29 +23,30 @@ use crate::intake::{ClientIp, SUBMISSION_BODY_BYTES_MAX, reporter_deadlines};
 use crate::state::{AppState, Project};
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/reports", post(create_report))
-        .route("/api/v1/reports/{id}", get(show_report))
-        .route("/api/v1/reports/{id}/messages", post(add_message))
-        .route("/api/v1/reports/{id}/attachments", post(add_attachments))
-        .route(
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .post("/api/v1/reports", create_report)
+        .get("/api/v1/reports/{id}", show_report)
+        .post("/api/v1/reports/{id}/messages", add_message)
+        .post("/api/v1/reports/{id}/attachments", add_attachments)
+        .post(
             "/api/v1/reports/{id}/disclosure-requests",
-            post(request_disclosure_date),
+            request_disclosure_date,
         )
-        .route(
+        .get(
             "/api/v1/reports/{id}/attachments/{attachment}",
-            get(download_attachment),
+            download_attachment,
         )
-        .layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX))
-        .route("/api/openapi.json", get(openapi))
+        .map(|r| r.layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX)))
+        .get("/api/openapi.json", openapi)
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewReportBody {
     project: Option<String>,
-    fields: BTreeMap<String, String>,
+    #[serde(deserialize_with = "postern_core::intake::fields_once")]
+    fields: Vec<(String, String)>,
     scope_category: Option<String>,
     contact_email: Option<String>,
     credit_name: Option<String>,
@@ -206,7 +203,7 @@ async fn create_report(
     let report = NewReport {
         project: body.project,
         submission: Submission {
-            fields: body.fields.into_iter().collect(),
+            fields: body.fields,
             scope_category: body.scope_category,
             contact_email: body.contact_email,
             credit_name: body.credit_name,
@@ -442,6 +439,6 @@ async fn download_attachment(
     Ok(download(&info, bytes.to_vec()))
 }
 
-async fn openapi() -> axum::Json<Value> {
-    axum::Json(crate::openapi::document())
+async fn openapi(State(state): State<AppState>) -> axum::Json<Value> {
+    axum::Json(crate::openapi::document(state.projects()))
 }

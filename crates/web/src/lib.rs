@@ -12,12 +12,14 @@ mod api;
 mod error;
 mod forms;
 mod intake;
+mod logging;
 mod markdown;
 mod nav;
 mod openapi;
 mod ops;
 mod pages;
 mod policy_pages;
+mod routes;
 mod state;
 mod stats;
 mod subscriptions;
@@ -30,7 +32,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, Error};
 pub use intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX};
+pub use logging::{LOG_DEFAULT, LOG_TARGETS_SILENCED, log_filter};
 pub use ops::{Metrics, metrics_router, serve_metrics};
+pub use routes::Route;
 pub use state::{AppState, Clock, IntakeLimits, ManualClock, Project};
 
 /// Largest request body accepted by pages that take no submission, before any handler runs.
@@ -59,6 +63,31 @@ pub async fn serve(
 /// (a security contact's host should be HTTPS-only throughout).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
+/// Every route of the application, each module's, in the order the router is built from them.
+fn all_routes() -> routes::Routes {
+    let small = routes::Routes::new()
+        .merge(policy_pages::router())
+        .merge(advisories::router())
+        .merge(stats::router())
+        .merge(pages::router())
+        .merge(subscriptions::router())
+        .merge(ops::router())
+        .map(|r| r.layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX)));
+    routes::Routes::new()
+        .merge(small)
+        .merge(api::router())
+        .merge(forms::router())
+        .merge(team::router())
+}
+
+/// The method and path of every route the router serves, taken from the table it is built
+/// from (anything else is the 404 page).
+pub fn routes() -> Vec<Route> {
+    let (_, mut table) = all_routes().into_parts();
+    table.sort();
+    table
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let headers: [(HeaderName, &'static str); 7] = [
@@ -79,22 +108,11 @@ pub fn router(state: AppState) -> Router {
             "same-origin",
         ),
     ];
-    let small = Router::new()
-        .merge(policy_pages::router())
-        .merge(advisories::router())
-        .merge(stats::router())
-        .merge(pages::router())
-        .merge(subscriptions::router())
-        .merge(ops::router())
-        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));
     // Browsers keep to HTTPS once they have seen this over it; over plain HTTP (a local test
     // instance) it would mean nothing and is not sent.
     let https = state.public_url().starts_with("https://");
-    let mut app = Router::new()
-        .merge(small)
-        .merge(api::router())
-        .merge(forms::router())
-        .merge(team::router())
+    let (routes, _) = all_routes().into_parts();
+    let mut app = routes
         .fallback(pages::not_found)
         // On every route and the fallback, inside the routing, so that it sees the matched
         // route's template (the fallback's requests count as `unmatched`).

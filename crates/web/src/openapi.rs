@@ -1,20 +1,171 @@
 //! The OpenAPI 3.1 description of the JSON API, served at `/api/openapi.json`.
 //!
 //! Written out by hand beside the handlers in `api.rs`; a test checks that its paths and
-//! methods are exactly the API's routes.
+//! methods are exactly the API's routes. What a new report must carry comes from the policies
+//! served: each project with a form gets a schema of its own (its slug, its form's field ids
+//! with those it requires, its scope categories), so a client reads what the server checks.
 
-use serde_json::{Value, json};
+use postern_core::intake::{
+    CREDIT_NAME_CHARS_MAX, FIELD_LINE_CHARS_MAX, FIELD_TEXT_BYTES_MAX, OTHER_CATEGORY,
+};
+use postern_core::policy::FieldKind;
+use postern_core::project::Project;
+use serde_json::{Map, Value, json};
+
+/// The control characters `intake::validate` refuses inside a value (all but line breaks and
+/// tabs), as the inside of an ECMA-262 character class.
+const CONTROLS: &str = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
+
+/// What `intake::validate` takes as a field's value, as an ECMA-262 pattern: white space at
+/// either end (it is trimmed), no control character inside, for a one-line kind one line of at
+/// most `FIELD_LINE_CHARS_MAX` characters once trimmed (the limit is in the pattern, since a
+/// `maxLength` would count the white space trimmed), and something besides white space when
+/// the field is required.
+fn value_pattern(one_line: bool, required: bool) -> String {
+    line_pattern(one_line.then_some(FIELD_LINE_CHARS_MAX), required)
+}
+
+/// The pattern of trimmed text without control characters: one line of at most `chars`
+/// characters when given, else any lines.
+fn line_pattern(chars: Option<usize>, required: bool) -> String {
+    // The ends: white space as Rust trims it (NEL too, which ECMA's \s leaves out).
+    let end = "[\\s\\u0085]*";
+    let first = format!("[^\\s\\u0085{CONTROLS}]");
+    let body = match chars {
+        Some(chars) => format!("{first}[^\\r\\n{CONTROLS}]{{0,{}}}", chars - 1),
+        None => format!("{first}[^{CONTROLS}]*"),
+    };
+    if required {
+        format!("^{end}{body}{end}$")
+    } else {
+        format!("^{end}(?:{body})?{end}$")
+    }
+}
+
+/// The schema of one field of a project's form.
+fn field_schema(kind: FieldKind, label: &str, required: bool) -> Value {
+    let one_line = matches!(kind, FieldKind::Line | FieldKind::Version | FieldKind::Url);
+    let kind_name = FieldKind::ALL
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map_or("text", |(name, _)| *name);
+    let mut schema = json!({
+        "type": "string",
+        "description": label,
+        "pattern": value_pattern(one_line, required),
+        "x-postern-kind": kind_name,
+    });
+    if !one_line {
+        schema["description"] = json!(format!(
+            "{label} (Markdown; at most {} KiB of UTF-8)",
+            FIELD_TEXT_BYTES_MAX / 1024
+        ));
+    }
+    if required {
+        schema["minLength"] = json!(1);
+    }
+    if kind == FieldKind::Url {
+        schema["description"] = json!(format!("{label}: a web address (https://, or http://)"));
+    }
+    schema
+}
+
+/// The body of `POST /api/v1/reports` for one project: `is_default` when the body may leave
+/// out `project`.
+fn new_report_schema(project: &Project, is_default: bool) -> Value {
+    let form = &project.policy.form.fields;
+    let mut fields = Map::new();
+    for field in form {
+        fields.insert(
+            field.id.clone(),
+            field_schema(field.kind, &field.label, field.required),
+        );
+    }
+    let required_fields: Vec<&str> = form
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.id.as_str())
+        .collect();
+    let scope = &project.policy.scope;
+    let mut categories: Vec<&str> = scope
+        .in_scope
+        .iter()
+        .chain(&scope.out_of_scope)
+        .map(|item| item.category.as_str())
+        .collect();
+    categories.push(OTHER_CATEGORY);
+    categories.dedup();
+    let mut required = vec!["fields"];
+    if !is_default {
+        required.push("project");
+    }
+    let project_description = if is_default {
+        "Project slug; this project (the default) when absent."
+    } else {
+        "Project slug."
+    };
+    // Absent and null read alike (the body's optional members).
+    let mut categories: Vec<Value> = categories.into_iter().map(Value::from).collect();
+    categories.push(Value::Null);
+    let project_schema = if is_default {
+        json!({ "type": ["string", "null"], "enum": [project.slug(), null], "description": project_description })
+    } else {
+        json!({ "type": "string", "enum": [project.slug()], "description": project_description })
+    };
+    json!({
+        "title": format!("New report for {}", project.name()),
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": {
+            "project": project_schema,
+            "fields": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": required_fields,
+                "properties": fields,
+                "description": "The project's report form by field id (its SECURITY.md lists them), each at most once; a key given twice is refused with 400."
+            },
+            "scope_category": { "type": ["string", "null"], "enum": categories },
+            "contact_email": { "anyOf": [
+                { "type": "string", "format": "email" },
+                { "type": ["string", "null"], "pattern": "^\\s*$", "description": "Empty or null: no address (the case key is the way back)." }
+            ] },
+            "credit_name": { "type": ["string", "null"], "pattern": line_pattern(Some(CREDIT_NAME_CHARS_MAX), false), "description": "Name to credit, one line; leave out (or null) to stay anonymous." },
+            "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
+        }
+    })
+}
+
+/// `NewReport`: one project's schema, or one of several, told apart by `project`.
+fn new_report(projects: &[Project]) -> Value {
+    let mut variants: Vec<Value> = projects
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.policy.offers_report_form())
+        .map(|(i, p)| new_report_schema(p, i == 0))
+        .collect();
+    match variants.len() {
+        0 => {
+            json!({ "not": {}, "description": "No project served takes reports through Postern's form." })
+        }
+        1 => variants.remove(0),
+        _ => json!({ "oneOf": variants }),
+    }
+}
 
 fn error_response(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
 
 /// The document.
-pub fn document() -> Value {
+pub fn document(projects: &[Project]) -> Value {
     let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[a-z2-7]{26}$" }, "description": "The report id returned at submission." });
     let not_found =
         error_response("No such report, or a wrong case key: the two cannot be told apart.");
     let bearer = json!([{ "caseKey": [] }]);
+    // Text besides white space, without control characters (`intake::validate_message`).
+    let message_pattern = value_pattern(false, true);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -31,7 +182,7 @@ pub fn document() -> Value {
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewReport" } } } },
                     "responses": {
                         "201": { "description": "Stored durably. Keep the case key: it is shown only now.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } } },
-                        "400": error_response("Malformed JSON or invalid UTF-8."),
+                        "400": error_response("Malformed JSON, invalid UTF-8, or a key of `fields` given twice (the message names it)."),
                         "413": error_response("The body is larger than the limit named in the message."),
                         "404": error_response("The project's policy takes no reports through Postern's form (it lists no `web-form` channel); `error` names the channels it does offer."),
                         "415": error_response("The body is not application/json."),
@@ -59,7 +210,7 @@ pub fn document() -> Value {
                     "operationId": "addMessage",
                     "security": bearer,
                     "parameters": [id_param],
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536 } } } } } },
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536, "pattern": message_pattern } } } } } },
                     "responses": {
                         "201": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Message" } } } },
                         "400": error_response("Malformed JSON."),
@@ -126,22 +277,15 @@ pub fn document() -> Value {
                 "caseKey": { "type": "http", "scheme": "bearer", "description": "The case key returned at submission, such as pk-abcd-efgh-..." }
             },
             "schemas": {
+                "NewReport": new_report(projects),
                 "Error": { "type": "object", "required": ["error", "fields"], "properties": {
                     "error": { "type": "string" },
                     "fields": { "type": "array", "items": { "type": "object", "required": ["field", "message"], "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } }
                 } },
                 "NewAttachment": { "type": "object", "additionalProperties": false, "required": ["filename", "content_base64"], "properties": {
                     "filename": { "type": "string" },
-                    "content_type": { "type": "string" },
-                    "content_base64": { "type": "string", "contentEncoding": "base64", "description": "At most 4 MiB once decoded." }
-                } },
-                "NewReport": { "type": "object", "additionalProperties": false, "required": ["fields"], "properties": {
-                    "project": { "type": "string", "description": "Project slug; the default project when absent." },
-                    "fields": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Values of the project's report form by field id (see its SECURITY.md); required fields must be present." },
-                    "scope_category": { "type": "string" },
-                    "contact_email": { "type": "string", "format": "email" },
-                    "credit_name": { "type": "string", "maxLength": 100, "description": "Name to credit; leave out to stay anonymous." },
-                    "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
+                    "content_type": { "type": ["string", "null"] },
+                    "content_base64": { "type": "string", "contentEncoding": "base64", "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$", "description": "At most 4 MiB once decoded." }
                 } },
                 "Deadline": { "type": "object", "additionalProperties": false, "required": ["kind", "description", "promised", "starts", "started_at", "target", "due", "status", "resolved_at"], "properties": {
                     "kind": { "type": "string", "enum": ["acknowledge", "assess", "plan", "fix", "release", "disclose"] },

@@ -140,10 +140,10 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
 }
 
 /// The public routes of this module.
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/readyz", get(readyz))
-        .route("/audit/checkpoint", get(checkpoint))
+pub(crate) fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/readyz", readyz)
+        .get("/audit/checkpoint", checkpoint)
 }
 
 /// The metrics listener's routes: `/metrics`, and `/healthz` and `/readyz` beside it.

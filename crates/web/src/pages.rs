@@ -3,22 +3,20 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use crate::error::Error;
 use crate::nav::{Nav, Section};
 use crate::state::AppState;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(healthz))
-        .route("/static/postern.css", get(stylesheet))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/", home)
+        .get("/healthz", healthz)
+        .get("/static/postern.css", stylesheet)
 }
 
 struct ProjectLink {

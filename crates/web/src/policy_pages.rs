@@ -5,11 +5,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use postern_core::render::{RenderContext, security_md, security_txt};
 
 use crate::error::Error;
@@ -18,19 +16,19 @@ use crate::nav::{Nav, Section};
 use crate::state::{AppState, Project};
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/.well-known/security.txt", get(default_security_txt))
-        .route("/security.txt", get(default_security_txt))
-        .route("/security-policy", get(default_policy_page))
-        .route("/SECURITY.md", get(default_security_md))
-        .route(
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/.well-known/security.txt", default_security_txt)
+        .get("/security.txt", default_security_txt)
+        .get("/security-policy", default_policy_page)
+        .get("/SECURITY.md", default_security_md)
+        .get(
             "/projects/{slug}/.well-known/security.txt",
-            get(project_security_txt),
+            project_security_txt,
         )
-        .route("/projects/{slug}/security.txt", get(project_security_txt))
-        .route("/projects/{slug}/security-policy", get(project_policy_page))
-        .route("/projects/{slug}/SECURITY.md", get(project_security_md))
+        .get("/projects/{slug}/security.txt", project_security_txt)
+        .get("/projects/{slug}/security-policy", project_policy_page)
+        .get("/projects/{slug}/SECURITY.md", project_security_md)
 }
 
 /// A project and the address it is being served under.

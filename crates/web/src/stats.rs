@@ -4,10 +4,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::SignedDuration;
 use postern_core::stats::{Durations, REPORTS_MIN, WINDOW_DAYS, compute, human, window_start};
 
@@ -16,8 +14,8 @@ use crate::nav::{Nav, Section};
 use crate::state::AppState;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/stats", get(stats))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new().get("/stats", stats)
 }
 
 struct ProjectRows {

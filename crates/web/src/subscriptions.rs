@@ -10,11 +10,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use postern_store::StoreError;
 use postern_store::subscriptions::{CONFIRM_VALID, SubscriptionRequest, TokenState};
 use serde::Deserialize;
@@ -29,17 +27,14 @@ use crate::state::AppState;
 pub(crate) const FORM_PURPOSE: &str = "subscribe";
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/advisories/subscribe", get(subscribe_form).post(subscribe))
-        .route(
-            "/subscriptions/confirm/{token}",
-            get(confirm_page).post(confirm),
-        )
-        .route(
-            "/unsubscribe/{token}",
-            get(unsubscribe_page).post(unsubscribe),
-        )
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/advisories/subscribe", subscribe_form)
+        .post("/advisories/subscribe", subscribe)
+        .get("/subscriptions/confirm/{token}", confirm_page)
+        .post("/subscriptions/confirm/{token}", confirm)
+        .get("/unsubscribe/{token}", unsubscribe_page)
+        .post("/unsubscribe/{token}", unsubscribe)
 }
 
 /// The address the form posts to, opened in a browser (a reload, a shared link): the form

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::{http_request, start};
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     address: String,
     session: String,
@@ -54,7 +54,7 @@ impl Driver {
 
     /// A browser with JavaScript on or off (page scripts only: the test's own WebDriver
     /// scripts run either way).
-    fn start_with(javascript: bool) -> Option<Driver> {
+    pub(crate) fn start_with(javascript: bool) -> Option<Driver> {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
@@ -131,7 +131,7 @@ impl Driver {
         Some(driver)
     }
 
-    fn call(&self, method: &str, path: &str, body: Value) -> Value {
+    pub(crate) fn call(&self, method: &str, path: &str, body: Value) -> Value {
         let path = format!("/session/{}{path}", self.session);
         let body = if method == "GET" {
             Vec::new()
@@ -150,11 +150,11 @@ impl Driver {
         serde_json::from_str::<Value>(&text).unwrap()["value"].clone()
     }
 
-    fn go(&self, url: &str) {
+    pub(crate) fn go(&self, url: &str) {
         self.call("POST", "/url", json!({ "url": url }));
     }
 
-    fn element(&self, css: &str) -> String {
+    pub(crate) fn element(&self, css: &str) -> String {
         let found = self.call(
             "POST",
             "/element",
@@ -171,7 +171,7 @@ impl Driver {
             .to_owned()
     }
 
-    fn type_into(&self, css: &str, text: &str) {
+    pub(crate) fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
         self.call(
             "POST",
@@ -180,13 +180,13 @@ impl Driver {
         );
     }
 
-    fn click(&self, css: &str) {
+    pub(crate) fn click(&self, css: &str) {
         let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), json!({}));
     }
 
     /// Runs `script` (a function body) in the page and returns what it returns.
-    fn execute(&self, script: &str) -> Value {
+    pub(crate) fn execute(&self, script: &str) -> Value {
         self.call(
             "POST",
             "/execute/sync",
@@ -194,7 +194,7 @@ impl Driver {
         )
     }
 
-    fn source(&self) -> String {
+    pub(crate) fn source(&self) -> String {
         self.call("GET", "/source", json!({}))
             .as_str()
             .unwrap()
@@ -452,7 +452,7 @@ const PAGES_MAX: usize = 60;
 /// A wide screen and a phone.
 const WIDTHS: [u64; 2] = [1280, 390];
 /// The demo's team account.
-const DEMO_EMAIL: &str = "demo@example.org";
+pub(crate) const DEMO_EMAIL: &str = "demo@example.org";
 
 /// What `check_page` found wrong, one line per problem.
 #[derive(Default)]
@@ -476,11 +476,21 @@ fn check_page(driver: &Driver, name: &str, findings: &mut Findings) -> Vec<Strin
             "/window/rect",
             json!({ "width": width, "height": 1000 }),
         );
-        let seen = driver.execute(
-            "const d = document.documentElement;
-             return [d.scrollWidth, window.innerWidth, document.title,
-                     document.querySelectorAll('header nav a[href]').length,
-                     Array.from(document.querySelectorAll('a[href]'), a => a.href)];",
+        // The window may take a few frames to take its new size on a loaded machine: measure
+        // once it has (or after 120 frames, when the check below says it never did).
+        let seen = driver.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": "const width = arguments[0], done = arguments[arguments.length - 1];
+                let frames = 0;
+                const measure = () => {
+                  if (window.innerWidth !== width && frames++ < 120) { requestAnimationFrame(measure); return; }
+                  const d = document.documentElement;
+                  done([d.scrollWidth, window.innerWidth, document.title,
+                        document.querySelectorAll('header nav a[href]').length,
+                        Array.from(document.querySelectorAll('a[href]'), a => a.href)]);
+                };
+                measure();", "args": [width] }),
         );
         let number = |i: usize| seen[i].as_u64().unwrap_or_default();
         let (scroll, inner, navigation) = (number(0), number(1), number(3));
@@ -609,7 +619,18 @@ fn crawl(
     visited
 }
 
-fn sign_in(driver: &Driver, base: &str, password: &str) {
+/// The demo team account's password, which `serve --demo` prints after seeding.
+pub(crate) fn demo_password(server: &crate::support::Server) -> String {
+    let account = server.line_after("Seeded the demo:");
+    account
+        .split("with the password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
+        .to_owned()
+}
+
+pub(crate) fn sign_in(driver: &Driver, base: &str, password: &str) {
     driver.go(&format!("{base}/team/signin"));
     driver.type_into("#email", DEMO_EMAIL);
     driver.type_into("#password", password);
@@ -647,13 +668,7 @@ fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
         &["--demo", "--form-min-seconds", "0"],
         &data.path().join("demo"),
     );
-    let account = server.line_after("Seeded the demo:");
-    let password = account
-        .split("with the password ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("the demo's password in {account:?}"))
-        .to_owned();
+    let password = demo_password(&server);
     let base = format!("http://{}", server.address);
     let mut findings = Findings::default();
     let mut kinds = std::collections::HashSet::new();
@@ -790,7 +805,7 @@ fn hidden_value(html: &str, name: &str) -> String {
 
 /// Says that a test skipped part of its work, on the terminal even when the harness captures
 /// test output (a direct write to stderr is not captured).
-fn skip_notice(message: std::fmt::Arguments) {
+pub(crate) fn skip_notice(message: std::fmt::Arguments) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "NOTE: {message}");
 }

@@ -14,11 +14,15 @@ use crate::support::{postern, start, stdout, workspace};
 
 /// `postern mail ingest` with `raw` on stdin.
 fn ingest(data: &Path, policy: &Path, raw: &[u8]) -> Output {
+    ingest_under(data, &[policy], raw)
+}
+
+/// `postern mail ingest` with `raw` on stdin, serving `policies`.
+pub(crate) fn ingest_under(data: &Path, policies: &[&Path], raw: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_postern"))
         .args(["mail", "ingest", "--data"])
         .arg(data)
-        .arg("--policy")
-        .arg(policy)
+        .args(policies.iter().flat_map(|p| [Path::new("--policy"), p]))
         .env_remove("POSTERN_POLICY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

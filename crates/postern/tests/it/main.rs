@@ -1,6 +1,7 @@
 //! Postern's one integration-test binary: the real `postern` executable, driven as a user would.
 
 mod advisory_cli;
+mod api_fuzz;
 mod architecture;
 mod audit_cli;
 mod backup;
@@ -21,3 +22,4 @@ mod serve;
 mod subscriptions;
 mod support;
 mod webhook;
+mod xss;

@@ -7,16 +7,14 @@
 //! signed form token that must be at least a few seconds old (token.rs), and a per-client rate
 //! limit.
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::Response;
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_core::policy::Start;
 
 use crate::intake::{PromisedDeadline, SUBMISSION_BODY_BYTES_MAX, human_time};
-use crate::state::{AppState, Project};
+use crate::state::Project;
 
 mod report;
 pub(crate) mod token;
@@ -28,21 +26,21 @@ use track::{
 };
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/report", get(default_form).post(default_submit))
-        .route(
-            "/projects/{slug}/report",
-            get(project_form).post(project_submit),
-        )
-        .layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/report", default_form)
+        .post("/report", default_submit)
+        .get("/projects/{slug}/report", project_form)
+        .post("/projects/{slug}/report", project_submit)
+        .map(|r| r.layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX)))
         .merge(
-            Router::new()
-                .route("/track", get(track_page).post(track))
-                .route("/track/message", post(track_message))
-                .route("/track/attachment", post(track_attachment))
-                .route("/track/disclosure", post(track_disclosure))
-                .layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX)),
+            crate::routes::Routes::new()
+                .get("/track", track_page)
+                .post("/track", track)
+                .post("/track/message", track_message)
+                .post("/track/attachment", track_attachment)
+                .post("/track/disclosure", track_disclosure)
+                .map(|r| r.layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX))),
         )
 }
 

@@ -7,11 +7,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use postern_store::credentials::{
     self, TotpSecret, check_new_password, generate_recovery_codes, recovery_code_hash, verify_totp,
@@ -31,15 +29,19 @@ const SIGNIN_FORM: &str = "team sign-in";
 /// The issuer shown in authenticator apps.
 const TOTP_ISSUER: &str = "Postern";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/signin", get(signin_page).post(signin))
-        .route("/team/signin/code", get(code_page).post(code))
-        .route("/team/setup", get(setup_page).post(setup))
-        .route("/team/second-factor", get(enrol_page).post(enrol))
-        .route("/team/account", get(account))
-        .route("/team/signout", post(signout))
-        .route("/team/signout-everywhere", post(signout_everywhere))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/signin", signin_page)
+        .post("/team/signin", signin)
+        .get("/team/signin/code", code_page)
+        .post("/team/signin/code", code)
+        .get("/team/setup", setup_page)
+        .post("/team/setup", setup)
+        .get("/team/second-factor", enrol_page)
+        .post("/team/second-factor", enrol)
+        .get("/team/account", account)
+        .post("/team/signout", signout)
+        .post("/team/signout-everywhere", signout_everywhere)
 }
 
 struct Input {

@@ -4,10 +4,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use postern_core::cvss::{CvssVersion, build_vector, chosen_values, metrics, rate};
 use std::collections::HashMap;
 
@@ -18,8 +16,8 @@ use crate::state::AppState;
 /// Query parameters the calculator reads, at most (a version, a vector and 11 metrics).
 const PARAMS_MAX: usize = 16;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/team/cvss", get(calculator))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new().get("/team/cvss", calculator)
 }
 
 struct MetricRow {

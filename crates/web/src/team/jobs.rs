@@ -6,11 +6,9 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use postern_core::report::ReportId;
 use postern_store::StoreError;
 use postern_store::jobs::JobState;
@@ -21,11 +19,11 @@ use super::{Member, check_post, private, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/jobs", get(page))
-        .route("/team/jobs/retry", post(retry))
-        .route("/team/jobs/retell", post(retell))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/jobs", page)
+        .post("/team/jobs/retry", retry)
+        .post("/team/jobs/retell", retell)
 }
 
 struct Row {

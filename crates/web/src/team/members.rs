@@ -6,11 +6,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use postern_store::team::{Role, SETUP_LINK_TTL, User, UserChange};
 use serde::Deserialize;
 
@@ -19,11 +17,13 @@ use super::{CsrfForm, Member, check_post, private, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/members", get(list).post(add))
-        .route("/team/members/{id}", get(edit).post(change))
-        .route("/team/members/{id}/reset", post(reset))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/members", list)
+        .post("/team/members", add)
+        .get("/team/members/{id}", edit)
+        .post("/team/members/{id}", change)
+        .post("/team/members/{id}/reset", reset)
 }
 
 /// One account in the list.

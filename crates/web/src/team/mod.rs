@@ -16,7 +16,6 @@ mod record;
 mod report;
 mod screening;
 
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -37,8 +36,8 @@ pub(crate) struct CsrfForm {
 pub const TEAM_BODY_BYTES_MAX: usize = 128 * 1024;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .merge(auth::router())
         .merge(queue::router())
         .merge(report::router())
@@ -48,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(jobs::router())
         .merge(members::router())
         .merge(screening::router())
-        .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
+        .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))
 }
 
 /// The session cookie's name: `__Host-` (Secure, no Domain, Path=/) when served over HTTPS.

@@ -5,10 +5,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use postern_core::case::parse_severity;
 use postern_core::policy::Severity;
 use postern_core::report::ReportStatus;
@@ -23,8 +21,8 @@ use crate::state::AppState;
 /// Reports shown on one page of the queue.
 pub const QUEUE_ROWS: usize = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/team", get(queue))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new().get("/team", queue)
 }
 
 pub(crate) struct Choice {

@@ -6,9 +6,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use postern_app::intake::{Upload, clean_filename};
@@ -24,9 +23,10 @@ use crate::error::Error;
 use crate::intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX, human_time};
 use crate::state::{AppState, Project};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new().route(
         "/team/reports/new",
+        &[Method::GET, Method::POST],
         get(page)
             .post(record)
             // Files come with it, as with the public form.

@@ -9,11 +9,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_app::case::Seen;
 use postern_core::case::{Action, Case, Closing, Rating, parse_closure, parse_severity};
@@ -33,11 +31,11 @@ use crate::intake::{human_time, local_time};
 use crate::markdown::{self, Source, plain_html};
 use crate::state::{AppState, Project};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/reports/{id}", get(show))
-        .route("/team/reports/{id}/act", post(act))
-        .route("/team/reports/{id}/attachment", post(download))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/reports/{id}", show)
+        .post("/team/reports/{id}/act", act)
+        .post("/team/reports/{id}/attachment", download)
 }
 
 struct ClockRow {

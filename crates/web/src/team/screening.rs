@@ -6,11 +6,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use postern_app::mail::ScreenReason;
 use postern_core::report::ReportId;
 use postern_store::mail::{InboundState, ScreeningItem};
@@ -21,12 +19,12 @@ use super::{Member, check_post, private, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/screening", get(list))
-        .route("/team/screening/{id}", get(item))
-        .route("/team/screening/{id}/decide", post(decide))
-        .route("/team/screening/{id}/original", post(original))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/screening", list)
+        .get("/team/screening/{id}", item)
+        .post("/team/screening/{id}/decide", decide)
+        .post("/team/screening/{id}/original", original)
 }
 
 /// One row of the list, as shown.

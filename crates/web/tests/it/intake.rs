@@ -745,3 +745,82 @@ async fn following_a_case_never_uses_up_writing_to_it_and_key_look_ups_are_limit
         assert!(page.text().contains("Please wait"), "{}", page.text());
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_states_each_projects_slug_required_fields_and_scope() {
+    for app in apps().await {
+        let doc = app.get("/api/openapi.json").await.json();
+        let variants = doc["components"]["schemas"]["NewReport"]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("one schema per project with a form: {doc}"));
+        let projects = app.uses.projects().all();
+        assert_eq!(variants.len(), projects.len());
+        for (i, (schema, project)) in variants.iter().zip(projects).enumerate() {
+            let props = &schema["properties"];
+            // Only the default project (the first) may be left out (or null).
+            let slugs = if i == 0 {
+                json!([project.slug(), null])
+            } else {
+                json!([project.slug()])
+            };
+            assert_eq!(props["project"]["enum"], slugs);
+            let required = schema["required"].as_array().unwrap();
+            assert_eq!(required.contains(&json!("project")), i > 0, "{schema}");
+            let form = &project.policy.form.fields;
+            let ids: Vec<&str> = props["fields"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut expected: Vec<&str> = form.iter().map(|f| f.id.as_str()).collect();
+            expected.sort();
+            let mut ids = ids;
+            ids.sort();
+            assert_eq!(ids, expected);
+            let required_ids: Vec<&str> = form
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.id.as_str())
+                .collect();
+            assert!(!required_ids.is_empty());
+            assert_eq!(props["fields"]["required"], json!(required_ids));
+            assert_eq!(props["fields"]["additionalProperties"], json!(false));
+            let categories = props["scope_category"]["enum"].as_array().unwrap();
+            assert!(categories.contains(&json!("other")), "{categories:?}");
+            for item in &project.policy.scope.in_scope {
+                assert!(categories.contains(&json!(item.category)), "{categories:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_field_given_twice_in_json_is_refused_with_400_naming_it_and_nothing_is_stored() {
+    for app in apps().await {
+        let body = r#"{"fields": {"title": "RCE in the importer", "description": "A crafted archive runs code.", "impact": "Full compromise", "steps_to_reproduce": "1. import", "title": "Something else"}, "scope_category": "rce"}"#;
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/reports")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_owned();
+        assert!(
+            error.contains("the field `title` is given more than once"),
+            "{error}"
+        );
+        assert!(error.contains("line 1 column"), "where: {error}");
+        assert_eq!(
+            app.store.count_reports().await.unwrap(),
+            0,
+            "{}",
+            app.backend
+        );
+        // The same body with the key once is taken.
+        let once = app.post_json("/api/v1/reports", &report(), None).await;
+        assert_eq!(once.status, StatusCode::CREATED, "{}", once.text());
+    }
+}

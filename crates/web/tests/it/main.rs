@@ -5,6 +5,8 @@ mod advisories;
 mod channels;
 mod drift;
 mod intake;
+mod logs;
+mod matrix;
 mod members;
 mod navigation;
 mod ops;

@@ -12,11 +12,9 @@
 //! Here are the routes and the handlers, which read the request, call the use case and answer;
 //! the typed form is in form.rs, the pages in page.rs.
 
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use postern_app::advisory::PastMoment;
 use postern_core::advisory::{Advisory, AdvisoryId};
@@ -37,14 +35,16 @@ mod page;
 use form::{Intent, Typed, grow, intent, parse_moment};
 use page::{Embargo, PageContext, edit_page, embargo_of, list_page, respond};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/team/advisories", get(list))
-        .route("/team/advisories/new", get(new_form).post(create))
-        .route("/team/advisories/{id}", get(show).post(save))
-        .route("/team/advisories/{id}/schedule", post(schedule))
-        .route("/team/advisories/{id}/publish", post(publish))
-        .route("/team/reports/{id}/advisory", post(draft))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/team/advisories", list)
+        .get("/team/advisories/new", new_form)
+        .post("/team/advisories/new", create)
+        .get("/team/advisories/{id}", show)
+        .post("/team/advisories/{id}", save)
+        .post("/team/advisories/{id}/schedule", schedule)
+        .post("/team/advisories/{id}/publish", publish)
+        .post("/team/reports/{id}/advisory", draft)
 }
 
 async fn list(State(state): State<AppState>, member: Member) -> Result<Response, Error> {

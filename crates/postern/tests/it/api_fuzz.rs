@@ -1,0 +1,96 @@
+//! The JSON API against its own OpenAPI document: schemathesis (PyPI, the `st` command) reads
+//! `/api/openapi.json` of a real `serve --demo` on loopback and sends what the document allows
+//! and what it forbids, with all of its checks: no 5xx, every answer's status, type and body as
+//! documented, everything the document allows accepted and everything it forbids refused.
+//! Bounded by examples per operation, a fixed seed and a time limit. Skipped, with a NOTE,
+//! where `st` is not installed; `.ci/run` installs it.
+
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::browser::skip_notice;
+use crate::support::start;
+
+/// Examples per operation and phase.
+const EXAMPLES_MAX: &str = "40";
+/// The whole run's bound.
+const RUN_SECONDS_MAX: u64 = 240;
+
+#[test]
+fn the_api_keeps_to_its_openapi_document_under_schemathesis() {
+    if Command::new("st")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        skip_notice(format_args!(
+            "skipping the API fuzzing: schemathesis is not installed (python3 -m pip install schemathesis)"
+        ));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let many = "1000000";
+    let server = start(
+        &[
+            "--demo",
+            "--submissions-per-hour",
+            many,
+            "--submission-burst",
+            many,
+            "--lookups-per-hour",
+            many,
+            "--lookup-burst",
+            many,
+        ],
+        &dir.path().join("demo"),
+    );
+    let url = format!("http://{}/api/openapi.json", server.address);
+    let mut child = Command::new("st")
+        .args([
+            "run",
+            &url,
+            "--checks",
+            "all",
+            "--max-examples",
+            EXAMPLES_MAX,
+        ])
+        .args([
+            "--seed",
+            "20261201",
+            "--no-color",
+            "--request-timeout",
+            "10",
+        ])
+        // Its example database and reports stay in the test's folder.
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("st runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    let Ok(output) = rx.recv_timeout(Duration::from_secs(RUN_SECONDS_MAX)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("schemathesis took longer than {RUN_SECONDS_MAX} s");
+    };
+    let status = child.wait().unwrap();
+    let tail: String = {
+        let lines: Vec<&str> = output.lines().collect();
+        lines[lines.len().saturating_sub(120)..].join("\n")
+    };
+    assert!(status.success(), "schemathesis found problems:\n{tail}");
+    assert!(
+        output.contains("Tested: 6"),
+        "every operation was tested:\n{tail}"
+    );
+}
