@@ -14,6 +14,7 @@ mod mail;
 mod mail_channel;
 mod mail_imap;
 mod policy_cli;
+mod privacy_cli;
 mod report_cli;
 mod serve;
 mod subscriptions;

@@ -149,6 +149,25 @@ struct ReportPage {
     advisories: Vec<String>,
     /// Whether "Draft advisory" is offered (accepted, not closed, a triager).
     can_draft: bool,
+    /// What of the report was erased, and when, in words.
+    erased: Vec<String>,
+    /// Its legal hold standing now, in words.
+    hold: Option<String>,
+    /// Whether erasure and holds are offered (admins).
+    is_admin: bool,
+}
+
+/// The step between asking to erase and erasing: what goes, and a button that does it.
+#[derive(Template, WebTemplate)]
+#[template(path = "team/erase.html")]
+struct ErasePage {
+    title: String,
+    me: Option<String>,
+    csrf: String,
+    id: String,
+    what: &'static str,
+    describe: &'static str,
+    reason: String,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -567,7 +586,10 @@ pub(super) async fn render(
         me: Some(member.actor().to_owned()),
         csrf: member.csrf.clone(),
         id: id.to_string(),
-        heading: postern_core::report::title(&view.submission.fields),
+        heading: match view.privacy.contents_erased_at {
+            Some(_) => postern_store::privacy::ERASED_TITLE.to_owned(),
+            None => postern_core::report::title(&view.submission.fields),
+        },
         error,
         project: policy.project.name.clone(),
         status: case.status.name(),
@@ -650,6 +672,22 @@ pub(super) async fn render(
         }),
         advisories,
         can_draft,
+        erased: postern_core::privacy::Erasure::ALL
+            .into_iter()
+            .filter_map(|what| {
+                view.privacy
+                    .erased_at(what)
+                    .map(|at| format!("Erased {} on {}.", what.describe(), human_time(policy, at)))
+            })
+            .collect(),
+        hold: view.privacy.hold_at(now).map(|h| {
+            format!(
+                "Under legal hold through {}: {}. Retention and erasure wait until then.",
+                h.until.strftime("%Y-%m-%d"),
+                h.reason
+            )
+        }),
+        is_admin: member.session.user.role >= Role::Admin,
     };
     Ok(private((status, page).into_response()))
 }
@@ -695,6 +733,12 @@ struct ActForm {
     is_plan: String,
     #[serde(default)]
     request: String,
+    #[serde(default)]
+    what: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -764,6 +808,37 @@ async fn act(
     let actor = member.as_actor();
     let done = match form.action.as_str() {
         "note" => app.add_note(&actor, &id, &form.body).await,
+        "erase" => match postern_core::privacy::Erasure::parse(&form.what) {
+            // The first step only shows what goes and asks again; nothing is erased yet.
+            Some(what) if form.confirm != "yes" => {
+                visible_project(&state, &member, &id).await?;
+                let page = ErasePage {
+                    title: format!("Erase from report {id}"),
+                    me: Some(member.actor().to_owned()),
+                    csrf: member.csrf.clone(),
+                    id: id.to_string(),
+                    what: what.name(),
+                    describe: what.describe(),
+                    reason: form.reason.trim().to_owned(),
+                };
+                return Ok(private(page.into_response()));
+            }
+            Some(what) => app
+                .erase_report(&actor, &id, what, &form.reason)
+                .await
+                .map(drop),
+            None => Err(postern_app::Error::field(
+                "what",
+                "choose the contact or the contents",
+            )),
+        },
+        "hold" => match postern_core::privacy::parse_hold_until(&form.until) {
+            Ok(until) => app
+                .hold_report(&actor, &id, until, &form.reason)
+                .await
+                .map(drop),
+            Err(message) => Err(postern_app::Error::field("until", message)),
+        },
         "disclosure-accept" | "disclosure-decline" => app
             .answer_disclosure_request(
                 &actor,

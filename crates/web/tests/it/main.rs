@@ -7,6 +7,7 @@ mod drift;
 mod intake;
 mod navigation;
 mod policy_pages;
+mod privacy;
 mod promises;
 mod reading;
 mod screening;
