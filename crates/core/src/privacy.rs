@@ -141,6 +141,91 @@ pub fn check_hold_until(until: Timestamp, now: Timestamp) -> Result<(), String> 
     Ok(())
 }
 
+/// What retention reads of one report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionFacts {
+    /// When the report was closed; `None` while it is open.
+    pub closed_at: Option<Timestamp>,
+    /// When its advisory was published, if it was.
+    pub advisory_published_at: Option<Timestamp>,
+    /// What was erased already, and its hold.
+    pub state: PrivacyState,
+}
+
+/// When retention erases each group of a report (the groups not erased yet whose time the
+/// policy sets), as (group, moment). Nothing while the report is open: the policy's periods
+/// count from closure (and the advisory's publication). A business day counts as a day here.
+pub fn retention_due(
+    privacy: &crate::policy::Privacy,
+    facts: &RetentionFacts,
+) -> Vec<(Erasure, Timestamp)> {
+    let Some(closed_at) = facts.closed_at else {
+        return Vec::new();
+    };
+    let after = |kept: crate::policy::TimeSpan, from: Timestamp| {
+        let hours = i64::try_from(kept.nominal_hours()).unwrap_or(i64::MAX / 3600);
+        from.saturating_add(jiff::SignedDuration::from_hours(hours))
+            .unwrap_or(Timestamp::MAX)
+    };
+    let mut due = Vec::new();
+    if let Some(kept) = privacy.contact_kept
+        && facts.state.contact_erased_at.is_none()
+    {
+        due.push((Erasure::Contact, after(kept, closed_at)));
+    }
+    if let Some(kept) = privacy.contents_kept
+        && facts.state.contents_erased_at.is_none()
+    {
+        let from = match privacy.contents_kept_after {
+            crate::policy::KeptAfter::Closure => closed_at,
+            crate::policy::KeptAfter::Advisory => facts
+                .advisory_published_at
+                .map_or(closed_at, |published| published.max(closed_at)),
+        };
+        due.push((Erasure::Contents, after(kept, from)));
+    }
+    due
+}
+
+/// What retention erases at `now`: what is due, unless a hold stands.
+pub fn retention_erases_now(
+    privacy: &crate::policy::Privacy,
+    facts: &RetentionFacts,
+    now: Timestamp,
+) -> Vec<Erasure> {
+    if facts.state.hold_at(now).is_some() {
+        return Vec::new();
+    }
+    retention_due(privacy, facts)
+        .into_iter()
+        .filter(|(_, at)| *at <= now)
+        .map(|(what, _)| what)
+        .collect()
+}
+
+/// What the team is told beside a reporter's erasure request: whether anything the policy
+/// promises still needs the data, so that the request is carried out now or refused with that
+/// reason. `advisory_pending`: an advisory about the report is drafted but not published.
+pub fn request_guidance(
+    what: Erasure,
+    closed: bool,
+    advisory_pending: bool,
+    credited: bool,
+) -> String {
+    match what {
+        Erasure::Contents if advisory_pending || !closed => "Coordinated disclosure needs the \
+            contents until the fix and the advisory are published: refusing until then is in \
+            line with the policy (say so in the reason); carrying it out now leaves the team \
+            without the report."
+            .into(),
+        Erasure::Contact if credited && advisory_pending => "The credit name goes into the \
+            advisory when it is published: erasing the contact now makes that credit anonymous. \
+            Nothing else of the policy needs the contact."
+            .into(),
+        _ => "Nothing the policy promises needs this any longer: carry the request out.".into(),
+    }
+}
+
 /// Reads the last day of a legal hold, `YYYY-MM-DD` (held through that day, UTC), or an RFC
 /// 3339 moment.
 pub fn parse_hold_until(text: &str) -> Result<Timestamp, String> {
@@ -179,6 +264,97 @@ mod tests {
             parse_hold_until("next year")
                 .unwrap_err()
                 .contains("YYYY-MM-DD")
+        );
+    }
+
+    fn privacy(text: &str) -> crate::policy::Privacy {
+        let policy = crate::policy::parse_str(
+            &format!(
+                "[project]\nname = \"A\"\nslug = \"a\"\n[[channels]]\nkind = \"web-form\"\n[disclosure]\nmax_embargo = \"90 days\"\n[privacy]\n{text}"
+            ),
+            at("2026-01-01T00:00:00Z"),
+        );
+        policy.policy.expect("valid").privacy.expect("[privacy]")
+    }
+
+    #[test]
+    fn retention_counts_from_closure_and_publication_and_waits_for_a_hold() {
+        let p = privacy(
+            "contact_kept = \"180 days\"\ncontents_kept = \"365 days\"\ncontents_kept_after = \"advisory\"",
+        );
+        let closed = at("2026-01-01T00:00:00Z");
+        let mut facts = RetentionFacts {
+            closed_at: None,
+            advisory_published_at: Some(at("2026-02-01T00:00:00Z")),
+            state: PrivacyState::default(),
+        };
+        assert!(
+            retention_due(&p, &facts).is_empty(),
+            "open reports are kept"
+        );
+        facts.closed_at = Some(closed);
+        assert_eq!(
+            retention_due(&p, &facts),
+            vec![
+                (Erasure::Contact, at("2026-06-30T00:00:00Z")),
+                (Erasure::Contents, at("2027-02-01T00:00:00Z")),
+            ]
+        );
+        assert!(retention_erases_now(&p, &facts, at("2026-06-29T23:59:59Z")).is_empty());
+        assert_eq!(
+            retention_erases_now(&p, &facts, at("2026-06-30T00:00:00Z")),
+            vec![Erasure::Contact]
+        );
+        facts.state.contact_erased_at = Some(at("2026-06-30T00:00:00Z"));
+        facts.state.hold = Some(Hold {
+            until: at("2027-03-01T00:00:00Z"),
+            reason: "x".into(),
+        });
+        assert!(retention_erases_now(&p, &facts, at("2027-02-15T00:00:00Z")).is_empty());
+        assert_eq!(
+            retention_erases_now(&p, &facts, at("2027-03-01T00:00:00Z")),
+            vec![Erasure::Contents]
+        );
+    }
+
+    #[test]
+    fn a_retention_shorter_than_the_maximum_embargo_is_an_error_at_its_key() {
+        let text = "[project]\nname = \"A\"\nslug = \"a\"\n[[channels]]\nkind = \"web-form\"\n[disclosure]\nmax_embargo = \"90 days\"\n[privacy]\ncontact_kept = \"30 days\"\n";
+        let checked = crate::policy::parse_str(text, at("2026-01-01T00:00:00Z"));
+        let errors: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.display("SECURITY.toml", text).to_string())
+            .collect();
+        assert!(
+            errors.iter().any(|e| e.starts_with("SECURITY.toml:9:16: error") && e.contains("`privacy.contact_kept` (30 days) is shorter than `disclosure.max_embargo` (90 days)")),
+            "{errors:?}"
+        );
+        assert!(checked.policy.is_none(), "an error");
+        let md = crate::render::security_md(
+            &crate::policy::parse_str(
+                &text.replace("30 days", "120 days"),
+                at("2026-01-01T00:00:00Z"),
+            )
+            .policy
+            .unwrap(),
+            &crate::render::RenderContext {
+                now: at("2026-01-01T00:00:00Z"),
+                base_url: None,
+                report_form: false,
+            },
+        );
+        assert!(md.contains("## Your Personal Data"), "{md}");
+        assert!(
+            md.contains("for 120 days after we close your report"),
+            "{md}"
+        );
+        assert!(md.contains("We do not store your IP address."), "{md}");
+        let p = privacy("ip_addresses = true");
+        assert!(p.ip_addresses && p.contact_kept.is_none());
+        assert!(
+            !privacy("").ip_addresses,
+            "IP addresses are not stored by default"
         );
     }
 

@@ -117,6 +117,7 @@ async fn serve(
     }
     complete_old_reports(&store, state.projects().to_vec());
     publish_when_due(state.app().clone(), store.clone());
+    apply_retention_daily(state.app().clone());
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -288,6 +289,30 @@ fn publish_when_due(app: postern_app::App, store: Store) {
             // Subscription requests never confirmed are deleted once their link expired.
             if let Err(error) = store.prune_subscriptions(jiff::Timestamp::now()).await {
                 tracing::warn!(%error, "could not delete expired subscription requests");
+            }
+        }
+    });
+}
+
+/// How often `serve` applies the policies' retention (`[privacy]`).
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Erases what the policies' retention says is due: at start, then daily. Idempotent, so
+/// instances sharing a database may each run it.
+fn apply_retention_daily(app: postern_app::App) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(RETENTION_EVERY);
+        loop {
+            ticks.tick().await;
+            match app.apply_retention().await {
+                Ok(erased) => {
+                    for (id, what) in erased {
+                        tracing::info!(%id, what = what.name(), "retention erased");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not apply retention; tried again tomorrow")
+                }
             }
         }
     });

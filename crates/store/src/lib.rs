@@ -212,6 +212,8 @@ pub struct ReporterView {
     pub terms: disclosure::DisclosureTerms,
     /// What of it was erased, and its legal hold.
     pub privacy: postern_core::privacy::PrivacyState,
+    /// The reporter's erasure requests, oldest first.
+    pub erasure_requests: Vec<privacy::ErasureRequest>,
 }
 
 /// The reporter's view of the advisory about their report.
@@ -773,8 +775,10 @@ impl Store {
             None => None,
         };
         let terms = self.disclosure_terms(&id).await?;
+        let erasure_requests = self.erasure_requests(&id).await?;
         Ok(ReporterView {
             privacy,
+            erasure_requests,
             disclosure,
             terms,
             status: ReportStatus::parse(&row.status)

@@ -125,6 +125,17 @@ impl Store {
         ))
     }
 
+    /// Whether the reporter gave a name to credit (for the team's guidance on an erasure
+    /// request; the name itself is not returned).
+    pub async fn credit_given(&self, id: &ReportId) -> Result<bool, StoreError> {
+        let (data_key, content) = self.data_key(id).await?;
+        Ok(self
+            .open_content(id, &data_key, &content)
+            .await?
+            .credit_name
+            .is_some())
+    }
+
     /// What has become of a report's personal data, and its hold.
     pub async fn privacy_state(&self, id: &ReportId) -> Result<PrivacyState, StoreError> {
         type Row = (Option<i64>, Option<i64>, Option<i64>, Option<String>);
@@ -145,44 +156,6 @@ impl Store {
                 }),
                 None => None,
             },
-        })
-    }
-
-    /// Erases one group of a report's data by destroying its key, with the messages it was
-    /// made from, in one transaction with the `report.erased` event (`what=`, `reason=`; no
-    /// personal data). Erasing again changes nothing (`already`). A legal hold standing at
-    /// `now` makes the write a `Conflict` (the use case says so first; this holds against a
-    /// hold set meanwhile).
-    pub async fn erase(
-        &self,
-        id: &ReportId,
-        what: Erasure,
-        reason: &str,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Erased, StoreError> {
-        let (mut stmts, audit) = match self.erasure_parts(id, what, reason, actor, now).await? {
-            Ok(parts) => parts,
-            Err(at) => {
-                return Ok(Erased {
-                    what,
-                    at,
-                    already: true,
-                });
-            }
-        };
-        stmts.extend(self.erase_inbound_stmts(id, what).await?);
-        self.write(WriteOp::Team(TeamWrite {
-            stmts,
-            events: vec![audit],
-            jobs: Vec::new(),
-        }))
-        .await?;
-        self.after_erasure().await;
-        Ok(Erased {
-            what,
-            at: now,
-            already: false,
         })
     }
 
@@ -394,5 +367,250 @@ impl Store {
                 });
             }
         }
+    }
+}
+
+fn request_of(
+    id: String,
+    report_id: String,
+    what: String,
+    asked_at: i64,
+    state: String,
+    decided_at: Option<i64>,
+) -> Result<ErasureRequest, StoreError> {
+    Ok(ErasureRequest {
+        id,
+        report_id: ReportId::parse(&report_id)
+            .ok_or_else(|| StoreError::Corrupt("report id".into()))?,
+        what: Erasure::parse(&what).ok_or_else(|| StoreError::Corrupt("erasure".into()))?,
+        asked_at: from_millis(asked_at)?,
+        state,
+        decided_at: decided_at.map(from_millis).transpose()?,
+    })
+}
+
+const REQUEST_COLUMNS: &str = "id, report_id, what, asked_at, state, decided_at";
+
+macro_rules! requests {
+    ($db:expr, $sql:expr, $($bind:expr),*) => {
+        on_db!($db, pool => {
+            sqlx::query(sqlx::AssertSqlSafe($sql))
+                $(.bind($bind))*
+                .fetch_all(pool).await?
+                .into_iter()
+                .map(|r| -> Result<ErasureRequest, StoreError> {
+                    request_of(r.try_get("id")?, r.try_get("report_id")?, r.try_get("what")?, r.try_get("asked_at")?, r.try_get("state")?, r.try_get("decided_at")?)
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?
+        })
+    };
+}
+
+impl Store {
+    /// Records a reporter's request to erase `what` of their report, with the
+    /// `erasure.requested` event. One open request per report: another is a `Conflict`.
+    pub async fn ask_erasure(
+        &self,
+        id: &ReportId,
+        what: Erasure,
+        now: Timestamp,
+    ) -> Result<ErasureRequest, StoreError> {
+        let request = crate::random_id()?;
+        self.write(WriteOp::Team(TeamWrite {
+            stmts: vec![stmt(
+                "INSERT INTO erasure_requests (id, report_id, what, asked_at, state) SELECT $1, $2, $3, $4, 'open' WHERE NOT EXISTS (SELECT 1 FROM erasure_requests WHERE report_id = $2 AND state = 'open')",
+                vec![
+                    text(&request),
+                    text(id.as_str()),
+                    text(what.name()),
+                    Value::Int(millis(now)),
+                ],
+            )
+            .expecting_one("a request to erase is already waiting for the team's answer")],
+            events: vec![event(
+                now,
+                "reporter",
+                "erasure.requested",
+                Some(id.as_str()),
+                format!("request={request} what={}", what.name()),
+            )],
+            jobs: Vec::new(),
+        }))
+        .await?;
+        Ok(ErasureRequest {
+            id: request,
+            report_id: id.clone(),
+            what,
+            asked_at: now,
+            state: "open".into(),
+            decided_at: None,
+        })
+    }
+
+    /// A report's erasure requests, oldest first.
+    pub async fn erasure_requests(&self, id: &ReportId) -> Result<Vec<ErasureRequest>, StoreError> {
+        Ok(requests!(
+            &self.db,
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM erasure_requests WHERE report_id = $1 ORDER BY asked_at, id"
+            ),
+            id.as_str()
+        ))
+    }
+
+    /// The requests waiting for an answer, oldest first, with their reports' projects (at most
+    /// `ERASURE_REQUESTS_LISTED_MAX`).
+    pub async fn open_erasure_requests(&self) -> Result<Vec<(String, ErasureRequest)>, StoreError> {
+        let requests = requests!(
+            &self.db,
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM erasure_requests WHERE state = 'open' ORDER BY asked_at, id LIMIT $1"
+            ),
+            ERASURE_REQUESTS_LISTED_MAX
+        );
+        let mut out = Vec::with_capacity(requests.len());
+        for request in requests {
+            let project = self.case_row(&request.report_id).await?.project;
+            out.push((project, request));
+        }
+        Ok(out)
+    }
+
+    /// Erases one group of a report's data by destroying its key, with the messages it was
+    /// made from, in one transaction with the `report.erased` event (`what=`, `reason=`; no
+    /// personal data) and the closing of the reporter's open requests for that group.
+    /// Erasing again changes nothing (`already`). A legal hold standing at `now` makes the
+    /// write a `Conflict` (the use case says so first; this holds against a hold set
+    /// meanwhile).
+    pub async fn erase(
+        &self,
+        id: &ReportId,
+        what: Erasure,
+        reason: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Erased, StoreError> {
+        let closing = stmt(
+            "UPDATE erasure_requests SET state = 'done', decided_at = $1, decided_by = $2 WHERE report_id = $3 AND what = $4 AND state = 'open'",
+            vec![
+                Value::Int(millis(now)),
+                text(actor),
+                text(id.as_str()),
+                text(what.name()),
+            ],
+        );
+        let (mut stmts, audit) = match self.erasure_parts(id, what, reason, actor, now).await? {
+            Ok(parts) => parts,
+            Err(at) => {
+                self.team_write(vec![closing], Vec::new()).await?;
+                return Ok(Erased {
+                    what,
+                    at,
+                    already: true,
+                });
+            }
+        };
+        stmts.extend(self.erase_inbound_stmts(id, what).await?);
+        stmts.push(closing);
+        self.write(WriteOp::Team(TeamWrite {
+            stmts,
+            events: vec![audit],
+            jobs: Vec::new(),
+        }))
+        .await?;
+        self.after_erasure().await;
+        Ok(Erased {
+            what,
+            at: now,
+            already: false,
+        })
+    }
+
+    /// Refuses the open request `request` with a reason the reporter is told in their
+    /// conversation, with the `erasure.refused` event, in one transaction.
+    pub async fn refuse_erasure_request(
+        &self,
+        id: &ReportId,
+        request: &str,
+        reason: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (message, job, told) = self.reporter_notice(id, reason, actor, now).await?;
+        self.write(WriteOp::Team(TeamWrite {
+            stmts: vec![
+                stmt(
+                    "UPDATE erasure_requests SET state = 'refused', decided_at = $1, decided_by = $2 WHERE id = $3 AND report_id = $4 AND state = 'open'",
+                    vec![
+                        Value::Int(millis(now)),
+                        text(actor),
+                        text(request),
+                        text(id.as_str()),
+                    ],
+                )
+                .expecting_one("this request was answered meanwhile"),
+                message,
+            ],
+            events: vec![
+                event(
+                    now,
+                    actor,
+                    "erasure.refused",
+                    Some(id.as_str()),
+                    format!("request={request}"),
+                ),
+                told,
+            ],
+            jobs: vec![job],
+        }))
+        .await
+    }
+}
+
+/// A closed report that still holds personal data, with what retention reads of it.
+#[derive(Debug, Clone)]
+pub struct RetentionRow {
+    /// The report.
+    pub id: ReportId,
+    /// Its project.
+    pub project: String,
+    /// When it was closed, its advisory's publication, what was erased, its hold.
+    pub facts: postern_core::privacy::RetentionFacts,
+}
+
+/// Closed reports read for retention at a time.
+pub const RETENTION_BATCH: i64 = 200;
+
+impl Store {
+    /// Closed reports with something left to erase, by id after `after`, at most
+    /// `RETENTION_BATCH`.
+    pub async fn retention_candidates(&self, after: &str) -> Result<Vec<RetentionRow>, StoreError> {
+        let ids: Vec<String> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id FROM reports WHERE status = 'closed' AND (contact_erased_at IS NULL OR contents_erased_at IS NULL) AND id > $1 ORDER BY id LIMIT $2")
+                .bind(after).bind(RETENTION_BATCH).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = ReportId::parse(&id).ok_or_else(|| StoreError::Corrupt("id".into()))?;
+            let row = self.case_row(&id).await?;
+            let closed_at = self.state_reached_at(&id, &row.case).await?;
+            let published: Option<i64> = on_db!(&self.db, pool => {
+                sqlx::query("SELECT MAX(published_at) AS p FROM advisories WHERE report_id = $1")
+                    .bind(id.as_str()).fetch_one(pool).await?.try_get("p")?
+            });
+            out.push(RetentionRow {
+                facts: postern_core::privacy::RetentionFacts {
+                    closed_at: Some(closed_at),
+                    advisory_published_at: published.map(from_millis).transpose()?,
+                    state: self.privacy_state(&id).await?,
+                },
+                project: row.project,
+                id,
+            });
+        }
+        Ok(out)
     }
 }

@@ -571,7 +571,11 @@ impl Store {
 
     /// When a report reached its state: its latest event of that change, else the latest
     /// moment one of its clocks was resolved, else its receipt.
-    async fn state_reached_at(&self, id: &ReportId, case: &Case) -> Result<Timestamp, StoreError> {
+    pub(crate) async fn state_reached_at(
+        &self,
+        id: &ReportId,
+        case: &Case,
+    ) -> Result<Timestamp, StoreError> {
         let action = format!("report.{}", case.status.name());
         let at: Option<i64> = on_db!(&self.db, pool => {
             sqlx::query("SELECT at FROM audit_events WHERE report_id = $1 AND action = $2 ORDER BY seq DESC LIMIT 1")

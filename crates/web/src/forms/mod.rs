@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
                 .route("/track/message", post(track_message))
                 .route("/track/attachment", post(track_attachment))
                 .route("/track/disclosure", post(track_disclosure))
+                .route("/track/export", post(track::track_export))
+                .route("/track/erasure", post(track::track_erasure))
                 .layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX)),
         )
 }

@@ -10,6 +10,7 @@ mod advisories;
 mod auth;
 mod cvss_page;
 mod jobs;
+mod privacy;
 mod queue;
 mod record;
 mod report;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(cvss_page::router())
         .merge(advisories::router())
         .merge(jobs::router())
+        .merge(privacy::router())
         .merge(screening::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))
 }

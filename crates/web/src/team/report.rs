@@ -155,6 +155,9 @@ struct ReportPage {
     hold: Option<String>,
     /// Whether erasure and holds are offered (admins).
     is_admin: bool,
+    /// (request id, what, asked, answer, what the policy says if open) of the reporter's
+    /// erasure requests, oldest first.
+    erasure_requests: Vec<(String, &'static str, String, String, Option<String>)>,
 }
 
 /// The step between asking to erase and erasing: what goes, and a button that does it.
@@ -581,6 +584,24 @@ pub(super) async fn render(
         .iter()
         .map(ToString::to_string)
         .collect();
+    let mut erasure_requests = Vec::new();
+    for r in store.erasure_requests(id).await? {
+        let guidance = match r.state.as_str() {
+            "open" => Some(state.app().erasure_guidance(&r).await?),
+            _ => None,
+        };
+        erasure_requests.push((
+            r.id.clone(),
+            r.what.describe(),
+            human_time(policy, r.asked_at),
+            match (r.state.as_str(), r.decided_at) {
+                ("open", _) => "waiting for an answer".to_owned(),
+                (state, Some(at)) => format!("{state}, {}", human_time(policy, at)),
+                (state, None) => state.to_owned(),
+            },
+            guidance,
+        ));
+    }
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
@@ -688,6 +709,7 @@ pub(super) async fn render(
             )
         }),
         is_admin: member.session.user.role >= Role::Admin,
+        erasure_requests,
     };
     Ok(private((status, page).into_response()))
 }
@@ -832,6 +854,10 @@ async fn act(
                 "choose the contact or the contents",
             )),
         },
+        "erasure-refuse" => {
+            app.refuse_erasure_request(&actor, &id, &form.request, &form.body)
+                .await
+        }
         "hold" => match postern_core::privacy::parse_hold_until(&form.until) {
             Ok(until) => app
                 .hold_report(&actor, &id, until, &form.reason)

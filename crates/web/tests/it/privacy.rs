@@ -219,3 +219,295 @@ async fn a_held_report_is_not_erased_and_a_triager_cannot_erase() {
         let _ = support::now();
     }
 }
+
+#[tokio::test]
+async fn the_reporter_downloads_their_data_and_asks_for_erasure_which_the_team_answers() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let (id, key) = submit_with_canary(&app).await;
+        let export_path = format!("/api/v1/reports/{id}/export");
+        let requests_path = format!("/api/v1/reports/{id}/erasure-requests");
+
+        // A wrong key is the same 404 as any other.
+        let other = "pk-aaaa-bbbb-cccc-dddd-eeee-ffff-gggg";
+        assert_eq!(
+            app.get_with_key(&export_path, other).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let wrong = app
+            .post_json(&requests_path, &json!({"what": "contact"}), Some(other))
+            .await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+        let bad = app
+            .post_json(&requests_path, &json!({"what": "everything"}), Some(&key))
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            bad.text()
+        );
+        assert!(bad.text().contains("what"), "{}", bad.text());
+
+        let export = app.get_with_key(&export_path, &key).await;
+        assert_eq!(export.status, StatusCode::OK);
+        assert!(
+            export.headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("attachment")
+        );
+        let body = export.json();
+        assert_eq!(body["contact_email"], format!("{CANARY}@example.org"));
+        assert_eq!(body["format"], "postern case export v1");
+        assert!(
+            body["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["event"] == "report.received")
+        );
+
+        // Contents: the team refuses, with a reason the reporter reads.
+        let asked = app
+            .post_json(&requests_path, &json!({"what": "contents"}), Some(&key))
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text());
+        let request = asked.json()["id"].as_str().unwrap().to_owned();
+        let twice = app
+            .post_json(&requests_path, &json!({"what": "contact"}), Some(&key))
+            .await;
+        assert_eq!(
+            twice.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "one request waits at a time"
+        );
+
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let list = alice.get("/team/privacy").await.text();
+        assert!(
+            list.contains(&id) && list.contains("Coordinated disclosure needs the contents"),
+            "{list}"
+        );
+        let page = format!("/team/reports/{id}");
+        let html = alice.get(&page).await.text();
+        assert!(html.contains("Refuse this request"), "{html}");
+        let refused = alice
+            .post(
+                &format!("/team/reports/{id}/act"),
+                &[
+                    ("csrf", &hidden(&html, "csrf")),
+                    ("action", "erasure-refuse"),
+                    ("request", &request),
+                    (
+                        "body",
+                        "We keep the report until the advisory is published.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.text());
+        let tracked = app.post_form("/track", &[("case_key", &key)]).await.text();
+        assert!(
+            tracked.contains("We keep the report until the advisory is published."),
+            "{tracked}"
+        );
+        assert!(tracked.contains("refused"), "{tracked}");
+
+        // Contact, from /track: carried out by erasing, which closes the request.
+        let sent = app
+            .post_form("/track/erasure", &[("case_key", &key), ("what", "contact")])
+            .await;
+        assert_eq!(sent.status, StatusCode::OK);
+        assert!(sent.text().contains("Your request was sent to the team"));
+        let html = alice.get(&page).await.text();
+        let done = alice
+            .post(
+                &format!("/team/reports/{id}/act"),
+                &[
+                    ("csrf", &hidden(&html, "csrf")),
+                    ("action", "erase"),
+                    ("what", "contact"),
+                    ("reason", "the reporter asked"),
+                    ("confirm", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        assert!(
+            alice
+                .get("/team/privacy")
+                .await
+                .text()
+                .contains("None waiting.")
+        );
+        let download = app.post_form("/track/export", &[("case_key", &key)]).await;
+        assert_eq!(download.status, StatusCode::OK);
+        let text = download.text();
+        assert!(
+            !text.contains(&format!("{CANARY}@example.org"))
+                && !text.contains(&format!("Name {CANARY}")),
+            "{text}"
+        );
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(body["erased"]["contact"].is_string());
+        let states: Vec<(&str, &str)> = body["erasure_requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["what"].as_str().unwrap(), r["state"].as_str().unwrap()))
+            .collect();
+        assert!(
+            states.contains(&("contact", "done")) && states.contains(&("contents", "refused")),
+            "{states:?}"
+        );
+        assert!(
+            body["fields"]["description"]
+                .as_str()
+                .unwrap()
+                .contains(CANARY),
+            "contents stay"
+        );
+        let wrong_track = app.post_form("/track/export", &[("case_key", other)]).await;
+        assert_eq!(wrong_track.status, StatusCode::NOT_FOUND);
+    }
+}
+
+const RETAINED: &str = r#"
+[[scope.in]]
+category = "rce"
+title = "Remote code execution"
+
+[disclosure]
+max_embargo = "90 days"
+
+[privacy]
+contact_kept = "180 days"
+contents_kept = "365 days"
+"#;
+
+/// Retention with a moved clock, never a sleep: a period passing erases exactly what the
+/// policy's `[privacy]` says; a report under legal hold and an open one are untouched; the
+/// team sees what is due; /stats does not change.
+#[tokio::test]
+async fn a_retention_period_passing_erases_exactly_what_it_should() {
+    use postern_core::case::{Action, Closing};
+    use postern_core::privacy::Erasure;
+    for app in TestApp::all(
+        vec![support::project("Acme", RETAINED)],
+        IntakeLimits::default(),
+    )
+    .await
+    {
+        let uses = &app.uses;
+        let admin = postern_app::Actor::operator("cli:test");
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let (id, _) = submit_with_canary(&app).await;
+            ids.push(postern_core::report::ReportId::parse(&id).unwrap());
+        }
+        let [closed, held, open] = [ids[0].clone(), ids[1].clone(), ids[2].clone()];
+        for id in [&closed, &held] {
+            uses.act_on_report(
+                &admin,
+                id,
+                postern_app::case::Seen::Current,
+                Action::Close(Closing {
+                    closure: postern_core::lifecycle::Closure::Informative,
+                    duplicate_of: None,
+                    scope_category: None,
+                }),
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        uses.hold_report(
+            &admin,
+            &held,
+            "2027-12-31T00:00:00Z".parse().unwrap(),
+            "court order",
+        )
+        .await
+        .unwrap();
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        assert!(
+            alice
+                .get("/team/privacy")
+                .await
+                .text()
+                .contains("Nothing due.")
+        );
+
+        let day = 24 * 3600;
+        app.clock.advance_seconds(179 * day);
+        assert!(uses.apply_retention().await.unwrap().is_empty(), "not yet");
+        let due = uses.due_for_erasure(&admin).await.unwrap();
+        assert!(
+            due.iter()
+                .any(|d| d.id == closed && d.what == Erasure::Contact && d.held_until.is_none()),
+            "{due:?}"
+        );
+        assert!(
+            due.iter().any(|d| d.id == held && d.held_until.is_some()),
+            "{due:?}"
+        );
+        assert!(!due.iter().any(|d| d.id == open), "open reports are kept");
+        app.clock.advance_seconds(day);
+        // The statistics' window moves with the clock: compared at one moment, around each run.
+        let stats = app.get("/stats").await.text();
+        assert_eq!(
+            uses.apply_retention().await.unwrap(),
+            vec![(closed.clone(), Erasure::Contact)]
+        );
+        assert_eq!(app.get("/stats").await.text(), stats, "/stats unchanged");
+        assert!(
+            uses.apply_retention().await.unwrap().is_empty(),
+            "a second run finds nothing"
+        );
+        let view = app.store.team_view(&closed, "t", uses.now()).await.unwrap();
+        assert_eq!(view.submission.contact_email, None);
+        assert!(
+            view.submission
+                .fields
+                .iter()
+                .any(|(_, v)| v.contains(CANARY)),
+            "contents kept longer"
+        );
+
+        app.clock.advance_seconds(186 * day);
+        let stats = app.get("/stats").await.text();
+        assert_eq!(
+            uses.apply_retention().await.unwrap(),
+            vec![(closed.clone(), Erasure::Contents)]
+        );
+        let view = app.store.team_view(&closed, "t", uses.now()).await.unwrap();
+        assert!(!format!("{:?}", view.submission).contains(CANARY));
+        for untouched in [&held, &open] {
+            let view = app
+                .store
+                .team_view(untouched, "t", uses.now())
+                .await
+                .unwrap();
+            assert!(
+                view.submission
+                    .contact_email
+                    .as_deref()
+                    .unwrap()
+                    .contains(CANARY),
+                "{}",
+                app.backend
+            );
+            assert_eq!(view.privacy.contact_erased_at, None);
+        }
+        let events = app.store.report_events(&closed).await.unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == "report.erased" && e.actor == "system")
+        );
+        assert!(app.store.verify_audit().await.is_ok());
+        assert_eq!(app.get("/stats").await.text(), stats, "/stats unchanged");
+    }
+}
