@@ -17,6 +17,7 @@ mod nav;
 mod openapi;
 mod pages;
 mod policy_pages;
+mod privacy;
 mod state;
 mod stats;
 mod subscriptions;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policy_pages::router())
         .merge(advisories::router())
         .merge(stats::router())
+        .merge(privacy::router())
         .merge(pages::router())
         .merge(subscriptions::router())
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX));

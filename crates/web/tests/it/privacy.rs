@@ -511,3 +511,32 @@ async fn a_retention_period_passing_erases_exactly_what_it_should() {
         assert_eq!(app.get("/stats").await.text(), stats, "/stats unchanged");
     }
 }
+
+/// The privacy notice is rendered from the policy and linked from the form, /track and the
+/// navigation of every public page.
+#[tokio::test]
+async fn the_privacy_notice_is_served_from_the_policy_and_linked() {
+    let app = TestApp::new(vec![support::project("Acme", RETAINED)]).await;
+    let notice = app.get("/privacy").await;
+    assert_eq!(notice.status, StatusCode::OK);
+    let html = notice.text();
+    assert!(
+        html.contains("for 180 days after we close your report"),
+        "{html}"
+    );
+    assert!(html.contains("for 365 days after we close it"), "{html}");
+    assert!(html.contains("We do not store your IP address."), "{html}");
+    assert!(html.contains("erasure-requests"), "{html}");
+    for page in ["/report", "/track", "/stats"] {
+        assert!(
+            app.get(page).await.text().contains("href=\"/privacy\""),
+            "{page}"
+        );
+    }
+    let silent = TestApp::new(vec![acme()])
+        .await
+        .get("/privacy")
+        .await
+        .text();
+    assert!(silent.contains("sets no retention period"), "{silent}");
+}
