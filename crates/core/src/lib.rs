@@ -19,6 +19,7 @@ pub mod history;
 pub mod intake;
 pub mod lifecycle;
 pub mod policy;
+pub mod privacy;
 pub mod project;
 pub mod recorded;
 pub mod render;

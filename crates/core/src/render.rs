@@ -363,6 +363,7 @@ pub fn security_md(policy: &Policy, ctx: &RenderContext) -> String {
     scope(&mut md, policy);
     disclosure(&mut md, policy);
     credit(&mut md, policy);
+    privacy(&mut md, policy);
     updates(&mut md, policy);
     if let Some(text) = &policy.terms.safe_harbour {
         let _ = writeln!(md, "## Safe Harbour\n\n{}\n", text.trim());
@@ -820,6 +821,52 @@ fn disclosure(md: &mut String, policy: &Policy) {
             d.advisories.join(", ")
         );
     }
+}
+
+/// `[privacy]` in plain words: what is kept, for how long, and how to get or erase it.
+fn privacy(md: &mut String, policy: &Policy) {
+    let Some(p) = &policy.privacy else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "## Your Personal Data
+"
+    );
+    let _ = writeln!(
+        md,
+        "{}
+",
+        privacy_sentences(p).join(" ")
+    );
+}
+
+/// The retention promises of `[privacy]`, one sentence each (SECURITY.md and the privacy
+/// notice page say the same).
+pub fn privacy_sentences(p: &crate::policy::Privacy) -> Vec<String> {
+    let mut out = Vec::new();
+    out.push(match p.contact_kept {
+        Some(kept) => format!(
+            "We keep your contact address and the name you want to be credited under for {kept} after we close your report, then erase them."
+        ),
+        None => "We keep your contact address and the name you want to be credited under until you ask us to erase them.".to_owned(),
+    });
+    out.push(match (p.contents_kept, p.contents_kept_after) {
+        (Some(kept), crate::policy::KeptAfter::Closure) => {
+            format!("We keep your report and our conversation for {kept} after we close it, then erase them.")
+        }
+        (Some(kept), crate::policy::KeptAfter::Advisory) => format!(
+            "We keep your report and our conversation for {kept} after its advisory is published (or after we close it, if there is none), then erase them."
+        ),
+        (None, _) => "We keep your report and our conversation until you ask us to erase them.".to_owned(),
+    });
+    out.push(if p.ip_addresses {
+        "We may store the IP address you report from.".to_owned()
+    } else {
+        "We do not store your IP address.".to_owned()
+    });
+    out.push("With your case key you can download everything we hold about your report, and ask us to erase it, at any time; we tell you if something must be kept longer, and why.".to_owned());
+    out
 }
 
 fn credit(md: &mut String, policy: &Policy) {

@@ -565,6 +565,46 @@ pub enum ReportCommand {
     Pause(ClockArgs),
     /// Resume a paused deadline, with a reason.
     Resume(ClockArgs),
+    /// Erase a report's contact (address and credit name) or its contents (fields,
+    /// conversation, attachments, notes) for good, by destroying the key that seals them.
+    /// Admins; refused while a legal hold stands; erasing twice is harmless. Dates, state,
+    /// deadlines, the published advisory and the audit log stay.
+    Erase(EraseArgs),
+    /// Put a report under legal hold until a date: retention and erasure leave it alone until
+    /// then. A new hold replaces the one before.
+    Hold(HoldArgs),
+}
+
+/// Options of `postern report erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// The report's id.
+    pub id: String,
+    /// What to erase: contact or contents.
+    #[arg(long)]
+    pub what: String,
+    /// Why (kept in the audit log for good: say why, never who).
+    #[arg(long)]
+    pub reason: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern report hold`.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// The report's id.
+    pub id: String,
+    /// Why (kept in the audit log).
+    #[arg(long)]
+    pub reason: String,
+    /// The last day of the hold, YYYY-MM-DD (held through that day, UTC).
+    #[arg(long)]
+    pub until: String,
+    /// Data, policies and actor.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// Options of `postern report list`.

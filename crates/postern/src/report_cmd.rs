@@ -167,7 +167,10 @@ impl Context {
         };
         let project = self.project(&view.project)?;
         let policy = &project.policy;
-        println!("{}", postern_core::report::title(&view.submission.fields));
+        match view.privacy.contents_erased_at {
+            Some(_) => println!("{}", postern_store::privacy::ERASED_TITLE),
+            None => println!("{}", postern_core::report::title(&view.submission.fields)),
+        }
         println!("Report {id} ({})", policy.project.name);
         println!("State:    {}", view.case.status.name());
         println!(
@@ -178,6 +181,18 @@ impl Context {
             println!("CVSS:     {v} ({s:.1})");
         }
         println!("Received: {}", human(policy, view.received_at));
+        for what in postern_core::privacy::Erasure::ALL {
+            if let Some(at) = view.privacy.erased_at(what) {
+                println!("Erased:   {} on {}", what.name(), human(policy, at));
+            }
+        }
+        if let Some(hold) = view.privacy.hold_at(now) {
+            println!(
+                "Hold:     legal hold through {} ({})",
+                hold.until.strftime("%Y-%m-%d"),
+                hold.reason
+            );
+        }
         println!("Channel:  {}", self.app.store().report_channel(id).await?);
         println!("\nDeadlines:");
         for c in view.case.clocks.current() {
@@ -491,6 +506,35 @@ pub fn run(command: ReportCommand) -> anyhow::Result<ExitCode> {
                     Err(e) => crate::open::refusal(e, &format!("report {id}")),
                 }
             }
+            Work::Erase(id, what, reason) => {
+                match ctx.app.erase_report(&ctx.actor, &id, what, &reason).await {
+                    Ok(erased) if erased.already => {
+                        println!(
+                            "{id}: its {} was erased before, on {}; nothing changed",
+                            what.name(),
+                            erased.at.strftime("%Y-%m-%d")
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Ok(_) => {
+                        println!("{id}: erased {}", what.describe());
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => crate::open::refusal(e, &format!("report {id}")),
+                }
+            }
+            Work::Hold(id, until, reason) => {
+                match ctx.app.hold_report(&ctx.actor, &id, until, &reason).await {
+                    Ok(hold) => {
+                        println!(
+                            "{id}: under legal hold through {}; retention and erasure wait",
+                            hold.until.strftime("%Y-%m-%d")
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => crate::open::refusal(e, &format!("report {id}")),
+                }
+            }
         };
         ctx.app.store().close().await;
         result
@@ -504,6 +548,8 @@ enum Work {
     Act(ReportId, Action, Option<String>),
     Note(ReportId, String),
     Assign(ReportId, Option<String>),
+    Erase(ReportId, postern_core::privacy::Erasure, String),
+    Hold(ReportId, Timestamp, String),
 }
 
 fn split(command: ReportCommand) -> anyhow::Result<(ReportContext, Work)> {
@@ -538,6 +584,16 @@ fn split(command: ReportCommand) -> anyhow::Result<(ReportContext, Work)> {
         ),
         C::Note(a) => (a.context, Work::Note(report_id(&a.id)?, a.text)),
         C::Assign(a) => (a.context, Work::Assign(report_id(&a.id)?, a.to)),
+        C::Erase(a) => {
+            let what = postern_core::privacy::Erasure::parse(&a.what)
+                .with_context(|| format!("--what {:?}: write contact or contents", a.what))?;
+            (a.context, Work::Erase(report_id(&a.id)?, what, a.reason))
+        }
+        C::Hold(a) => {
+            let until = postern_core::privacy::parse_hold_until(&a.until)
+                .map_err(|m| anyhow::anyhow!("--until: {m}"))?;
+            (a.context, Work::Hold(report_id(&a.id)?, until, a.reason))
+        }
         C::Extend(a) => {
             let span = postern_core::policy::parse_time_span(&a.by).map_err(anyhow::Error::msg)?;
             (

@@ -125,6 +125,7 @@ async fn serve(
     if mailer.is_some() {
         mail_checkpoints_daily(store.clone(), state.default_project().slug().to_owned());
     }
+    apply_retention_daily(state.app().clone());
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -341,6 +342,30 @@ fn mail_checkpoints_daily(store: Store, project: String) {
             };
             if let Err(error) = result {
                 tracing::warn!(%error, "could not queue the day's audit checkpoint mail");
+            }
+        }
+    });
+}
+
+/// How often `serve` applies the policies' retention (`[privacy]`).
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Erases what the policies' retention says is due: at start, then daily. Idempotent, so
+/// instances sharing a database may each run it.
+fn apply_retention_daily(app: postern_app::App) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(RETENTION_EVERY);
+        loop {
+            ticks.tick().await;
+            match app.apply_retention().await {
+                Ok(erased) => {
+                    for (id, what) in erased {
+                        tracing::info!(%id, what = what.name(), "retention erased");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not apply retention; tried again tomorrow")
+                }
             }
         }
     });

@@ -15,6 +15,7 @@ pub mod disclosure;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod privacy;
 pub mod stats;
 pub mod subscriptions;
 pub mod team;
@@ -244,6 +245,10 @@ pub struct ReporterView {
     pub disclosure: Option<Disclosure>,
     /// The disclosure date agreed, and the reporter's proposals with the team's answers.
     pub terms: disclosure::DisclosureTerms,
+    /// What of it was erased, and its legal hold.
+    pub privacy: postern_core::privacy::PrivacyState,
+    /// The reporter's erasure requests, oldest first.
+    pub erasure_requests: Vec<privacy::ErasureRequest>,
 }
 
 /// The reporter's view of the advisory about their report.
@@ -297,6 +302,8 @@ pub(crate) struct ReportRow {
     pub content: Vec<u8>,
     /// `core::report::title`, sealed under the report's data key (`seal_title`).
     pub title: Vec<u8>,
+    /// The contact and credit name, sealed under a key of their own (`privacy`).
+    pub contact: Option<privacy::SealedContact>,
     pub clocks: String,
     pub next_due_at: i64,
     pub fingerprint: Option<Vec<u8>>,
@@ -426,6 +433,8 @@ pub(crate) fn sqlite_options(path: &str) -> SqliteConnectOptions {
         // FULL: a commit is on disk before it is acknowledged, even across a power cut.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // Freed pages are overwritten with zeros: an erased key leaves no trace in the file.
+        .pragma("secure_delete", "on")
         .busy_timeout(Duration::from_secs(10))
 }
 
@@ -714,12 +723,20 @@ impl Store {
         }
         let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
         let (key_id, wrapped_key) = self.vault.wrap(id.as_str(), &*data_key)?;
+        // The contact is sealed apart, so that it can be erased while the report stays.
         let content = Content {
             fields: submission.fields.clone(),
             scope_category: submission.scope_category.clone(),
-            contact_email: submission.contact_email.clone(),
-            credit_name: submission.credit_name.clone(),
+            contact_email: None,
+            credit_name: None,
         };
+        let contact = self.seal_contact(
+            id.as_str(),
+            &privacy::ContactCard {
+                contact_email: submission.contact_email.clone(),
+                credit_name: submission.credit_name.clone(),
+            },
+        )?;
         let plain = Zeroizing::new(
             serde_json::to_vec(&content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         );
@@ -733,6 +750,7 @@ impl Store {
             wrapped_key,
             content: vault::seal(&*data_key, &aad(id.as_str(), &["content"]), &plain)?,
             title: seal_title(id.as_str(), &*data_key, &submission.fields)?,
+            contact,
             clocks: team::clocks_json(clocks)?,
             next_due_at: team::due_millis(clocks),
             fingerprint: self.fingerprint(submission),
@@ -799,9 +817,8 @@ impl Store {
         case_key: &CaseKey,
     ) -> Result<ReporterView, StoreError> {
         let (id, data_key, row) = self.locate(id, case_key).await?;
-        let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &row.content)?;
-        let content: Content =
-            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let content = self.open_content(&id, &data_key, &row.content).await?;
+        let privacy = self.privacy_state(&id).await?;
         let (messages, attachments) = self.conversation(&id, &data_key).await?;
         let disclosure: Option<(String, Option<i64>, Option<i64>)> = on_db!(&self.db, pool => {
             sqlx::query("SELECT id, publish_at, published_at FROM advisories WHERE report_id = $1 ORDER BY modified_at DESC, id DESC LIMIT 1")
@@ -819,7 +836,10 @@ impl Store {
             None => None,
         };
         let terms = self.disclosure_terms(&id).await?;
+        let erasure_requests = self.erasure_requests(&id).await?;
         Ok(ReporterView {
+            privacy,
+            erasure_requests,
             disclosure,
             terms,
             status: ReportStatus::parse(&row.status)
@@ -1199,19 +1219,22 @@ impl Store {
         self.rewrap_webhooks(&new_id).await?;
         // So are the messages taken from the mailbox.
         let mail_still_used = self.rewrap_inbound_mail(&new_id).await?;
+        // And the reporters' contact keys.
+        let contacts_still_used = self.rewrap_contact_keys(&new_id).await?;
         // Subscribers' and early-access addresses are sealed under the master key too.
         let lists_still_used = self.rewrap_list_addresses(&new_id).await?;
         let still_used: i64 = on_db!(&self.db, pool => {
             sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) + (SELECT COUNT(*) FROM webhooks WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
-        let removed =
-            if still_used + lists_still_used + mail_still_used == 0 && !superseded.is_empty() {
-                self.vault.remove_master_keys(&superseded)?;
-                superseded
-            } else {
-                Vec::new()
-            };
+        let removed = if still_used + lists_still_used + mail_still_used + contacts_still_used == 0
+            && !superseded.is_empty()
+        {
+            self.vault.remove_master_keys(&superseded)?;
+            superseded
+        } else {
+            Vec::new()
+        };
         Ok((new_id, rewrapped, removed))
     }
 

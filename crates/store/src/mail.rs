@@ -749,3 +749,73 @@ pub(crate) fn unused_case_key() -> Result<CaseKey, StoreError> {
         { postern_core::report::CASE_KEY_BYTES },
     >()?))
 }
+
+impl Store {
+    /// What erasing `what` of a report does to the messages it was made from (or that
+    /// replied to it): each row's data key is replaced by a new one that seals the raw message
+    /// as nothing and the summary without the erased group (for the contact: the sender, and
+    /// the Message-ID, which often names the sender's domain; for the contents: subject, text
+    /// and attachment names). The old keys exist nowhere after the commit.
+    pub(crate) async fn erase_inbound_stmts(
+        &self,
+        report: &ReportId,
+        what: postern_core::privacy::Erasure,
+    ) -> Result<Vec<Stmt>, StoreError> {
+        use postern_core::privacy::Erasure;
+        let rows: Vec<(String, String, Vec<u8>, Vec<u8>)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, key_id, wrapped_key, content FROM inbound_mail WHERE report_id = $1 ORDER BY id")
+                .bind(report.as_str()).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("key_id")?, r.try_get("wrapped_key")?, r.try_get("content")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut stmts = Vec::with_capacity(rows.len());
+        for (id, key_id, wrapped, content) in rows {
+            let old_key = self
+                .vault
+                .unwrap(&format!("mail:{id}"), &key_id, &wrapped)?;
+            let plain = vault::open(&old_key, &aad_of(&id, "summary"), &content)?;
+            let mut summary: MailSummary =
+                serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            match what {
+                Erasure::Contact => {
+                    summary.from = None;
+                    summary.from_name = None;
+                    summary.message_id = None;
+                }
+                Erasure::Contents => {
+                    summary.subject = String::new();
+                    summary.text = String::new();
+                    summary.attachments.clear();
+                    summary.notes.clear();
+                }
+            }
+            let data_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);
+            let (new_key_id, new_wrapped) = self.vault.wrap(&format!("mail:{id}"), &*data_key)?;
+            let summary = Zeroizing::new(
+                serde_json::to_vec(&summary).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+            let content = vault::seal(&*data_key, &aad_of(&id, "summary"), &summary)?;
+            let raw = vault::seal(&*data_key, &aad_of(&id, "raw"), b"")?;
+            let sql = match what {
+                Erasure::Contact => {
+                    "UPDATE inbound_mail SET key_id = $1, wrapped_key = $2, content = $3, raw = $4, sender_mac = NULL WHERE id = $5"
+                }
+                Erasure::Contents => {
+                    "UPDATE inbound_mail SET key_id = $1, wrapped_key = $2, content = $3, raw = $4 WHERE id = $5"
+                }
+            };
+            stmts.push(stmt(
+                sql,
+                vec![
+                    text(new_key_id),
+                    Value::Blob(new_wrapped),
+                    Value::Blob(content),
+                    Value::Blob(raw),
+                    text(&id),
+                ],
+            ));
+        }
+        Ok(stmts)
+    }
+}

@@ -82,3 +82,12 @@ pub(crate) fn event(
         detail,
     }
 }
+
+impl Stmt {
+    /// The same statement, failing the write as a `Conflict` with `why` unless it changes
+    /// exactly one row.
+    pub(crate) fn expecting_one(mut self, why: &'static str) -> Stmt {
+        self.expect_one = Some(why);
+        self
+    }
+}

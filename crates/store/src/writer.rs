@@ -185,7 +185,7 @@ macro_rules! insert_reports {
     ($conn:expr, $reports:expr, $rows:expr) => {{
         for chunk in $reports.chunks($rows) {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title) ",
+                "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title, contact_key_id, contact_wrapped_key, contact) ",
             );
             insert.push_values(chunk, |mut row, r: &&$crate::ReportRow| {
                 row.push_bind(r.id.clone())
@@ -199,7 +199,10 @@ macro_rules! insert_reports {
                     .push_bind(r.clocks.clone())
                     .push_bind(r.next_due_at)
                     .push_bind(r.channel)
-                    .push_bind(r.title.clone());
+                    .push_bind(r.title.clone())
+                    .push_bind(r.contact.as_ref().map(|c| c.0.clone()))
+                    .push_bind(r.contact.as_ref().map(|c| c.1.clone()))
+                    .push_bind(r.contact.as_ref().map(|c| c.2.clone()));
             });
             insert.build().execute(&mut *$conn).await?;
         }
@@ -226,18 +229,21 @@ pub(crate) use insert_reports;
 macro_rules! insert_reports_one_by_one {
     ($conn:expr, $reports:expr) => {{
         for r in &$reports {
-            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+            let columns = "INSERT INTO reports (id, project, case_key_hash, status, received_at, key_id, wrapped_key, content, clocks, next_due_at, channel, title, contact_key_id, contact_wrapped_key, contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
             let query = match &r.fingerprint {
                 Some(print) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $13)"
+                    "WITH r AS ({columns}) INSERT INTO fingerprints (report_id, project, received_at, print) VALUES ($1, $2, $5, $16)"
                 )))
                 .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                 .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone()).bind(print.clone()),
+                .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone())
+                .bind(r.contact.as_ref().map(|c| c.0.clone())).bind(r.contact.as_ref().map(|c| c.1.clone())).bind(r.contact.as_ref().map(|c| c.2.clone()))
+                .bind(print.clone()),
                 None => sqlx::query(columns)
                     .bind(r.id.clone()).bind(r.project.clone()).bind(r.case_key_hash.clone()).bind(r.status)
                     .bind(r.received_at).bind(r.key_id.clone()).bind(r.wrapped_key.clone()).bind(r.content.clone())
-                    .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone()),
+                    .bind(r.clocks.clone()).bind(r.next_due_at).bind(r.channel).bind(r.title.clone())
+                .bind(r.contact.as_ref().map(|c| c.0.clone())).bind(r.contact.as_ref().map(|c| c.1.clone())).bind(r.contact.as_ref().map(|c| c.2.clone())),
             };
             query.execute(&mut *$conn).await?;
         }

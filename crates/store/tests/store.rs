@@ -837,6 +837,8 @@ mod team;
 mod disclosure;
 #[path = "outbox/jobs.rs"]
 mod outbox;
+#[path = "team/privacy.rs"]
+mod privacy;
 #[path = "outbox/subscriptions.rs"]
 mod subscriptions;
 #[path = "outbox/webhooks.rs"]

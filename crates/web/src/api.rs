@@ -37,6 +37,8 @@ pub fn router() -> crate::routes::Routes {
             "/api/v1/reports/{id}/attachments/{attachment}",
             download_attachment,
         )
+        .get("/api/v1/reports/{id}/export", export_report)
+        .post("/api/v1/reports/{id}/erasure-requests", request_erasure)
         .map(|r| r.layer(DefaultBodyLimit::max(SUBMISSION_BODY_BYTES_MAX)))
         .get("/api/openapi.json", openapi)
 }
@@ -68,6 +70,12 @@ struct DisclosureBody {
     date: String,
     #[serde(default)]
     reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErasureBody {
+    what: String,
 }
 
 #[derive(Deserialize)]
@@ -345,6 +353,99 @@ async fn request_disclosure_date(
         .propose_disclosure_date(Some(&id), &key, &body.date, &body.reason)
         .await?;
     Ok(private_json(request_json(&open), StatusCode::CREATED))
+}
+
+/// Everything held about a case, as the reporter downloads it (the API and /track alike).
+pub fn export_json(state: &AppState, export: &postern_app::privacy::CaseExport) -> Value {
+    let view = &export.view;
+    let mut body = view_json(state, view);
+    body["format"] = json!("postern case export v1");
+    body["attachments"] = export
+        .attachments
+        .iter()
+        .map(|(info, bytes)| {
+            let mut a = attachment_json(info);
+            a["content_base64"] = json!(data_encoding::BASE64.encode(bytes));
+            a
+        })
+        .collect();
+    body["disclosure_terms"] = json!({
+        "agreed": view.terms.agreed.map(moment),
+        "requests": view.terms.requests.iter().map(request_json).collect::<Vec<_>>(),
+    });
+    body["erased"] = json!({
+        "contact": view.privacy.contact_erased_at.map(moment),
+        "contents": view.privacy.contents_erased_at.map(moment),
+    });
+    body["erasure_requests"] = view.erasure_requests.iter().map(erasure_json).collect();
+    body["history"] = export
+        .events
+        .iter()
+        .map(|(at, action)| json!({"at": moment(*at), "event": action}))
+        .collect();
+    body
+}
+
+fn erasure_json(r: &postern_store::privacy::ErasureRequest) -> Value {
+    json!({
+        "id": r.id,
+        "what": r.what.name(),
+        "asked_at": moment(r.asked_at),
+        "state": r.state,
+        "decided_at": r.decided_at.map(moment),
+    })
+}
+
+/// A file name for a case's export.
+pub fn export_filename(id: &ReportId) -> String {
+    format!("postern-case-{id}.json")
+}
+
+/// The export as a download: JSON, never cached.
+pub fn export_download(state: &AppState, export: &postern_app::privacy::CaseExport) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    export_filename(&export.view.id)
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        export_json(state, export).to_string(),
+    )
+        .into_response()
+}
+
+async fn export_report(
+    State(state): State<AppState>,
+    client: ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers)?;
+    let id = report_id(&id)?;
+    lookup_limit(&state, &client)?;
+    let export = state.app().export_case(Some(&id), &key).await?;
+    Ok(export_download(&state, &export))
+}
+
+async fn request_erasure(
+    State(state): State<AppState>,
+    client: ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (id, key, body): (_, _, ErasureBody) = reporter_post(&state, &client, &id, &headers, body)?;
+    let request = state
+        .app()
+        .request_erasure(Some(&id), &key, &body.what)
+        .await?;
+    Ok(private_json(erasure_json(&request), StatusCode::CREATED))
 }
 
 /// What every reporter POST starts with: the case key, the report id, the client's allowance,

@@ -19,6 +19,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod policy_pages;
+mod privacy;
 mod routes;
 mod state;
 mod stats;
@@ -69,6 +70,7 @@ fn all_routes() -> routes::Routes {
         .merge(policy_pages::router())
         .merge(advisories::router())
         .merge(stats::router())
+        .merge(privacy::router())
         .merge(pages::router())
         .merge(subscriptions::router())
         .merge(ops::router())

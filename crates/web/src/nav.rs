@@ -26,6 +26,8 @@ pub(crate) enum Section {
     Statistics,
     /// A hall of fame.
     HallOfFame,
+    /// The privacy notice.
+    Privacy,
     /// Anything else (subscriptions, errors).
     Other,
 }
@@ -40,7 +42,7 @@ pub(crate) struct NavLink {
 
 /// The navigation a public page shows.
 pub(crate) struct Nav {
-    /// Report, Track, Policy, Advisories, Statistics, Hall of fame.
+    /// Report, Track, Policy, Advisories, Statistics, Hall of fame, Privacy.
     pub(crate) sections: Vec<NavLink>,
     /// One link per project, only when there are several.
     pub(crate) projects: Vec<NavLink>,
@@ -131,6 +133,7 @@ impl Nav {
                 "/hall-of-fame".to_owned(),
                 Section::HallOfFame,
             ),
+            ("Privacy", "/privacy".to_owned(), Section::Privacy),
         ]
         .into_iter()
         .map(|(label, href, section)| NavLink {

@@ -270,6 +270,37 @@ pub fn document(projects: &[Project]) -> Value {
                         "429": error_response("Too many case look-ups from this client (an allowance apart from submissions); see Retry-After.")
                     }
                 }
+            },
+            "/api/v1/reports/{id}/export": {
+                "get": {
+                    "summary": "Download everything held about the case: contents, contact, conversation, attachments (base64), deadlines, disclosure, what was erased, erasure requests, and the history of events (without who of the team)",
+                    "operationId": "exportReport",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "responses": {
+                        "200": { "description": "The case as JSON, with Content-Disposition: attachment.", "content": { "application/json": { "schema": { "type": "object", "required": ["format", "id", "status", "fields", "messages", "attachments", "erased", "erasure_requests", "history"] } } } },
+                        "404": not_found,
+                        "429": error_response("Too many case look-ups from this client (an allowance apart from submissions); see Retry-After.")
+                    }
+                }
+            },
+            "/api/v1/reports/{id}/erasure-requests": {
+                "post": {
+                    "summary": "Ask the team to erase your contact (address and credit name) or the report's contents; the team carries it out or refuses with a reason you are told in the conversation",
+                    "operationId": "requestErasure",
+                    "security": bearer,
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["what"], "properties": { "what": { "type": "string", "enum": ["contact", "contents"] } } } } } },
+                    "responses": {
+                        "201": { "description": "Sent to the team.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErasureRequest" } } } },
+                        "400": error_response("Malformed JSON."),
+                        "404": not_found,
+                        "413": error_response("Too large."),
+                        "415": error_response("Not JSON."),
+                        "422": error_response("Not contact or contents, erased already, or a request already waits for an answer."),
+                        "429": error_response("Too many submissions; see Retry-After.")
+                    }
+                }
             }
         },
         "components": {
@@ -278,6 +309,13 @@ pub fn document(projects: &[Project]) -> Value {
             },
             "schemas": {
                 "NewReport": new_report(projects),
+                "ErasureRequest": { "type": "object", "required": ["id", "what", "asked_at", "state"], "properties": {
+                    "id": { "type": "string" },
+                    "what": { "type": "string", "enum": ["contact", "contents"] },
+                    "asked_at": { "type": "string", "format": "date-time" },
+                    "state": { "type": "string", "enum": ["open", "done", "refused"] },
+                    "decided_at": { "type": ["string", "null"], "format": "date-time" }
+                } },
                 "Error": { "type": "object", "required": ["error", "fields"], "properties": {
                     "error": { "type": "string" },
                     "fields": { "type": "array", "items": { "type": "object", "required": ["field", "message"], "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } }

@@ -143,6 +143,7 @@ pub(crate) fn check(policy: &Policy, spans: &SpanMap, now: Timestamp) -> Vec<Dia
     check_severity(&mut c, policy);
     check_scope(&mut c, policy);
     check_disclosure(&mut c, policy);
+    check_privacy(&mut c, policy);
     check_defaults(&mut c, policy);
     check_keys(&mut c, policy);
     check_terms(&mut c, policy, now);
@@ -520,6 +521,33 @@ fn check_disclosure(c: &mut Checker, policy: &Policy) {
         && max.nominal_hours() > 24 * 180
     {
         c.warning("disclosure.max_embargo", format!("an embargo of up to {max} is longer than the common 90 days; reporters may not agree"));
+    }
+}
+
+/// A retention shorter than the longest embargo would erase what a running promise still
+/// needs (the report, the reporter to credit and tell).
+fn check_privacy(c: &mut Checker, policy: &Policy) {
+    let Some(privacy) = &policy.privacy else {
+        return;
+    };
+    let d = &policy.disclosure;
+    let (promise_key, promise) = match (d.max_embargo, d.default_embargo) {
+        (Some(max), _) => ("disclosure.max_embargo", max),
+        (None, Some(default)) => ("disclosure.default_embargo", default),
+        (None, None) => return,
+    };
+    for (key, kept) in [
+        ("privacy.contact_kept", privacy.contact_kept),
+        ("privacy.contents_kept", privacy.contents_kept),
+    ] {
+        if let Some(kept) = kept
+            && kept.nominal_hours() < promise.nominal_hours()
+        {
+            c.error(
+                key,
+                format!("`{key}` ({kept}) is shorter than `{promise_key}` ({promise}), a promise that may still be running: keep the data at least {promise}"),
+            );
+        }
     }
 }
 

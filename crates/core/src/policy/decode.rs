@@ -787,6 +787,18 @@ pub(crate) fn decode(decoder: &mut Decoder, root: &Spanned<DeTable>) -> Option<P
             })
         })
         .collect();
+    let privacy = decoder.table(&mut top, "privacy").map(|mut t| {
+        let privacy = Privacy {
+            contact_kept: decoder.time_span(&mut t, "contact_kept"),
+            contents_kept: decoder.time_span(&mut t, "contents_kept"),
+            contents_kept_after: decoder
+                .choice(&mut t, "contents_kept_after", &KeptAfter::ALL)
+                .unwrap_or(KeptAfter::Closure),
+            ip_addresses: decoder.bool(&mut t, "ip_addresses").unwrap_or(false),
+        };
+        decoder.finish(t);
+        privacy
+    });
     decoder.finish(top);
 
     if decoder.diagnostics.len() > errors_before {
@@ -808,6 +820,7 @@ pub(crate) fn decode(decoder: &mut Decoder, root: &Spanned<DeTable>) -> Option<P
         terms: terms?,
         security_txt,
         sections,
+        privacy,
     })
 }
 

@@ -43,6 +43,44 @@ pub struct Policy {
     pub security_txt: SecurityTxtLinks,
     /// Free-form sections appended to SECURITY.md, for what no other key says.
     pub sections: Vec<Section>,
+    /// How long personal data is kept (`[privacy]`); `None` when the policy is silent, and
+    /// then nothing is erased but by hand.
+    pub privacy: Option<Privacy>,
+}
+
+/// What a report's contents are kept after, before retention erases them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeptAfter {
+    /// The report's closure.
+    Closure,
+    /// The publication of its advisory (or its closure, when it has none).
+    Advisory,
+}
+
+impl KeptAfter {
+    /// The spellings a policy may use.
+    pub const ALL: [(&'static str, KeptAfter); 2] = [
+        ("closure", KeptAfter::Closure),
+        ("advisory", KeptAfter::Advisory),
+    ];
+}
+
+/// Retention, from `[privacy]`: how long the reporter's contact and the report's contents are
+/// kept, and whether IP addresses are stored at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Privacy {
+    /// The contact address and credit name are erased this long after closure; `None`:
+    /// kept until erased by hand.
+    pub contact_kept: Option<TimeSpan>,
+    /// The contents are erased this long after `contents_kept_after`; `None`: kept until
+    /// erased by hand.
+    pub contents_kept: Option<TimeSpan>,
+    /// What `contents_kept` counts from.
+    pub contents_kept_after: KeptAfter,
+    /// Whether client IP addresses may be stored (default: no; throttling uses keyed hashes
+    /// that rotate daily).
+    pub ip_addresses: bool,
 }
 
 impl Policy {

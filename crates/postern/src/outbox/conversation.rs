@@ -76,11 +76,12 @@ pub async fn deliver(
         Some(ReportNotice::NewsToReporter) => {
             let mut messages = Vec::new();
             for id in &delivery.messages {
-                let body = outbox
-                    .store
-                    .message_body(report, id)
-                    .await
-                    .map_err(transient)?;
+                let body = match outbox.store.message_body(report, id).await {
+                    Ok(body) => body,
+                    // Erased with the report's contents meanwhile: nothing left to send.
+                    Err(postern_store::StoreError::NotFound) => continue,
+                    Err(e) => return Err(transient(e)),
+                };
                 messages.push(body.to_string());
             }
             if messages.is_empty() {

@@ -17,6 +17,7 @@ mod mail_channel;
 mod mail_imap;
 mod ops;
 mod policy_cli;
+mod privacy_cli;
 mod report_cli;
 mod serve;
 mod subscriptions;

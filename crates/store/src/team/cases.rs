@@ -56,6 +56,8 @@ pub struct TeamView {
     pub case: Case,
     /// For optimistic concurrency: pass back to `record_case_change`.
     pub version: i64,
+    /// What of it was erased, and its legal hold.
+    pub privacy: postern_core::privacy::PrivacyState,
 }
 
 /// What `complete_old_reports` did, in reports.
@@ -133,9 +135,8 @@ impl Store {
         self.audit(now, actor, "report.viewed", Some(id), String::new())
             .await?;
         let (data_key, content) = self.data_key(id).await?;
-        let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &content)?;
-        let content: Content =
-            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let content = self.open_content(id, &data_key, &content).await?;
+        let privacy = self.privacy_state(id).await?;
         let (messages, attachments) = self.conversation(id, &data_key).await?;
         let note_rows: Vec<(String, String, i64, Vec<u8>)> = on_db!(&self.db, pool => {
             sqlx::query("SELECT id, author, at, body FROM notes WHERE report_id = $1 ORDER BY at, id")
@@ -171,6 +172,7 @@ impl Store {
             attachments,
             case: case.case,
             version: case.version,
+            privacy,
         })
     }
 
@@ -569,7 +571,11 @@ impl Store {
 
     /// When a report reached its state: its latest event of that change, else the latest
     /// moment one of its clocks was resolved, else its receipt.
-    async fn state_reached_at(&self, id: &ReportId, case: &Case) -> Result<Timestamp, StoreError> {
+    pub(crate) async fn state_reached_at(
+        &self,
+        id: &ReportId,
+        case: &Case,
+    ) -> Result<Timestamp, StoreError> {
         let action = format!("report.{}", case.status.name());
         let at: Option<i64> = on_db!(&self.db, pool => {
             sqlx::query("SELECT at FROM audit_events WHERE report_id = $1 AND action = $2 ORDER BY seq DESC LIMIT 1")
@@ -606,9 +612,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
         let (data_key, content) = self.data_key(id).await?;
-        let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &content)?;
-        let content: Content =
-            serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let content = self.open_content(id, &data_key, &content).await?;
         let Some(contact) = content.contact_email else {
             return Ok(None);
         };

@@ -40,6 +40,8 @@ pub fn router() -> crate::routes::Routes {
                 .post("/track/message", track_message)
                 .post("/track/attachment", track_attachment)
                 .post("/track/disclosure", track_disclosure)
+                .post("/track/export", track::track_export)
+                .post("/track/erasure", track::track_erasure)
                 .map(|r| r.layer(DefaultBodyLimit::max(TRACK_BODY_BYTES_MAX))),
         )
 }

@@ -62,6 +62,13 @@ pub(super) struct DisclosureForm {
 }
 
 #[derive(Deserialize)]
+pub(super) struct ErasureForm {
+    case_key: String,
+    #[serde(default)]
+    what: String,
+}
+
+#[derive(Deserialize)]
 pub(super) struct AttachmentForm {
     case_key: String,
     attachment_id: String,
@@ -111,6 +118,10 @@ struct CasePage {
     date_error: Option<String>,
     date_draft: String,
     reason_draft: String,
+    /// What of the report was erased, and when, in words.
+    erased: Vec<String>,
+    /// (what, asked, state) of the reporter's erasure requests, oldest first.
+    erasure_requests: Vec<(&'static str, String, String)>,
 }
 
 fn wrong_key(state: &AppState, status: StatusCode) -> Response {
@@ -207,6 +218,32 @@ fn case_page(
         date_error: None,
         date_draft: String::new(),
         reason_draft: String::new(),
+        erased: postern_core::privacy::Erasure::ALL
+            .into_iter()
+            .filter_map(|what| {
+                view.privacy
+                    .erased_at(what)
+                    .map(|at| format!("Erased: {}, {}.", what.describe(), time(at)))
+            })
+            .collect(),
+        erasure_requests: view
+            .erasure_requests
+            .iter()
+            .map(|r| {
+                (
+                    r.what.describe(),
+                    time(r.asked_at),
+                    match (r.state.as_str(), r.decided_at) {
+                        ("done", Some(at)) => format!("carried out {}", time(at)),
+                        ("refused", Some(at)) => format!(
+                            "refused {}; the team's reason is in the conversation",
+                            time(at)
+                        ),
+                        _ => "waiting for the team's answer".to_owned(),
+                    },
+                )
+            })
+            .collect(),
     }
 }
 
@@ -376,15 +413,9 @@ pub(super) async fn track_attachment(
     client: ClientIp,
     form: Result<Form<AttachmentForm>, FormRejection>,
 ) -> Response {
-    if let Err(seconds) = state.take_lookup(client.0) {
-        return Error::TooManyRequests(seconds).into_response();
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) => return bad_form(r).into_response(),
-    };
-    let Some(key) = CaseKey::parse(&form.case_key) else {
-        return wrong_key(&state, StatusCode::NOT_FOUND);
+    let (form, key) = match looked_up(&state, &client, form, |f: &AttachmentForm| &f.case_key) {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     match state
         .store()
@@ -395,6 +426,25 @@ pub(super) async fn track_attachment(
         Err(postern_store::StoreError::NotFound) => wrong_key(&state, StatusCode::NOT_FOUND),
         Err(e) => Error::from(e).into_response(),
     }
+}
+
+/// A look-up by case key that reads no page (a download): takes one from the client's look-up
+/// allowance, reads the form and parses its key; a key that cannot be one is the same 404.
+fn looked_up<T>(
+    state: &AppState,
+    client: &ClientIp,
+    form: Result<Form<T>, FormRejection>,
+    key_of: impl Fn(&T) -> &String,
+) -> Result<(T, CaseKey), Box<Response>> {
+    if let Err(seconds) = state.take_lookup(client.0) {
+        return Err(Box::new(Error::TooManyRequests(seconds).into_response()));
+    }
+    let form = form
+        .map(|Form(f)| f)
+        .map_err(|r| Box::new(bad_form(r).into_response()))?;
+    let key = CaseKey::parse(key_of(&form))
+        .ok_or_else(|| Box::new(wrong_key(state, StatusCode::NOT_FOUND)))?;
+    Ok((form, key))
 }
 
 /// The reporter proposes a disclosure date; the team answers on the record.
@@ -433,4 +483,51 @@ pub(super) async fn track_disclosure(
         "Your proposed disclosure date was sent to the team; its answer will appear here.",
     )
     .await
+}
+
+/// The reporter downloads everything held about their case, as JSON (the same document as the
+/// API's export).
+pub(super) async fn track_export(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<TrackForm>, FormRejection>,
+) -> Response {
+    let (_, key) = match looked_up(&state, &client, form, |f: &TrackForm| &f.case_key) {
+        Ok(found) => found,
+        Err(response) => return *response,
+    };
+    match state.app().export_case(None, &key).await {
+        Ok(export) => crate::api::export_download(&state, &export),
+        Err(postern_app::Error::NotFound) => wrong_key(&state, StatusCode::NOT_FOUND),
+        Err(e) => Error::from(e).into_response(),
+    }
+}
+
+/// The reporter asks the team to erase their contact or their report's contents.
+pub(super) async fn track_erasure(
+    State(state): State<AppState>,
+    client: ClientIp,
+    form: Result<Form<ErasureForm>, FormRejection>,
+) -> Response {
+    let form = match limited_form(&state, &client, form) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
+    let (key, view) = match open_case(&state, &form.case_key).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let notice = match state
+        .app()
+        .request_erasure(Some(&view.id), &key, &form.what)
+        .await
+    {
+        Ok(_) => "Your request was sent to the team; its answer will appear here.".to_owned(),
+        Err(postern_app::Error::Invalid(errors)) => crate::error::messages(errors),
+        Err(postern_app::Error::Refused(m) | postern_app::Error::Conflict(m)) => {
+            format!("Not sent: {m}.")
+        }
+        Err(e) => return Error::from(e).into_response(),
+    };
+    reopened(&state, &view.id, &key, &notice).await
 }

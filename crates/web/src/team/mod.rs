@@ -11,6 +11,7 @@ mod auth;
 mod cvss_page;
 mod jobs;
 mod members;
+mod privacy;
 mod queue;
 mod record;
 mod report;
@@ -46,6 +47,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(advisories::router())
         .merge(jobs::router())
         .merge(members::router())
+        .merge(privacy::router())
         .merge(screening::router())
         .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))
 }

@@ -190,6 +190,28 @@ struct ReportPage {
     assignee: Option<String>,
     /// Whom it may be assigned to (the current one selected), for triagers.
     assignable: Vec<Choice>,
+    /// What of the report was erased, and when, in words.
+    erased: Vec<String>,
+    /// Its legal hold standing now, in words.
+    hold: Option<String>,
+    /// Whether erasure and holds are offered (admins).
+    is_admin: bool,
+    /// (request id, what, asked, answer, what the policy says if open) of the reporter's
+    /// erasure requests, oldest first.
+    erasure_requests: Vec<(String, &'static str, String, String, Option<String>)>,
+}
+
+/// The step between asking to erase and erasing: what goes, and a button that does it.
+#[derive(Template, WebTemplate)]
+#[template(path = "team/erase.html")]
+struct ErasePage {
+    title: String,
+    me: Option<String>,
+    csrf: String,
+    id: String,
+    what: &'static str,
+    describe: &'static str,
+    reason: String,
 }
 
 fn parse_id(id: &str) -> Result<ReportId, Error> {
@@ -692,12 +714,33 @@ async fn render_with(
     } else {
         Vec::new()
     };
+    let mut erasure_requests = Vec::new();
+    for r in store.erasure_requests(id).await? {
+        let guidance = match r.state.as_str() {
+            "open" => Some(state.app().erasure_guidance(&r).await?),
+            _ => None,
+        };
+        erasure_requests.push((
+            r.id.clone(),
+            r.what.describe(),
+            human_time(policy, r.asked_at),
+            match (r.state.as_str(), r.decided_at) {
+                ("open", _) => "waiting for an answer".to_owned(),
+                (state, Some(at)) => format!("{state}, {}", human_time(policy, at)),
+                (state, None) => state.to_owned(),
+            },
+            guidance,
+        ));
+    }
     let page = ReportPage {
         title: format!("Report {id}"),
         me: Some(member.actor().to_owned()),
         csrf: member.csrf.clone(),
         id: id.to_string(),
-        heading: postern_core::report::title(&view.submission.fields),
+        heading: match view.privacy.contents_erased_at {
+            Some(_) => postern_store::privacy::ERASED_TITLE.to_owned(),
+            None => postern_core::report::title(&view.submission.fields),
+        },
         error_form: failed.as_ref().map(|f| match f.action.as_str() {
             "disclosure-accept" | "disclosure-decline" => "form-disclosure".to_owned(),
             action => format!("form-{action}"),
@@ -793,6 +836,23 @@ async fn render_with(
         can_draft,
         assignee,
         assignable,
+        erased: postern_core::privacy::Erasure::ALL
+            .into_iter()
+            .filter_map(|what| {
+                view.privacy
+                    .erased_at(what)
+                    .map(|at| format!("Erased {} on {}.", what.describe(), human_time(policy, at)))
+            })
+            .collect(),
+        hold: view.privacy.hold_at(now).map(|h| {
+            format!(
+                "Under legal hold through {}: {}. Retention and erasure wait until then.",
+                h.until.strftime("%Y-%m-%d"),
+                h.reason
+            )
+        }),
+        is_admin: member.session.user.role >= Role::Admin,
+        erasure_requests,
     };
     Ok(private((status, page).into_response()))
 }
@@ -850,6 +910,12 @@ struct ActForm {
     is_plan: String,
     #[serde(default)]
     request: String,
+    #[serde(default)]
+    what: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    confirm: String,
     /// Whom to assign the report to (an email; empty for nobody).
     #[serde(default)]
     assignee: String,
@@ -938,6 +1004,9 @@ fn done_words(action: &str) -> Option<&'static str> {
         "message" => "Message sent to the reporter.",
         "note" => "Note added.",
         "assign" => "Assignment saved.",
+        "erase" => "Erased. The keys that sealed it are destroyed.",
+        "erasure-refuse" => "Refusal sent to the reporter.",
+        "hold" => "Legal hold set.",
         "disclosure-accept" => "Date accepted. The reporter is told.",
         "disclosure-decline" => "Date declined. The reporter is told.",
         _ => return None,
@@ -1014,6 +1083,41 @@ async fn act(
     let done = match form.action.as_str() {
         "note" => app.add_note(&actor, &id, &form.body).await,
         "assign" => app.assign_report(&actor, &id, Some(&form.assignee)).await,
+        "erase" => match postern_core::privacy::Erasure::parse(&form.what) {
+            // The first step only shows what goes and asks again; nothing is erased yet.
+            Some(what) if form.confirm != "yes" => {
+                visible_project(&state, &member, &id).await?;
+                let page = ErasePage {
+                    title: format!("Erase from report {id}"),
+                    me: Some(member.actor().to_owned()),
+                    csrf: member.csrf.clone(),
+                    id: id.to_string(),
+                    what: what.name(),
+                    describe: what.describe(),
+                    reason: form.reason.trim().to_owned(),
+                };
+                return Ok(private(page.into_response()));
+            }
+            Some(what) => app
+                .erase_report(&actor, &id, what, &form.reason)
+                .await
+                .map(drop),
+            None => Err(postern_app::Error::field(
+                "what",
+                "choose the contact or the contents",
+            )),
+        },
+        "erasure-refuse" => {
+            app.refuse_erasure_request(&actor, &id, &form.request, &form.body)
+                .await
+        }
+        "hold" => match postern_core::privacy::parse_hold_until(&form.until) {
+            Ok(until) => app
+                .hold_report(&actor, &id, until, &form.reason)
+                .await
+                .map(drop),
+            Err(message) => Err(postern_app::Error::field("until", message)),
+        },
         "disclosure-accept" | "disclosure-decline" => app
             .answer_disclosure_request(
                 &actor,

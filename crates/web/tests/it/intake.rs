@@ -338,9 +338,11 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
         let expected = [
             "GET /api/v1/reports/{id}",
             "GET /api/v1/reports/{id}/attachments/{attachment}",
+            "GET /api/v1/reports/{id}/export",
             "POST /api/v1/reports",
             "POST /api/v1/reports/{id}/attachments",
             "POST /api/v1/reports/{id}/disclosure-requests",
+            "POST /api/v1/reports/{id}/erasure-requests",
             "POST /api/v1/reports/{id}/messages",
         ];
         assert_eq!(described, expected);

@@ -11,6 +11,7 @@ mod members;
 mod navigation;
 mod ops;
 mod policy_pages;
+mod privacy;
 mod promises;
 mod reading;
 mod screening;

@@ -85,6 +85,10 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/static/postern.css", Public),
     ("GET", "/stats", Public),
     ("GET", "/readyz", Public),
+    ("GET", "/privacy", Public),
+    ("GET", "/team/privacy", team(Role::Viewer, false)),
+    ("GET", "/api/v1/reports/{id}/export", CaseKey),
+    ("POST", "/api/v1/reports/{id}/erasure-requests", CaseKey),
     ("GET", "/audit/checkpoint", Public),
     ("GET", "/subscriptions/confirm/{token}", Public),
     ("POST", "/subscriptions/confirm/{token}", Public),
@@ -159,6 +163,8 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("POST", "/track/attachment", CaseKey),
     ("POST", "/track/disclosure", CaseKey),
     ("POST", "/track/message", CaseKey),
+    ("POST", "/track/export", CaseKey),
+    ("POST", "/track/erasure", CaseKey),
     ("GET", "/unsubscribe/{token}", Public),
     ("POST", "/unsubscribe/{token}", Public),
 ];
@@ -347,6 +353,8 @@ fn api_body(path: &str) -> serde_json::Value {
         json!({ "attachments": [] })
     } else if path.ends_with("/disclosure-requests") {
         json!({ "date": "2026-12-20", "reason": "a talk" })
+    } else if path.ends_with("/erasure-requests") {
+        json!({ "what": "contact" })
     } else {
         json!({})
     }
