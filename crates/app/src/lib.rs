@@ -19,6 +19,7 @@ pub mod intake;
 pub mod mail;
 pub mod recorded;
 pub mod reporter;
+pub mod scan;
 
 use std::sync::Arc;
 

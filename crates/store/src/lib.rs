@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod disclosure;
 pub mod jobs;
 pub mod mail;
+pub mod scans;
 pub mod stats;
 pub mod subscriptions;
 pub mod team;
@@ -308,6 +309,8 @@ pub(crate) enum WriteOp {
     Claim(jobs::Claim),
     /// The job runner finished jobs.
     Complete(jobs::Complete),
+    /// A scanner report's import (`scans`).
+    Scan(Box<scans::ScanWrite>),
 }
 
 /// The store.

@@ -8,6 +8,7 @@
 //! re-import idempotent: the same report read twice gives the same keys.
 
 mod formats;
+mod policy;
 mod reconcile;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::policy::Severity;
 
+pub use policy::{Support, fix_due, support};
 pub use reconcile::{Existing, FindingState, Plan, reconcile};
 
 /// Largest report accepted, in bytes (the API's body limit is the same).

@@ -9,6 +9,7 @@ mod navigation;
 mod policy_pages;
 mod promises;
 mod reading;
+mod scans;
 mod screening;
 mod stats;
 mod subscriptions;

@@ -1,0 +1,207 @@
+//! Scanner reports imported through the use case on both databases: counts of new,
+//! unchanged, closed and reopened findings, re-imports that change nothing, the policy's fix
+//! deadlines, and a failed import that stores nothing.
+
+use postern_app::Actor;
+use postern_core::scan::{FindingSeverity, FindingState};
+use postern_store::scans::FindingFilter;
+
+use crate::support::{TestApp, now, project};
+
+const SEVERITY: &str = "\n[severity.critical]\nfix = \"7 days\"\n\n[severity.high]\nfix = \"14 days\"\n\n[[supported_versions]]\nversions = \"2.x\"\nsupported = true\n\n[[supported_versions]]\nversions = \"1.x\"\nsupported = false\n";
+
+fn trivy(vulns: &[(&str, &str, &str)]) -> Vec<u8> {
+    let list: Vec<String> = vulns
+        .iter()
+        .map(|(id, pkg, severity)| {
+            format!(
+                r#"{{"VulnerabilityID": "{id}", "PkgName": "{pkg}", "InstalledVersion": "1.0", "FixedVersion": "1.1", "Severity": "{severity}"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"SchemaVersion": 2, "ArtifactName": "app", "Results": [{{"Target": "Cargo.lock", "Class": "lang-pkgs", "Type": "cargo", "Vulnerabilities": [{}]}}]}}"#,
+        list.join(",")
+    )
+    .into_bytes()
+}
+
+fn all() -> FindingFilter {
+    FindingFilter {
+        limit: 2000,
+        ..FindingFilter::default()
+    }
+}
+
+#[tokio::test]
+async fn imports_reconcile_and_reimports_change_nothing() {
+    for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
+        let op = Actor::operator("cli:test");
+        let first = trivy(&[
+            ("CVE-1", "a", "CRITICAL"),
+            ("CVE-2", "b", "HIGH"),
+            ("CVE-3", "c", "LOW"),
+        ]);
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", &first)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                out.counts.new,
+                out.counts.unchanged,
+                out.counts.closed,
+                out.counts.reopened
+            ),
+            (3, 0, 0, 0),
+            "{}",
+            t.backend
+        );
+        assert_eq!(out.support, postern_core::scan::Support::Supported);
+        let again = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", &first)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                again.counts.new,
+                again.counts.unchanged,
+                again.counts.closed,
+                again.counts.reopened
+            ),
+            (0, 3, 0, 0)
+        );
+        // CVE-1 fixed, CVE-4 new.
+        let second = trivy(&[
+            ("CVE-2", "b", "HIGH"),
+            ("CVE-3", "c", "LOW"),
+            ("CVE-4", "d", "HIGH"),
+        ]);
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", &second)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                out.counts.new,
+                out.counts.unchanged,
+                out.counts.closed,
+                out.counts.reopened
+            ),
+            (1, 2, 1, 0)
+        );
+        // CVE-1 comes back.
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", &first)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                out.counts.new,
+                out.counts.unchanged,
+                out.counts.closed,
+                out.counts.reopened
+            ),
+            (0, 2, 1, 1)
+        );
+        let findings = t.uses.findings(&op, all()).await.unwrap();
+        assert_eq!(findings.len(), 4);
+        let open: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.state == FindingState::Open)
+            .map(|f| f.finding.vuln_id.as_str())
+            .collect();
+        assert_eq!(open.len(), 3, "{open:?}");
+        // The policy's fix deadline: critical 7 days from when it was seen (again).
+        let critical = findings
+            .iter()
+            .find(|f| f.finding.vuln_id == "CVE-1")
+            .unwrap();
+        assert_eq!(critical.finding.severity, FindingSeverity::Critical);
+        assert_eq!(critical.state, FindingState::Open);
+        assert_eq!(
+            critical.due_at.unwrap(),
+            now() + jiff::SignedDuration::from_hours(7 * 24)
+        );
+        // Low has no fix time in this policy: no deadline.
+        let low = findings
+            .iter()
+            .find(|f| f.finding.vuln_id == "CVE-3")
+            .unwrap();
+        assert_eq!(low.due_at, None);
+        // An empty report is valid and closes what is gone.
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", b"")
+            .await
+            .unwrap();
+        assert_eq!((out.counts.closed, out.counts.unchanged), (3, 0));
+    }
+}
+
+#[tokio::test]
+async fn a_bad_report_stores_nothing_and_says_where() {
+    for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
+        let op = Actor::operator("cli:test");
+        let good = trivy(&[("CVE-1", "a", "CRITICAL")]);
+        t.uses
+            .import_scan(&op, "acme", "api", "1.2", &good)
+            .await
+            .unwrap();
+        let cut = &good[..good.len() - 10];
+        let error = t
+            .uses
+            .import_scan(&op, "acme", "api", "1.2", cut)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("report:") && error.contains("truncated"),
+            "{error}"
+        );
+        let findings = t.uses.findings(&op, all()).await.unwrap();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].state, FindingState::Open);
+        // 1.x is a line the policy no longer supports.
+        assert_eq!(findings[0].support, "unsupported");
+        let error = t
+            .uses
+            .import_scan(&op, "nope", "api", "1.2", &good)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("project"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn fifteen_thousand_findings_import_in_one_transaction() {
+    for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
+        let op = Actor::operator("cli:test");
+        let many: Vec<(String, String)> = (0..15_000)
+            .map(|i| (format!("CVE-2026-{i}"), format!("pkg{}", i % 700)))
+            .collect();
+        let refs: Vec<(&str, &str, &str)> = many
+            .iter()
+            .map(|(id, pkg)| (id.as_str(), pkg.as_str(), "HIGH"))
+            .collect();
+        let report = trivy(&refs);
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "big", "2.0", &report)
+            .await
+            .unwrap();
+        assert_eq!(out.counts.new, 15_000, "{}", t.backend);
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "big", "2.0", &report)
+            .await
+            .unwrap();
+        assert_eq!(out.counts.unchanged, 15_000);
+        assert_eq!(out.counts.new + out.counts.closed + out.counts.reopened, 0);
+    }
+}
