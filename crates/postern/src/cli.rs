@@ -54,6 +54,71 @@ pub enum Command {
     /// The email channel: take a message from an MTA's pipe, decide on what waits in screening.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Dependency and code scanning: import a scanner's report, list the findings.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+}
+
+/// `postern scan ...`
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Import a scanner's report (Trivy JSON, pip-audit, cargo-audit, osv-scanner, npm audit
+    /// 7+, Dependabot alerts as GraphQL JSON, SARIF 2.1.0; told apart by content) for a
+    /// product and version: prints how many findings are new, unchanged, closed (fixed) and
+    /// reopened. Importing the same report again changes nothing.
+    Import(ScanImportArgs),
+    /// List findings, most urgent first (open ones by fix deadline).
+    List(ScanListArgs),
+}
+
+/// Options of `postern scan import`.
+#[derive(Debug, Args)]
+pub struct ScanImportArgs {
+    /// The report file (`-` reads standard input).
+    pub file: PathBuf,
+    /// The project (slug).
+    #[arg(long)]
+    pub project: String,
+    /// The product scanned, such as `api` or `web-image`.
+    #[arg(long)]
+    pub product: String,
+    /// The version or ref scanned (a release line such as `2.4`, or a branch such as
+    /// `main`): imports of one product and version reconcile with each other, and the
+    /// policy's supported versions decide whether it is still supported.
+    #[arg(long)]
+    pub version: String,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern scan list`.
+#[derive(Debug, Args)]
+pub struct ScanListArgs {
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only this severity: critical, high, medium, low or unknown.
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only this state: open, fixed, accepted-risk or false-positive.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only packages whose name contains this.
+    #[arg(long)]
+    pub package: Option<String>,
+    /// Only open findings past their fix deadline.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Most findings listed.
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// `postern mail ...`

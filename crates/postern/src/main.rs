@@ -21,6 +21,7 @@ mod open;
 mod outbox;
 mod policy_cmd;
 mod report_cmd;
+mod scan_cmd;
 mod serve;
 mod user;
 mod webhook;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
         cli::Command::Jobs(command) => jobs_cmd::run(command),
         cli::Command::Webhook(command) => webhook_cmd::run(command),
+        cli::Command::Scan(command) => scan_cmd::run(command),
         cli::Command::EarlyAccess(command) => early_access_cmd::run(command),
         cli::Command::Mail(command) => mail_cmd::run(command),
     };

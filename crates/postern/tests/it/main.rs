@@ -15,6 +15,7 @@ mod mail_channel;
 mod mail_imap;
 mod policy_cli;
 mod report_cli;
+mod scan_cli;
 mod serve;
 mod subscriptions;
 mod support;
