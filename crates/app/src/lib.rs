@@ -20,6 +20,7 @@ pub mod mail;
 pub mod recorded;
 pub mod reporter;
 pub mod scan;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -24,6 +24,23 @@ pub struct ImportOutcome {
     pub warnings: Vec<String>,
 }
 
+impl ImportOutcome {
+    /// The outcome as JSON: the API's answer and `postern scan import --json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "import": self.counts.import_id,
+            "format": self.format,
+            "findings": self.counts.findings,
+            "new": self.counts.new,
+            "unchanged": self.counts.unchanged,
+            "closed": self.counts.closed,
+            "reopened": self.counts.reopened,
+            "version_support": self.support.name(),
+            "warnings": self.warnings,
+        })
+    }
+}
+
 fn check_name(field: &str, text: &str) -> Result<String, Error> {
     let text = text.trim();
     if text.is_empty() {

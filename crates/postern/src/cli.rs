@@ -57,6 +57,59 @@ pub enum Command {
     /// Dependency and code scanning: import a scanner's report, list the findings.
     #[command(subcommand)]
     Scan(ScanCommand),
+    /// API tokens for automation (a CI job importing scans): create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `postern token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token scoped to projects and actions; prints it once (only its SHA-256 is
+    /// stored). A CI job sends it as `Authorization: Bearer pst_...`.
+    Create(TokenCreateArgs),
+    /// List tokens (never their values): projects, scopes, expiry, revocation.
+    List(TokenListArgs),
+    /// Revoke a token: it stops working at once.
+    Revoke(TokenRevokeArgs),
+}
+
+/// Options of `postern token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// What it is for, such as "CI of acme/api".
+    #[arg(long)]
+    pub name: String,
+    /// The projects it may act on (slugs, comma-separated or repeated).
+    #[arg(long = "project", value_delimiter = ',', required = true)]
+    pub projects: Vec<String>,
+    /// The actions it may take, comma-separated: scans:write (import scanner reports).
+    #[arg(long = "scope", value_delimiter = ',', default_value = "scans:write")]
+    pub scopes: Vec<String>,
+    /// Days until it expires (1 to 365).
+    #[arg(long, default_value_t = 90)]
+    pub days: i64,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern token list`.
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `postern token list` shows it.
+    pub id: String,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// `postern scan ...`

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use postern_app::Actor;
-use postern_app::scan::{ImportOutcome, parse_severity, parse_state};
+use postern_app::scan::{parse_severity, parse_state};
 use postern_core::scan::REPORT_BYTES_MAX;
 use postern_store::scans::FindingFilter;
 
@@ -46,21 +46,6 @@ fn read_report(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The outcome as JSON, the same shape the API answers.
-pub fn outcome_json(outcome: &ImportOutcome) -> serde_json::Value {
-    serde_json::json!({
-        "import": outcome.counts.import_id,
-        "format": outcome.format,
-        "findings": outcome.counts.findings,
-        "new": outcome.counts.new,
-        "unchanged": outcome.counts.unchanged,
-        "closed": outcome.counts.closed,
-        "reopened": outcome.counts.reopened,
-        "version_support": outcome.support.name(),
-        "warnings": outcome.warnings,
-    })
-}
-
 async fn import(args: ScanImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = read_report(&args.file)?;
     let app = crate::open::open_app(&args.context).await?;
@@ -85,7 +70,7 @@ async fn import(args: ScanImportArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return crate::open::refusal(e, "such project"),
     };
     if args.json {
-        println!("{}", outcome_json(&outcome));
+        println!("{}", outcome.to_json());
     } else {
         let c = &outcome.counts;
         println!(

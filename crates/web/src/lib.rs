@@ -17,6 +17,7 @@ mod nav;
 mod openapi;
 mod pages;
 mod policy_pages;
+mod scans_api;
 mod state;
 mod stats;
 mod subscriptions;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(small)
         .merge(api::router())
+        .merge(scans_api::router())
         .merge(forms::router())
         .merge(team::router())
         .fallback(pages::not_found)

@@ -90,3 +90,59 @@ fn import_prints_counts_then_reimport_changes_nothing_and_list_filters() {
     let outcome: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(outcome["unchanged"], count);
 }
+
+#[test]
+fn token_create_list_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let made = postern(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--name",
+            "CI",
+            "--project",
+            "acme-widgets",
+            "--data",
+            &data,
+        ],
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let text = stdout(&made);
+    let value = text
+        .split_whitespace()
+        .find(|w| w.starts_with("pst_") && w.len() > 40)
+        .expect("the token is printed once")
+        .to_owned();
+    let id = text.split_whitespace().nth(1).unwrap().to_owned();
+    let list = postern(dir.path(), &["token", "list", "--data", &data]);
+    let listed = stdout(&list);
+    assert!(listed.contains(&id) && listed.contains("live"), "{listed}");
+    assert!(!listed.contains(&value), "the value is never shown again");
+    let revoked = postern(dir.path(), &["token", "revoke", &id, "--data", &data]);
+    assert_eq!(revoked.status.code(), Some(0), "{}", stderr(&revoked));
+    assert!(stdout(&postern(dir.path(), &["token", "list", "--data", &data])).contains("revoked"));
+    let again = postern(dir.path(), &["token", "revoke", &id, "--data", &data]);
+    assert_ne!(again.status.code(), Some(0));
+    assert!(
+        stderr(&again).contains("no live token"),
+        "{}",
+        stderr(&again)
+    );
+    let wrong = postern(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--name",
+            "CI",
+            "--project",
+            "nope",
+            "--data",
+            &data,
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("--projects"), "{}", stderr(&wrong));
+}

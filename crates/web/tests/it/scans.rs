@@ -205,3 +205,126 @@ async fn fifteen_thousand_findings_import_in_one_transaction() {
         assert_eq!(out.counts.new + out.counts.closed + out.counts.reopened, 0);
     }
 }
+
+mod api {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use postern_app::Actor;
+    use postern_app::tokens::{NewToken, SCANS_WRITE};
+
+    use super::trivy;
+    use crate::support::{TestApp, project};
+
+    async fn token(t: &TestApp, projects: &[&str]) -> String {
+        let (_, value) = t
+            .uses
+            .create_token(
+                &Actor::operator("cli:test"),
+                NewToken {
+                    name: "CI".into(),
+                    projects: projects.iter().map(|p| p.to_string()).collect(),
+                    scopes: vec![SCANS_WRITE.into()],
+                    days: 30,
+                },
+            )
+            .await
+            .unwrap();
+        value.to_string()
+    }
+
+    fn post(path: &str, token: Option<&str>, body: Vec<u8>) -> Request<Body> {
+        let mut request = Request::post(path).header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::from(body)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_ci_job_imports_with_a_token_of_its_project_only() {
+        let projects = vec![project("Acme", ""), project("Other", "")];
+        for t in TestApp::all(projects, Default::default()).await {
+            let acme = token(&t, &["acme"]).await;
+            let report = trivy(&[("CVE-1", "a", "HIGH"), ("CVE-2", "b", "LOW")]);
+            let path = "/api/v1/projects/acme/scans?product=api&version=main";
+            let reply = t.send(post(path, Some(&acme), report.clone())).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{}: {}",
+                t.backend,
+                reply.text()
+            );
+            let json = reply.json();
+            assert_eq!(
+                (json["new"].as_u64(), json["format"].as_str()),
+                (Some(2), Some("trivy"))
+            );
+            // The same report again: nothing changes.
+            let json = t.send(post(path, Some(&acme), report.clone())).await.json();
+            assert_eq!(
+                (json["new"].as_u64(), json["unchanged"].as_u64()),
+                (Some(0), Some(2))
+            );
+            // The JSON envelope names product and version itself.
+            let envelope = serde_json::json!({"product": "api", "version": "main",
+                "report": serde_json::from_slice::<serde_json::Value>(&trivy(&[("CVE-1", "a", "HIGH")])).unwrap()});
+            let reply = t
+                .send(post(
+                    "/api/v1/projects/acme/scans",
+                    Some(&acme),
+                    envelope.to_string().into_bytes(),
+                ))
+                .await;
+            assert_eq!(reply.json()["closed"].as_u64(), Some(1), "{}", reply.text());
+            // Another project's import with this token: 403, saying why; nothing stored.
+            let reply = t
+                .send(post(
+                    "/api/v1/projects/other/scans?product=api&version=main",
+                    Some(&acme),
+                    report.clone(),
+                ))
+                .await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+            assert!(reply.json()["error"].as_str().unwrap().contains("acme"));
+            // No token, or a wrong one: 401 with WWW-Authenticate.
+            let reply = t.send(post(path, None, report.clone())).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+            assert_eq!(reply.headers["www-authenticate"], "Bearer");
+            let reply = t.send(post(path, Some("pst_nope"), report.clone())).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+            // A truncated report: 422 naming the report and where it ends.
+            let reply = t
+                .send(post(path, Some(&acme), report[..report.len() / 2].to_vec()))
+                .await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(reply.text().contains("truncated"), "{}", reply.text());
+            // 200 MB: refused from its length, before reading.
+            let big = Request::post(path)
+                .header("content-type", "application/json")
+                .header("content-length", (200u64 * 1024 * 1024).to_string())
+                .header("authorization", format!("Bearer {acme}"))
+                .body(Body::from("{}"))
+                .unwrap();
+            let reply = t.send(big).await;
+            assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+            assert!(reply.text().contains("128 MiB"), "{}", reply.text());
+            // Revoked: 401 from then on.
+            let op = Actor::operator("cli:test");
+            let id = t.uses.tokens(&op).await.unwrap()[0].id.clone();
+            t.uses.revoke_token(&op, &id).await.unwrap();
+            let reply = t.send(post(path, Some(&acme), report.clone())).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+            // The token's value is in no audit event.
+            let events = t.store.team_events(1000).await.unwrap();
+            assert!(events.iter().any(|e| e.action == "token.created"));
+            assert!(events.iter().any(|e| e.action == "token.revoked"));
+            assert!(events.iter().all(|e| !e.detail.contains(&acme)));
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.action == "scan.imported" && e.actor.starts_with("token:"))
+            );
+        }
+    }
+}
