@@ -152,6 +152,67 @@ impl App {
     }
 }
 
+/// What the team decides about an open finding.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// The risk is accepted, for a reason, until a moment (at most `RISK_DAYS_MAX` ahead).
+    AcceptRisk {
+        /// Why.
+        reason: String,
+        /// Until when.
+        until: jiff::Timestamp,
+    },
+    /// Not a real finding, for a reason.
+    FalsePositive {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Longest an accepted risk holds, in days: it is looked at again at least yearly.
+pub const RISK_DAYS_MAX: i64 = 366;
+
+impl App {
+    /// Accepts a finding's risk or marks it a false positive, with a reason (triagers of its
+    /// project). Its fix deadline stops; the decision is audited.
+    pub async fn decide_finding(
+        &self,
+        actor: &Actor,
+        id: &str,
+        decision: Decision,
+    ) -> Result<(), Error> {
+        actor.require(Role::Triager)?;
+        let finding = self.finding(actor, id).await?;
+        let now = self.now();
+        let (state, reason, until) = match decision {
+            Decision::AcceptRisk { reason, until } => {
+                if until <= now {
+                    return Err(Error::field("until", "give a date in the future"));
+                }
+                if until > now + jiff::SignedDuration::from_hours(24 * RISK_DAYS_MAX) {
+                    return Err(Error::field(
+                        "until",
+                        format!("an accepted risk holds at most {RISK_DAYS_MAX} days"),
+                    ));
+                }
+                (FindingState::AcceptedRisk, reason, Some(until))
+            }
+            Decision::FalsePositive { reason } => (FindingState::FalsePositive, reason, None),
+        };
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::field("reason", "say why, for the record"));
+        }
+        self.store()
+            .decide_finding(&finding.id, state, reason, until, actor.name(), now)
+            .await
+            .map_err(|e| match e {
+                postern_store::StoreError::Limit(m) => Error::field("reason", m),
+                other => other.into(),
+            })
+    }
+}
+
 /// A severity's name as the terminal and pages take it.
 pub fn parse_severity(text: &str) -> Result<FindingSeverity, Error> {
     FindingSeverity::parse(text)

@@ -611,4 +611,66 @@ impl Store {
                 .as_ref().map(finding_from_row).transpose()
         })
     }
+
+    /// Records the team's decision on an open finding: the risk accepted until a moment, or
+    /// a false positive, with the reason (`finding.risk_accepted` / `finding.false_positive`
+    /// audited). Its fix deadline stops. `Conflict` unless it was still open.
+    pub async fn decide_finding(
+        &self,
+        id: &str,
+        state: FindingState,
+        reason: &str,
+        until: Option<Timestamp>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        if reason.chars().count() > REASON_CHARS_MAX {
+            return Err(StoreError::Limit(format!(
+                "a reason may be at most {REASON_CHARS_MAX} characters long"
+            )));
+        }
+        let action = match state {
+            FindingState::AcceptedRisk => "finding.risk_accepted",
+            FindingState::FalsePositive => "finding.false_positive",
+            FindingState::Open | FindingState::Fixed => {
+                return Err(StoreError::Conflict(
+                    "a finding is opened and fixed by imports".into(),
+                ));
+            }
+        };
+        let finding = self.finding(id).await?.ok_or(StoreError::NotFound)?;
+        let mut args = vec![
+            crate::write::text(state.name()),
+            crate::write::text(reason),
+            crate::write::text(actor),
+            crate::write::Value::Int(millis(now)),
+            crate::write::text(id),
+        ];
+        let sql = match until {
+            Some(until) => {
+                args.push(crate::write::Value::Int(millis(until)));
+                "UPDATE findings SET state = $1, reason = $2, decided_by = $3, changed_at = $4, due_at = NULL, decided_until = $6 WHERE id = $5 AND state = 'open'"
+            }
+            None => {
+                "UPDATE findings SET state = $1, reason = $2, decided_by = $3, changed_at = $4, due_at = NULL, decided_until = NULL WHERE id = $5 AND state = 'open'"
+            }
+        };
+        let mut decide = crate::write::stmt(sql, args);
+        decide.expect_one = Some("this finding is no longer open; reload the page");
+        let until_text = until.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        self.team_write(
+            vec![decide],
+            vec![event(
+                now,
+                actor,
+                action,
+                None,
+                format!(
+                    "project={} product={} version={} finding={id} until={until_text}",
+                    finding.project, finding.product, finding.version
+                ),
+            )],
+        )
+        .await
+    }
 }

@@ -9,6 +9,7 @@
 mod advisories;
 mod auth;
 mod cvss_page;
+mod findings;
 mod jobs;
 mod queue;
 mod record;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(record::router())
         .merge(cvss_page::router())
         .merge(advisories::router())
+        .merge(findings::router())
         .merge(jobs::router())
         .merge(screening::router())
         .layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX))

@@ -328,3 +328,103 @@ mod api {
         }
     }
 }
+
+mod pages {
+    use axum::http::StatusCode;
+    use postern_app::Actor;
+    use postern_store::team::Role;
+
+    use super::{SEVERITY, trivy};
+    use crate::support::{Browser, TestApp, hidden, project};
+    use crate::team::set_up;
+
+    #[tokio::test]
+    async fn the_findings_page_filters_and_a_finding_is_decided() {
+        let t = TestApp::new(vec![project("Acme", SEVERITY)]).await;
+        let op = Actor::operator("cli:test");
+        let report = trivy(&[("CVE-1", "alpha", "CRITICAL"), ("CVE-2", "beta", "HIGH")]);
+        t.uses
+            .import_scan(&op, "acme", "api", "2.4", &report)
+            .await
+            .unwrap();
+        let mut tri = Browser::new(&t);
+        set_up(&mut tri, "tri@example.org", Role::Triager, &[]).await;
+        let page = tri.get("/team/findings?severity=critical").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        assert!(
+            html.contains(">CVE-1<") && !html.contains(">CVE-2<"),
+            "{html}"
+        );
+        let html = tri.get("/team/findings?package=bet").await.text();
+        assert!(
+            html.contains(">CVE-2<") && !html.contains(">CVE-1<"),
+            "{html}"
+        );
+        let id = t
+            .uses
+            .findings(&op, super::all())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.finding.vuln_id == "CVE-1")
+            .unwrap()
+            .id;
+        let page = tri.get(&format!("/team/findings/{id}")).await.text();
+        assert!(page.contains("Accept the risk"), "{page}");
+        let csrf = hidden(&page, "csrf");
+        let path = format!("/team/findings/{id}/decide");
+        // No reason: the page says so and nothing changes.
+        let reply = tri
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("decision", "false-positive"),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert!(reply.text().contains("say why"), "{}", reply.text());
+        let reply = tri
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("decision", "accept-risk"),
+                    ("reason", "not reachable from the API"),
+                    ("until", "2027-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let f = t.uses.finding(&op, &id).await.unwrap();
+        assert_eq!(f.state.name(), "accepted-risk");
+        assert_eq!(f.due_at, None);
+        // A re-import leaves the decision as it is.
+        let out = t
+            .uses
+            .import_scan(&op, "acme", "api", "2.4", &report)
+            .await
+            .unwrap();
+        assert_eq!(out.counts.unchanged, 2);
+        assert_eq!(
+            t.uses.finding(&op, &id).await.unwrap().state.name(),
+            "accepted-risk"
+        );
+        // A token made on the page is shown once.
+        let reply = tri
+            .post(
+                "/team/tokens",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "CI"),
+                    ("project", "acme"),
+                    ("days", "30"),
+                ],
+            )
+            .await;
+        assert!(reply.text().contains("pst_"), "{}", reply.text());
+        assert!(!tri.get("/team/findings").await.text().contains("pst_"));
+    }
+}
