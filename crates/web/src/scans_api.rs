@@ -88,17 +88,19 @@ async fn import_scan(
     let bytes: Bytes = axum::body::to_bytes(body, SCAN_BODY_BYTES_MAX)
         .await
         .map_err(|_| too_large())?;
-    let (product, version, report) = match (query.product, query.version) {
-        (Some(product), Some(version)) => (product, version, bytes.to_vec()),
+    // The report is read where it lies in the body: a 20 MiB report is not copied.
+    let envelope_report: Vec<u8>;
+    let (product, version, report): (String, String, &[u8]) = match (query.product, query.version) {
+        (Some(product), Some(version)) => (product, version, &bytes),
         (None, None) => {
             let envelope: ScanEnvelope = serde_json::from_slice(&bytes).map_err(|e| {
                 ApiError::BadRequest(format!(
                     "give ?product=NAME&version=V with the report as the body, or a JSON body {{\"product\", \"version\", \"report\"}}: {e}"
                 ))
             })?;
-            let report = serde_json::to_vec(&envelope.report)
+            envelope_report = serde_json::to_vec(&envelope.report)
                 .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
-            (envelope.product, envelope.version, report)
+            (envelope.product, envelope.version, &envelope_report)
         }
         _ => {
             return Err(ApiError::BadRequest(
@@ -107,7 +109,7 @@ async fn import_scan(
         }
     };
     let outcome = app
-        .import_scan(&actor, &slug, &product, &version, &report)
+        .import_scan(&actor, &slug, &product, &version, report)
         .await
         .map_err(|e| match e {
             postern_app::Error::Forbidden(m) => ApiError::Forbidden(m),

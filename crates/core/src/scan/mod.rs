@@ -245,10 +245,12 @@ impl Finding {
             hash.update(part.as_bytes());
             hash.update([0u8]);
         }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = hash.finalize();
         let mut out = String::with_capacity(64);
         for byte in digest.iter() {
-            out.push_str(&format!("{byte:02x}"));
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
         out
     }
