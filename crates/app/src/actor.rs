@@ -34,6 +34,16 @@ impl Actor {
         }
     }
 
+    /// An API token acting for automation: a triager of its projects only, named in the
+    /// audit log by its id and name (never its value).
+    pub fn token(token: &postern_store::tokens::ApiToken) -> Actor {
+        Actor {
+            name: format!("token:{} ({})", token.id, token.name),
+            role: Role::Triager,
+            projects: token.projects.clone(),
+        }
+    }
+
     /// The name the audit log records.
     pub fn name(&self) -> &str {
         &self.name

@@ -31,6 +31,10 @@ pub enum Error {
     /// that lists no `web-form` channel); the text names the channels it does offer.
     #[error("{0}")]
     NotOffered(String),
+    /// No credential, or one that is unknown, expired or revoked (an API token); the text
+    /// says which without echoing it.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The store failed; the details are for the log.
     #[error(transparent)]
     Store(StoreError),

@@ -20,6 +20,8 @@ pub mod mail;
 pub mod privacy;
 pub mod recorded;
 pub mod reporter;
+pub mod scan;
+pub mod tokens;
 
 use std::sync::Arc;
 

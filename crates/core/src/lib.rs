@@ -25,6 +25,7 @@ pub mod recorded;
 pub mod render;
 pub mod report;
 pub mod role;
+pub mod scan;
 pub mod similarity;
 pub mod stats;
 pub mod supported;

@@ -59,6 +59,124 @@ pub enum Command {
     /// The email channel: take a message from an MTA's pipe, decide on what waits in screening.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Dependency and code scanning: import a scanner's report, list the findings.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// API tokens for automation (a CI job importing scans): create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `postern token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token scoped to projects and actions; prints it once (only its SHA-256 is
+    /// stored). A CI job sends it as `Authorization: Bearer pst_...`.
+    Create(TokenCreateArgs),
+    /// List tokens (never their values): projects, scopes, expiry, revocation.
+    List(TokenListArgs),
+    /// Revoke a token: it stops working at once.
+    Revoke(TokenRevokeArgs),
+}
+
+/// Options of `postern token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// What it is for, such as "CI of acme/api".
+    #[arg(long)]
+    pub name: String,
+    /// The projects it may act on (slugs, comma-separated or repeated).
+    #[arg(long = "project", value_delimiter = ',', required = true)]
+    pub projects: Vec<String>,
+    /// The actions it may take, comma-separated: scans:write (import scanner reports).
+    #[arg(long = "scope", value_delimiter = ',', default_value = "scans:write")]
+    pub scopes: Vec<String>,
+    /// Days until it expires (1 to 365).
+    #[arg(long, default_value_t = 90)]
+    pub days: i64,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern token list`.
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `postern token list` shows it.
+    pub id: String,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// `postern scan ...`
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Import a scanner's report (Trivy JSON, pip-audit, cargo-audit, osv-scanner, npm audit
+    /// 7+, Dependabot alerts as GraphQL JSON, SARIF 2.1.0; told apart by content) for a
+    /// product and version: prints how many findings are new, unchanged, closed (fixed) and
+    /// reopened. Importing the same report again changes nothing.
+    Import(ScanImportArgs),
+    /// List findings, most urgent first (open ones by fix deadline).
+    List(ScanListArgs),
+}
+
+/// Options of `postern scan import`.
+#[derive(Debug, Args)]
+pub struct ScanImportArgs {
+    /// The report file (`-` reads standard input).
+    pub file: PathBuf,
+    /// The project (slug).
+    #[arg(long)]
+    pub project: String,
+    /// The product scanned, such as `api` or `web-image`.
+    #[arg(long)]
+    pub product: String,
+    /// The version or ref scanned (a release line such as `2.4`, or a branch such as
+    /// `main`): imports of one product and version reconcile with each other, and the
+    /// policy's supported versions decide whether it is still supported.
+    #[arg(long)]
+    pub version: String,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern scan list`.
+#[derive(Debug, Args)]
+pub struct ScanListArgs {
+    /// Only this project (slug).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only this severity: critical, high, medium, low or unknown.
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only this state: open, fixed, accepted-risk or false-positive.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only packages whose name contains this.
+    #[arg(long)]
+    pub package: Option<String>,
+    /// Only open findings past their fix deadline.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Most findings listed.
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    /// Policies, storage and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
 }
 
 /// `postern mail ...`

@@ -474,6 +474,69 @@ pub async fn seed_mail(app: &postern_app::App) -> anyhow::Result<String> {
     })
 }
 
+/// The demo's scanner findings: a small Trivy report of the default project's image, imported
+/// as `postern scan import` would (importing it again at the next start changes nothing).
+pub async fn seed_scans(app: &postern_app::App) -> anyhow::Result<String> {
+    let project = app.projects().default_project().slug().to_owned();
+    let vulns = [
+        (
+            "CVE-2026-21001",
+            "openssl",
+            "3.0.11",
+            "3.0.13",
+            "CRITICAL",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        ),
+        (
+            "CVE-2026-18890",
+            "libxml2",
+            "2.9.14",
+            "2.9.16",
+            "HIGH",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
+        ),
+        (
+            "GHSA-3xq2-9c4p-7m2w",
+            "serde-yaml",
+            "0.9.21",
+            "0.9.34",
+            "MEDIUM",
+            "",
+        ),
+        ("CVE-2025-40012", "zlib", "1.2.13", "", "LOW", ""),
+    ];
+    let list: Vec<String> = vulns
+        .iter()
+        .map(|(id, package, installed, fixed, severity, vector)| {
+            let cvss = if vector.is_empty() {
+                String::new()
+            } else {
+                format!(r#", "CVSS": {{"nvd": {{"V3Vector": "{vector}"}}}}"#)
+            };
+            let title = if fixed.is_empty() {
+                format!("{package}: a vulnerability with no fix yet")
+            } else {
+                format!("{package}: a vulnerability fixed in {fixed}")
+            };
+            format!(
+                r#"{{"VulnerabilityID": "{id}", "PkgName": "{package}", "InstalledVersion": "{installed}", "FixedVersion": "{fixed}", "Severity": "{severity}", "Title": "{title}", "PrimaryURL": "https://osv.dev/vulnerability/{id}"{cvss}}}"#
+            )
+        })
+        .collect();
+    let report = format!(
+        r#"{{"SchemaVersion": 2, "ArtifactName": "registry.example.org/{project}/web:2.4", "Results": [{{"Target": "registry.example.org/{project}/web:2.4 (debian 12.4)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": [{}]}}]}}"#,
+        list.join(",")
+    );
+    let actor = postern_app::Actor::operator("demo");
+    let outcome = app
+        .import_scan(&actor, &project, "web image", "2.4", report.as_bytes())
+        .await?;
+    Ok(format!(
+        "Imported the demo's scan: {} findings ({} new).",
+        outcome.counts.findings, outcome.counts.new
+    ))
+}
+
 /// Applies one team action at a past moment, as the web pages and the terminal do.
 async fn act(
     store: &Store,

@@ -22,7 +22,9 @@ mod open;
 mod outbox;
 mod policy_cmd;
 mod report_cmd;
+mod scan_cmd;
 mod serve;
+mod token_cmd;
 mod user;
 mod webhook;
 mod webhook_cmd;
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
         cli::Command::Credits(args) => advisory_cmd::credits(&args),
         cli::Command::Jobs(command) => jobs_cmd::run(command),
         cli::Command::Webhook(command) => webhook_cmd::run(command),
+        cli::Command::Scan(command) => scan_cmd::run(command),
+        cli::Command::Token(command) => token_cmd::run(command),
         cli::Command::EarlyAccess(command) => early_access_cmd::run(command),
         cli::Command::Mail(command) => mail_cmd::run(command),
     };

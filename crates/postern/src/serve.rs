@@ -117,6 +117,8 @@ async fn serve(
         demo(&store, state.projects(), &public_url).await?;
         let said = crate::demo::seed_mail(state.app()).await?;
         println!("{said}");
+        let said = crate::demo::seed_scans(state.app()).await?;
+        println!("{said}");
     } else {
         first_admin(&store, &args.admin_email, &public_url).await?;
     }

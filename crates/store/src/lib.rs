@@ -16,9 +16,11 @@ pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod privacy;
+pub mod scans;
 pub mod stats;
 pub mod subscriptions;
 pub mod team;
+pub mod tokens;
 pub mod vault;
 pub mod webhooks;
 mod write;
@@ -350,6 +352,8 @@ pub(crate) enum WriteOp {
     Claim(jobs::Claim),
     /// The job runner finished jobs.
     Complete(jobs::Complete),
+    /// A scanner report's import (`scans`).
+    Scan(Box<scans::ScanWrite>),
 }
 
 /// The store.
@@ -388,6 +392,24 @@ fn seal_title(
 ) -> Result<Vec<u8>, StoreError> {
     let title = postern_core::report::title(fields);
     vault::seal(data_key, &aad(report_id, &["title"]), title.as_bytes())
+}
+
+/// An audit event as `SELECT seq, at, actor, action, report_id, detail` reads it.
+pub(crate) fn audit_event_from_row<R: sqlx::Row>(r: &R) -> Result<AuditEvent, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AuditEvent {
+        seq: r.try_get("seq")?,
+        at: from_millis(r.try_get("at")?)?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        report_id: r.try_get("report_id")?,
+        detail: r.try_get("detail")?,
+    })
 }
 
 fn random_id() -> Result<String, StoreError> {
@@ -1080,16 +1102,7 @@ impl Store {
             sqlx::query("SELECT seq, at, actor, action, report_id, detail FROM audit_events WHERE report_id = $1 ORDER BY seq")
                 .bind(id.as_str()).fetch_all(pool).await?
                 .into_iter()
-                .map(|r| -> Result<AuditEvent, StoreError> {
-                    Ok(AuditEvent {
-                        seq: r.try_get("seq")?,
-                        at: from_millis(r.try_get("at")?)?,
-                        actor: r.try_get("actor")?,
-                        action: r.try_get("action")?,
-                        report_id: r.try_get("report_id")?,
-                        detail: r.try_get("detail")?,
-                    })
-                })
+                .map(|r| audit_event_from_row(&r))
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
         Ok(rows)
@@ -1106,16 +1119,7 @@ impl Store {
             sqlx::query("SELECT seq, at, actor, action, report_id, detail FROM audit_events WHERE report_id = $1 ORDER BY seq DESC LIMIT $2")
                 .bind(id.as_str()).bind(limit as i64 + 1).fetch_all(pool).await?
                 .into_iter()
-                .map(|r| -> Result<AuditEvent, StoreError> {
-                    Ok(AuditEvent {
-                        seq: r.try_get("seq")?,
-                        at: from_millis(r.try_get("at")?)?,
-                        actor: r.try_get("actor")?,
-                        action: r.try_get("action")?,
-                        report_id: r.try_get("report_id")?,
-                        detail: r.try_get("detail")?,
-                    })
-                })
+                .map(|r| audit_event_from_row(&r))
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
         let more = rows.len() > limit;

@@ -58,6 +58,7 @@ impl WriteOp {
                 .into_iter()
                 .collect(),
             WriteOp::Team(team) => team.events.clone(),
+            WriteOp::Scan(scan) => scan.events(),
             WriteOp::Claim(_) | WriteOp::Complete(_) => Vec::new(),
         }
     }
@@ -67,7 +68,7 @@ impl WriteOp {
         match self {
             WriteOp::Report(..) => true,
             WriteOp::Message(m) => m.author == postern_core::report::Author::Reporter.name(),
-            WriteOp::Attachments(_) => false,
+            WriteOp::Attachments(_) | WriteOp::Scan(_) => false,
             WriteOp::Team(team) => !team.jobs.is_empty(),
             WriteOp::Claim(_) => false,
             WriteOp::Complete(complete) => complete.enqueues(),
@@ -100,7 +101,7 @@ impl WriteOp {
                     at(m.at),
                 )]
             }
-            WriteOp::Message(_) | WriteOp::Attachments(_) => Vec::new(),
+            WriteOp::Message(_) | WriteOp::Attachments(_) | WriteOp::Scan(_) => Vec::new(),
             WriteOp::Team(team) => team.jobs.clone(),
             // The follow-ups of completions are inserted with each completion (`complete!`).
             WriteOp::Claim(_) | WriteOp::Complete(_) => Vec::new(),
@@ -295,6 +296,10 @@ macro_rules! insert_children {
             }
             $crate::WriteOp::Team(team) => {
                 $crate::writer::run_stmts!($conn, &team.stmts);
+                &[]
+            }
+            $crate::WriteOp::Scan(scan) => {
+                $crate::scans::write_scan!($conn, scan);
                 &[]
             }
             $crate::WriteOp::Claim(_) | $crate::WriteOp::Complete(_) => &[],

@@ -141,6 +141,12 @@ pub enum ApiError {
     /// channels it does offer. Answered as 404.
     #[error("{0}")]
     NotOffered(String),
+    /// No usable credential (an API token unknown, expired or revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credential does not allow this (a token for other projects or actions).
+    #[error("{0}")]
+    Forbidden(String),
     /// A failure the client cannot fix.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -177,6 +183,7 @@ impl From<postern_app::Error> for ApiError {
             E::NotFound | E::NotServed(_) | E::Forbidden(_) => ApiError::NotFound,
             E::Invalid(errors) => ApiError::Unprocessable(errors),
             E::NotOffered(message) => ApiError::NotOffered(message),
+            E::Unauthenticated(message) => ApiError::Unauthorized(message),
             E::Refused(message) | E::Conflict(message) => {
                 ApiError::Unprocessable(vec![FieldError {
                     field: String::new(),
@@ -196,6 +203,7 @@ impl From<postern_app::Error> for Error {
             E::Forbidden(message) => Error::Forbidden(message),
             E::Conflict(message) => Error::Conflict(message),
             E::NotOffered(message) => Error::NotOffered(message),
+            E::Unauthenticated(message) => Error::Forbidden(message),
             E::Refused(message) | E::NotServed(message) => Error::BadRequest(message),
             invalid @ E::Invalid(_) => Error::BadRequest(invalid.to_string()),
             E::Store(other) => Error::from(other),
@@ -212,6 +220,8 @@ impl IntoResponse for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let message = match &self {
@@ -236,6 +246,12 @@ impl IntoResponse for ApiError {
             .into_response();
         if let ApiError::TooManyRequests(s) = self {
             response.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }

@@ -21,6 +21,7 @@ mod pages;
 mod policy_pages;
 mod privacy;
 mod routes;
+mod scans_api;
 mod state;
 mod stats;
 mod subscriptions;
@@ -78,6 +79,7 @@ fn all_routes() -> routes::Routes {
     routes::Routes::new()
         .merge(small)
         .merge(api::router())
+        .merge(scans_api::router())
         .merge(forms::router())
         .merge(team::router())
 }

@@ -240,6 +240,28 @@ pub fn document(projects: &[Project]) -> Value {
                     }
                 }
             },
+            "/api/v1/projects/{slug}/scans": {
+                "post": {
+                    "summary": "Import a scanner's report (for CI)",
+                    "description": "Trivy JSON, pip-audit, cargo-audit, osv-scanner, npm audit (npm 7+), Dependabot alerts (GraphQL vulnerabilityAlerts) or SARIF 2.1.0, told apart by content. Send the report as the body with ?product=NAME&version=V, or a JSON body {product, version, report}. Findings new to this product and version open, those still there stay, those gone close as fixed, fixed ones that return reopen; importing the same report again changes nothing. One transaction: a failed import changes nothing.",
+                    "operationId": "importScan",
+                    "security": [{ "apiToken": [] }],
+                    "parameters": [
+                        { "name": "slug", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The project; the token must be made for it." },
+                        { "name": "product", "in": "query", "required": false, "schema": { "type": "string", "maxLength": 200 }, "description": "The product scanned (with version, or both in the JSON body)." },
+                        { "name": "version", "in": "query", "required": false, "schema": { "type": "string", "maxLength": 200 }, "description": "The version or ref scanned: a release line or branch." }
+                    ],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "description": "The scanner's report itself (with the query), or the envelope.", "oneOf": [ { "type": ["object", "array", "null"] }, { "$ref": "#/components/schemas/ScanEnvelope" } ] } } } },
+                    "responses": {
+                        "200": { "description": "Imported.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ScanImported" } } } },
+                        "400": error_response("Neither the query nor the envelope names the product and version."),
+                        "401": error_response("No token, or one unknown, expired or revoked."),
+                        "403": error_response("The token is for other projects, or lacks the scans:write scope; the message says which (a token's own projects are no secret to its holder, and project slugs are public)."),
+                        "413": error_response("The report is over 128 MiB."),
+                        "422": error_response("The report cannot be read (`fields[0].field` is `report`: an unknown format with the keys recognised, truncated JSON with its line and column), or the product or version is invalid.")
+                    }
+                }
+            },
             "/api/v1/reports/{id}/attachments": {
                 "post": {
                     "summary": "Add attachments (proof of concept, logs)",
@@ -305,7 +327,8 @@ pub fn document(projects: &[Project]) -> Value {
         },
         "components": {
             "securitySchemes": {
-                "caseKey": { "type": "http", "scheme": "bearer", "description": "The case key returned at submission, such as pk-abcd-efgh-..." }
+                "caseKey": { "type": "http", "scheme": "bearer", "description": "The case key returned at submission, such as pk-abcd-efgh-..." },
+                "apiToken": { "type": "http", "scheme": "bearer", "description": "A team's API token (pst_...), made with `postern token create` or on /team/tokens, scoped to projects and actions." }
             },
             "schemas": {
                 "NewReport": new_report(projects),
@@ -315,6 +338,16 @@ pub fn document(projects: &[Project]) -> Value {
                     "asked_at": { "type": "string", "format": "date-time" },
                     "state": { "type": "string", "enum": ["open", "done", "refused"] },
                     "decided_at": { "type": ["string", "null"], "format": "date-time" }
+                } },
+                "ScanEnvelope": { "type": "object", "additionalProperties": false, "required": ["product", "version", "report"], "properties": {
+                    "product": { "type": "string" }, "version": { "type": "string" }, "report": { "description": "The scanner's report as it wrote it." }
+                } },
+                "ScanImported": { "type": "object", "required": ["import", "format", "findings", "new", "unchanged", "closed", "reopened", "version_support", "warnings"], "properties": {
+                    "import": { "type": "string" },
+                    "format": { "type": "string", "enum": ["trivy", "trivy-kubernetes", "trivy-legacy", "pip-audit", "pip-audit-legacy", "cargo-audit", "osv-scanner", "npm-audit", "dependabot", "sarif", "empty"] },
+                    "findings": { "type": "integer" }, "new": { "type": "integer" }, "unchanged": { "type": "integer" }, "closed": { "type": "integer" }, "reopened": { "type": "integer" },
+                    "version_support": { "type": "string", "enum": ["supported", "unsupported", "not-listed"] },
+                    "warnings": { "type": "array", "items": { "type": "string" } }
                 } },
                 "Error": { "type": "object", "required": ["error", "fields"], "properties": {
                     "error": { "type": "string" },

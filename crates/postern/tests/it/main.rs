@@ -19,6 +19,7 @@ mod ops;
 mod policy_cli;
 mod privacy_cli;
 mod report_cli;
+mod scan_cli;
 mod serve;
 mod subscriptions;
 mod support;

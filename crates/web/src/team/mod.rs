@@ -9,6 +9,7 @@
 mod advisories;
 mod auth;
 mod cvss_page;
+mod findings;
 mod jobs;
 mod members;
 mod privacy;
@@ -45,6 +46,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(record::router())
         .merge(cvss_page::router())
         .merge(advisories::router())
+        .merge(findings::router())
         .merge(jobs::router())
         .merge(members::router())
         .merge(privacy::router())

@@ -339,6 +339,7 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
             "GET /api/v1/reports/{id}",
             "GET /api/v1/reports/{id}/attachments/{attachment}",
             "GET /api/v1/reports/{id}/export",
+            "POST /api/v1/projects/{slug}/scans",
             "POST /api/v1/reports",
             "POST /api/v1/reports/{id}/attachments",
             "POST /api/v1/reports/{id}/disclosure-requests",
@@ -351,7 +352,8 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
             let (method, path) = entry.split_once(' ').unwrap();
             let path = path
                 .replace("{id}", "aaaaaaaaaaaaaaaaaaaaaaaaaa")
-                .replace("{attachment}", "x");
+                .replace("{attachment}", "x")
+                .replace("{slug}", "acme");
             let request = axum::http::Request::builder()
                 .method(method)
                 .uri(&path)

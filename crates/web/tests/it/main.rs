@@ -14,6 +14,7 @@ mod policy_pages;
 mod privacy;
 mod promises;
 mod reading;
+mod scans;
 mod screening;
 mod stats;
 mod subscriptions;
