@@ -273,6 +273,11 @@ async fn pipe(options: &Options, base: &Path) -> anyhow::Result<()> {
 fn serve_imap(data: &Path, dovecot: &Dovecot, poll_seconds: u64) -> anyhow::Result<Server> {
     let password = data.with_extension("imap-password");
     std::fs::write(&password, dovecot.password())?;
+    // Postern refuses a password file others can read.
+    std::fs::set_permissions(
+        &password,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
     start_server(
         data,
         &[
