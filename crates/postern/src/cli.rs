@@ -745,6 +745,9 @@ pub struct ReportListArgs {
     /// Only reports assigned to this member (their email), or "nobody" for unassigned ones.
     #[arg(long)]
     pub assignee: Option<String>,
+    /// The order: deadline, newest, oldest or severity (default: the states' own).
+    #[arg(long)]
+    pub sort: Option<String>,
     /// At most this many.
     #[arg(long, default_value = "50")]
     pub limit: usize,

@@ -117,6 +117,12 @@ impl Context {
                         "nobody" => None,
                         email => Some(email.to_lowercase()),
                     }),
+                    order: args
+                        .sort
+                        .as_deref()
+                        .map(postern_store::team::QueueOrder::parse)
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?,
                 },
                 args.limit,
             )

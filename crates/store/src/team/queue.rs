@@ -35,6 +35,36 @@ pub enum QueueOrder {
     NextDeadline,
     /// The report received last comes first.
     Newest,
+    /// The report received first comes first.
+    Oldest,
+    /// Critical first, then high, medium, low and unrated; by next deadline within each.
+    Severity,
+}
+
+impl QueueOrder {
+    /// From a sort parameter's words: deadline, newest, oldest or severity; the error says
+    /// what to write.
+    pub fn parse(text: &str) -> Result<QueueOrder, String> {
+        match text.trim() {
+            "deadline" => Ok(QueueOrder::NextDeadline),
+            "newest" => Ok(QueueOrder::Newest),
+            "oldest" => Ok(QueueOrder::Oldest),
+            "severity" => Ok(QueueOrder::Severity),
+            other => Err(format!(
+                "{other:?} is not an order: write deadline, newest, oldest or severity"
+            )),
+        }
+    }
+
+    /// The order in words, as a list's caption says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            QueueOrder::NextDeadline => "next deadline first",
+            QueueOrder::Newest => "newest first",
+            QueueOrder::Oldest => "oldest first",
+            QueueOrder::Severity => "most severe first",
+        }
+    }
 }
 
 impl QueueState {
@@ -79,6 +109,8 @@ pub struct QueueFilter {
     pub overdue_at: Option<Timestamp>,
     /// Only reports assigned to this member (their email), or, with `Some(None)`, to nobody.
     pub assignee: Option<Option<String>>,
+    /// The order; `None` for the state's own (`QueueState::order`).
+    pub order: Option<QueueOrder>,
 }
 
 /// A row of the work queue.
@@ -152,9 +184,13 @@ impl Store {
             None => {}
         }
         let p = param(&mut args, Value::Int(limit));
-        sql.push_str(match filter.state.order() {
+        sql.push_str(match filter.order.unwrap_or(filter.state.order()) {
             QueueOrder::NextDeadline => " ORDER BY next_due_at, id",
             QueueOrder::Newest => " ORDER BY received_at DESC, id DESC",
+            QueueOrder::Oldest => " ORDER BY received_at, id",
+            QueueOrder::Severity => {
+                " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, next_due_at, id"
+            }
         });
         sql.push_str(&format!(" LIMIT {p}"));
         type Columns = (

@@ -55,6 +55,8 @@ struct QueuePage {
     overdue: bool,
     /// "", "me" or "nobody".
     assigned: Vec<Choice>,
+    /// The orders to choose from.
+    sorts: Vec<Choice>,
     rows: Vec<Row>,
     /// How the rows are ordered, in words ("next deadline first").
     order: &'static str,
@@ -81,6 +83,9 @@ struct Filters {
     /// "me" (the member's reports), "nobody" (unassigned), or "" (anyone's).
     #[serde(default)]
     assigned: String,
+    /// deadline, newest, oldest or severity; "" for the state's own order.
+    #[serde(default)]
+    sort: String,
 }
 
 async fn queue(
@@ -121,12 +126,17 @@ async fn queue(
             )));
         }
     };
+    let order = match filters.sort.as_str() {
+        "" => None,
+        words => Some(QueueOrder::parse(words).map_err(Error::BadRequest)?),
+    };
     let filter = QueueFilter {
         projects,
         state: state_filter,
         severity,
         overdue_at: overdue.then_some(now),
         assignee,
+        order,
     };
     let found = state.store().queue(&filter, QUEUE_ROWS).await?;
     let policy_of = |slug: &str| {
@@ -212,10 +222,20 @@ async fn queue(
         full: rows.len() == QUEUE_ROWS,
         show_due: state_filter != QueueState::Only(ReportStatus::Closed),
         rows,
-        order: match state_filter.order() {
-            QueueOrder::NextDeadline => "next deadline first",
-            QueueOrder::Newest => "newest first",
-        },
+        order: order.unwrap_or(state_filter.order()).words(),
+        sorts: [
+            ("deadline", "Next deadline"),
+            ("severity", "Severity"),
+            ("newest", "Newest"),
+            ("oldest", "Oldest"),
+        ]
+        .into_iter()
+        .map(|(value, label)| Choice {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected: value == filters.sort,
+        })
+        .collect(),
     };
     Ok(private(page.into_response()))
 }

@@ -960,3 +960,47 @@ async fn a_report_is_assigned_and_the_queue_shows_mine_and_nobodys() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_queue_sorts_by_severity_newest_or_oldest() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        // Set up before the clock moves (the second factor's code is of now()).
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+        let (first, _) = submit(&app, "First in").await;
+        app.clock.advance_seconds(60);
+        let (second, _) = submit(&app, "Second in").await;
+        // The first is accepted as critical; the second stays unrated.
+        let page = format!("/team/reports/{first}");
+        let html = alice.get(&page).await.text();
+        let accepted = alice
+            .post(
+                &format!("{page}/act"),
+                &[
+                    ("csrf", hidden(&html, "csrf").as_str()),
+                    ("version", hidden(&html, "version").as_str()),
+                    ("action", "accept"),
+                    ("cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+                ],
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{backend}");
+        let position = |html: &str, id: &str| html.find(&format!("/team/reports/{id}")).unwrap();
+        for (sort, earlier, later, caption) in [
+            ("severity", &first, &second, "most severe first"),
+            ("newest", &second, &first, "newest first"),
+            ("oldest", &first, &second, "oldest first"),
+        ] {
+            let html = alice.get(&format!("/team?sort={sort}")).await.text();
+            assert!(
+                position(&html, earlier) < position(&html, later) && html.contains(caption),
+                "{backend}: sort={sort}"
+            );
+        }
+        assert_eq!(
+            alice.get("/team?sort=title").await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+}
