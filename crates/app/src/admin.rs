@@ -195,6 +195,18 @@ impl App {
             })
     }
 
+    /// The webhooks of the projects the actor sees (admins only), without their secrets.
+    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>, Error> {
+        actor.require(Role::Admin)?;
+        Ok(self
+            .store()
+            .webhooks(None)
+            .await?
+            .into_iter()
+            .filter(|w| actor.can_see(&w.project))
+            .collect())
+    }
+
     /// Queues a test delivery to a webhook; returns the job's id.
     pub async fn test_webhook(&self, actor: &Actor, id: &str) -> Result<String, Error> {
         actor.require(Role::Admin)?;

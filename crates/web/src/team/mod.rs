@@ -17,6 +17,7 @@ mod queue;
 mod record;
 mod report;
 mod screening;
+mod webhooks;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -49,6 +50,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(findings::router())
         .merge(jobs::router())
         .merge(members::router())
+        .merge(webhooks::router())
         .merge(privacy::router())
         .merge(screening::router())
         .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))

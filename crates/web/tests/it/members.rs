@@ -192,3 +192,100 @@ async fn an_admin_adds_changes_disables_and_resets_members_from_the_page() {
         app.store.verify_audit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn an_admin_adds_tests_and_removes_a_webhook_from_the_page() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let mut bob = Browser::new(&app);
+        set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;
+        assert_eq!(
+            bob.get("/team/webhooks").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let account = alice.get("/team/account").await.text();
+        assert!(account.contains("href=\"/team/webhooks\""), "{backend}");
+        let list = alice.get("/team/webhooks").await.text();
+        assert!(list.contains("No webhooks yet."), "{backend}");
+        let csrf = hidden(&list, "csrf");
+
+        // A bad address is refused next to the form, with what was typed kept.
+        let refused = alice
+            .post(
+                "/team/webhooks",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("kind", "generic"),
+                    ("url", "ftp://hooks.example.org/x"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend}"
+        );
+        let text = refused.text();
+        assert!(
+            text.contains("id=\"add-error\"")
+                && text.contains("value=\"ftp://hooks.example.org/x\""),
+            "{backend}: {text}"
+        );
+
+        // A generic one: its signing secret is on the answer, once; its address never again.
+        let added = alice
+            .post(
+                "/team/webhooks",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("kind", "generic"),
+                    ("url", "https://hooks.example.org/postern"),
+                    ("events", "new_report"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::OK, "{backend}: {}", added.text());
+        let text = added.text();
+        assert!(text.contains("<code class=\"key\">whsec_"), "{backend}");
+        let hooks = app.store.webhooks(Some("acme")).await.unwrap();
+        assert_eq!(hooks.len(), 1, "{backend}");
+        let id = hooks[0].id.clone();
+        let listed = alice.get("/team/webhooks").await.text();
+        assert!(
+            listed.contains(&id)
+                && listed.contains("new_report")
+                && !listed.contains("hooks.example.org")
+                && !listed.contains("whsec_"),
+            "{backend}: {listed}"
+        );
+
+        let tested = alice
+            .post(
+                &format!("/team/webhooks/{id}/test"),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(location(&tested), "/team/webhooks?done=tested", "{backend}");
+        let removed = alice
+            .post(
+                &format!("/team/webhooks/{id}/remove"),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(
+            location(&removed),
+            "/team/webhooks?done=removed",
+            "{backend}"
+        );
+        assert!(app.store.webhooks(Some("acme")).await.unwrap().is_empty());
+        let unknown = alice
+            .post("/team/webhooks/nope/remove", &[("csrf", csrf.as_str())])
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{backend}");
+        app.store.verify_audit().await.unwrap();
+    }
+}
