@@ -224,10 +224,10 @@ async fn queue(
         rows,
         order: order.unwrap_or(state_filter.order()).words(),
         sorts: [
-            ("deadline", "Next deadline"),
-            ("severity", "Severity"),
-            ("newest", "Newest"),
-            ("oldest", "Oldest"),
+            ("deadline", "By deadline"),
+            ("severity", "By severity"),
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
         ]
         .into_iter()
         .map(|(value, label)| Choice {
