@@ -9,6 +9,7 @@
 mod advisories;
 mod auth;
 mod cvss_page;
+mod early_access;
 mod findings;
 mod jobs;
 mod members;
@@ -51,6 +52,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(jobs::router())
         .merge(members::router())
         .merge(webhooks::router())
+        .merge(early_access::router())
         .merge(privacy::router())
         .merge(screening::router())
         .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))

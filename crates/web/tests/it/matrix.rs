@@ -143,6 +143,13 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/team/members", team(Role::Admin, false)),
     ("GET", "/team/webhooks", team(Role::Admin, false)),
+    ("GET", "/team/early-access", team(Role::Admin, false)),
+    ("POST", "/team/early-access", team(Role::Admin, false)),
+    (
+        "POST",
+        "/team/early-access/remove",
+        team(Role::Admin, false),
+    ),
     ("POST", "/team/webhooks", team(Role::Admin, false)),
     ("POST", "/team/webhooks/{id}/test", team(Role::Admin, false)),
     (

@@ -289,3 +289,80 @@ async fn an_admin_adds_tests_and_removes_a_webhook_from_the_page() {
         app.store.verify_audit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn an_admin_keeps_the_early_access_list_from_the_page() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let mut bob = Browser::new(&app);
+        set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;
+        assert_eq!(
+            bob.get("/team/early-access").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let list = alice.get("/team/early-access").await.text();
+        assert!(
+            list.contains("Nobody is on an early-access list."),
+            "{backend}"
+        );
+        let csrf = hidden(&list, "csrf");
+        let bad = alice
+            .post(
+                "/team/early-access",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("email", "not an address"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(bad.text().contains("value=\"not an address\""), "{backend}");
+        let added = alice
+            .post(
+                "/team/early-access",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("email", "security@distro.example.org"),
+                    ("name", "Distro security team"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&added),
+            "/team/early-access?done=added",
+            "{backend}"
+        );
+        let list = alice.get("/team/early-access?done=added").await.text();
+        assert!(
+            list.contains("security@distro.example.org") && list.contains("Distro security team"),
+            "{backend}: {list}"
+        );
+        let removed = alice
+            .post(
+                "/team/early-access/remove",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("email", "security@distro.example.org"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&removed),
+            "/team/early-access?done=removed",
+            "{backend}"
+        );
+        assert!(
+            app.store
+                .early_access_list(Some("acme"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+    }
+}
