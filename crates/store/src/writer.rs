@@ -514,7 +514,11 @@ impl Writer {
 async fn commit(db: &Db, ops: &[&WriteOp]) -> Result<(), StoreError> {
     match db {
         Db::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
+            // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits for
+            // another process's writer. A deferred transaction that reads first (the audit
+            // chain's head) and then writes gets SQLITE_BUSY at once, with no wait, when
+            // another process (`serve` beside a terminal command) committed meanwhile.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             apply!(&mut *tx, ops, false);
             tx.commit().await?;
         }
