@@ -304,9 +304,7 @@ async fn show_report(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers)?;
-    let id = report_id(&id)?;
-    lookup_limit(&state, &client)?;
+    let (id, key) = reporter_get(&state, &client, &id, &headers)?;
     let view = state.store().reporter_view(Some(&id), &key).await?;
     let mut body = view_json(&state, &view);
     body["disclosure"] = match &view.disclosure {
@@ -426,9 +424,7 @@ async fn export_report(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers)?;
-    let id = report_id(&id)?;
-    lookup_limit(&state, &client)?;
+    let (id, key) = reporter_get(&state, &client, &id, &headers)?;
     let export = state.app().export_case(Some(&id), &key).await?;
     Ok(export_download(&state, &export))
 }
@@ -446,6 +442,20 @@ async fn request_erasure(
         .request_erasure(Some(&id), &key, &body.what)
         .await?;
     Ok(private_json(erasure_json(&request), StatusCode::CREATED))
+}
+
+/// What every reporter GET starts with: the case key, the report id, then the client's
+/// allowance of look-ups. A bad key or id is a 404 before anything else is looked at.
+fn reporter_get(
+    state: &AppState,
+    client: &ClientIp,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<(ReportId, CaseKey), ApiError> {
+    let key = bearer(headers)?;
+    let id = report_id(id)?;
+    lookup_limit(state, client)?;
+    Ok((id, key))
 }
 
 /// What every reporter POST starts with: the case key, the report id, the client's allowance,
@@ -530,9 +540,7 @@ async fn download_attachment(
     Path((id, attachment_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers)?;
-    let id = report_id(&id)?;
-    lookup_limit(&state, &client)?;
+    let (id, key) = reporter_get(&state, &client, &id, &headers)?;
     let (info, bytes) = state
         .store()
         .reporter_attachment(Some(&id), &key, &attachment_id)
