@@ -67,6 +67,11 @@ impl Actor {
         postern_core::role::can_see(self.role, &self.projects, project)
     }
 
+    /// The projects a list is limited to for the actor; `None` for every project.
+    pub fn project_filter(&self) -> Option<Vec<String>> {
+        postern_core::role::project_filter(self.role, &self.projects)
+    }
+
     /// Refuses a project the actor may not see, as if the item did not exist.
     pub fn check_sees(&self, project: &str) -> Result<(), Error> {
         if self.can_see(project) {

@@ -18,6 +18,7 @@ mod error;
 pub mod intake;
 pub mod mail;
 pub mod privacy;
+mod queue;
 pub mod recorded;
 pub mod reporter;
 pub mod scan;

@@ -26,6 +26,7 @@ pub mod render;
 pub mod report;
 pub mod role;
 pub mod scan;
+pub mod search;
 pub mod similarity;
 pub mod stats;
 pub mod supported;

@@ -31,6 +31,12 @@ pub const REPORT_ID_BYTES: usize = 16;
 /// Characters of a report id.
 pub const REPORT_ID_CHARS: usize = 26;
 
+/// Whether `text` could be the beginning of a report id: 1 to `REPORT_ID_CHARS` characters of
+/// the ids' alphabet.
+pub fn could_start_id(text: &str) -> bool {
+    (1..=REPORT_ID_CHARS).contains(&text.len()) && text.bytes().all(|b| ALPHABET.contains(&b))
+}
+
 /// A report's public identifier: 128 random bits, so ids reveal nothing and cannot be guessed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ReportId(String);

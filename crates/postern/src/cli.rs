@@ -748,6 +748,11 @@ pub struct ReportListArgs {
     /// The order: deadline, newest, oldest or severity (default: the states' own).
     #[arg(long)]
     pub sort: Option<String>,
+    /// Only reports found by every word of TEXT: words of the title, text or credit name
+    /// (whole words; the beginnings of the title's and name's words too), or the first
+    /// characters of an id. Combines with the other filters.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
     /// At most this many.
     #[arg(long, default_value = "50")]
     pub limit: usize,

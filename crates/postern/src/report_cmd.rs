@@ -104,11 +104,11 @@ impl Context {
             None => None,
         };
         let now = Timestamp::now();
-        let rows = self
+        let found = self
             .app
-            .store()
             .queue(
-                &QueueFilter {
+                &self.actor,
+                QueueFilter {
                     projects: args.project.clone().map(|p| vec![p]),
                     state,
                     severity,
@@ -123,10 +123,16 @@ impl Context {
                         .map(postern_store::team::QueueOrder::parse)
                         .transpose()
                         .map_err(anyhow::Error::msg)?,
+                    search: None,
                 },
+                args.search.as_deref().unwrap_or_default(),
                 args.limit,
             )
-            .await?;
+            .await;
+        let rows = match found {
+            Ok(rows) => rows,
+            Err(e) => return crate::open::refusal(e, "report list"),
+        };
         if rows.is_empty() {
             println!("No reports match.");
             return Ok(ExitCode::SUCCESS);

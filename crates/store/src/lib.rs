@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod privacy;
 pub mod scans;
+mod search;
 pub mod stats;
 pub mod subscriptions;
 pub mod team;
@@ -309,6 +310,8 @@ pub(crate) struct ReportRow {
     pub clocks: String,
     pub next_due_at: i64,
     pub fingerprint: Option<Vec<u8>>,
+    /// Its search tokens (`search`), each once.
+    pub search_tokens: Vec<i64>,
     /// The watches of the promises started at receipt.
     pub watches: Vec<jobs::NewJob>,
     /// How it arrived (`core::report::Channel::name`).
@@ -776,6 +779,8 @@ impl Store {
             clocks: team::clocks_json(clocks)?,
             next_due_at: team::due_millis(clocks),
             fingerprint: self.fingerprint(submission),
+            search_tokens: self
+                .search_tokens(&submission.fields, submission.credit_name.as_deref()),
             watches: jobs::deadline_watch(
                 project,
                 id.as_str(),

@@ -180,9 +180,24 @@ impl Store {
         let plain = vault::open(&data_key, &aad(id.as_str(), &["content"]), &sealed)?;
         let content: Content =
             serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let has_own_contact = self.open_contact(id).await?.is_some();
+        let own_contact = self.open_contact(id).await?;
+        let has_own_contact = own_contact.is_some();
         let legacy_contact = content.contact_email.is_some() || content.credit_name.is_some();
         let held = "this report was put under legal hold meanwhile; nothing was erased";
+        // The search tokens are those of what is left: the contents without the credit name,
+        // or the credit name alone (unless the contact was erased before).
+        let (kept_fields, kept_credit) = match what {
+            Erasure::Contact => (content.fields.clone(), None),
+            Erasure::Contents if state.contact_erased_at.is_some() => (Vec::new(), None),
+            Erasure::Contents => (
+                Vec::new(),
+                own_contact
+                    .as_ref()
+                    .and_then(|c| c.credit_name.clone())
+                    .or_else(|| content.credit_name.clone()),
+            ),
+        };
+        let token_stmts = self.erasure_tokens(id, &kept_fields, kept_credit.as_deref());
         let mut stmts = Vec::new();
         match what {
             Erasure::Contact => {
@@ -283,6 +298,7 @@ impl Store {
                 }
             }
         }
+        stmts.extend(token_stmts);
         let audit = event(
             now,
             actor,

@@ -414,6 +414,7 @@ macro_rules! apply {
         } else {
             $crate::writer::insert_reports!($conn, reports, rows);
         }
+        $crate::search::SearchConnection::insert_search_tokens(&mut *$conn, &reports).await?;
         for op in ops {
             $crate::writer::insert_children!($conn, *op);
         }

@@ -839,6 +839,8 @@ mod disclosure;
 mod outbox;
 #[path = "team/privacy.rs"]
 mod privacy;
+#[path = "team/search.rs"]
+mod search;
 #[path = "outbox/subscriptions.rs"]
 mod subscriptions;
 #[path = "outbox/webhooks.rs"]

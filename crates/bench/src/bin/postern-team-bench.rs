@@ -1,5 +1,6 @@
-//! Team workspace benchmark: the work queue's first page (with filters) and the report page,
-//! through HTTP on a real `postern serve` process, with 100,000 and 1,000,000 reports in
+//! Team workspace benchmark: the work queue's first page (with filters), its search (a common
+//! word, a word in one report of 400, a rare word, an id's beginning, no match) and the report
+//! page, through HTTP on a real `postern serve` process, with 100,000 and 1,000,000 reports in
 //! SQLite. See BENCHMARKS.md.
 //!
 //! Usage: `cargo run --release --bin postern-team-bench -- [--reports 100000,1000000]
@@ -39,6 +40,9 @@ const POLICIES: [(&str, &str); 3] = [
 ];
 /// Concurrent seeding tasks: enough for the group-commit writer to fill its batches.
 const SEEDERS: usize = 64;
+/// One report in this many says "partner" (`submission`): a word found in 2,500 of 1,000,000
+/// reports, just past the store's `SEARCH_READ_FIRST_MAX`, the slowest kind of word to search.
+const PARTNER_EVERY: usize = 400;
 /// The spread of receipt times: three years up to now.
 const HISTORY: SignedDuration = SignedDuration::from_hours(3 * 365 * 24);
 
@@ -96,9 +100,15 @@ fn submission(n: usize) -> ValidSubmission {
                 "description".into(),
                 format!(
                     "The {endpoint}_handler passes the `{endpoint}_id` parameter to the backend unchecked. \
-                     A {kind} lets an attacker read other tenants' data. Tested on version 2.{}.{}.",
+                     A {kind} lets an attacker read other tenants' data. Tested on version 2.{}.{}.{}",
                     n % 9,
-                    n % 17
+                    n % 17,
+                    // One report in 400 names a word no other does: the search's middle case.
+                    if n % PARTNER_EVERY == 0 {
+                        " Found through the partner programme."
+                    } else {
+                        ""
+                    }
                 ),
             ),
             (
@@ -313,7 +323,19 @@ fn main() -> anyhow::Result<()> {
             "  job backlog worked through in {:.0} s",
             drained.as_secs_f64()
         );
-        let queue_views: [(&str, Vec<String>); 4] = [
+        // Rare words: report numbers, each in one report's title and text (and the beginning
+        // of the ten to a hundred numbers that start with it), spread over what is seeded.
+        let numbers: Vec<String> = (0..200u64)
+            .map(|i| {
+                let n = (i.wrapping_mul(2_654_435_761) % size as u64).max(100);
+                format!("/team?status=all&q={n}")
+            })
+            .collect();
+        let id_starts: Vec<String> = open_ids
+            .iter()
+            .map(|id| format!("/team?q={}", &id[..6]))
+            .collect();
+        let queue_views: [(&str, Vec<String>); 11] = [
             ("queue, no filter", vec!["/team".into()]),
             (
                 "queue, project + state",
@@ -324,6 +346,25 @@ fn main() -> anyhow::Result<()> {
                 vec!["/team?status=triaged&severity=high".into()],
             ),
             ("queue, overdue only", vec!["/team?overdue=1".into()]),
+            (
+                "search, common word (1 in 3)",
+                vec!["/team?q=injection".into()],
+            ),
+            (
+                "search, common word, all states, oldest first",
+                vec!["/team?q=upload&status=all&sort=oldest".into()],
+            ),
+            (
+                "search, two common words, triaged",
+                vec!["/team?q=injection+upload&status=triaged".into()],
+            ),
+            (
+                "search, word in 1 of 400, all states",
+                vec!["/team?q=partner&status=all".into()],
+            ),
+            ("search, rare word (a report number), all states", numbers),
+            ("search, an id's first 6 characters", id_starts),
+            ("search, no match", vec!["/team?q=quokka".into()]),
         ];
         println!("| page | median ms | p99 ms | bytes |");
         println!("| --- | ---: | ---: | ---: |");

@@ -72,6 +72,28 @@ fn a_report_is_worked_from_the_terminal() {
     assert!(stdout(&all).contains(&id), "{}", stdout(&all));
     let closed = run(&["report", "list", "--status", "closed"]);
     assert_eq!(stdout(&closed).trim(), "No reports match.");
+    // Searched by a title word's beginning or an id's, combined with the state filter.
+    let id_start: String = id.chars().take(5).collect();
+    for words in ["INJECT", "injection search", id_start.as_str()] {
+        let found = run(&["report", "list", "--search", words]);
+        assert!(stdout(&found).contains(&id), "{words}: {}", stdout(&found));
+    }
+    let none = run(&[
+        "report",
+        "list",
+        "--search",
+        "injection",
+        "--status",
+        "closed",
+    ]);
+    assert_eq!(stdout(&none).trim(), "No reports match.");
+    let nothing = run(&["report", "list", "--search", "a of"]);
+    assert_eq!(nothing.status.code(), Some(1), "{}", stderr(&nothing));
+    assert!(
+        stderr(&nothing).contains("search: \"a of\" has no word to search for"),
+        "{}",
+        stderr(&nothing)
+    );
     let wrong = run(&["report", "list", "--status", "shut"]);
     assert_eq!(wrong.status.code(), Some(2));
     assert!(

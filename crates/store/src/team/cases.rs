@@ -71,6 +71,8 @@ pub struct Completed {
     pub titled: u64,
     /// Whose clocks left running were settled.
     pub settled: u64,
+    /// Given search tokens.
+    pub indexed: u64,
 }
 
 /// A report's working state without its contents.
@@ -522,11 +524,13 @@ impl Store {
         }
         let titled = self.complete_titles().await?;
         let settled = self.settle_old_clocks(now).await?;
+        let indexed = self.complete_search_index().await?;
         Ok(Completed {
             clocked,
             printed,
             titled,
             settled,
+            indexed,
         })
     }
 

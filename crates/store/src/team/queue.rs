@@ -1,11 +1,13 @@
 //! The work queue: open reports ordered by their next deadline (closed or all reports newest
-//! first), filtered by project, state, severity and overdue, from plain columns; of each row
-//! listed, only its title is opened (`titles`).
+//! first), filtered by project, state, severity, overdue, assignee and a search (keyed tokens,
+//! `crate::search`), from plain columns; of each row listed, only its title is opened
+//! (`titles`).
 
 use jiff::Timestamp;
 use postern_core::case::parse_severity;
 use postern_core::policy::Severity;
-use postern_core::report::{ReportId, ReportStatus};
+use postern_core::report::{REPORT_ID_CHARS, ReportId, ReportStatus};
+use postern_core::search::SearchQuery;
 use sqlx::Row as _;
 
 use super::rows::{NO_DEADLINE, severity_name};
@@ -15,6 +17,11 @@ use crate::{Db, Store, StoreError, from_millis, millis, on_db};
 
 /// Most rows the queue returns per page.
 pub const QUEUE_PAGE_MAX: usize = 200;
+/// A searched word found in fewer reports than this is read first, its reports then checked
+/// against the filters and sorted (`search`); a word found in more is checked row by row while
+/// the queue is read in its order, which fills a page after a few hundred rows. The slowest
+/// words sit near this count either way (BENCHMARKS.md).
+pub const SEARCH_READ_FIRST_MAX: i64 = 2_000;
 
 /// Which states the queue lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,6 +118,8 @@ pub struct QueueFilter {
     pub assignee: Option<Option<String>>,
     /// The order; `None` for the state's own (`QueueState::order`).
     pub order: Option<QueueOrder>,
+    /// Only reports found by every word of this search (`crate::search`).
+    pub search: Option<SearchQuery>,
 }
 
 /// A row of the work queue.
@@ -183,13 +192,55 @@ impl Store {
             Some(None) => sql.push_str(" AND assignee IS NULL"),
             None => {}
         }
+        // With a rare word, the order must not make the database walk the reports in it
+        // (`+` keeps an index from serving it); the word's few reports are read instead.
+        let mut read_first = false;
+        if let Some(search) = &filter.search {
+            let words = self.search_words(search).await?;
+            let rarest = words
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, w)| w.found)
+                .filter(|(_, w)| w.found < SEARCH_READ_FIRST_MAX)
+                .map(|(i, _)| i);
+            for (i, word) in words.iter().enumerate() {
+                let t = param(&mut args, Value::Int(word.token));
+                let id_range = match &word.id_range {
+                    Some((low, high)) => {
+                        let low = param(&mut args, text(low));
+                        let high = param(&mut args, text(high));
+                        Some((low, high))
+                    }
+                    None => None,
+                };
+                if Some(i) == rarest {
+                    read_first = true;
+                    sql.push_str(&format!(
+                        " AND id IN (SELECT report_id FROM search_tokens WHERE token = {t}"
+                    ));
+                    if let Some((low, high)) = &id_range {
+                        sql.push_str(&format!(
+                            " UNION SELECT id FROM reports WHERE id >= {low} AND id < {high}"
+                        ));
+                    }
+                    sql.push(')');
+                } else {
+                    sql.push_str(" AND (");
+                    if let Some((low, high)) = &id_range {
+                        sql.push_str(&format!("(id >= {low} AND id < {high}) OR "));
+                    }
+                    sql.push_str(&format!("EXISTS (SELECT 1 FROM search_tokens s WHERE s.token = {t} AND s.report_id = reports.id))"));
+                }
+            }
+        }
+        let first = if read_first { "+" } else { "" };
         let p = param(&mut args, Value::Int(limit));
-        sql.push_str(match filter.order.unwrap_or(filter.state.order()) {
-            QueueOrder::NextDeadline => " ORDER BY next_due_at, id",
-            QueueOrder::Newest => " ORDER BY received_at DESC, id DESC",
-            QueueOrder::Oldest => " ORDER BY received_at, id",
+        sql.push_str(&match filter.order.unwrap_or(filter.state.order()) {
+            QueueOrder::NextDeadline => format!(" ORDER BY {first}next_due_at, id"),
+            QueueOrder::Newest => format!(" ORDER BY {first}received_at DESC, id DESC"),
+            QueueOrder::Oldest => format!(" ORDER BY {first}received_at, id"),
             QueueOrder::Severity => {
-                " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, next_due_at, id"
+                " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, next_due_at, id".to_owned()
             }
         });
         sql.push_str(&format!(" LIMIT {p}"));
@@ -239,7 +290,60 @@ impl Store {
     }
 }
 
+/// A searched word as the queue reads it.
+struct WordToRead {
+    token: i64,
+    /// The ids beginning with the word: from it (inclusive) to the next prefix (exclusive).
+    id_range: Option<(String, String)>,
+    /// In how many reports it is found, counted up to `SEARCH_READ_FIRST_MAX`.
+    found: i64,
+}
+
+/// The first text after every id beginning with `prefix`, in the order both databases agree on
+/// for ids (digits before letters, as bytes and in PostgreSQL's usual collations alike, so no
+/// punctuation is used as a bound).
+fn after_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_end_matches('z');
+    match trimmed.chars().last() {
+        None => "z".repeat(REPORT_ID_CHARS + 1),
+        Some(last) => {
+            let next = match last {
+                '7' => 'a',
+                c => (c as u8 + 1) as char,
+            };
+            format!("{}{next}", &trimmed[..trimmed.len() - 1])
+        }
+    }
+}
+
 impl Store {
+    /// The words of a search with their tokens, id ranges and counts (each count one short
+    /// range read of an index).
+    async fn search_words(&self, search: &SearchQuery) -> Result<Vec<WordToRead>, StoreError> {
+        let mut words = Vec::with_capacity(search.words().len());
+        for word in search.words() {
+            let token = self.search_token(&word.term);
+            let id_range = (word.id_prefix && word.term.len() <= REPORT_ID_CHARS)
+                .then(|| (word.term.clone(), after_prefix(&word.term)));
+            let found: i64 = on_db!(&self.db, pool => {
+                let tokens: i64 = sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_tokens WHERE token = $1 LIMIT $2) t")
+                    .bind(token).bind(SEARCH_READ_FIRST_MAX).fetch_one(pool).await?.try_get("n")?;
+                let ids: i64 = match &id_range {
+                    Some((low, high)) => sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports WHERE id >= $1 AND id < $2 LIMIT $3) t")
+                        .bind(low).bind(high).bind(SEARCH_READ_FIRST_MAX).fetch_one(pool).await?.try_get("n")?,
+                    None => 0,
+                };
+                tokens + ids
+            });
+            words.push(WordToRead {
+                token,
+                id_range,
+                found,
+            });
+        }
+        Ok(words)
+    }
+
     /// Assigns a report to a team member (their email), or to nobody, with its audit event,
     /// in one transaction. The caller checked who may be assigned.
     pub async fn assign_report(
@@ -267,5 +371,25 @@ impl Store {
                 .map(|r| r.try_get("assignee")).transpose()?
         });
         row.ok_or(StoreError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_prefix;
+
+    #[test]
+    fn the_range_of_a_prefix_ends_at_the_next_prefix() {
+        assert_eq!(after_prefix("ddb6"), "ddb7");
+        assert_eq!(after_prefix("ab7"), "aba");
+        assert_eq!(after_prefix("abz"), "ac");
+        assert_eq!(after_prefix("azz"), "b");
+        assert_eq!(after_prefix("zzz"), "z".repeat(27));
+        for id in ["ddb6aaaa", "ddb6", "ddb6zzzz", "ddb67777"] {
+            assert!(id >= "ddb6" && id < after_prefix("ddb6").as_str(), "{id}");
+        }
+        for id in ["ddb7", "ddba", "ddc"] {
+            assert!(id >= after_prefix("ddb6").as_str(), "{id}");
+        }
     }
 }

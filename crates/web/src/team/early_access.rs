@@ -6,13 +6,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use postern_store::team::Role;
 use serde::Deserialize;
 
 use super::queue::Choice;
-use super::{Member, check_post, private, see_other};
+use super::{Member, check_post, private, refused, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -86,15 +86,7 @@ async fn page(
             .collect(),
         notice,
         error,
-        projects: state
-            .projects()
-            .iter()
-            .map(|p| Choice {
-                value: p.slug().to_owned(),
-                label: p.policy.project.name.clone(),
-                selected: p.slug() == typed.project,
-            })
-            .collect(),
+        projects: Choice::projects(state.projects(), &typed.project),
         email: typed.email.clone(),
         name: typed.name.clone(),
     })
@@ -135,9 +127,7 @@ async fn add(
                 other => other.to_string(),
             };
             let again = page(&state, &member, &form, None, Some(m)).await?;
-            Ok(private(
-                (StatusCode::UNPROCESSABLE_ENTITY, again).into_response(),
-            ))
+            Ok(refused(again))
         }
         Err(e) => Err(e.into()),
     }

@@ -7,13 +7,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use postern_store::team::{Role, SETUP_LINK_TTL, User, UserChange};
 use serde::Deserialize;
 
 use super::queue::Choice;
-use super::{CsrfForm, Member, check_post, private, see_other};
+use super::{CsrfForm, Member, check_post, private, refused, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -246,9 +246,7 @@ async fn add(
         let (state, member) = (&state, &member);
         async move {
             let page = list_page(state, member, None, typed, Some(message)).await?;
-            Ok::<_, Error>(private(
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            ))
+            Ok::<_, Error>(refused(page))
         }
     };
     let Some(role) = form.role else {
@@ -336,16 +334,12 @@ async fn change(
         Ok(_) => Ok(see_other("/team/members?done=changed")),
         Err(postern_app::Error::Refused(m)) => {
             let page = edit_page(&state, &member, &user, Some(&form), Some(m));
-            Ok(private(
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            ))
+            Ok(refused(page))
         }
         Err(postern_app::Error::Invalid(errors)) => {
             let m = crate::error::messages(errors);
             let page = edit_page(&state, &member, &user, Some(&form), Some(m));
-            Ok(private(
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            ))
+            Ok(refused(page))
         }
         Err(e) => Err(e.into()),
     }

@@ -103,6 +103,11 @@ pub(crate) fn session_token(state: &AppState, headers: &HeaderMap) -> Option<Str
 
 /// Private pages: never cached, and the Referer is sent only to Postern itself, so that
 /// a form post carries its Origin for the CSRF check.
+/// A page shown again with what was refused (input kept, the problem at its field): 422, private.
+pub(crate) fn refused(page: impl IntoResponse) -> Response {
+    private((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 pub(crate) fn private(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,7 +1,9 @@
 //! The work queue: open reports ordered by the next deadline (closed or all reports newest
-//! first), each under its title, filtered by project, state, severity and overdue, as a plain
-//! GET form so that it works without JavaScript and a filtered view can be bookmarked (filters
-//! are not secret).
+//! first), each under its title, filtered by project, state, severity, overdue and assignee,
+//! and searched by words of the reports (title, text, credit name) or an id's beginning, as a
+//! plain GET form so that it works without JavaScript and a filtered view can be bookmarked.
+//! Filters and search words are not secret: the words are the team's own, in the team's
+//! history at most, never the reporter's key.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -29,6 +31,23 @@ pub(crate) struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+}
+
+impl Choice {
+    /// A select's options of projects (by name, valued by slug), `selected` chosen.
+    pub(crate) fn projects<'a>(
+        projects: impl IntoIterator<Item = &'a crate::state::Project>,
+        selected: &str,
+    ) -> Vec<Choice> {
+        projects
+            .into_iter()
+            .map(|p| Choice {
+                value: p.slug().to_owned(),
+                label: p.policy.project.name.clone(),
+                selected: p.slug() == selected,
+            })
+            .collect()
+    }
 }
 
 struct Row {
@@ -68,6 +87,10 @@ struct QueuePage {
     dead_jobs: u64,
     /// Mail waiting in screening, of the projects the member sees.
     screening: i64,
+    /// The search as typed.
+    search: String,
+    /// What is wrong with the search, shown at its field.
+    search_error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -86,6 +109,9 @@ struct Filters {
     /// deadline, newest, oldest or severity; "" for the state's own order.
     #[serde(default)]
     sort: String,
+    /// Words of the reports, or the beginning of an id.
+    #[serde(default)]
+    q: String,
 }
 
 async fn queue(
@@ -100,13 +126,7 @@ async fn queue(
         .iter()
         .filter(|p| user.can_see(p.slug()))
         .collect();
-    let projects = if filters.project.is_empty() {
-        user.project_filter()
-    } else if user.can_see(&filters.project) {
-        Some(vec![filters.project.clone()])
-    } else {
-        return Err(Error::NotFound);
-    };
+    let projects = (!filters.project.is_empty()).then(|| vec![filters.project.clone()]);
     let state_filter = QueueState::parse(&filters.status).map_err(Error::BadRequest)?;
     let severity = match filters.severity.as_str() {
         "" => None,
@@ -137,8 +157,19 @@ async fn queue(
         overdue_at: overdue.then_some(now),
         assignee,
         order,
+        search: None,
     };
-    let found = state.store().queue(&filter, QUEUE_ROWS).await?;
+    let (found, search_error) = match state
+        .app()
+        .queue(&member.as_actor(), filter, &filters.q, QUEUE_ROWS)
+        .await
+    {
+        Ok(found) => (found, None),
+        Err(postern_app::Error::Invalid(errors)) => {
+            (Vec::new(), Some(crate::error::messages(errors)))
+        }
+        Err(other) => return Err(other.into()),
+    };
     let policy_of = |slug: &str| {
         state
             .project(slug)
@@ -181,19 +212,18 @@ async fn queue(
         .map(|(_, n)| n)
         .sum();
     let page = QueuePage {
-        title: "Work queue".into(),
+        title: if filters.q.trim().is_empty() {
+            "Work queue".into()
+        } else {
+            "Search the queue".into()
+        },
+        search: filters.q.trim().to_owned(),
+        search_error,
         dead_jobs,
         screening,
         me: Some(user.email.clone()),
         csrf: member.csrf.clone(),
-        projects: visible
-            .iter()
-            .map(|p| Choice {
-                value: p.slug().to_owned(),
-                label: p.policy.project.name.clone(),
-                selected: p.slug() == filters.project,
-            })
-            .collect(),
+        projects: Choice::projects(visible.iter().copied(), &filters.project),
         statuses: std::iter::once(("all", "All"))
             .chain(ReportStatus::ALL.iter().map(|(name, _)| (*name, *name)))
             .map(|(value, label)| Choice {
@@ -237,5 +267,8 @@ async fn queue(
         })
         .collect(),
     };
+    if page.search_error.is_some() {
+        return Ok(super::refused(page));
+    }
     Ok(private(page.into_response()))
 }

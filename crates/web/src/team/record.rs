@@ -18,7 +18,7 @@ use postern_store::team::Role;
 use serde::Deserialize;
 
 use super::queue::Choice;
-use super::{Member, check_post, private, see_other};
+use super::{Member, check_post, private, refused, see_other};
 use crate::error::Error;
 use crate::intake::{ATTACHMENTS_PER_REQUEST_MAX, SUBMISSION_BODY_BYTES_MAX, human_time};
 use crate::state::{AppState, Project};
@@ -178,14 +178,7 @@ fn render(
         title: "Record a report".into(),
         me: Some(member.session.user.email.clone()),
         csrf: member.csrf.clone(),
-        projects: candidates
-            .iter()
-            .map(|p| Choice {
-                value: p.slug().to_owned(),
-                label: p.policy.project.name.clone(),
-                selected: p.slug() == project.slug(),
-            })
-            .collect(),
+        projects: Choice::projects(candidates.iter().copied(), project.slug()),
         project: project.slug().to_owned(),
         project_name: policy.project.name.clone(),
         time_zone: policy.response.time_zone.clone(),
@@ -356,9 +349,7 @@ async fn record(
                 )
             });
             let page = render(&member, &candidates, project, &entered, &errors, notice);
-            return Ok(private(
-                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            ));
+            return Ok(refused(page));
         }
         Err(other) => return Err(other.into()),
     };

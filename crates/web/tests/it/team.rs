@@ -1004,3 +1004,78 @@ async fn the_queue_sorts_by_severity_newest_or_oldest() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_queue_is_searched_with_a_plain_get_form_together_with_its_filters() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Triager, &[]).await;
+        let (heap, _) = submit(&app, "Heap overflow in the image parser").await;
+        app.clock.advance_seconds(60);
+        let (xss, _) = submit(&app, "Stored XSS in comments").await;
+        let html = alice.get("/team").await.text();
+        assert!(
+            html.contains(r#"<form method="get" action="/team" class="filters""#)
+                && html.contains(r#"name="q""#),
+            "{backend}: the search is part of the filters' GET form"
+        );
+        // A title word's beginning, any case; a word of the text; an id's beginning.
+        let prefix: String = xss.chars().take(6).collect();
+        for (q, found, not) in [
+            ("OVERFL", &heap, &xss),
+            ("comments details", &xss, &heap),
+            (prefix.as_str(), &xss, &heap),
+        ] {
+            let reply = alice.get(&format!("/team?q={}", q.replace(' ', "+"))).await;
+            assert_eq!(reply.status, StatusCode::OK, "{backend}: {q}");
+            let html = reply.text();
+            assert!(
+                html.contains(&format!("/team/reports/{found}"))
+                    && !html.contains(&format!("/team/reports/{not}")),
+                "{backend}: q={q}"
+            );
+            assert!(
+                html.contains("found by “"),
+                "{backend}: the caption says what was searched"
+            );
+        }
+        // With the filters: the state's and the order's parameters are kept.
+        let html = alice
+            .get("/team?q=details&status=received&sort=oldest")
+            .await
+            .text();
+        assert!(
+            html.find(&format!("/team/reports/{heap}")).unwrap()
+                < html.find(&format!("/team/reports/{xss}")).unwrap(),
+            "{backend}: oldest first"
+        );
+        assert!(
+            alice
+                .get("/team?q=details&status=closed")
+                .await
+                .text()
+                .contains("No reports match")
+        );
+        // Nothing to search for: the page says why at the field, and keeps what was typed.
+        let reply = alice.get("/team?q=a+of").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let html = reply.text();
+        assert!(
+            html.contains(r#"id="q-error""#)
+                && html.contains("no word to search for")
+                && html.contains(r#"value="a of""#),
+            "{backend}: {html}"
+        );
+        // A list is not a view: searching writes no audit event.
+        let events = app
+            .store
+            .report_events(&postern_core::report::ReportId::parse(&heap).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            events.iter().all(|e| e.action != "report.viewed"),
+            "{backend}"
+        );
+    }
+}

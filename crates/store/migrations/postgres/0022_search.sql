@@ -1,0 +1,16 @@
+-- Search over sealed reports: a report's words (core::search::index_terms) kept only as keyed
+-- tokens, the first 8 bytes of HMAC-SHA256 under a key derived from the keyring, as a signed
+-- 64-bit integer. Without the keyring a token names no word; with the table alone one sees
+-- which reports share a word and how many words each has (see ARCHITECTURE.md).
+CREATE TABLE search_tokens (
+    token BIGINT NOT NULL,
+    report_id TEXT NOT NULL REFERENCES reports (id),
+    PRIMARY KEY (token, report_id)
+);
+-- Erasure removes a report's tokens.
+CREATE INDEX search_tokens_report ON search_tokens (report_id);
+-- Reports already here read 0 (indexed once in the background when serve starts); reports
+-- written from now on get 1, indexed with their row.
+ALTER TABLE reports ADD COLUMN search_indexed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reports ALTER COLUMN search_indexed SET DEFAULT 1;
+CREATE INDEX reports_search_unindexed ON reports (id) WHERE search_indexed = 0;

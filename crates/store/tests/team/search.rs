@@ -1,0 +1,244 @@
+//! Search over sealed reports on both databases: by title (and its words' beginnings), text,
+//! credit name and an id's beginning; combined with the queue's filters; tokens rewritten by
+//! erasure and computed for reports stored before search.
+
+use postern_core::case::{Action, Case, apply};
+use postern_core::intake::ValidSubmission;
+use postern_core::privacy::Erasure;
+use postern_core::report::ReportId;
+use postern_core::search::SearchQuery;
+use postern_store::team::{QueueFilter, QueueState};
+
+use super::{at, backends};
+
+fn report(title: &str, text: &str, credit: Option<&str>) -> ValidSubmission {
+    ValidSubmission {
+        fields: vec![
+            ("title".into(), title.into()),
+            ("description".into(), text.into()),
+        ],
+        scope_category: None,
+        contact_email: Some("reporter@example.org".into()),
+        credit_name: credit.map(Into::into),
+    }
+}
+
+#[tokio::test]
+async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters() {
+    let policy = postern_core::policy::parse_str(
+        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
+        at("2026-11-01T00:00:00Z"),
+    )
+    .policy
+    .unwrap();
+    for b in backends().await {
+        let s = &b.store;
+        let reports = [
+            report(
+                "SQL injection in the upload handler",
+                "The `upload_id` parameter reaches the query unescaped.",
+                Some("Ada Lovelace"),
+            ),
+            report(
+                "Stored XSS in widget titles",
+                "A widget title renders as HTML on every dashboard.",
+                None,
+            ),
+            report(
+                "Open redirect after sign-in",
+                "The next= parameter is followed to any host.",
+                Some("Grace Hopper"),
+            ),
+        ];
+        let mut ids: Vec<ReportId> = Vec::new();
+        for (i, r) in reports.iter().enumerate() {
+            let received = at(&format!("2026-11-2{}T10:00:00Z", i + 1));
+            let case = Case::received(&policy, received);
+            let (id, _) = s
+                .create_case_report("acme", r, &[], received, &case.clocks)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let find = |text: &'static str, state: QueueState| async move {
+            let mut found: Vec<ReportId> = s
+                .queue(
+                    &QueueFilter {
+                        state,
+                        search: Some(SearchQuery::parse(text).unwrap()),
+                        ..QueueFilter::default()
+                    },
+                    50,
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            found.sort();
+            found
+        };
+        let these = |which: &[usize]| {
+            let mut v: Vec<ReportId> = which.iter().map(|i| ids[*i].clone()).collect();
+            v.sort();
+            v
+        };
+        let open = QueueState::Open;
+        assert_eq!(find("injection", open).await, these(&[0]), "{}", b.name);
+        assert_eq!(
+            find("INJECT", open).await,
+            these(&[0]),
+            "a title word's beginning, any case"
+        );
+        assert_eq!(
+            find("unescaped", open).await,
+            these(&[0]),
+            "a word of the text"
+        );
+        assert!(
+            find("unesc", open).await.is_empty(),
+            "the text is found by whole words"
+        );
+        assert_eq!(
+            find("lovel", open).await,
+            these(&[0]),
+            "the credit name's beginning"
+        );
+        assert_eq!(find("parameter", open).await, these(&[0, 2]));
+        assert_eq!(
+            find("parameter host", open).await,
+            these(&[2]),
+            "every word must be found"
+        );
+        assert_eq!(find("widget dashboard", open).await, these(&[1]));
+        assert!(find("zebra", open).await.is_empty());
+        let prefix: String = ids[1].as_str().chars().take(6).collect();
+        let by_id = SearchQuery::parse(&prefix).unwrap();
+        let found = s
+            .queue(
+                &QueueFilter {
+                    search: Some(by_id),
+                    ..QueueFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|r| r.id == ids[1]),
+            "{}: an id's beginning",
+            b.name
+        );
+        assert_eq!(
+            found[0].title, "Stored XSS in widget titles",
+            "a row has its title"
+        );
+
+        // Combined with the state filter: a closed report is not open, but is among all.
+        let row = s.case_row(&ids[2]).await.unwrap();
+        let applied = apply(
+            &row.case,
+            &Action::Close(postern_core::case::Closing {
+                closure: postern_core::lifecycle::Closure::Informative,
+                duplicate_of: None,
+                scope_category: None,
+            }),
+            &policy,
+            at("2026-11-25T10:00:00Z"),
+        )
+        .unwrap();
+        s.record_case_change(
+            &ids[2],
+            row.version,
+            &applied,
+            None,
+            "alice",
+            at("2026-11-25T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(find("parameter", open).await, these(&[0]));
+        assert_eq!(find("parameter", QueueState::All).await, these(&[0, 2]));
+
+        // The database holds tokens, never words: nothing of the text is in the table.
+        let tokens = super::count_rows(&b, "search_tokens").await;
+        assert!(tokens > 30, "{}: {tokens} tokens", b.name);
+
+        // Erasing the contact removes the credit name's tokens and keeps the text's; erasing
+        // the contents removes the text's.
+        s.erase(
+            &ids[0],
+            Erasure::Contact,
+            "asked",
+            "admin",
+            at("2026-11-26T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(find("lovelace", open).await.is_empty(), "{}", b.name);
+        assert_eq!(find("unescaped", open).await, these(&[0]));
+        s.erase(
+            &ids[0],
+            Erasure::Contents,
+            "asked",
+            "admin",
+            at("2026-11-26T11:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(find("unescaped", open).await.is_empty());
+        assert!(find("injection", open).await.is_empty());
+        // The contents erased first, the credit name stays findable until the contact goes.
+        s.erase(
+            &ids[2],
+            Erasure::Contents,
+            "asked",
+            "admin",
+            at("2026-11-26T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(find("redirect", QueueState::All).await.is_empty());
+        assert_eq!(find("hopper", QueueState::All).await, these(&[2]));
+        s.erase(
+            &ids[2],
+            Erasure::Contact,
+            "asked",
+            "admin",
+            at("2026-11-26T13:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(find("hopper", QueueState::All).await.is_empty());
+        let left = super::count_rows(
+            &b,
+            &format!(
+                "search_tokens WHERE report_id IN ('{}', '{}')",
+                ids[0], ids[2]
+            ),
+        )
+        .await;
+        assert_eq!(left, 0, "{}: erased reports keep no token", b.name);
+
+        // Reports stored before search are indexed once, in the background.
+        super::execute(&b, "DELETE FROM search_tokens").await;
+        super::execute(&b, "UPDATE reports SET search_indexed = 0").await;
+        assert!(find("widget", open).await.is_empty());
+        let done = s
+            .complete_old_reports(|_, _| None, at("2026-11-27T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(done.indexed, 3, "{}", b.name);
+        assert_eq!(find("widget", open).await, these(&[1]));
+        assert!(
+            find("hopper", QueueState::All).await.is_empty(),
+            "erased stays erased"
+        );
+        let again = s
+            .complete_old_reports(|_, _| None, at("2026-11-27T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(again.indexed, 0, "once");
+        b.drop_schema().await;
+    }
+}
