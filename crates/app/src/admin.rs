@@ -1,10 +1,10 @@
-//! What administrators do: team accounts (add, change, reset), a project's webhooks (add, remove, test)
-//! and its early-access list (add, remove). Each needs the admin role and is audited by the
+//! What administrators do: team accounts (add, change, reset), a project's webhooks (add, remove, test),
+//! its early-access list (add, remove) and its advisory subscribers (list masked, remove). Each needs the admin role and is audited by the
 //! store in the same transaction as its change.
 
 use postern_core::role::Role;
 use postern_store::StoreError;
-use postern_store::subscriptions::EarlyAccessMember;
+use postern_store::subscriptions::{EarlyAccessMember, SubscriberListing};
 use postern_store::team::{User, UserChange};
 use postern_store::webhooks::{Webhook, WebhookEvent, WebhookKind, WebhookSecrets};
 
@@ -259,4 +259,76 @@ impl App {
         actor.require(Role::Admin)?;
         Ok(self.store().early_access_list(project).await?)
     }
+
+    /// The advisory subscribers of the projects the actor sees (or of one), newest first, with
+    /// their addresses masked: admins tell them apart and remove them, and write to none.
+    pub async fn subscribers(
+        &self,
+        actor: &Actor,
+        project: Option<&str>,
+    ) -> Result<Vec<SubscriberListing>, Error> {
+        actor.require(Role::Admin)?;
+        if let Some(project) = project {
+            actor.check_sees(project)?;
+        }
+        Ok(self
+            .store()
+            .subscriber_list(project)
+            .await?
+            .into_iter()
+            .filter(|s| actor.can_see(&s.project))
+            .collect())
+    }
+
+    /// Removes an advisory subscriber, named by the row's id (from the list) or by project and
+    /// address (a request by mail; the address is looked up by its keyed hash). `NotFound`
+    /// when there is no such subscriber.
+    pub async fn remove_subscriber(
+        &self,
+        actor: &Actor,
+        which: &SubscriberRef<'_>,
+    ) -> Result<(), Error> {
+        actor.require(Role::Admin)?;
+        let id = match which {
+            SubscriberRef::Id(id) => (*id).to_owned(),
+            SubscriberRef::Address { project, email } => {
+                slug("project", project)?;
+                actor.check_sees(project)?;
+                postern_core::policy::check_email(email.trim())
+                    .map_err(|why| Error::field("email", format!("the address {why}")))?;
+                self.store()
+                    .subscriber_by_address(project, email)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::field(
+                            "email",
+                            format!("{} has no subscriber with this address", project),
+                        )
+                    })?
+            }
+        };
+        if self
+            .store()
+            .remove_subscriber(&id, actor.name(), self.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
+/// Which subscriber an admin removes.
+#[derive(Debug, Clone, Copy)]
+pub enum SubscriberRef<'a> {
+    /// The row's id, as the list gives it.
+    Id(&'a str),
+    /// A project and an address, as someone asked by mail.
+    Address {
+        /// The project's slug.
+        project: &'a str,
+        /// The address as typed.
+        email: &'a str,
+    },
 }

@@ -242,8 +242,30 @@ pub fn parse_hold_until(text: &str) -> Result<Timestamp, String> {
     })
 }
 
+/// An address as a list shows it to people who need to tell entries apart but not to write to
+/// them (the admins' list of advisory subscribers): the first character of the local part and
+/// the domain, `j•••@example.org`. Anything that is not an address shows as `•••`.
+pub fn masked_email(email: &str) -> String {
+    match email.trim().rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        _ => "•••".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_masked_address_keeps_its_first_character_and_domain() {
+        assert_eq!(masked_email(" jane.doe@example.org "), "j•••@example.org");
+        assert_eq!(masked_email("ü@bücher.de"), "ü•••@bücher.de");
+        assert_eq!(masked_email("a@b@example.org"), "a•••@example.org");
+        assert_eq!(masked_email("not an address"), "•••");
+        assert_eq!(masked_email("@example.org"), "•••");
+    }
+
     use super::*;
 
     fn at(s: &str) -> Timestamp {

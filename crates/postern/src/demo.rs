@@ -399,6 +399,33 @@ pub async fn seed(store: &Store, projects: &[Project], now: Timestamp) -> anyhow
             .await?;
         }
     }
+    // A few people follow the advisories by mail (made-up addresses), one not confirmed yet.
+    for (i, email) in [
+        "ops@example.net",
+        "security-feed@example.com",
+        "jane.doe@example.org",
+        "packager@example.net",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let project = projects[i % 2 % projects.len()].slug();
+        // The last asked two hours ago: its link is still good.
+        let asked = if i == 3 {
+            now - SignedDuration::from_hours(2)
+        } else {
+            now - SignedDuration::from_hours(24 * (40 - 9 * i as i64))
+        };
+        store.request_subscription(project, email, asked).await?;
+        if i != 3
+            && let Some(id) = store.subscriber_by_address(project, email).await?
+        {
+            let token = store.confirm_token(&id, asked);
+            store
+                .confirm_subscription(&token, asked + SignedDuration::from_mins(20))
+                .await?;
+        }
+    }
     Ok(format!(
         "Seeded the demo: {DEMO_REPORTS} reports over the last year, {published} published advisories, {scheduled} under embargo."
     ))

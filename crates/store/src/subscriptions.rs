@@ -107,6 +107,24 @@ impl std::fmt::Debug for EarlyAccessMember {
     }
 }
 
+/// A subscriber as the admins' list shows them: never the whole address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberListing {
+    /// The row's id.
+    pub id: String,
+    /// The project's slug.
+    pub project: String,
+    /// The address masked (`core::privacy::masked_email`).
+    pub masked_email: String,
+    /// When the subscription was last asked for.
+    pub requested_at: Timestamp,
+    /// When it was confirmed; `None` while it waits for its link.
+    pub confirmed_at: Option<Timestamp>,
+}
+
+/// Most subscribers one list page shows.
+pub const SUBSCRIBER_LISTING_MAX: i64 = 200;
+
 #[derive(Serialize, Deserialize)]
 struct SealedMember {
     email: String,
@@ -416,6 +434,86 @@ impl Store {
             )
             .await?;
         Ok(if ended { state } else { TokenState::Unknown })
+    }
+
+    /// A project's subscribers (or every project's), newest first, at most
+    /// `SUBSCRIBER_LISTING_MAX`, their addresses masked.
+    pub async fn subscriber_list(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Vec<SubscriberListing>, StoreError> {
+        type Columns = (String, String, String, Vec<u8>, i64, Option<i64>);
+        let rows: Vec<Columns> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, project, key_id, sealed_email, requested_at, confirmed_at FROM subscribers WHERE ($1 = '' OR project = $1) ORDER BY created_at DESC, id LIMIT $2")
+                .bind(project.unwrap_or("")).bind(SUBSCRIBER_LISTING_MAX).fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("project")?, r.try_get("key_id")?, r.try_get("sealed_email")?, r.try_get("requested_at")?, r.try_get("confirmed_at")?)))
+                .collect::<Result<_, _>>()?
+        });
+        rows.into_iter()
+            .map(
+                |(id, project, key_id, sealed, requested_at, confirmed_at)| {
+                    let email = self.vault.unwrap(&subscriber_aad(&id), &key_id, &sealed)?;
+                    let email = std::str::from_utf8(&email)
+                        .map_err(|_| StoreError::Corrupt("subscriber address".into()))?;
+                    Ok(SubscriberListing {
+                        masked_email: postern_core::privacy::masked_email(email),
+                        id,
+                        project,
+                        requested_at: from_millis(requested_at)?,
+                        confirmed_at: confirmed_at.map(from_millis).transpose()?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The id of the subscriber with this address to this project, if any.
+    pub async fn subscriber_by_address(
+        &self,
+        project: &str,
+        email: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mac = self.email_mac(project, email);
+        Ok(on_db!(&self.db, pool => {
+            sqlx::query("SELECT id FROM subscribers WHERE project = $1 AND email_mac = $2")
+                .bind(project).bind(&mac).fetch_optional(pool).await?
+                .map(|r| r.try_get("id")).transpose()?
+        }))
+    }
+
+    /// Removes a subscriber (an admin's decision: a bouncing address, a request by mail), with
+    /// the `subscription.removed` event naming the row, never the address; mails still queued
+    /// for it are skipped when their turn comes. `Ok(false)` when there is no such subscriber.
+    pub async fn remove_subscriber(
+        &self,
+        id: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let project: Option<String> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT project FROM subscribers WHERE id = $1")
+                .bind(id).fetch_optional(pool).await?
+                .map(|r| r.try_get("project")).transpose()?
+        });
+        let Some(project) = project else {
+            return Ok(false);
+        };
+        let change = Stmt {
+            sql: "DELETE FROM subscribers WHERE id = $1",
+            args: vec![Value::Text(id.to_owned())],
+            expect_one: Some("removed meanwhile"),
+        };
+        let detail = format!("project={project} subscriber={id}");
+        self.list_write(
+            change,
+            Vec::new(),
+            actor,
+            "subscription.removed",
+            detail,
+            now,
+        )
+        .await
     }
 
     /// The ids of a project's confirmed subscribers.

@@ -3,7 +3,7 @@
 //! reads the case key once, and follows the report on /track; a team member signs in with a
 //! second factor; and every page of the demo, public and team, fits a phone and a wide screen
 //! with a title and a navigation, and (where axe-core is installed) has no serious or critical
-//! accessibility finding.
+//! accessibility finding at either width.
 //!
 //! The WebDriver calls are plain JSON over HTTP, so no client library is needed. Skipped, with
 //! a message, where chromedriver or chromium is not installed; `.ci/run` installs both, and
@@ -454,6 +454,31 @@ const WIDTHS: [u64; 2] = [1280, 390];
 /// The demo's team account.
 pub(crate) const DEMO_EMAIL: &str = "demo@example.org";
 
+/// Gives the window `width` and runs `body` in the page once the window has taken it (a window
+/// may take a few frames on a loaded machine), or after 120 frames when it never does: the
+/// body sees `width` and answers with `done(value)`.
+fn at_width(driver: &Driver, width: u64, body: &str) -> Value {
+    driver.call(
+        "POST",
+        "/window/rect",
+        json!({ "width": width, "height": 1000 }),
+    );
+    let script = format!(
+        "const width = arguments[0], done = arguments[arguments.length - 1];
+        let frames = 0;
+        const run = () => {{
+          if (window.innerWidth !== width && frames++ < 120) {{ requestAnimationFrame(run); return; }}
+          {body}
+        }};
+        run();"
+    );
+    driver.call(
+        "POST",
+        "/execute/async",
+        json!({ "script": script, "args": [width] }),
+    )
+}
+
 /// What `check_page` found wrong, one line per problem.
 #[derive(Default)]
 struct Findings {
@@ -471,26 +496,14 @@ fn check_page(driver: &Driver, name: &str, findings: &mut Findings) -> Vec<Strin
     let shots = std::env::var_os("POSTERN_SCREENSHOTS").is_some();
     let mut links = Vec::new();
     for width in WIDTHS {
-        driver.call(
-            "POST",
-            "/window/rect",
-            json!({ "width": width, "height": 1000 }),
-        );
-        // The window may take a few frames to take its new size on a loaded machine: measure
-        // once it has (or after 120 frames, when the check below says it never did).
-        let seen = driver.call(
-            "POST",
-            "/execute/async",
-            json!({ "script": "const width = arguments[0], done = arguments[arguments.length - 1];
-                let frames = 0;
-                const measure = () => {
-                  if (window.innerWidth !== width && frames++ < 120) { requestAnimationFrame(measure); return; }
-                  const d = document.documentElement;
-                  done([d.scrollWidth, window.innerWidth, document.title,
-                        document.querySelectorAll('header nav a[href]').length,
-                        Array.from(document.querySelectorAll('a[href]'), a => a.href)]);
-                };
-                measure();", "args": [width] }),
+        // Measured once the window has its new size (the check below says when it never did).
+        let seen = at_width(
+            driver,
+            width,
+            "const d = document.documentElement;
+            done([d.scrollWidth, window.innerWidth, document.title,
+                  document.querySelectorAll('header nav a[href]').length,
+                  Array.from(document.querySelectorAll('a[href]'), a => a.href)]);",
         );
         let number = |i: usize| seen[i].as_u64().unwrap_or_default();
         let (scroll, inner, navigation) = (number(0), number(1), number(3));
@@ -723,11 +736,19 @@ fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
             "/team/jobs",
             "/team/advisories/new?project=acme-widgets",
             "/team?status=closed",
+            // The search's answer, which only its GET form leads to.
+            "/team?q=widget&status=all",
         ],
         &mut kinds,
         &mut findings,
     ));
-    for expected in ["/stats", "/advisories", "/hall-of-fame", "/team/screening"] {
+    for expected in [
+        "/stats",
+        "/advisories",
+        "/hall-of-fame",
+        "/team/screening",
+        "/team/subscribers",
+    ] {
         assert!(
             visited.iter().any(|v| v == expected),
             "{expected} is linked from somewhere: {visited:?}"
@@ -750,7 +771,8 @@ fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
     drop(driver);
 
     // Accessibility, where axe-core is installed: it needs JavaScript, so a second browser with
-    // it on visits the same pages (at the wide width) and injects axe into each.
+    // it on visits the same pages and injects axe into each, then runs it at each width (the
+    // phone's layout is another page to a screen reader: cards, labels, wrapped forms).
     let Some(axe) = axe_core() else {
         skip_notice(format_args!(
             "skipping the accessibility check: axe-core is not installed (npm install -g axe-core, or set POSTERN_AXE_CORE to axe.min.js)"
@@ -761,30 +783,38 @@ fn every_page_fits_a_phone_and_a_wide_screen_with_a_title_and_a_navigation() {
         return;
     };
     driver.call("POST", "/timeouts", json!({ "script": 30000 }));
-    driver.call(
-        "POST",
-        "/window/rect",
-        json!({ "width": WIDTHS[0], "height": 1000 }),
-    );
     sign_in(&driver, &base, &password);
     let mut serious = Vec::new();
+    let mut checked = 0;
     for path in &visited {
         driver.go(&format!("{base}{path}"));
         driver.execute(&format!("{axe}\nreturn true;"));
-        let found = driver.call(
-            "POST",
-            "/execute/async",
-            json!({ "script": "const done = arguments[arguments.length - 1];
+        for width in WIDTHS {
+            // Run once the window has its new width, so that the narrow layout is the one checked.
+            let found = at_width(
+                &driver,
+                width,
+                "if (window.innerWidth !== width) { done(['the window is ' + window.innerWidth + ' px wide, not ' + width]); return; }
                 axe.run(document, { resultTypes: ['violations'] })
                   .then(r => done(r.violations
                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
                     .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ') + ')')))
-                  .catch(e => done(['axe failed: ' + e]));", "args": [] }),
-        );
-        for finding in found.as_array().into_iter().flatten() {
-            serious.push(format!("{path}: {}", finding.as_str().unwrap_or_default()));
+                  .catch(e => done(['axe failed: ' + e]));",
+            );
+            checked += 1;
+            for finding in found.as_array().into_iter().flatten() {
+                serious.push(format!(
+                    "{path} at {width} px: {}",
+                    finding.as_str().unwrap_or_default()
+                ));
+            }
         }
     }
+    assert_eq!(
+        checked,
+        visited.len() * WIDTHS.len(),
+        "every page at every width"
+    );
     assert!(
         serious.is_empty(),
         "serious or critical accessibility findings:\n{}",

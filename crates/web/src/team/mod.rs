@@ -18,6 +18,7 @@ mod queue;
 mod record;
 mod report;
 mod screening;
+mod subscribers;
 mod webhooks;
 
 use axum::extract::FromRequestParts;
@@ -53,6 +54,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(members::router())
         .merge(webhooks::router())
         .merge(early_access::router())
+        .merge(subscribers::router())
         .merge(privacy::router())
         .merge(screening::router())
         .map(|r| r.layer(axum::extract::DefaultBodyLimit::max(TEAM_BODY_BYTES_MAX)))

@@ -144,6 +144,8 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/team/members", team(Role::Admin, false)),
     ("GET", "/team/webhooks", team(Role::Admin, false)),
     ("GET", "/team/early-access", team(Role::Admin, false)),
+    ("GET", "/team/subscribers", team(Role::Admin, false)),
+    ("POST", "/team/subscribers/remove", team(Role::Admin, false)),
     ("POST", "/team/early-access", team(Role::Admin, false)),
     (
         "POST",

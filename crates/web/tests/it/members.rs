@@ -366,3 +366,125 @@ async fn an_admin_keeps_the_early_access_list_from_the_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_admin_sees_subscribers_masked_and_removes_them_audited() {
+    for app in TestApp::all(vec![acme()], IntakeLimits::default()).await {
+        let backend = app.backend;
+        let now = support::now();
+        for email in ["jane.doe@example.net", "kim@example.com"] {
+            app.store
+                .request_subscription("acme", email, now)
+                .await
+                .unwrap();
+        }
+        let jane = app
+            .store
+            .subscriber_by_address("acme", "Jane.Doe@example.net")
+            .await
+            .unwrap()
+            .unwrap();
+        let token = app.store.confirm_token(&jane, now);
+        app.store.confirm_subscription(&token, now).await.unwrap();
+        let mut alice = Browser::new(&app);
+        set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
+        let mut bob = Browser::new(&app);
+        set_up(&mut bob, "bob@example.org", Role::Triager, &[]).await;
+        assert_eq!(
+            bob.get("/team/subscribers").await.status,
+            StatusCode::FORBIDDEN,
+            "{backend}"
+        );
+        assert!(
+            alice
+                .get("/team/account")
+                .await
+                .text()
+                .contains(r#"href="/team/subscribers""#),
+            "{backend}: linked from the account page"
+        );
+        let list = alice.get("/team/subscribers").await.text();
+        assert!(
+            list.contains("j•••@example.net")
+                && list.contains("k•••@example.com")
+                && list.contains("waiting for confirmation")
+                && !list.contains("jane.doe"),
+            "{backend}: masked, never whole: {list}"
+        );
+        let csrf = hidden(&list, "csrf");
+        // From the list, by the row's id.
+        let removed = alice
+            .post(
+                "/team/subscribers/remove",
+                &[("csrf", csrf.as_str()), ("id", jane.as_str())],
+            )
+            .await;
+        assert_eq!(
+            location(&removed),
+            "/team/subscribers?done=removed",
+            "{backend}"
+        );
+        let gone = alice
+            .post(
+                "/team/subscribers/remove",
+                &[("csrf", csrf.as_str()), ("id", jane.as_str())],
+            )
+            .await;
+        assert_eq!(
+            gone.status,
+            StatusCode::NOT_FOUND,
+            "{backend}: removed once"
+        );
+        // By project and whole address, as asked by mail; a wrong address says so, kept.
+        let wrong = alice
+            .post(
+                "/team/subscribers/remove",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("email", "nobody@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let html = wrong.text();
+        assert!(
+            html.contains("has no subscriber with this address")
+                && html.contains(r#"value="nobody@example.com""#),
+            "{backend}: {html}"
+        );
+        let removed = alice
+            .post(
+                "/team/subscribers/remove",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("project", "acme"),
+                    ("email", " KIM@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&removed),
+            "/team/subscribers?done=removed",
+            "{backend}"
+        );
+        assert!(
+            alice
+                .get("/team/subscribers?done=removed")
+                .await
+                .text()
+                .contains("Nobody has subscribed yet."),
+            "{backend}"
+        );
+        // Audited by who and which row, never the address.
+        let events = app.store.team_events(100).await.unwrap();
+        let removals: Vec<_> = events
+            .iter()
+            .filter(|e| e.action == "subscription.removed")
+            .collect();
+        assert_eq!(removals.len(), 2, "{backend}: {events:?}");
+        assert!(removals.iter().all(|e| e.actor == "alice@example.org"
+            && !e.detail.contains('@')
+            && e.detail.contains("project=acme subscriber=")));
+    }
+}
