@@ -103,6 +103,10 @@ impl Driver {
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         // A loaded machine must not make Chromium treat the window as in the
+                         // background: its timers would be throttled and its frames stopped.
+                         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                         "--disable-backgrounding-occluded-windows",
                          "--window-size=1000,1800", "--hide-scrollbars", format!("--user-data-dir={}", profile.display())],
                 "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } }
             }
@@ -455,8 +459,10 @@ const WIDTHS: [u64; 2] = [1280, 390];
 pub(crate) const DEMO_EMAIL: &str = "demo@example.org";
 
 /// Gives the window `width` and runs `body` in the page once the window has taken it (a window
-/// may take a few frames on a loaded machine), or after 120 frames when it never does: the
-/// body sees `width` and answers with `done(value)`.
+/// may take a while on a loaded machine), or after 120 tries 25 ms apart when it never does:
+/// the body sees `width` and answers with `done(value)`. Timers, not animation frames: a
+/// headless window under load sometimes renders no frame at all until it is touched again,
+/// and a script waiting for one waits forever.
 fn at_width(driver: &Driver, width: u64, body: &str) -> Value {
     driver.call(
         "POST",
@@ -465,9 +471,9 @@ fn at_width(driver: &Driver, width: u64, body: &str) -> Value {
     );
     let script = format!(
         "const width = arguments[0], done = arguments[arguments.length - 1];
-        let frames = 0;
+        let tries = 0;
         const run = () => {{
-          if (window.innerWidth !== width && frames++ < 120) {{ requestAnimationFrame(run); return; }}
+          if (window.innerWidth !== width && tries++ < 120) {{ setTimeout(run, 25); return; }}
           {body}
         }};
         run();"
