@@ -5,12 +5,15 @@
 //! a publication is one transaction with its events and the reporter's notice.
 
 use jiff::{SignedDuration, Timestamp};
-use postern_core::advisory::{Advisory, AdvisoryError, AdvisoryId, DraftSource, draft_from_report};
+use postern_core::advisory::{
+    Advisory, AdvisoryError, AdvisoryId, DraftSource, FindingSource, draft_from_finding,
+    draft_from_report,
+};
 use postern_core::project::Project;
 use postern_core::report::{ReportId, ReportStatus};
 use postern_core::role::Role;
 use postern_store::StoreError;
-use postern_store::advisories::StoredAdvisory;
+use postern_store::advisories::{Origin, StoredAdvisory};
 
 use crate::{Actor, App, Error};
 
@@ -101,7 +104,7 @@ impl App {
     async fn create_numbered(
         &self,
         project: &Project,
-        report: Option<&ReportId>,
+        origin: Origin<'_>,
         actor: &Actor,
         make: impl Fn(AdvisoryId) -> Result<Advisory, AdvisoryError>,
     ) -> Result<Advisory, Error> {
@@ -113,10 +116,15 @@ impl App {
             let advisory = make(id).map_err(refused)?;
             match self
                 .store()
-                .create_advisory(&advisory, report, actor.name(), now)
+                .create_advisory(&advisory, origin, actor.name(), now)
                 .await
             {
                 Ok(()) => return Ok(advisory),
+                Err(StoreError::Conflict(m))
+                    if m == postern_store::advisories::FINDING_DRAFTED_ALREADY =>
+                {
+                    return Err(Error::Refused(m));
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -143,13 +151,52 @@ impl App {
         }
         let now = self.now();
         let view = self.store().team_view(report, actor.name(), now).await?;
-        self.create_numbered(project, Some(report), actor, |id| {
+        self.create_numbered(project, Origin::Report(report), actor, |id| {
             draft_from_report(
                 DraftSource {
                     policy: &project.policy,
                     fields: &view.submission.fields,
                     credit_name: view.submission.credit_name.as_deref(),
                     case: &view.case,
+                },
+                id,
+                now,
+            )
+        })
+        .await
+    }
+
+    /// Drafts an advisory about the project's own product from a finding: the project ships
+    /// the vulnerable dependency (triagers of its project). Once per finding; the finding
+    /// links to it, in the same transaction. A false positive, or a finding that is not a
+    /// dependency's vulnerability, is refused saying why.
+    pub async fn draft_advisory_from_finding(
+        &self,
+        actor: &Actor,
+        finding: &str,
+    ) -> Result<Advisory, Error> {
+        actor.require(Role::Triager)?;
+        let stored = self.finding(actor, finding).await?;
+        let project = self.served(&stored.project)?;
+        if let Some(id) = &stored.advisory_id {
+            return Err(Error::Refused(format!(
+                "advisory {id} was drafted from this finding already"
+            )));
+        }
+        if stored.state == postern_core::scan::FindingState::FalsePositive {
+            return Err(Error::Refused(
+                "this finding was called a false positive; an advisory is drafted from a real one"
+                    .into(),
+            ));
+        }
+        let now = self.now();
+        self.create_numbered(project, Origin::Finding(&stored.id), actor, |id| {
+            draft_from_finding(
+                FindingSource {
+                    policy: &project.policy,
+                    finding: &stored.finding,
+                    product: &stored.product,
+                    version: &stored.version,
                 },
                 id,
                 now,
@@ -175,7 +222,7 @@ impl App {
             modified: now,
             ..advisory
         };
-        self.create_numbered(project, None, actor, |id| {
+        self.create_numbered(project, Origin::Hand, actor, |id| {
             Ok(Advisory {
                 id,
                 ..advisory.clone()
@@ -275,7 +322,12 @@ impl App {
                 };
                 match self
                     .store()
-                    .create_advisory(&advisory, report, actor.name(), self.now())
+                    .create_advisory(
+                        &advisory,
+                        Origin::of_report(report),
+                        actor.name(),
+                        self.now(),
+                    )
                     .await
                 {
                     Ok(()) => Ok(Imported::Created),

@@ -423,6 +423,12 @@ fn not_a_version(text: &str) -> String {
     format!("{text:?} is not a version (a version has digits, such as 2.4.1, and no spaces)")
 }
 
+/// A CVSS vector as the advisory's v3.1 or v4.0 field.
+fn by_version(vector: Option<String>) -> (Option<String>, Option<String>) {
+    let v3 = vector.clone().filter(|v| v.starts_with("CVSS:3."));
+    (v3, vector.filter(|v| v.starts_with("CVSS:4.0/")))
+}
+
 /// What a draft is made from: an accepted report and its project's policy.
 #[derive(Debug, Clone, Copy)]
 pub struct DraftSource<'a> {
@@ -478,7 +484,7 @@ pub fn draft_from_report(
     if record.fix_versions.len() > 1 {
         details.push_str(&format!("\n\nFixed in {}.", record.fix_versions.join(", ")));
     }
-    let vector = record.cvss_vector.clone();
+    let (cvss_v3, cvss_v4) = by_version(record.cvss_vector.clone());
     let advisory = Advisory {
         id,
         project: source.policy.project.slug.clone(),
@@ -486,8 +492,8 @@ pub fn draft_from_report(
         summary,
         details: details.chars().take(DETAILS_BYTES_MAX / 4).collect(),
         severity: source.case.severity,
-        cvss_v3: vector.clone().filter(|v| v.starts_with("CVSS:3.")),
-        cvss_v4: vector.filter(|v| v.starts_with("CVSS:4.0/")),
+        cvss_v3,
+        cvss_v4,
         cwes: Vec::new(),
         affected: vec![Affected {
             ecosystem: product.0,
@@ -505,6 +511,137 @@ pub fn draft_from_report(
             role: CreditRole::Finder,
             contact: Vec::new(),
         }],
+        aliases: Vec::new(),
+        published: None,
+        modified: now,
+    };
+    advisory.check()?;
+    Ok(advisory)
+}
+
+/// What a draft from a finding is made from: the project ships a dependency with a known
+/// vulnerability, found by a scanner in one of its products.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingSource<'a> {
+    /// The project's policy (products, name).
+    pub policy: &'a crate::policy::Policy,
+    /// The finding.
+    pub finding: &'a crate::scan::Finding,
+    /// The product it was found in, as imported.
+    pub product: &'a str,
+    /// The version or ref scanned.
+    pub version: &'a str,
+}
+
+/// A draft advisory about the project's own product when it ships a vulnerable dependency:
+/// the policy's product (the one named like the scanned product, else the first with an
+/// ecosystem and a package) affected, the scanned version listed when it is a version, the
+/// finding's severity and CVSS, its link as a reference. The dependency's own id is named in
+/// the text, not as an alias: this advisory is about the product, a different thing from the
+/// dependency's. Only a dependency's vulnerability is drafted from.
+pub fn draft_from_finding(
+    source: FindingSource<'_>,
+    id: AdvisoryId,
+    now: Timestamp,
+) -> Result<Advisory, AdvisoryError> {
+    let f = source.finding;
+    if f.kind != crate::scan::FindingKind::Dependency || f.package.trim().is_empty() {
+        return Err(AdvisoryError(format!(
+            "an advisory is drafted from a vulnerable dependency the project ships; this finding is a {}",
+            f.kind.name()
+        )));
+    }
+    let products = || {
+        source
+            .policy
+            .products
+            .iter()
+            .filter_map(|p| Some((p, p.ecosystem.clone()?, p.package.clone()?)))
+    };
+    let (_, ecosystem, package) = products()
+        .find(|(p, _, package)| {
+            p.name.eq_ignore_ascii_case(source.product) || package.eq_ignore_ascii_case(source.product)
+        })
+        .or_else(|| products().next())
+        .ok_or_else(|| {
+            AdvisoryError(
+                "the policy names no product with an ecosystem and a package; add one to [[products]]".into(),
+            )
+        })?;
+    let project = &source.policy.project.name;
+    let title: String = format!("{} in {} shipped with {project}", f.vuln_id, f.package)
+        .chars()
+        .take(TITLE_CHARS_MAX)
+        .collect();
+    let summary: String = format!(
+        "{project} {} ships {} {}, affected by {}",
+        source.version, f.package, f.installed_version, f.vuln_id
+    )
+    .replace('\n', " ")
+    .chars()
+    .take(SUMMARY_CHARS_MAX)
+    .collect();
+    let mut details = format!(
+        "{project} ({} {}) ships {} {}{}, which is affected by {}",
+        source.product,
+        source.version,
+        f.package,
+        f.installed_version,
+        if f.ecosystem.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", f.ecosystem)
+        },
+        f.vuln_id
+    );
+    if !f.aliases.is_empty() {
+        details.push_str(&format!(" (also known as {})", f.aliases.join(", ")));
+    }
+    details.push('.');
+    if !f.title.is_empty() {
+        details.push_str(&format!("\n\n{}", f.title));
+    }
+    if !f.fixed_versions.is_empty() {
+        details.push_str(&format!(
+            "\n\nThe dependency is fixed in {}; a release of {project} that ships it is fixed.",
+            f.fixed_versions
+        ));
+    }
+    let (cvss_v3, cvss_v4) = by_version(f.cvss.as_ref().map(|(v, _)| v.clone()));
+    let references = if f.url.starts_with("https://") {
+        vec![Reference {
+            kind: ReferenceKind::Advisory,
+            url: f.url.clone(),
+        }]
+    } else {
+        Vec::new()
+    };
+    let advisory = Advisory {
+        id,
+        project: source.policy.project.slug.clone(),
+        title,
+        summary,
+        details: details.chars().take(DETAILS_BYTES_MAX / 4).collect(),
+        severity: f.severity.policy(),
+        cvss_v3,
+        cvss_v4,
+        cwes: Vec::new(),
+        affected: vec![Affected {
+            ecosystem,
+            package,
+            ranges: vec![VersionRange {
+                introduced: "0".into(),
+                fixed: None,
+                last_affected: None,
+            }],
+            versions: if is_version(source.version) {
+                vec![source.version.trim().trim_start_matches('v').to_owned()]
+            } else {
+                Vec::new()
+            },
+        }],
+        references,
+        credits: Vec::new(),
         aliases: Vec::new(),
         published: None,
         modified: now,

@@ -224,6 +224,78 @@ pub fn compute(reports: &[Measured], now: Timestamp) -> Stats {
     }
 }
 
+/// What the statistics need of one dependency finding: its times and severity, never what or
+/// where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingFacts {
+    /// Its severity, if the scanner rated it.
+    pub severity: Option<Severity>,
+    /// When an import first saw it.
+    pub first_seen_at: Timestamp,
+    /// When it was closed as fixed (gone from a later import), if it is now.
+    pub fixed_at: Option<Timestamp>,
+    /// Its fix deadline, if the policy set one (kept once it is fixed).
+    pub due_at: Option<Timestamp>,
+    /// Whether it is open now (neither fixed nor decided by the team).
+    pub open: bool,
+}
+
+/// How fast a project's dependency findings were fixed, and how many fix deadlines it kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingStats {
+    /// Findings first seen in the period.
+    pub findings: usize,
+    /// Of those, fixed by now.
+    pub fixed: usize,
+    /// From first seen to fixed, per severity (most severe first).
+    pub fix: Vec<(Severity, Durations)>,
+    /// Fix deadlines decided: met (fixed by the deadline) or missed (fixed later, or open past
+    /// it). Accepted risks and false positives stop their deadline and are not counted.
+    pub resolved: usize,
+    /// Of those, the ones missed.
+    pub missed: usize,
+    /// The share met, in percent, when at least `REPORTS_MIN` were decided.
+    pub met_percent: Option<u32>,
+}
+
+/// Computes a project's dependency-finding statistics at `now` from the findings first seen in
+/// the period, with the same rules as reports' (medians, withholding, met and missed).
+pub fn compute_findings(findings: &[FindingFacts], now: Timestamp) -> FindingStats {
+    let fix = Severity::ALL
+        .iter()
+        .map(|(_, severity)| {
+            let values = findings
+                .iter()
+                .filter(|f| f.severity == Some(*severity))
+                .filter_map(|f| f.fixed_at.map(|at| at.duration_since(f.first_seen_at)))
+                .collect();
+            (*severity, durations(values))
+        })
+        .collect();
+    let outcomes: Vec<bool> = findings
+        .iter()
+        .filter_map(|f| {
+            let due = f.due_at?;
+            match f.fixed_at {
+                Some(fixed) => Some(fixed <= due),
+                None if f.open && now > due => Some(false),
+                None => None,
+            }
+        })
+        .collect();
+    let resolved = outcomes.len();
+    let met = outcomes.iter().filter(|met| **met).count();
+    FindingStats {
+        findings: findings.len(),
+        fixed: findings.iter().filter(|f| f.fixed_at.is_some()).count(),
+        fix,
+        resolved,
+        missed: resolved - met,
+        met_percent: (resolved >= REPORTS_MIN)
+            .then(|| ((met * 100 + resolved / 2) / resolved) as u32),
+    }
+}
+
 /// A duration as people read it: "3 h 20 min", "2 days 4 h".
 pub fn human(d: SignedDuration) -> String {
     let minutes = d.as_secs().max(0) / 60;
@@ -588,5 +660,41 @@ mod tests {
                 .any(|k| k.missed > 0 && k.resolved > k.missed),
             "the spread both keeps and breaks promises"
         );
+    }
+
+    #[test]
+    fn dependency_findings_count_fix_times_and_deadlines_like_reports() {
+        let t0: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let day = SignedDuration::from_hours(24);
+        let finding = |days_to_fix: Option<i64>, due_days: Option<i64>, open: bool| FindingFacts {
+            severity: Some(Severity::Critical),
+            first_seen_at: t0,
+            fixed_at: days_to_fix.map(|d| t0 + day * d as i32),
+            due_at: due_days.map(|d| t0 + day * d as i32),
+            open,
+        };
+        let findings = [
+            finding(Some(2), Some(7), false),
+            finding(Some(4), Some(7), false),
+            finding(Some(9), Some(7), false),
+            // Open past its deadline: missed already.
+            finding(None, Some(7), true),
+            // Open within its deadline, and an accepted risk: not counted.
+            finding(None, Some(30), true),
+            finding(None, Some(7), false),
+        ];
+        let s = compute_findings(&findings, t0 + day * 10);
+        assert_eq!((s.findings, s.fixed), (6, 3));
+        assert_eq!((s.resolved, s.missed, s.met_percent), (4, 2, Some(50)));
+        let critical = s
+            .fix
+            .iter()
+            .find(|(sev, _)| *sev == Severity::Critical)
+            .unwrap()
+            .1;
+        assert_eq!((critical.count, critical.median), (3, Some(day * 4)));
+        // Too few to show.
+        let s = compute_findings(&findings[..2], t0 + day * 10);
+        assert_eq!(s.met_percent, None);
     }
 }

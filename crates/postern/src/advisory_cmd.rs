@@ -57,11 +57,21 @@ pub fn run(command: AdvisoryCommand) -> anyhow::Result<ExitCode> {
         let now = app.now();
         let result = match command {
             AdvisoryCommand::Draft(args) => {
-                let report = ReportId::parse(args.report.trim())
-                    .with_context(|| format!("{:?} is not a report id", args.report))?;
-                let draft = match app.draft_advisory_from_report(&actor, &report).await {
-                    Ok(draft) => draft,
-                    Err(e) => return crate::open::refusal(e, &format!("report {report}")),
+                let drafted = match (&args.report, &args.finding) {
+                    (_, Some(finding)) => {
+                        let finding = finding.trim();
+                        (app.draft_advisory_from_finding(&actor, finding).await, format!("finding {finding}"))
+                    }
+                    (Some(report), None) => {
+                        let report = ReportId::parse(report.trim())
+                            .with_context(|| format!("{report:?} is not a report id"))?;
+                        (app.draft_advisory_from_report(&actor, &report).await, format!("report {report}"))
+                    }
+                    (None, None) => anyhow::bail!("give --from-report ID or --from-finding ID"),
+                };
+                let draft = match drafted {
+                    (Ok(draft), _) => draft,
+                    (Err(e), what) => return crate::open::refusal(e, &what),
                 };
                 let text = serde_json::to_string_pretty(&draft)? + "\n";
                 match &args.out {

@@ -450,8 +450,8 @@ pub enum ExportFormat {
 /// `postern advisory ...`
 #[derive(Debug, Subcommand)]
 pub enum AdvisoryCommand {
-    /// Draft an advisory from an accepted report, save it, and print it as JSON to edit and
-    /// import again.
+    /// Draft an advisory from an accepted report (or from a finding, when the project ships
+    /// the vulnerable dependency), save it, and print it as JSON to edit and import again.
     Draft(AdvisoryDraftArgs),
     /// Save an advisory from a JSON file (new, or an edit of a draft or published one).
     Import(AdvisoryImportArgs),
@@ -494,8 +494,16 @@ pub struct ExportOsvArgs {
 #[derive(Debug, Args)]
 pub struct AdvisoryDraftArgs {
     /// The report to draft from.
-    #[arg(long = "from-report")]
-    pub report: String,
+    #[arg(
+        long = "from-report",
+        required_unless_present = "finding",
+        conflicts_with = "finding"
+    )]
+    pub report: Option<String>,
+    /// The finding to draft from (`postern scan list` shows ids): the project ships the
+    /// vulnerable dependency.
+    #[arg(long = "from-finding")]
+    pub finding: Option<String>,
     /// Write the JSON here instead of printing it.
     #[arg(long)]
     pub out: Option<PathBuf>,

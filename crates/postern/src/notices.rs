@@ -11,7 +11,8 @@ use jiff::Timestamp;
 use postern_core::advisory::Advisory;
 use postern_core::policy::Severity;
 use postern_store::jobs::{
-    DEADLINE_MISSED, DEADLINE_REMINDER, REPORTER_NOTICE, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE,
+    DEADLINE_MISSED, DEADLINE_REMINDER, FINDINGS_DUE_SOON, FINDINGS_MISSED, FINDINGS_REOPENED,
+    REPORTER_NOTICE, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE,
 };
 
 /// One notice, ready to send.
@@ -190,6 +191,87 @@ pub fn report_notice(
             notice,
             project,
             report_id,
+            note,
+            link: &link,
+        },
+    )?;
+    Ok(Notice {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// Which notice about a project's findings (the templates' `match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingsNotice {
+    /// To the team: fix deadlines are near.
+    DueSoon,
+    /// To the admins: fix deadlines passed.
+    Missed,
+    /// To the team: accepted risks expired, the findings are open again.
+    Reopened,
+}
+
+impl FindingsNotice {
+    /// The notice a findings mail names by its event; `None` for an event of a newer version.
+    pub fn of(event: &str) -> Option<FindingsNotice> {
+        Some(match event {
+            FINDINGS_DUE_SOON => FindingsNotice::DueSoon,
+            FINDINGS_MISSED => FindingsNotice::Missed,
+            FINDINGS_REOPENED => FindingsNotice::Reopened,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/findings.txt")]
+struct FindingsText<'a> {
+    notice: FindingsNotice,
+    note: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/findings.html")]
+struct FindingsHtml<'a> {
+    notice: FindingsNotice,
+    note: &'a str,
+    link: &'a str,
+}
+
+/// A notice about a project's findings, to a team member: `note` (counts by severity and the
+/// first deadline, from the use case) and a link to the project's findings (the overdue ones
+/// for a missed deadline).
+pub fn findings_notice(
+    notice: FindingsNotice,
+    note: &str,
+    project: &str,
+    slug: &str,
+    links: &Links,
+) -> Result<Notice, askama::Error> {
+    let overdue = if notice == FindingsNotice::Missed {
+        "&overdue=1"
+    } else {
+        ""
+    };
+    let link = format!("{}/team/findings?project={slug}{overdue}", links.public_url);
+    let subject = match notice {
+        FindingsNotice::DueSoon => format!("[{project}] Fix deadlines near on findings"),
+        FindingsNotice::Missed => format!("[{project}] Fix deadlines missed on findings"),
+        FindingsNotice::Reopened => {
+            format!("[{project}] Accepted risks expired: findings open again")
+        }
+    };
+    let (text, html) = parts(
+        &FindingsText {
+            notice,
+            note,
+            link: &link,
+        },
+        &FindingsHtml {
+            notice,
             note,
             link: &link,
         },

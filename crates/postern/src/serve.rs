@@ -128,6 +128,7 @@ async fn serve(
         mail_checkpoints_daily(store.clone(), state.default_project().slug().to_owned());
     }
     apply_retention_daily(state.app().clone());
+    watch_finding_clocks(state.app().clone(), mailer.is_some());
     match &mailer {
         Some(m) => println!("Mail: notices go out through {}", m.server()),
         None => println!("Mail: off (no --smtp-url); nobody is told by mail of new reports"),
@@ -344,6 +345,33 @@ fn mail_checkpoints_daily(store: Store, project: String) {
             };
             if let Err(error) = result {
                 tracing::warn!(%error, "could not queue the day's audit checkpoint mail");
+            }
+        }
+    });
+}
+
+/// How often `serve` looks at the findings' fix deadlines and accepted risks.
+const FINDING_CLOCKS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reminds of findings' fix deadlines, escalates missed ones and opens accepted risks that
+/// expired: at start, then every `FINDING_CLOCKS_EVERY`. Each look is recorded, so instances
+/// sharing a database never send a reminder twice.
+fn watch_finding_clocks(app: postern_app::App, mail: bool) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(FINDING_CLOCKS_EVERY);
+        loop {
+            ticks.tick().await;
+            match app.look_at_finding_clocks(mail).await {
+                Ok(look) if look == postern_app::scan::ClockLook::default() => {}
+                Ok(look) => tracing::info!(
+                    reminded = look.reminded,
+                    missed = look.missed,
+                    reopened = look.reopened,
+                    "looked at the findings' fix deadlines"
+                ),
+                Err(error) => {
+                    tracing::warn!(%error, "could not look at the findings' fix deadlines")
+                }
             }
         }
     });

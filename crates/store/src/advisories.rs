@@ -73,6 +73,34 @@ fn severity_name(advisory: &Advisory) -> Value {
     }
 }
 
+/// What a new advisory was made from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// Written by hand (or imported).
+    Hand,
+    /// Drafted from a report.
+    Report(&'a ReportId),
+    /// Drafted from a finding (its row id): linked to it in the same transaction, once.
+    Finding(&'a str),
+}
+
+impl<'a> Origin<'a> {
+    /// From an optional report.
+    pub fn of_report(report: Option<&'a ReportId>) -> Origin<'a> {
+        report.map_or(Origin::Hand, Origin::Report)
+    }
+
+    fn report(self) -> Option<&'a ReportId> {
+        match self {
+            Origin::Report(report) => Some(report),
+            Origin::Hand | Origin::Finding(_) => None,
+        }
+    }
+}
+
+/// Why an advisory drafted from a finding was refused: one was drafted from it already.
+pub const FINDING_DRAFTED_ALREADY: &str = "an advisory was drafted from this finding already";
+
 impl Store {
     /// Saves an advisory (new or edited, an upsert), checked first; `modified` should have
     /// moved. A published advisory stays published. For seeding (the demo, benchmarks,
@@ -90,7 +118,7 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET modified_at = excluded.modified_at, severity = excluded.severity, key_id = excluded.key_id, wrapped_key = excluded.wrapped_key, content = excluded.content, report_id = COALESCE(excluded.report_id, advisories.report_id) WHERE advisories.project = excluded.project",
             "an advisory with this id belongs to another project",
             advisory,
-            report,
+            Origin::of_report(report),
             actor,
             now,
         )
@@ -105,7 +133,7 @@ impl Store {
         sql: &'static str,
         expect_one: &'static str,
         advisory: &Advisory,
-        report: Option<&ReportId>,
+        origin: Origin<'_>,
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -113,6 +141,20 @@ impl Store {
             .check()
             .map_err(|e| StoreError::Limit(e.to_string()))?;
         let (key_id, wrapped, content) = self.seal_advisory(advisory)?;
+        let report = origin.report();
+        let finding = match origin {
+            Origin::Finding(id) => Some(id),
+            Origin::Hand | Origin::Report(_) => None,
+        };
+        // Drafted from a finding: linked in the same transaction, once.
+        let link = finding.map(|id| Stmt {
+            sql: "UPDATE findings SET advisory_id = $1 WHERE id = $2 AND advisory_id IS NULL",
+            args: vec![
+                Value::Text(advisory.id.to_string()),
+                Value::Text(id.to_owned()),
+            ],
+            expect_one: Some(FINDING_DRAFTED_ALREADY),
+        });
         let stmt = Stmt {
             sql,
             args: vec![
@@ -127,15 +169,19 @@ impl Store {
             ],
             expect_one: Some(expect_one),
         };
+        let detail = match finding {
+            Some(id) => format!("advisory={} finding={id}", advisory.id),
+            None => format!("advisory={}", advisory.id),
+        };
         self.write(WriteOp::Team(crate::team::TeamWrite {
-            stmts: vec![stmt],
+            stmts: std::iter::once(stmt).chain(link).collect(),
             jobs: Vec::new(),
             events: vec![EventParts {
                 at: millis(now),
                 actor: actor.to_owned(),
                 action: "advisory.saved",
                 report_id: report.map(ReportId::to_string),
-                detail: format!("advisory={}", advisory.id),
+                detail,
             }],
         }))
         .await
@@ -564,7 +610,7 @@ impl Store {
     pub async fn create_advisory(
         &self,
         advisory: &Advisory,
-        report: Option<&ReportId>,
+        origin: Origin<'_>,
         actor: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -572,7 +618,7 @@ impl Store {
             "INSERT INTO advisories (id, project, report_id, published_at, modified_at, severity, key_id, wrapped_key, content) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
             "an advisory with this id exists already",
             advisory,
-            report,
+            origin,
             actor,
             now,
         )

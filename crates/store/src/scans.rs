@@ -233,7 +233,8 @@ macro_rules! write_scan {
         $crate::scans::write_product!($conn, scan);
         $crate::scans::ScanConnection::insert_findings(&mut *$conn, scan).await?;
         for chunk in scan.closed.chunks($crate::scans::CLOSE_IDS_PER_STATEMENT) {
-            let mut update = sqlx::QueryBuilder::new("UPDATE findings SET state = 'fixed', due_at = NULL, changed_at = ");
+            // The deadline stays: public statistics count a fix made by it as kept.
+            let mut update = sqlx::QueryBuilder::new("UPDATE findings SET state = 'fixed', changed_at = ");
             update.push_bind(scan.at);
             update.push(" WHERE id IN (");
             let mut ids = update.separated(", ");
@@ -316,6 +317,8 @@ pub struct StoredFinding {
     pub decided_until: Option<Timestamp>,
     /// Who decided.
     pub decided_by: Option<String>,
+    /// The advisory drafted from it, if one was.
+    pub advisory_id: Option<String>,
 }
 
 /// Which findings a list shows.
@@ -337,7 +340,7 @@ pub struct FindingFilter {
     pub limit: usize,
 }
 
-const FINDING_COLUMNS: &str = "f.id, f.project, p.name AS product, p.version, p.support, f.kind, f.target, f.package, f.ecosystem, f.installed_version, f.fixed_versions, f.vuln_id, f.aliases, f.title, f.severity, f.cvss_vector, f.cvss_tenths, f.location, f.url, f.state, f.first_seen_at, f.changed_at, f.due_at, f.reason, f.decided_until, f.decided_by";
+const FINDING_COLUMNS: &str = "f.id, f.project, p.name AS product, p.version, p.support, f.kind, f.target, f.package, f.ecosystem, f.installed_version, f.fixed_versions, f.vuln_id, f.aliases, f.title, f.severity, f.cvss_vector, f.cvss_tenths, f.location, f.url, f.state, f.first_seen_at, f.changed_at, f.due_at, f.reason, f.decided_until, f.decided_by, f.advisory_id";
 
 fn finding_from_row<R: sqlx::Row>(r: &R) -> Result<StoredFinding, StoreError>
 where
@@ -388,6 +391,7 @@ where
         reason: r.try_get("reason")?,
         decided_until: until.map(from_millis).transpose()?,
         decided_by: r.try_get("decided_by")?,
+        advisory_id: r.try_get("advisory_id")?,
     })
 }
 
@@ -458,50 +462,67 @@ impl Store {
         };
         let import_id = random_id()?;
         let at_ms = millis(at);
-        let row = |index: usize| {
-            let f = &findings[index];
-            FindingRow {
-                id: finding_id(&product_id, &plan.keys[index]),
-                key: plan.keys[index].clone(),
-                kind: f.kind.name(),
-                target: f.target.clone(),
-                package: f.package.clone(),
-                ecosystem: f.ecosystem.clone(),
-                installed_version: f.installed_version.clone(),
-                fixed_versions: f.fixed_versions.clone(),
-                vuln_id: f.vuln_id.clone(),
-                aliases: f.aliases.join(","),
-                title: f.title.clone(),
-                severity: f.severity.name(),
-                cvss_vector: f.cvss.as_ref().map(|(v, _)| v.clone()),
-                cvss_tenths: f.cvss.as_ref().map(|(_, s)| (s * 10.0).round() as i64),
-                location: f.location.clone(),
-                url: f.url.clone(),
-                due_at: due.get(index).copied().flatten().map(millis),
-            }
-        };
-        let rows: Vec<FindingRow> = plan.new.iter().map(|&i| row(i)).collect();
-        let reopened: Vec<(String, Option<i64>, String, String)> = plan
-            .reopened
+        let findings_count = findings.len();
+        let Plan {
+            new,
+            unchanged,
+            closed,
+            reopened: reopened_plan,
+            keys,
+        } = plan;
+        // The findings and their keys are moved into the rows, not copied: 15,000 findings
+        // are held once while they are written.
+        let mut findings: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+        let mut keys: Vec<Option<String>> = keys.into_iter().map(Some).collect();
+        let due_of = |index: usize| due.get(index).copied().flatten().map(millis);
+        let rows: Vec<FindingRow> = new
             .iter()
-            .map(|(id, index)| {
-                let f = &findings[*index];
-                (
-                    id.clone(),
-                    due.get(*index).copied().flatten().map(millis),
-                    f.installed_version.clone(),
-                    f.fixed_versions.clone(),
-                )
+            .filter_map(|&index| {
+                let f = findings.get_mut(index)?.take()?;
+                let key = keys.get_mut(index)?.take()?;
+                Some(FindingRow {
+                    id: finding_id(&product_id, &key),
+                    key,
+                    kind: f.kind.name(),
+                    target: f.target,
+                    package: f.package,
+                    ecosystem: f.ecosystem,
+                    installed_version: f.installed_version,
+                    fixed_versions: f.fixed_versions,
+                    vuln_id: f.vuln_id,
+                    aliases: f.aliases.join(","),
+                    title: f.title,
+                    severity: f.severity.name(),
+                    cvss_tenths: f.cvss.as_ref().map(|(_, s)| (s * 10.0).round() as i64),
+                    cvss_vector: f.cvss.map(|(v, _)| v),
+                    location: f.location,
+                    url: f.url,
+                    due_at: due_of(index),
+                })
             })
             .collect();
+        let reopened: Vec<(String, Option<i64>, String, String)> = reopened_plan
+            .iter()
+            .filter_map(|(id, index)| {
+                let f = findings.get_mut(*index)?.take()?;
+                Some((
+                    id.clone(),
+                    due_of(*index),
+                    f.installed_version,
+                    f.fixed_versions,
+                ))
+            })
+            .collect();
+        drop(findings);
+        drop(keys);
         let counts = ImportCounts {
             import_id: import_id.clone(),
             product_id: product_id.clone(),
-            findings: findings.len(),
-            new: plan.new.len(),
-            unchanged: plan.unchanged,
-            closed: plan.closed.len(),
-            reopened: plan.reopened.len(),
+            findings: findings_count,
+            new: new.len(),
+            unchanged,
+            closed: closed.len(),
+            reopened: reopened_plan.len(),
         };
         let subject = format!("project={project} product={product} version={version}");
         let mut events = vec![event(
@@ -522,7 +543,7 @@ impl Store {
         )];
         // Closing and reopening are changes of state each finding's history shows; a first
         // import's new findings are told by the one event above (with the import's id).
-        for id in &plan.closed {
+        for id in &closed {
             events.push(event(
                 at,
                 &actor,
@@ -531,7 +552,7 @@ impl Store {
                 format!("{subject} finding={id} import={import_id} state=fixed"),
             ));
         }
-        for (id, _) in &plan.reopened {
+        for (id, _) in &reopened_plan {
             events.push(event(
                 at,
                 &actor,
@@ -546,7 +567,7 @@ impl Store {
             support: support.name(),
             at: at_ms,
             rows,
-            closed: plan.closed.clone(),
+            closed,
             reopened,
             import: (
                 import_id,
@@ -671,6 +692,180 @@ impl Store {
                 ),
             )],
         )
+        .await
+    }
+}
+
+/// An open finding on its fix clock, as the periodic look reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockedFinding {
+    /// Row id.
+    pub id: String,
+    /// Its severity.
+    pub severity: FindingSeverity,
+    /// When its clock started: when it was opened, or opened again.
+    pub opened_at: Timestamp,
+    /// Its fix deadline.
+    pub due_at: Timestamp,
+}
+
+/// An accepted risk whose expiry has come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredRisk {
+    /// Row id.
+    pub id: String,
+    /// The product's name.
+    pub product: String,
+    /// The version or ref scanned.
+    pub version: String,
+    /// Its severity.
+    pub severity: FindingSeverity,
+    /// Until when the risk was accepted.
+    pub until: Timestamp,
+}
+
+/// What one look at a project's finding clocks commits: how far it handled reminders, the
+/// accepted risks it opens again (each with its new deadline), and the notices it enqueues.
+#[derive(Debug)]
+pub struct FindingLook {
+    /// The project's slug.
+    pub project: String,
+    /// `finding_clock` as read (`None`: never looked at); the look commits only if it still is.
+    pub read: Option<Timestamp>,
+    /// The look's moment: reminders are handled up to it.
+    pub now: Timestamp,
+    /// Accepted risks that expired, with the fix deadline each opens with.
+    pub reopened: Vec<(ExpiredRisk, Option<Timestamp>)>,
+    /// Who acts, as the audit log names them.
+    pub actor: String,
+    /// The notices (mail jobs) it enqueues.
+    pub jobs: Vec<crate::jobs::NewJob>,
+}
+
+impl Store {
+    /// How far a project's finding reminders were handled; `None` before the first look.
+    pub async fn finding_clock(&self, project: &str) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<i64> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT handled_until FROM finding_clocks WHERE project = $1")
+                .bind(project)
+                .fetch_optional(pool).await?
+                .map(|r| r.try_get("handled_until"))
+                .transpose()?
+        });
+        at.map(from_millis).transpose()
+    }
+
+    /// A project's open findings whose deadline is after `after` and at or before `due_by`:
+    /// those that may have a reminder due between the two looks.
+    pub async fn findings_on_clock(
+        &self,
+        project: &str,
+        after: Timestamp,
+        due_by: Timestamp,
+    ) -> Result<Vec<ClockedFinding>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, severity, changed_at, due_at FROM findings WHERE project = $1 AND state = 'open' AND due_at > $2 AND due_at <= $3")
+                .bind(project).bind(millis(after)).bind(millis(due_by))
+                .fetch_all(pool).await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("severity")?, r.try_get("changed_at")?, r.try_get("due_at")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(id, severity, opened, due)| {
+                Ok(ClockedFinding {
+                    id,
+                    severity: FindingSeverity::parse(&severity)
+                        .ok_or_else(|| StoreError::Corrupt("finding severity".into()))?,
+                    opened_at: from_millis(opened)?,
+                    due_at: from_millis(due)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A project's accepted risks whose expiry is at or before `now`.
+    pub async fn expired_risks(
+        &self,
+        project: &str,
+        now: Timestamp,
+    ) -> Result<Vec<ExpiredRisk>, StoreError> {
+        let rows: Vec<(String, String, String, String, i64)> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT f.id, p.name, p.version, f.severity, f.decided_until FROM findings f JOIN scan_products p ON p.id = f.product_id WHERE f.project = $1 AND f.state = 'accepted-risk' AND f.decided_until <= $2 ORDER BY f.decided_until, f.id")
+                .bind(project).bind(millis(now))
+                .fetch_all(pool).await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("version")?, r.try_get("severity")?, r.try_get("decided_until")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(id, product, version, severity, until)| {
+                Ok(ExpiredRisk {
+                    id,
+                    product,
+                    version,
+                    severity: FindingSeverity::parse(&severity)
+                        .ok_or_else(|| StoreError::Corrupt("finding severity".into()))?,
+                    until: from_millis(until)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Commits one look at a project's finding clocks in one transaction: `handled_until`
+    /// moved to the look's moment (only if it is still what the look read: `Conflict` when
+    /// another instance looked meanwhile, and then nothing is written), each expired risk
+    /// opened again with its deadline and a `finding.risk_expired` event, and the notices.
+    pub async fn commit_finding_look(&self, look: FindingLook) -> Result<(), StoreError> {
+        use crate::write::{Value, opt_int, stmt, text};
+        let now = millis(look.now);
+        let cursor = match look.read {
+            None => crate::write::Stmt {
+                sql: "INSERT INTO finding_clocks (project, handled_until) VALUES ($1, $2) ON CONFLICT (project) DO NOTHING",
+                args: vec![text(&look.project), Value::Int(now)],
+                expect_one: Some("another look at the findings' clocks came first"),
+            },
+            Some(read) => crate::write::Stmt {
+                sql: "UPDATE finding_clocks SET handled_until = $1 WHERE project = $2 AND handled_until = $3",
+                args: vec![
+                    Value::Int(now),
+                    text(&look.project),
+                    Value::Int(millis(read)),
+                ],
+                expect_one: Some("another look at the findings' clocks came first"),
+            },
+        };
+        let mut stmts = vec![cursor];
+        let mut events = Vec::new();
+        for (risk, due) in &look.reopened {
+            let mut reopen = stmt(
+                "UPDATE findings SET state = 'open', changed_at = $1, due_at = $2, reason = NULL, decided_until = NULL, decided_by = NULL WHERE id = $3 AND state = 'accepted-risk' AND decided_until = $4",
+                vec![
+                    Value::Int(millis(risk.until)),
+                    opt_int(due.map(millis)),
+                    text(&risk.id),
+                    Value::Int(millis(risk.until)),
+                ],
+            );
+            reopen.expect_one = Some("a finding was decided again meanwhile");
+            stmts.push(reopen);
+            let due_text = due.map_or_else(|| "-".to_owned(), |t| t.to_string());
+            events.push(event(
+                look.now,
+                &look.actor,
+                "finding.risk_expired",
+                None,
+                format!(
+                    "project={} product={} version={} finding={} until={} due={due_text}",
+                    look.project, risk.product, risk.version, risk.id, risk.until
+                ),
+            ));
+        }
+        self.write(WriteOp::Team(crate::team::TeamWrite {
+            stmts,
+            events,
+            jobs: look.jobs,
+        }))
         .await
     }
 }

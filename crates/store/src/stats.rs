@@ -7,11 +7,18 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use postern_core::case::parse_severity;
-use postern_core::stats::{Measured, Milestones, ReportFacts};
+use postern_core::scan::{FindingSeverity, FindingState};
+use postern_core::stats::{FindingFacts, Measured, Milestones, ReportFacts};
 use sqlx::Row as _;
 
 use crate::team::STATS_REPORTS_MAX;
 use crate::{Db, Store, StoreError, from_millis, millis, on_db};
+
+/// Most dependency findings the statistics read per project (the newest first seen).
+pub const STATS_FINDINGS_MAX: i64 = 50_000;
+
+/// A finding's severity, state, first sight, last change and deadline (unix ms).
+type FindingRow = (String, String, i64, i64, Option<i64>);
 
 /// A report's id, receipt (unix ms), severity and clocks (JSON).
 type ReportRow = (String, i64, Option<String>, String);
@@ -63,6 +70,35 @@ impl Store {
                     milestones: Milestones::from_events(
                         events.iter().map(|(action, at)| (action.as_str(), *at)),
                     ),
+                })
+            })
+            .collect()
+    }
+
+    /// The project's dependency findings first seen at or after `since`, as the statistics
+    /// measure them: severity and times only. At most `STATS_FINDINGS_MAX`, newest first.
+    pub async fn finding_measures(
+        &self,
+        project: &str,
+        since: Timestamp,
+    ) -> Result<Vec<FindingFacts>, StoreError> {
+        let rows: Vec<FindingRow> = on_db!(&self.db, pool => {
+            sqlx::query("SELECT severity, state, first_seen_at, changed_at, due_at FROM findings WHERE project = $1 AND kind = 'dependency' AND first_seen_at >= $2 ORDER BY first_seen_at DESC LIMIT $3")
+                .bind(project).bind(millis(since)).bind(STATS_FINDINGS_MAX)
+                .fetch_all(pool).await?
+                .into_iter()
+                .map(|r| Ok((r.try_get("severity")?, r.try_get("state")?, r.try_get("first_seen_at")?, r.try_get("changed_at")?, r.try_get("due_at")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(severity, state, first_seen, changed, due)| {
+                let fixed = state == FindingState::Fixed.name();
+                Ok(FindingFacts {
+                    severity: FindingSeverity::parse(&severity).and_then(FindingSeverity::policy),
+                    first_seen_at: from_millis(first_seen)?,
+                    fixed_at: fixed.then(|| from_millis(changed)).transpose()?,
+                    due_at: due.map(from_millis).transpose()?,
+                    open: state == FindingState::Open.name(),
                 })
             })
             .collect()

@@ -27,6 +27,7 @@ pub(crate) enum Value {
     Blob(Vec<u8>),
     NullText,
     NullBlob,
+    NullInt,
 }
 
 /// One statement of a team write. With `expect_one`, the write fails with that text as a
@@ -53,6 +54,10 @@ pub(crate) fn text(v: impl Into<String>) -> Value {
 
 pub(crate) fn opt_text(v: Option<impl Into<String>>) -> Value {
     v.map_or(Value::NullText, |v| Value::Text(v.into()))
+}
+
+pub(crate) fn opt_int(v: Option<i64>) -> Value {
+    v.map_or(Value::NullInt, Value::Int)
 }
 
 pub(crate) fn opt_blob(v: Option<Vec<u8>>) -> Value {

@@ -266,6 +266,7 @@ macro_rules! run_stmts {
                     $crate::write::Value::Blob(v) => query.bind(v.clone()),
                     $crate::write::Value::NullText => query.bind(None::<String>),
                     $crate::write::Value::NullBlob => query.bind(None::<Vec<u8>>),
+                    $crate::write::Value::NullInt => query.bind(None::<i64>),
                 };
             }
             let done = query.execute(&mut *$conn).await?;

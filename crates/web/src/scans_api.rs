@@ -5,7 +5,7 @@
 //! The report is the body itself with `?product=NAME&version=V`, or a JSON object
 //! `{"product", "version", "report"}` (the report then parsed twice: handy for small ones).
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -61,6 +61,30 @@ fn token(headers: &HeaderMap) -> Result<&str, ApiError> {
         })
 }
 
+/// The body, read frame by frame into one buffer sized from its `Content-Length` (at most
+/// the limit), so that the report is held once: collecting the frames first and joining them
+/// after would hold it twice at the peak.
+async fn read_body(body: Body, declared: Option<u64>) -> Result<Vec<u8>, ApiError> {
+    use axum::body::HttpBody as _;
+    let mut body = body;
+    let expected = declared.map_or(0, |n| n as usize).min(SCAN_BODY_BYTES_MAX);
+    let mut bytes = Vec::with_capacity(expected);
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|_| {
+            ApiError::BadRequest("the request body could not be read to its end".into())
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > SCAN_BODY_BYTES_MAX {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
 async fn import_scan(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -83,22 +107,21 @@ async fn import_scan(
     if declared.is_some_and(|n| n > SCAN_BODY_BYTES_MAX as u64) {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, SCAN_BODY_BYTES_MAX)
-        .await
-        .map_err(|_| too_large())?;
-    // The report is read where it lies in the body: a 20 MiB report is not copied.
-    let envelope_report: Vec<u8>;
-    let (product, version, report): (String, String, &[u8]) = match (query.product, query.version) {
-        (Some(product), Some(version)) => (product, version, &bytes),
+    let bytes = read_body(body, declared).await?;
+    // The report is the body itself: a 20 MiB report is not copied, and the use case lets it
+    // go once it is parsed.
+    let (product, version, report): (String, String, Vec<u8>) = match (query.product, query.version)
+    {
+        (Some(product), Some(version)) => (product, version, bytes),
         (None, None) => {
             let envelope: ScanEnvelope = serde_json::from_slice(&bytes).map_err(|e| {
                 ApiError::BadRequest(format!(
                     "give ?product=NAME&version=V with the report as the body, or a JSON body {{\"product\", \"version\", \"report\"}}: {e}"
                 ))
             })?;
-            envelope_report = serde_json::to_vec(&envelope.report)
+            let report = serde_json::to_vec(&envelope.report)
                 .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
-            (envelope.product, envelope.version, &envelope_report)
+            (envelope.product, envelope.version, report)
         }
         _ => {
             return Err(ApiError::BadRequest(

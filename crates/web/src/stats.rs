@@ -7,7 +7,9 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use jiff::SignedDuration;
-use postern_core::stats::{Durations, REPORTS_MIN, WINDOW_DAYS, compute, human, window_start};
+use postern_core::stats::{
+    Durations, REPORTS_MIN, WINDOW_DAYS, compute, compute_findings, human, window_start,
+};
 
 use crate::error::Error;
 use crate::nav::{Nav, Section};
@@ -26,6 +28,15 @@ struct ProjectRows {
     untimed: Vec<(String, usize, String, String)>,
 }
 
+/// A project's dependency findings: how fast they were fixed, and the deadlines kept.
+struct FindingRows {
+    name: String,
+    findings: usize,
+    fixed: usize,
+    times: Vec<(String, usize, String, String)>,
+    kept: (usize, usize, String),
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "stats.html")]
 struct StatsPage {
@@ -36,6 +47,7 @@ struct StatsPage {
     since: String,
     until: String,
     projects: Vec<ProjectRows>,
+    findings: Vec<FindingRows>,
 }
 
 fn cells(what: String, d: Durations) -> (String, usize, String, String) {
@@ -47,7 +59,32 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
     let now = state.now();
     let since = window_start(now);
     let mut projects = Vec::new();
+    let mut findings = Vec::new();
     for project in state.projects() {
+        let measured = state
+            .store()
+            .finding_measures(project.slug(), since)
+            .await?;
+        if !measured.is_empty() {
+            let f = compute_findings(&measured, now);
+            findings.push(FindingRows {
+                name: project.policy.project.name.clone(),
+                findings: f.findings,
+                fixed: f.fixed,
+                times: f
+                    .fix
+                    .iter()
+                    .filter(|(_, d)| d.count > 0)
+                    .map(|(severity, d)| cells(format!("fixed ({})", severity.title()), *d))
+                    .collect(),
+                kept: (
+                    f.resolved,
+                    f.missed,
+                    f.met_percent
+                        .map_or_else(|| "—".to_owned(), |p| format!("{p} %")),
+                ),
+            });
+        }
         let reports = state.store().report_measures(project.slug(), since).await?;
         let s = compute(&reports, now);
         let mut times = vec![
@@ -96,6 +133,7 @@ async fn stats(State(state): State<AppState>) -> Result<Response, Error> {
         since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         until: now.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         projects,
+        findings,
     }
     .into_response())
 }

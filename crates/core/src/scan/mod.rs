@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 
 use crate::policy::Severity;
 
-pub use policy::{Support, fix_due, support};
+pub use policy::{
+    Support, fix_clock, fix_due, fix_reminder, next_fix_reminder, risk_expiry, support,
+};
 pub use reconcile::{Existing, FindingState, Plan, reconcile};
 
 /// Largest report accepted, in bytes (the API's body limit is the same).

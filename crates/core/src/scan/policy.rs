@@ -2,8 +2,9 @@
 //! counted from when the finding was first seen or seen again) and whether the scanned
 //! version is one the policy supports.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
+use crate::clock::{Clock, ClockKind, Due, Reminder, due_reminder, next_reminder};
 use crate::deadline::Calendar;
 use crate::policy::{Policy, Within};
 use crate::versions::{compare, numeric};
@@ -20,6 +21,62 @@ pub fn fix_due(policy: &Policy, severity: FindingSeverity, seen: Timestamp) -> O
         Within::Time(target) => Some(Calendar::of(&policy.response).due(seen, target.limit)),
         Within::Untimed(_) => None,
     }
+}
+
+/// An open finding's fix deadline as one of the core's clocks (started when the finding was
+/// opened, or opened again; limit at its deadline), so that its reminders follow the very rule
+/// a report's promises follow.
+pub fn fix_clock(opened_at: Timestamp, due_at: Timestamp) -> Clock {
+    Clock {
+        kind: ClockKind::Fix,
+        promised: String::new(),
+        counted_from: None,
+        started_at: opened_at,
+        due: Some(Due {
+            target_at: due_at,
+            limit_at: due_at,
+        }),
+        paused_at: None,
+        resolved_at: None,
+        outcome: None,
+    }
+}
+
+/// The reminder due at `now` about an open finding's fix deadline, if one came due after
+/// `since` (the previous look's moment): a lead before the limit (to the team), or the limit
+/// passed (escalated to the admins). Only the latest one that came due is returned, so a look
+/// after a long pause tells what still matters.
+pub fn fix_reminder(
+    opened_at: Timestamp,
+    due_at: Timestamp,
+    leads: &[SignedDuration],
+    since: Timestamp,
+    now: Timestamp,
+) -> Option<Reminder> {
+    due_reminder(&fix_clock(opened_at, due_at), leads, since, now)
+}
+
+/// The next moment after `after` at which an open finding's fix deadline has a reminder due.
+pub fn next_fix_reminder(
+    opened_at: Timestamp,
+    due_at: Timestamp,
+    leads: &[SignedDuration],
+    after: Timestamp,
+) -> Option<Timestamp> {
+    next_reminder(&fix_clock(opened_at, due_at), leads, after).map(|(at, _)| at)
+}
+
+/// What becomes of a risk the team accepted until `until`, looked at `now`: `None` while it
+/// holds; once `until` has come, the finding opens again with the policy's fix deadline for
+/// its severity counted from the expiry (the moment the acceptance ended, whenever the look
+/// happens), as if it had just been found.
+pub fn risk_expiry(
+    policy: &Policy,
+    severity: FindingSeverity,
+    until: Timestamp,
+    now: Timestamp,
+) -> Option<Option<Timestamp>> {
+    (until <= now).then(|| fix_due(policy, severity, until))
 }
 
 /// How the policy's supported-versions table stands on a scanned version.
@@ -92,7 +149,59 @@ pub fn support(policy: &Policy, version: &str) -> Support {
 
 #[cfg(test)]
 mod tests {
-    use super::covers;
+    use super::*;
+
+    #[test]
+    fn a_fix_deadline_is_reminded_before_and_escalated_after_like_a_report_promise() {
+        let opened: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let due = opened + SignedDuration::from_hours(7 * 24);
+        let leads = crate::clock::REMINDER_LEADS;
+        let h = SignedDuration::from_hours;
+        // Nothing until a day before the limit.
+        assert_eq!(fix_reminder(opened, due, &leads, opened, due - h(25)), None);
+        assert_eq!(
+            fix_reminder(opened, due, &leads, opened, due - h(24)),
+            Some(Reminder::Before(h(24)))
+        );
+        // Handled up to then: the next is two hours before, then the miss.
+        assert_eq!(
+            next_fix_reminder(opened, due, &leads, due - h(24)),
+            Some(due - h(2))
+        );
+        assert_eq!(
+            fix_reminder(opened, due, &leads, due - h(24), due),
+            Some(Reminder::Missed)
+        );
+        // A look after a long pause tells only the latest.
+        assert_eq!(
+            fix_reminder(opened, due, &leads, opened, due + h(100)),
+            Some(Reminder::Missed)
+        );
+        assert_eq!(fix_reminder(opened, due, &leads, due, due + h(100)), None);
+        assert_eq!(next_fix_reminder(opened, due, &leads, due), None);
+    }
+
+    #[test]
+    fn an_accepted_risk_holds_until_its_expiry_then_runs_the_fix_clock_from_it() {
+        let text = "[project]\nname = \"A\"\n\n[[channels]]\nkind = \"web-form\"\n\n[severity.high]\nfix = \"14 days\"\n";
+        let until: Timestamp = "2027-01-31T00:00:00Z".parse().unwrap();
+        let policy = crate::policy::parse_str(text, until).policy.unwrap();
+        let day = SignedDuration::from_hours(24);
+        assert_eq!(
+            risk_expiry(&policy, FindingSeverity::High, until, until - day),
+            None
+        );
+        // Looked at two days late: the clock still counts from the expiry.
+        assert_eq!(
+            risk_expiry(&policy, FindingSeverity::High, until, until + day * 2),
+            Some(Some(until + day * 14))
+        );
+        // A severity without a fix time reopens without a deadline.
+        assert_eq!(
+            risk_expiry(&policy, FindingSeverity::Low, until, until),
+            Some(None)
+        );
+    }
 
     #[test]
     fn lines_cover_versions() {

@@ -2,16 +2,46 @@
 //! passed, to the admins), as one mail per address, and the watch for the next reminder. A
 //! watch written for an older version of the case ends its chain: the change that made the
 //! newer version wrote a newer watch.
+//!
+//! Findings' fix deadlines are watched by the use case `App::look_at_finding_clocks` (a look
+//! every minute, which enqueues its notices with its record of how far it looked); their mail
+//! is delivered here (`deliver_findings`).
 
 use jiff::{SignedDuration, Timestamp};
 use postern_core::clock::{Clocks, Reminder, due_reminder};
 use postern_core::report::ReportId;
 use postern_store::jobs::{
-    DEADLINE_MISSED, DEADLINE_REMINDER, DeadlineWatch, Delivery, Failure, Job, JobKind, NewJob,
-    Recipient, next_reminder_of,
+    DEADLINE_MISSED, DEADLINE_REMINDER, DeadlineWatch, Delivery, Failure, FindingsMail, Job,
+    JobKind, NewJob, Recipient, next_reminder_of,
 };
 
-use super::context::{Outbox, Outcome, transient};
+use super::context::{NO_TRANSPORT, Outbox, Outcome, transient};
+use crate::notices::{FindingsNotice, findings_notice};
+
+/// One notice about a project's findings (deadlines near or missed, accepted risks expired),
+/// to one member.
+pub async fn deliver_findings(
+    outbox: &Outbox,
+    job: &Job,
+    mail: &FindingsMail,
+) -> Result<Outcome, Failure> {
+    let Some(mailer) = &outbox.mailer else {
+        return Ok(Outcome::skipped(NO_TRANSPORT));
+    };
+    let Some(notice) = FindingsNotice::of(&mail.findings_notice) else {
+        return Ok(Outcome::skipped("skipped: no notice for this event"));
+    };
+    let notice = findings_notice(
+        notice,
+        &mail.note,
+        outbox.project_name(&job.project),
+        &job.project,
+        &outbox.links,
+    )
+    .map_err(|e| Failure::Permanent(format!("cannot write the notice: {e}")))?;
+    mailer.send(&job.id, &mail.email, &notice).await?;
+    Ok(Outcome::done())
+}
 
 /// One mail per address about the watch `job` (a reminder about the promise `tag`), with
 /// `note` as its words.

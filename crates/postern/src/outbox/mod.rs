@@ -221,6 +221,7 @@ impl Outbox {
                 report_event::deliver(self, job, &report, &delivery, now).await
             }
             Task::ListMail(mail) => lists::deliver(self, job, mail).await,
+            Task::FindingsMail(mail) => deadline::deliver_findings(self, job, &mail).await,
             Task::ScreeningReply { item } => conversation::screening_reply(self, job, &item).await,
             Task::Webhook(delivery) => crate::webhook::deliver(
                 &self.store,

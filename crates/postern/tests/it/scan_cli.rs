@@ -69,6 +69,36 @@ fn import_prints_counts_then_reimport_changes_nothing_and_list_filters() {
         .count();
     assert_eq!(criticals, text.lines().count() - 1, "{text}");
 
+    // The project ships the vulnerable package: an advisory about its own product is drafted
+    // from the finding, once.
+    let finding = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let draft_args = [
+        "advisory",
+        "draft",
+        "--from-finding",
+        finding,
+        "--data",
+        &data,
+    ];
+    let draft = postern(dir.path(), &draft_args);
+    assert_eq!(draft.status.code(), Some(0), "{}", stderr(&draft));
+    let advisory: serde_json::Value = serde_json::from_slice(&draft.stdout).unwrap();
+    assert_eq!(advisory["affected"][0]["package"], "acme-widgets");
+    assert_eq!(advisory["severity"], "critical");
+    let again = postern(dir.path(), &draft_args);
+    assert_eq!(again.status.code(), Some(1), "{}", stdout(&again));
+    assert!(
+        stderr(&again).contains("drafted from this finding already"),
+        "{}",
+        stderr(&again)
+    );
+
     let bad = postern(
         dir.path(),
         &["scan", "list", "--data", &data, "--severity", "severe"],

@@ -102,6 +102,14 @@ pub const DEADLINE_REMINDER: &str = "team.deadline_reminder";
 /// The event an escalation mail names: a promise's limit has passed (to the project's admins).
 pub const DEADLINE_MISSED: &str = "team.deadline_missed";
 
+/// The event of a mail about a project's findings: fix deadlines near (to the team).
+pub const FINDINGS_DUE_SOON: &str = "findings.deadline_reminder";
+/// The event of a mail about a project's findings: fix deadlines passed (to the admins).
+pub const FINDINGS_MISSED: &str = "findings.deadline_missed";
+/// The event of a mail about a project's findings: accepted risks expired, the findings open
+/// again (to the team).
+pub const FINDINGS_REOPENED: &str = "findings.risk_expired";
+
 /// Which jobs a claim takes. Events need only the database, so a worker takes many and
 /// finishes them in one transaction; deliveries talk to a mail server or a webhook, so a
 /// worker takes a few, which it can finish well within their lease.
@@ -454,14 +462,50 @@ pub struct WebhookDelivery {
     pub at: i64,
 }
 
-/// A mail job's payload: to a list member, or about a report. The two shapes have different
-/// tags (`list` and `to`), so the stored JSON tells which.
+/// A mail job's payload: to a list member, or about a report. The shapes have different
+/// tags (`list`, `screening_reply`, `findings_notice` and `to`), so the stored JSON tells which.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 enum MailPayload {
     List(ListMail),
     Screening(ScreeningReply),
+    Findings(FindingsMail),
     Report(Delivery),
+}
+
+/// A mail job's payload: a notice about a project's findings (their fix deadlines, accepted
+/// risks that expired) to a team member. It carries counts by severity and the earliest
+/// deadline, never which packages are vulnerable: the team reads those signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingsMail {
+    /// The event (`FINDINGS_DUE_SOON`, `FINDINGS_MISSED`, `FINDINGS_REOPENED`).
+    pub findings_notice: String,
+    /// The member's address (a team member's, as in team notices).
+    pub email: String,
+    /// What the notice says: how many, of which severities, by when.
+    pub note: String,
+}
+
+impl NewJob {
+    /// A notice about a project's findings to one member, due at `at`; `look` names the look
+    /// that made it, so that the same look never mails a member twice.
+    pub fn findings_mail(project: &str, mail: &FindingsMail, look: &str, at: Timestamp) -> NewJob {
+        let recipient = Recipient::Team {
+            email: mail.email.clone(),
+        }
+        .key();
+        NewJob::new(
+            JobKind::Mail,
+            project,
+            None,
+            mail,
+            format!(
+                "findings:{project}:{look}:{}:{recipient}",
+                mail.findings_notice
+            ),
+            at,
+        )
+    }
 }
 
 /// A mail job's payload: the polite answer to a message filed as not a security report. It
@@ -528,6 +572,8 @@ pub enum Task {
     },
     /// A request to a webhook.
     Webhook(WebhookDelivery),
+    /// A notice about a project's findings to a team member.
+    FindingsMail(FindingsMail),
 }
 
 /// Why a job's row does not read as a `Task`.
@@ -580,6 +626,7 @@ impl Task {
                 MailPayload::Screening(reply) => Task::ScreeningReply {
                     item: reply.screening_reply,
                 },
+                MailPayload::Findings(mail) => Task::FindingsMail(mail),
                 MailPayload::Report(delivery) => Task::ReportMail {
                     report: report()?,
                     delivery,
@@ -606,7 +653,7 @@ mod tests {
     fn stored_payloads_of_every_kind_read_as_tasks() {
         let id = ReportId::from_random([7; postern_core::report::REPORT_ID_BYTES]).to_string();
         let report = id.as_str();
-        let cases: [(&str, Option<&str>, &str); 11] = [
+        let cases: [(&str, Option<&str>, &str); 12] = [
             ("team.new_report", Some(report), "{}"),
             ("reporter.notice", Some(report), "{}"),
             ("team.deadline", Some(report), r#"{"version":2,"since":5}"#),
@@ -638,6 +685,11 @@ mod tests {
             ),
             ("reporter.notice", Some(report), r#"{"messages":["m1"]}"#),
             ("mail", None, r#"{"screening_reply":"i1"}"#),
+            (
+                "mail",
+                None,
+                r#"{"findings_notice":"findings.deadline_missed","email":"a@example.org","note":"2 findings"}"#,
+            ),
         ];
         for (kind, report_id, payload) in cases {
             let task = Task::parse(kind, report_id, payload);

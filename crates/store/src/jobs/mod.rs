@@ -34,9 +34,10 @@ use sqlx::Row as _;
 
 pub use kind::{
     ADVISORY_EARLY_ACCESS, ADVISORY_PUBLISHED, AdvisoryEvent, DEADLINE_MISSED, DEADLINE_REMINDER,
-    DEADLINE_WATCH, DeadlineWatch, Delivery, JobKind, Lane, ListMail, MAIL, NewJob,
-    REPORTER_NOTICE, Recipient, ReportEvent, TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, Task,
-    Unreadable, WEBHOOK, WebhookDelivery, deadline_watch, next_reminder_of,
+    DEADLINE_WATCH, DeadlineWatch, Delivery, FINDINGS_DUE_SOON, FINDINGS_MISSED, FINDINGS_REOPENED,
+    FindingsMail, JobKind, Lane, ListMail, MAIL, NewJob, REPORTER_NOTICE, Recipient, ReportEvent,
+    TEAM_NEW_REPORT, TEAM_REPORTER_MESSAGE, Task, Unreadable, WEBHOOK, WebhookDelivery,
+    deadline_watch, next_reminder_of,
 };
 
 use crate::{Db, Store, StoreError, WriteOp, from_millis, millis, on_db};

@@ -223,7 +223,7 @@ impl Store {
     }
 
     /// A new setup link for an existing account: its password and second factor are reset
-    /// when the link is used, and its sessions end now.
+    /// when the link is used, and its sessions end now. Codes handed out before stop working.
     pub async fn reset_user(
         &self,
         email: &str,
@@ -237,6 +237,11 @@ impl Store {
             .ok_or_else(|| StoreError::Limit(format!("there is no account for {email}")))?;
         let token = new_token()?;
         let stmts = vec![
+            // A reset makes the new code the only one: codes handed out before stop working.
+            stmt(
+                "DELETE FROM setup_tokens WHERE user_id = $1",
+                vec![text(&user.id)],
+            ),
             stmt(
                 "INSERT INTO setup_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
                 vec![

@@ -263,6 +263,7 @@ impl Store {
                     Value::Blob(v) => query.bind(v),
                     Value::NullText => query.bind(None::<String>),
                     Value::NullBlob => query.bind(None::<Vec<u8>>),
+                    Value::NullInt => query.bind(None::<i64>),
                 };
             }
             query.fetch_all(pool).await?

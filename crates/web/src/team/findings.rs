@@ -1,7 +1,8 @@
 //! `/team/findings`: what the scanners found, per project, with filters (severity, state,
 //! package, overdue); a finding's page with "accept risk" and "false positive" (a reason, and
 //! an expiry for an accepted risk); and the team's API tokens for CI imports (made here, shown
-//! once; revoked here). Every action is one use case of `postern_app`.
+//! once; revoked here); "draft an advisory" from a finding the project ships. Every action is
+//! one use case of `postern_app`.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +15,7 @@ use postern_core::scan::{FindingSeverity, FindingState};
 use postern_store::scans::{FindingFilter, StoredFinding};
 use serde::Deserialize;
 
-use super::{Member, check_post, private, see_other};
+use super::{CsrfForm, Member, check_post, private, see_other};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -26,6 +27,7 @@ pub fn router() -> crate::routes::Routes {
         .get("/team/findings", list)
         .get("/team/findings/{id}", show)
         .post("/team/findings/{id}/decide", decide)
+        .post("/team/findings/{id}/advisory", draft_advisory)
         .post("/team/tokens", create_token)
         .post("/team/tokens/revoke", revoke_token)
 }
@@ -89,6 +91,9 @@ struct FindingPage {
     overdue: bool,
     decided_until: String,
     open: bool,
+    /// Whether "draft an advisory" is offered: a dependency's vulnerability, not called a
+    /// false positive, none drafted yet, and a triager looking.
+    draftable: bool,
     error: Option<String>,
 }
 
@@ -275,6 +280,11 @@ async fn render_finding(
             overdue: f.state == FindingState::Open && f.due_at.is_some_and(|d| d < now),
             decided_until: f.decided_until.map(day).unwrap_or_default(),
             open: f.state == FindingState::Open,
+            draftable: f.finding.kind == postern_core::scan::FindingKind::Dependency
+                && !f.finding.package.is_empty()
+                && f.state != FindingState::FalsePositive
+                && f.advisory_id.is_none()
+                && member.require(postern_store::team::Role::Triager).is_ok(),
             error,
             f,
         }
@@ -342,6 +352,28 @@ async fn decide(
         Ok(()) => Ok(see_other(&format!("/team/findings/{id}"))),
         Err(postern_app::Error::Invalid(errors)) => {
             render_finding(&state, &member, &id, Some(in_words(&errors))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Drafts an advisory about the project's product from the finding, then opens it to edit.
+async fn draft_advisory(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    match state
+        .app()
+        .draft_advisory_from_finding(&member.as_actor(), &id)
+        .await
+    {
+        Ok(advisory) => Ok(see_other(&format!("/team/advisories/{}", advisory.id))),
+        Err(postern_app::Error::Refused(message)) => {
+            render_finding(&state, &member, &id, Some(message)).await
         }
         Err(other) => Err(other.into()),
     }

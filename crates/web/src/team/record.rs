@@ -271,6 +271,8 @@ async fn record(
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, Error> {
+    // Checked before the body is read: a viewer is refused whatever it holds.
+    member.require(Role::Triager)?;
     let mut multipart = multipart.map_err(|_| {
         Error::BadRequest("Send the form as multipart/form-data, as the page does.".into())
     })?;

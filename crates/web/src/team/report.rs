@@ -1074,8 +1074,11 @@ async fn act(
     headers: HeaderMap,
     member: Member,
     Path(id): Path<String>,
-    Form(form): Form<ActForm>,
+    form: Result<Form<ActForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Error> {
+    // Every action here needs a triager: a viewer is refused whatever the body holds.
+    member.require(Role::Triager)?;
+    let Form(form) = form.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     check_post(&state, &headers, &member.csrf, &form.csrf)?;
     let id = parse_id(&id)?;
     let app = state.app();

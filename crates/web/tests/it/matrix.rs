@@ -128,6 +128,11 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/team/findings/{id}/advisory",
+        OwnTest("scans::pages::an_advisory_is_drafted_from_a_finding_the_project_ships"),
+    ),
+    (
+        "POST",
         "/team/tokens",
         OwnTest("scans::pages::the_findings_page_filters_and_a_finding_is_decided"),
     ),

@@ -185,6 +185,28 @@ async fn an_admin_adds_changes_disables_and_resets_members_from_the_page() {
             page.split("class=\"key\">").nth(1),
             "a new code"
         );
+        // The reset leaves only the new code working.
+        let code_of = |html: &str| {
+            html.split("class=\"key\">")
+                .nth(1)
+                .and_then(|rest| rest.split('<').next())
+                .unwrap()
+                .to_owned()
+        };
+        let hash =
+            postern_store::credentials::hash_password("correct horse battery staple").unwrap();
+        let now = app.uses.now();
+        assert!(
+            app.store
+                .complete_setup(&code_of(&page), &hash, None, now)
+                .await
+                .is_err(),
+            "{backend}: the code shown before the reset stops working"
+        );
+        app.store
+            .complete_setup(&code_of(&code_page), &hash, None, now)
+            .await
+            .unwrap();
         assert_eq!(
             alice.get("/team/members/nobody").await.status,
             StatusCode::NOT_FOUND

@@ -143,6 +143,230 @@ async fn imports_reconcile_and_reimports_change_nothing() {
     }
 }
 
+/// A set-up member (password chosen), who is told of findings.
+async fn told_member(t: &TestApp, email: &str, role: postern_store::team::Role) {
+    let op = Actor::operator("cli:test");
+    let (_, code) = t.uses.add_member(&op, email, role, &[]).await.unwrap();
+    let hash = postern_store::credentials::hash_password("correct horse battery staple").unwrap();
+    t.store
+        .complete_setup(&code, &hash, None, t.uses.now())
+        .await
+        .unwrap();
+}
+
+/// The findings notices enqueued so far: (event, address, note).
+async fn findings_mails(t: &TestApp) -> Vec<(String, String, String)> {
+    let mut mails: Vec<(String, String, String)> = t
+        .store
+        .jobs(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|job| match job.task() {
+            Ok(postern_store::jobs::Task::FindingsMail(m)) => {
+                Some((m.findings_notice, m.email, m.note))
+            }
+            _ => None,
+        })
+        .collect();
+    mails.sort();
+    mails
+}
+
+#[tokio::test]
+async fn fix_deadlines_remind_then_escalate_and_an_expired_risk_reopens_on_a_moved_clock() {
+    use postern_app::scan::{ClockLook, Decision};
+    use postern_store::jobs::{FINDINGS_DUE_SOON, FINDINGS_MISSED, FINDINGS_REOPENED};
+    use postern_store::team::Role;
+    let hour = 3600;
+    for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
+        let op = Actor::operator("cli:test");
+        told_member(&t, "tri@example.org", Role::Triager).await;
+        told_member(&t, "boss@example.org", Role::Admin).await;
+        let report = trivy(&[
+            ("CVE-1", "a", "CRITICAL"),
+            ("CVE-2", "b", "HIGH"),
+            ("CVE-3", "c", "LOW"),
+        ]);
+        t.uses
+            .import_scan(&op, "acme", "api", "2.4", &report)
+            .await
+            .unwrap();
+        let look = |n: (usize, usize, usize)| ClockLook {
+            reminded: n.0,
+            missed: n.1,
+            reopened: n.2,
+        };
+        // Nothing is due at import; a day before the critical one's 7 days, the team is told.
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((0, 0, 0))
+        );
+        t.clock.advance_seconds(6 * 24 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((1, 0, 0)),
+            "{}",
+            t.backend
+        );
+        let mails = findings_mails(&t).await;
+        assert_eq!(mails.len(), 2, "one per member: {mails:?}");
+        assert!(
+            mails
+                .iter()
+                .all(|(event, _, note)| event == FINDINGS_DUE_SOON
+                    && note.contains("1 critical")
+                    && note.contains("2026-11-30 10:00 UTC"))
+        );
+        // Looked at again: already told.
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((0, 0, 0))
+        );
+        // Two hours before: told again; at the limit, the admins are.
+        t.clock.advance_seconds(22 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((1, 0, 0))
+        );
+        t.clock.advance_seconds(2 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((0, 1, 0))
+        );
+        let missed: Vec<_> = findings_mails(&t)
+            .await
+            .into_iter()
+            .filter(|(event, _, _)| event == FINDINGS_MISSED)
+            .collect();
+        assert_eq!(missed.len(), 1, "{missed:?}");
+        assert_eq!(
+            missed[0].1, "boss@example.org",
+            "escalated to the admin only"
+        );
+        assert!(
+            findings_mails(&t)
+                .await
+                .iter()
+                .all(|(_, _, note)| !note.contains("CVE")),
+            "no package or id in a notice"
+        );
+        // The high one's risk is accepted for a day; when that day ends it is open again, its
+        // 14 days counted from the expiry, audited, and the team is told.
+        let findings = t.uses.findings(&op, all()).await.unwrap();
+        let high = findings
+            .iter()
+            .find(|f| f.finding.vuln_id == "CVE-2")
+            .unwrap();
+        let until = t.uses.now() + jiff::SignedDuration::from_hours(24);
+        t.uses
+            .decide_finding(
+                &op,
+                &high.id,
+                Decision::AcceptRisk {
+                    reason: "behind the gateway".into(),
+                    until,
+                },
+            )
+            .await
+            .unwrap();
+        t.clock.advance_seconds(12 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((0, 0, 0))
+        );
+        assert_eq!(
+            t.uses.finding(&op, &high.id).await.unwrap().state,
+            FindingState::AcceptedRisk
+        );
+        t.clock.advance_seconds(13 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(true).await.unwrap(),
+            look((0, 0, 1))
+        );
+        let again = t.uses.finding(&op, &high.id).await.unwrap();
+        assert_eq!(again.state, FindingState::Open);
+        assert_eq!(
+            again.due_at,
+            Some(until + jiff::SignedDuration::from_hours(14 * 24))
+        );
+        assert_eq!(again.reason, None);
+        let events = t.store.team_events(1000).await.unwrap();
+        let expired: Vec<_> = events
+            .iter()
+            .filter(|e| e.action == "finding.risk_expired")
+            .collect();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].actor, "system");
+        assert!(expired[0].detail.contains(&format!("finding={}", high.id)));
+        let reopened: Vec<_> = findings_mails(&t)
+            .await
+            .into_iter()
+            .filter(|(event, _, _)| event == FINDINGS_REOPENED)
+            .collect();
+        assert_eq!(reopened.len(), 2, "{reopened:?}");
+        assert!(reopened[0].2.contains("1 high"), "{reopened:?}");
+        // Without mail, a look still opens what expired, and enqueues nothing.
+        let before = findings_mails(&t).await.len();
+        t.clock.advance_seconds(14 * 24 * hour);
+        assert_eq!(
+            t.uses.look_at_finding_clocks(false).await.unwrap(),
+            look((0, 1, 0))
+        );
+        assert_eq!(findings_mails(&t).await.len(), before);
+    }
+}
+
+#[tokio::test]
+async fn public_stats_show_how_fast_dependency_findings_were_fixed() {
+    let day = 24 * 3600;
+    for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
+        let op = Actor::operator("cli:test");
+        let page = t.get("/stats").await.text();
+        assert!(!page.contains("Dependency findings"), "none imported yet");
+        let import = |ids: &[&'static str]| {
+            let list: Vec<(&str, &str, &str)> =
+                ids.iter().map(|id| (*id, *id, "CRITICAL")).collect();
+            trivy(&list)
+        };
+        t.uses
+            .import_scan(&op, "acme", "api", "2.4", &import(&["A", "B", "C", "D"]))
+            .await
+            .unwrap();
+        t.clock.advance_seconds(2 * day);
+        t.uses
+            .import_scan(&op, "acme", "api", "2.4", &import(&["B", "C", "D"]))
+            .await
+            .unwrap();
+        t.clock.advance_seconds(2 * day);
+        t.uses
+            .import_scan(&op, "acme", "api", "2.4", &import(&["D"]))
+            .await
+            .unwrap();
+        // D is still open past its 7 days: missed. A, B and C were fixed in time.
+        t.clock.advance_seconds(6 * day);
+        let page = t.get("/stats").await.text();
+        let section = page
+            .split("<h2>Dependency findings</h2>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}: {page}", t.backend));
+        assert!(
+            section.contains("4 findings first seen, 3 fixed."),
+            "{section}"
+        );
+        assert!(
+            section.contains(
+                "<td>fixed (Critical)</td><td data-label=\"Findings\">3</td><td data-label=\"Median\">4 days 0 h</td>"
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains("<td>fix by the deadline</td><td>4</td><td>1</td><td>75 %</td>"),
+            "{section}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_bad_report_stores_nothing_and_says_where() {
     for t in TestApp::all(vec![project("Acme", SEVERITY)], Default::default()).await {
@@ -426,5 +650,86 @@ mod pages {
             .await;
         assert!(reply.text().contains("pst_"), "{}", reply.text());
         assert!(!tri.get("/team/findings").await.text().contains("pst_"));
+    }
+
+    #[tokio::test]
+    async fn an_advisory_is_drafted_from_a_finding_the_project_ships() {
+        let products =
+            "\n[[products]]\nname = \"acme-api\"\necosystem = \"PyPI\"\npackage = \"acme-api\"\n";
+        let t = TestApp::new(vec![project("Acme", &format!("{SEVERITY}{products}"))]).await;
+        let op = Actor::operator("cli:test");
+        let report = trivy(&[("CVE-2026-1", "libyaml", "CRITICAL")]);
+        t.uses
+            .import_scan(&op, "acme", "acme-api", "2.4.1", &report)
+            .await
+            .unwrap();
+        let id = t.uses.findings(&op, super::all()).await.unwrap()[0]
+            .id
+            .clone();
+        let path = format!("/team/findings/{id}/advisory");
+        // A viewer is shown no button and is refused.
+        let mut viewer = Browser::new(&t);
+        set_up(&mut viewer, "viewer@example.org", Role::Viewer, &[]).await;
+        let page = viewer.get(&format!("/team/findings/{id}")).await.text();
+        assert!(!page.contains("Draft an advisory"), "{page}");
+        let csrf = hidden(&page, "csrf");
+        let reply = viewer.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+        // A triager drafts it: the advisory names the project's product, the scanned version
+        // and the dependency's id, and the finding links to it.
+        let mut tri = Browser::new(&t);
+        set_up(&mut tri, "tri@example.org", Role::Triager, &[]).await;
+        let page = tri.get(&format!("/team/findings/{id}")).await.text();
+        assert!(page.contains("Draft an advisory"), "{page}");
+        let csrf = hidden(&page, "csrf");
+        let reply = tri.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let location = crate::support::location(&reply);
+        let advisory_id = location.trim_start_matches("/team/advisories/").to_owned();
+        let stored = t
+            .store
+            .advisory(&postern_core::advisory::AdvisoryId::parse(&advisory_id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let advisory = stored.advisory;
+        assert_eq!(advisory.affected[0].package, "acme-api");
+        assert_eq!(advisory.affected[0].versions, vec!["2.4.1".to_owned()]);
+        assert_eq!(
+            advisory.severity,
+            Some(postern_core::policy::Severity::Critical)
+        );
+        assert!(
+            advisory.details.contains("libyaml 1.0"),
+            "{}",
+            advisory.details
+        );
+        assert!(advisory.title.contains("CVE-2026-1"), "{}", advisory.title);
+        assert!(
+            advisory.aliases.is_empty(),
+            "the dependency's id is not this advisory's"
+        );
+        let page = tri.get(&format!("/team/findings/{id}")).await.text();
+        assert!(
+            page.contains(&format!("/team/advisories/{advisory_id}")),
+            "{page}"
+        );
+        assert!(!page.contains("Draft an advisory"), "{page}");
+        // Once per finding: a second draft is refused on the page, nothing more stored.
+        let reply = tri.post(&path, &[("csrf", &csrf)]).await;
+        assert!(
+            reply.text().contains("drafted from this finding already"),
+            "{}",
+            reply.text()
+        );
+        let drafts = t.store.team_events(1000).await.unwrap();
+        assert_eq!(
+            drafts
+                .iter()
+                .filter(|e| e.action == "advisory.saved" && e.detail.contains(&id))
+                .count(),
+            1,
+            "drafting is audited once, naming the finding"
+        );
     }
 }

@@ -1079,3 +1079,37 @@ async fn the_queue_is_searched_with_a_plain_get_form_together_with_its_filters()
         );
     }
 }
+
+#[tokio::test]
+async fn a_viewer_is_refused_before_the_body_is_read_however_malformed() {
+    let app = TestApp::new(vec![acme()]).await;
+    let (id, _) = submit(&app, "Refused first").await;
+    let mut viewer = Browser::new(&app);
+    set_up(&mut viewer, "viewer@example.org", Role::Viewer, &[]).await;
+    let csrf = hidden(&viewer.get("/team").await.text(), "csrf");
+    // A version that is not a number would be a 400 of the form's; the role comes first.
+    let act = viewer
+        .post(
+            &format!("/team/reports/{id}/act"),
+            &[("csrf", &csrf), ("action", "acknowledge"), ("version", "x")],
+        )
+        .await;
+    assert_eq!(act.status, StatusCode::FORBIDDEN, "{}", act.text());
+    assert!(act.text().contains("triager"), "{}", act.text());
+    // Not multipart at all: still 403, not 400.
+    let record = viewer
+        .post("/team/reports/new", &[("csrf", &csrf), ("channel", "x")])
+        .await;
+    assert_eq!(record.status, StatusCode::FORBIDDEN, "{}", record.text());
+    // A triager with the same malformed body is told what is wrong with it.
+    let mut triager = Browser::new(&app);
+    set_up(&mut triager, "tri@example.org", Role::Triager, &[]).await;
+    let csrf = hidden(&triager.get("/team").await.text(), "csrf");
+    let act = triager
+        .post(
+            &format!("/team/reports/{id}/act"),
+            &[("csrf", &csrf), ("action", "acknowledge"), ("version", "x")],
+        )
+        .await;
+    assert_eq!(act.status, StatusCode::BAD_REQUEST, "{}", act.text());
+}
