@@ -27,7 +27,8 @@ pub mod wkd;
 
 pub use key::{Fingerprint, KeyId, PublicKey, SecretKey, generate};
 pub use message::{
-    Decrypted, Signature, decrypt, encrypt, recipients, sign_detached, verify_detached,
+    Decrypted, Signature, decrypt, encrypt, recipients, sign_detached, signature_issuer,
+    verify_detached,
 };
 
 /// Largest armoured (or binary) key accepted, in bytes: real keys with many signatures stay

@@ -303,6 +303,34 @@ pub fn sign_detached(data: &[u8], key: &SecretKey, seed: Seed) -> Result<String>
         .map_err(failed)
 }
 
+/// The key that says it made a detached signature (armoured or binary): its issuer
+/// fingerprint's key id, else its issuer key id. What to check it against is the caller's
+/// choice; this proves nothing by itself.
+pub fn signature_issuer(signature: &[u8]) -> Result<KeyId> {
+    let sig = read_detached(signature)?;
+    sig.signature
+        .issuer_fingerprint()
+        .first()
+        .and_then(|f| Fingerprint::parse(&format!("{f:X}")).map(|f| f.key_id()))
+        .or_else(|| sig.signature.issuer_key_id().first().map(|k| KeyId::of(k)))
+        .ok_or_else(|| Error::Malformed("the signature names no key that made it".into()))
+}
+
+fn read_detached(signature: &[u8]) -> Result<DetachedSignature> {
+    if signature.len() > SIGNATURE_BYTES_MAX {
+        return Err(Error::TooLarge {
+            what: "the signature",
+            limit: SIGNATURE_BYTES_MAX,
+        });
+    }
+    if armoured(signature) {
+        DetachedSignature::from_armor_single(Cursor::new(signature)).map(|(s, _)| s)
+    } else {
+        DetachedSignature::from_bytes(Cursor::new(signature))
+    }
+    .map_err(|e| Error::Malformed(format!("this is not a readable OpenPGP signature ({e})")))
+}
+
 /// Checks a detached signature (armoured or binary) of `data` against `key` (its primary key
 /// or any subkey); the id of the key that made it when it verifies.
 pub fn verify_detached(data: &[u8], signature: &[u8], key: &PublicKey) -> Result<KeyId> {
