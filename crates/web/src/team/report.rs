@@ -167,6 +167,8 @@ struct ReportPage {
     fields: Vec<(String, String)>,
     attachments: Vec<AttachmentInfo>,
     messages: Vec<Line>,
+    /// How each message of the report that came by mail arrived: encrypted, signed.
+    mail_arrivals: Vec<MailArrival>,
     notes: Vec<Line>,
     can_act: bool,
     version: i64,
@@ -581,6 +583,44 @@ fn keep_typed(actions: &mut [ActionForm], failed: &ActForm, message: &str) {
     }
 }
 
+/// One message that came by mail, as OpenPGP found it (`core::mail_crypto`).
+struct MailArrival {
+    /// The report itself, a reply, or one waiting in screening.
+    what: &'static str,
+    at: String,
+    encryption: String,
+    signature: String,
+    /// Whether the signature is bad: said loudly.
+    bad: bool,
+}
+
+fn mail_arrivals(
+    policy: &Policy,
+    items: Vec<postern_store::mail::ScreeningItem>,
+) -> Vec<MailArrival> {
+    use postern_store::mail::InboundState;
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let crypto = item.summary.openpgp?;
+            Some(MailArrival {
+                what: match item.state {
+                    InboundState::Report => "The report",
+                    InboundState::Reply => "A reply",
+                    _ => "A message in screening",
+                },
+                at: human_time(policy, item.received_at),
+                encryption: crypto.encryption.describe(),
+                bad: matches!(
+                    crypto.signature,
+                    postern_core::mail_crypto::Signature::Bad { .. }
+                ),
+                signature: crypto.signature.describe(),
+            })
+        })
+        .collect()
+}
+
 async fn render_with(
     state: &AppState,
     member: &Member,
@@ -598,6 +638,7 @@ async fn render_with(
     let now = state.now();
     let store = state.store();
     let view = store.team_view(id, member.actor(), now).await?;
+    let arrivals = mail_arrivals(policy, store.report_mail(id).await?);
     let (events, history_cut) = store.recent_report_events(id, HISTORY_EVENTS_MAX).await?;
     let similar: Vec<(ReportId, f64)> = store
         .similar_reports(id)
@@ -788,6 +829,7 @@ async fn render_with(
                 },
             })
             .collect(),
+        mail_arrivals: arrivals,
         notes: view
             .notes
             .iter()
