@@ -586,6 +586,24 @@ pub enum UserCommand {
     Reset(UserEmailArgs),
     /// List the accounts.
     List(StorageArgs),
+    /// Set a member's OpenPGP public key (armoured or binary, from FILE): the notices of new
+    /// reports and messages then carry the report's contents, encrypted to it.
+    Key(UserKeyArgs),
+}
+
+/// Options of `postern user key`.
+#[derive(Debug, Args)]
+pub struct UserKeyArgs {
+    /// The account's email address.
+    pub email: String,
+    /// The public key (`gpg --armor --export KEY`), or `-` for standard input.
+    pub file: std::path::PathBuf,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Options of `postern user add`.

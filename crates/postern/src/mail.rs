@@ -612,6 +612,50 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_mail_is_rfc_3156_with_its_headers_protected_inside() {
+        let from: Mailbox = "Acme <security@example.org>".parse().unwrap();
+        let to: Mailbox = "ada@example.net".parse().unwrap();
+        let inner =
+            String::from_utf8(protected_entity("Re: XSS in login", &from, &to, "Words.")).unwrap();
+        assert!(
+            inner.starts_with(
+                "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\n"
+            ),
+            "{inner}"
+        );
+        for line in [
+            "Subject: Re: XSS in login\r\n",
+            "From: Acme <security@example.org>\r\n",
+            "To: ada@example.net\r\n",
+        ] {
+            assert!(inner.contains(line), "{line}: {inner}");
+        }
+        assert!(inner.ends_with("\r\n\r\nWords.\r\n"), "{inner}");
+        let outer =
+            String::from_utf8(pgp_mime("-----BEGIN PGP MESSAGE-----\r\n".into()).formatted())
+                .unwrap();
+        let unfolded = outer.replace("\r\n ", " ");
+        let head = unfolded.lines().next().unwrap();
+        assert!(
+            head.starts_with("Content-Type: multipart/encrypted;"),
+            "{outer}"
+        );
+        assert!(
+            head.contains("protocol=\"application/pgp-encrypted\""),
+            "{outer}"
+        );
+        let version = outer
+            .find("Content-Type: application/pgp-encrypted")
+            .unwrap();
+        let data = outer
+            .find("Content-Type: application/octet-stream")
+            .unwrap();
+        assert!(version < data, "the version part comes first: {outer}");
+        assert!(outer.contains("\r\n\r\nVersion: 1\r\n"), "{outer}");
+        assert!(outer.contains("-----BEGIN PGP MESSAGE-----"), "{outer}");
+    }
+
+    #[test]
     fn bad_smtp_urls_say_what_to_write_without_echoing_a_password() {
         for (input, says) in [
             ("http://u:hunter2@example.org", "must start with smtp://"),

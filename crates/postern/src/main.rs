@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         cli::Command::User(cli::UserCommand::Add(args)) => user::add(&args),
         cli::Command::User(cli::UserCommand::Reset(args)) => user::reset(&args),
         cli::Command::User(cli::UserCommand::List(args)) => user::list(&args),
+        cli::Command::User(cli::UserCommand::Key(args)) => user::key(&args),
         cli::Command::Report(command) => report_cmd::run(command),
         cli::Command::Advisory(command) => advisory_cmd::run(command),
         cli::Command::Credits(args) => advisory_cmd::credits(&args),

@@ -140,6 +140,23 @@ fn a_report_encrypted_and_signed_with_gpg_is_read_verified_and_answered_encrypte
     let _smtp = Smtp::start(port, &inbox, None);
     let policy = policy().display().to_string();
     let _server = serve_with_mail_and(&data, port, &["--policy", &policy]);
+    // The admin set up above sets a key: their notices carry the contents, encrypted.
+    let member = gpg.key_for("Mo Admin <admin@localhost>");
+    let member_key = dir.path().join("member.asc");
+    std::fs::write(&member_key, gpg.public(&member)).unwrap();
+    let out = postern(
+        dir.path(),
+        &[
+            "user",
+            "key",
+            "admin@localhost",
+            member_key.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&member), "{}", stdout(&out));
 
     // Thunderbird's shape: encrypted to the project, signed by Ada, her key inside.
     let entity = thunderbird_entity(
@@ -208,6 +225,30 @@ fn a_report_encrypted_and_signed_with_gpg_is_read_verified_and_answered_encrypte
     );
     assert!(inside.contains("protected-headers=\"v1\""), "{inside}");
 
+    // The member's notice: the report itself, only inside the encryption, signed.
+    let to_member = || -> Vec<String> {
+        mails(&inbox)
+            .into_iter()
+            .filter(|m| m.starts_with("X-Test-Envelope-To: admin@localhost\r\n"))
+            .collect()
+    };
+    wait_until("the member's notice", || !to_member().is_empty());
+    let notice = to_member().remove(0);
+    assert!(!notice.contains("CANARY-pgp-report"), "never in the clear");
+    let opened = gpg.decrypt(&ciphertext_of(&notice));
+    assert_eq!(opened.valid_signature().as_deref(), Some(project.as_str()));
+    let inside = String::from_utf8(opened.plaintext)
+        .unwrap()
+        .replace("=\r\n", "");
+    assert!(inside.contains("CANARY-pgp-report"), "{inside}");
+    assert!(inside.contains("poc.py"), "the files are named: {inside}");
+    assert!(
+        inside.contains(&format!(
+            "Subject: [Acme Widgets] New vulnerability report {id}"
+        )),
+        "{inside}"
+    );
+
     // The team answers: the answer itself, encrypted to Ada and signed.
     run(
         dir.path(),
@@ -249,6 +290,11 @@ fn a_report_encrypted_and_signed_with_gpg_is_read_verified_and_answered_encrypte
     assert_eq!(said.trim(), format!("reply to report {id}"));
     let shown = run(dir.path(), &data, &["report", "show", &id]);
     assert!(shown.contains("CANARY-pgp-reply"), "{shown}");
+    wait_until("the member's notice of the reply", || {
+        to_member().len() >= 2
+    });
+    let opened = gpg.decrypt(&ciphertext_of(&to_member().remove(1)));
+    assert!(String::from_utf8_lossy(&opened.plaintext).contains("CANARY-pgp-reply"));
     assert!(
         shown.contains(&format!(
             "Signature verified with the reporter's key on record, fingerprint {}",
