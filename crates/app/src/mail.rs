@@ -10,12 +10,15 @@
 //! 2. unreadable: kept raw for an admin (`ScreenReason::Unreadable`);
 //! 3. sent automatically (a bounce, an auto-reply, list traffic, Postern's own mail): kept for
 //!    screening and never answered, so no mail loop can start;
-//! 4. a reply whose References carry a report's thread tag (an HMAC that cannot be made for
+//! 4. encrypted with OpenPGP (PGP/MIME or inline) and not decryptable with the project's keys:
+//!    kept sealed in screening with why (`mail_openpgp`); one that opens is read as what it
+//!    decrypts to, from here on, its signature checked;
+//! 5. a reply whose References carry a report's thread tag (an HMAC that cannot be made for
 //!    another report): joins that report's conversation when it comes from the address the
 //!    report came from, else waits in screening; a tag that does not verify never reaches a case;
-//! 5. for no address any policy names: screening of the default project;
-//! 6. more than `MAIL_PER_SENDER_PER_HOUR` from one sender: screening;
-//! 7. otherwise a new report, its clocks started at the message's receipt.
+//! 6. for no address any policy names: screening of the default project;
+//! 7. more than `MAIL_PER_SENDER_PER_HOUR` from one sender: screening;
+//! 8. otherwise a new report, its clocks started at the message's receipt.
 
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::Case;
