@@ -5,8 +5,8 @@
 //!
 //! Which key is the reporter's: the one stored with the report for a reply; for a new report,
 //! the public key attached to the message (`application/pgp-keys`, as Thunderbird and mutt
-//! attach it), which is then kept with the report, so that the mail Postern sends back is
-//! encrypted to it. A signature checked against a key sent with the same message shows that
+//! attach it, encrypted or not), which is then kept with the report, so that the mail Postern
+//! sends back is encrypted to it. A signature checked against a key sent with the same message shows that
 //! the two come from one holder, not who that is; the team is told which it was.
 //!
 //! A message that does not open (encrypted to a key the project does not hold, damaged or cut
@@ -43,11 +43,13 @@ impl Opened {
     }
 
     /// How a report made from this message arrived, for `report_openpgp` (with the reporter's
-    /// key to keep), when it came encrypted or with a key.
+    /// key to keep), when it came encrypted or with a key: a reporter who attaches a key to
+    /// mail in the clear gets mail back encrypted to it too.
     pub fn arrival(&self) -> Option<(EncryptedArrival, Option<Vec<u8>>)> {
         let (state, decrypted_with) = match &self.crypto.encryption {
             Encryption::Decrypted { key, .. } => (ArrivalState::Decrypted, Some(key.clone())),
             Encryption::Sealed { .. } => (ArrivalState::Undecryptable, None),
+            Encryption::None if self.sent_key.is_some() => (ArrivalState::Plain, None),
             Encryption::None => return None,
         };
         let (signature, signer) = match &self.crypto.signature {

@@ -189,7 +189,7 @@ pub async fn deliver(
             report.as_str(),
             &contents,
             &outbox.links,
-            &key.fingerprint().grouped(),
+            &postern_core::mail_crypto::spaced(key.fingerprint().as_str()),
         )
         .map_err(|e| Failure::Permanent(format!("cannot write the notice: {e}")))?;
         let seal = Seal {

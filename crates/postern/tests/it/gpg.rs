@@ -3,7 +3,6 @@
 //! `gpg --batch`, its agent stopped when dropped), with what mail needs on top: encrypt (and
 //! sign), detached signatures, decrypt with the status lines that say whose signature holds.
 
-#[allow(dead_code)]
 #[path = "../../../openpgp/tests/gpg/mod.rs"]
 mod keyring;
 
