@@ -58,10 +58,10 @@ impl Opened {
             Signature::Bad { fingerprint } => ("bad", Some(fingerprint.clone())),
             Signature::UnknownKey { issuer } => ("unknown_key", issuer.clone()),
         };
+        // Short: the report page lists each message's verdict in full under it.
         let detail = format!(
-            "By mail. {} {}",
-            self.crypto.encryption.describe(),
-            self.crypto.signature.describe()
+            "by mail, signature: {} (each message under How the mail arrived)",
+            self.crypto.signature.label()
         );
         Some((
             EncryptedArrival {
