@@ -17,6 +17,8 @@ mod clock;
 mod error;
 pub mod intake;
 pub mod mail;
+pub mod mail_openpgp;
+pub mod openpgp;
 pub mod privacy;
 mod queue;
 pub mod recorded;

@@ -10,12 +10,15 @@
 //! 2. unreadable: kept raw for an admin (`ScreenReason::Unreadable`);
 //! 3. sent automatically (a bounce, an auto-reply, list traffic, Postern's own mail): kept for
 //!    screening and never answered, so no mail loop can start;
-//! 4. a reply whose References carry a report's thread tag (an HMAC that cannot be made for
+//! 4. encrypted with OpenPGP (PGP/MIME or inline) and not decryptable with the project's keys:
+//!    kept sealed in screening with why (`mail_openpgp`); one that opens is read as what it
+//!    decrypts to, from here on, its signature checked;
+//! 5. a reply whose References carry a report's thread tag (an HMAC that cannot be made for
 //!    another report): joins that report's conversation when it comes from the address the
 //!    report came from, else waits in screening; a tag that does not verify never reaches a case;
-//! 5. for no address any policy names: screening of the default project;
-//! 6. more than `MAIL_PER_SENDER_PER_HOUR` from one sender: screening;
-//! 7. otherwise a new report, its clocks started at the message's receipt.
+//! 6. for no address any policy names: screening of the default project;
+//! 7. more than `MAIL_PER_SENDER_PER_HOUR` from one sender: screening;
+//! 8. otherwise a new report, its clocks started at the message's receipt.
 
 use jiff::{SignedDuration, Timestamp};
 use postern_core::case::Case;
@@ -73,11 +76,13 @@ pub enum ScreenReason {
     Full,
     /// It is larger than `MESSAGE_BYTES_MAX`: only its header was fetched.
     TooLarge,
+    /// It is encrypted with OpenPGP and could not be decrypted: kept sealed as it came.
+    Sealed,
 }
 
 impl ScreenReason {
     /// Every reason.
-    pub const ALL: [ScreenReason; 11] = [
+    pub const ALL: [ScreenReason; 12] = [
         ScreenReason::Unreadable,
         ScreenReason::UnknownAddress,
         ScreenReason::Bounce,
@@ -89,6 +94,7 @@ impl ScreenReason {
         ScreenReason::Flood,
         ScreenReason::Full,
         ScreenReason::TooLarge,
+        ScreenReason::Sealed,
     ];
 
     /// The stored name.
@@ -105,6 +111,7 @@ impl ScreenReason {
             ScreenReason::Flood => "flood",
             ScreenReason::Full => "full",
             ScreenReason::TooLarge => "too-large",
+            ScreenReason::Sealed => "sealed",
         }
     }
 
@@ -138,6 +145,9 @@ impl ScreenReason {
             ScreenReason::Full => "Its report's conversation or attachments are at their limit.",
             ScreenReason::TooLarge => {
                 "It is larger than Postern takes; only its header was fetched, and the message itself stays in the mailbox."
+            }
+            ScreenReason::Sealed => {
+                "It is encrypted with OpenPGP and could not be decrypted (its notes say why); it is kept sealed as it came. Once the right key is imported (postern key openpgp import), making it a report decrypts it."
             }
         }
     }
@@ -188,8 +198,8 @@ struct Reading {
 /// What a report or reply made from mail says and carries: the readable text (cut at the field
 /// limit, the whole text then attached as `message.txt`), the files within the limits, and a
 /// note for each thing left in the original message.
-fn reading(mail: &Mail) -> Reading {
-    let mut notes = Vec::new();
+fn reading(mail: &Mail, noticed: &[String]) -> Reading {
+    let mut notes = noticed.to_vec();
     let mut files = Vec::new();
     let mut body = mail.text.trim().to_owned();
     if mail.encrypted.is_some() && body.is_empty() {
@@ -243,6 +253,7 @@ fn reading(mail: &Mail) -> Reading {
             .map(|a| (clean_filename(&a.name), a.bytes.len() as u64))
             .collect(),
         notes: notes.clone(),
+        openpgp: None,
     };
     if !notes.is_empty() {
         body.push_str("\n\n");
@@ -401,19 +412,8 @@ impl App {
                 return self.screen(&inbound, ScreenReason::Unreadable, None).await;
             }
         };
-        let mut read = reading(&mail);
         let sender = mail.from.as_ref().map(|m| m.address.clone());
         let routed = self.project_for_recipients(&mail.recipients);
-        read.summary.to = routed.as_ref().map(|(_, address)| address.clone());
-        let routed = routed.map(|(project, _)| project);
-        let mut inbound = NewInbound {
-            dedupe,
-            project: routed.map_or(default, |p| p.slug().to_owned()),
-            received_at,
-            sender_mac: sender.as_deref().map(|a| self.store().mail_sender_mac(a)),
-            summary: read.summary.clone(),
-            raw: raw.to_vec(),
-        };
         // A reference to one of Postern's mails decides the case, whatever else the message is.
         let mut thread: Option<Result<ReportId, ()>> = None;
         for id in mail.in_reply_to.iter().chain(&mail.references) {
@@ -427,15 +427,37 @@ impl App {
             }
         }
         let report = thread.as_ref().and_then(|t| t.as_ref().ok()).cloned();
+        let mut project_slug = routed
+            .as_ref()
+            .map_or(default, |(p, _)| p.slug().to_owned());
         if let Some(report) = &report {
             // A reply belongs to its report's project, whichever address it was sent to.
             if let Ok(row) = self.store().case_row(report).await {
-                inbound.project = row.project;
+                project_slug = row.project;
             }
         }
+        let opened = self.open_mail(&project_slug, report.as_ref(), mail).await?;
+        let mail = &opened.mail;
+        let mut read = reading(mail, &opened.notes);
+        read.summary.openpgp = Some(opened.crypto.clone());
+        read.summary.to = routed.as_ref().map(|(_, address)| address.clone());
+        let routed = routed.map(|(project, _)| project);
+        let inbound = NewInbound {
+            dedupe,
+            project: project_slug,
+            received_at,
+            sender_mac: sender.as_deref().map(|a| self.store().mail_sender_mac(a)),
+            summary: read.summary.clone(),
+            raw: raw.to_vec(),
+        };
         if let Some(automated) = &mail.automated {
             return self
                 .screen(&inbound, ScreenReason::of(automated), report.as_ref())
+                .await;
+        }
+        if opened.sealed() {
+            return self
+                .screen(&inbound, ScreenReason::Sealed, report.as_ref())
                 .await;
         }
         match thread {
@@ -486,11 +508,12 @@ impl App {
                 return self.screen(&inbound, ScreenReason::Flood, None).await;
             }
         }
-        let valid = submission(&mail, &read.body);
+        let valid = submission(mail, &read.body);
         let clocks = Case::received(&project.policy, received_at).clocks;
+        let arrival = opened.arrival();
         let id = self
             .store()
-            .create_mail_report(&valid, &read.files, &clocks, &inbound)
+            .create_mail_report(&valid, &read.files, &clocks, &inbound, arrival.as_ref())
             .await?;
         Ok(Ingested::Report {
             id,
@@ -641,10 +664,20 @@ impl App {
             ));
         }
         let project = self.served(&item.project)?;
-        let (valid, files) = match postern_mail::read(&raw) {
+        let (valid, files, arrival, summary) = match postern_mail::read(&raw) {
             Ok(mail) => {
-                let read = reading(&mail);
-                (submission(&mail, &read.body), read.files)
+                // Opened again: a key imported since may decrypt what was sealed.
+                let opened = self.open_mail(&item.project, None, mail).await?;
+                let read = reading(&opened.mail, &opened.notes);
+                let mut summary = read.summary;
+                summary.openpgp = Some(opened.crypto.clone());
+                summary.to = item.summary.to.clone();
+                (
+                    submission(&opened.mail, &read.body),
+                    read.files,
+                    opened.arrival(),
+                    Some(summary),
+                )
             }
             Err(why) => (
                 ValidSubmission {
@@ -668,12 +701,25 @@ impl App {
                 } else {
                     Vec::new()
                 },
+                None,
+                None,
             ),
         };
         let clocks = Case::received(&project.policy, item.received_at).clocks;
         match self
             .store()
-            .report_from_screening(&item, &valid, &files, &clocks, actor.name(), self.now())
+            .report_from_screening(
+                &item,
+                postern_store::mail::FromScreening {
+                    submission: &valid,
+                    attachments: &files,
+                    clocks: &clocks,
+                    summary: summary.as_ref(),
+                    arrival: arrival.as_ref(),
+                },
+                actor.name(),
+                self.now(),
+            )
             .await
         {
             Ok(id) => Ok(id),

@@ -18,6 +18,7 @@ pub mod export;
 pub mod history;
 pub mod intake;
 pub mod lifecycle;
+pub mod mail_crypto;
 pub mod policy;
 pub mod privacy;
 pub mod project;

@@ -10,7 +10,7 @@ use crate::decode;
 use crate::headers::PartInfo;
 use crate::html;
 use crate::mime::Part;
-use crate::{Attachment, Encrypted, clean};
+use crate::{Attachment, Encrypted, Signed, clean};
 
 /// What the walk over the tree found.
 #[derive(Debug, Default)]
@@ -19,6 +19,8 @@ pub(crate) struct Body {
     pub from_html: bool,
     pub attachments: Vec<Attachment>,
     pub encrypted: Option<Encrypted>,
+    /// The first RFC 3156 `multipart/signed` part: what it signs and the signature.
+    pub signed: Option<Signed>,
     /// A `message/delivery-status` part (RFC 3464) was seen.
     pub delivery_status: bool,
     /// A returned message or its headers (`message/rfc822`, `text/rfc822-headers`) was seen.
@@ -149,6 +151,9 @@ fn walk(part: &Part<'_>, mode: Mode, body: &mut Body, pieces: &mut Vec<String>) 
             }
         }
         "multipart/related" | "multipart/signed" | "multipart/report" => {
+            if info.is("multipart/signed") && body.signed.is_none() {
+                body.signed = signed(part);
+            }
             for (i, child) in children.iter().enumerate() {
                 walk(
                     child,
@@ -194,6 +199,41 @@ fn walk(part: &Part<'_>, mode: Mode, body: &mut Body, pieces: &mut Vec<String>) 
     }
 }
 
+/// What an RFC 3156 `multipart/signed` signs (its first part as sent, with CRLF line ends as
+/// the signature was made over) and its `application/pgp-signature` part, armoured.
+fn signed(part: &Part<'_>) -> Option<Signed> {
+    let pgp = part
+        .info
+        .param("protocol")
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("application/pgp-signature"));
+    let [content, signature, ..] = part.children.as_slice() else {
+        return None;
+    };
+    if !pgp || !signature.info.is("application/pgp-signature") {
+        return None;
+    }
+    let bytes = decode::transfer_decoded(signature.body, &signature.info.transfer_encoding);
+    Some(Signed {
+        content: crlf(content.raw),
+        signature: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+/// Bytes with every line ending in CRLF (a message stored with LF line ends was signed with
+/// CRLF ones, RFC 3156 section 5).
+pub(crate) fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    out
+}
+
 fn leaf(
     part: &Part<'_>,
     kind: Option<Kind>,
@@ -201,6 +241,11 @@ fn leaf(
     body: &mut Body,
     pieces: &mut Vec<String>,
 ) {
+    if part.info.is("text/rfc822-headers") && part.info.param("protected-headers").is_some() {
+        // The "legacy display" copy of protected headers (the subject is read from the
+        // encrypted entity's own header section).
+        return;
+    }
     match (mode, kind) {
         (Mode::Body, Some(kind)) => {
             let (text, from_html) = render(part, kind);

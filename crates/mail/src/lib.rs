@@ -135,6 +135,8 @@ pub struct Mail {
     pub automated: Option<Automated>,
     /// The message's OpenPGP ciphertext, when it is encrypted.
     pub encrypted: Option<Encrypted>,
+    /// Its RFC 3156 signature, when it is (or its body is) a `multipart/signed`.
+    pub signed: Option<Signed>,
     /// The size of the message's header section, the blank line after it included.
     pub header_bytes: usize,
 }
@@ -225,6 +227,29 @@ pub enum Encrypted {
     },
 }
 
+/// An RFC 3156 `multipart/signed` entity, as its signature is checked: the signed part as sent
+/// (header section included, CRLF line ends) and the detached signature.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Signed {
+    /// The first part of the `multipart/signed`, byte for byte as it was sent (only LF line
+    /// ends made CRLF).
+    pub content: Vec<u8>,
+    /// The `application/pgp-signature` part, armoured.
+    pub signature: String,
+}
+
+impl fmt::Debug for Signed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signed")
+            .field("content", &format_args!("<{} bytes>", self.content.len()))
+            .field(
+                "signature",
+                &format_args!("<{} bytes>", self.signature.len()),
+            )
+            .finish()
+    }
+}
+
 /// Reads one raw message (RFC 5322, as an IMAP server stores it; LF or CRLF line ends; an mbox
 /// `From ` separator line before it is skipped).
 ///
@@ -280,6 +305,57 @@ pub fn read(raw: &[u8]) -> Result<Mail, Unreadable> {
         attachments: body.attachments,
         automated,
         encrypted,
+        signed: body.signed,
         header_bytes: header_block.len(),
     })
+}
+
+/// The message `outer` as its reader sees it once its PGP/MIME part is decrypted: `plaintext`
+/// is the decrypted MIME entity (RFC 3156 section 4), read under the same limits as a message
+/// ([`MESSAGE_BYTES_MAX`], [`PARTS_MAX`], [`DEPTH_MAX`]). Its text, attachments and signature
+/// replace the outer message's; the envelope (sender, recipients, ids, date, screening) stays
+/// the outer one's. The subject is the entity's own when it has one (protected headers, as
+/// Thunderbird sends them, where the outer subject is `...`), else the outer one. Plaintext
+/// without a header section is read as a text/plain body.
+pub fn read_decrypted(outer: &Mail, plaintext: &[u8]) -> Result<Mail, Unreadable> {
+    if plaintext.len() > MESSAGE_BYTES_MAX {
+        return Err(Unreadable::TooLarge {
+            bytes: plaintext.len(),
+        });
+    }
+    let parser = headers::parser();
+    let (header_block, body_bytes) = if headers::starts_with_field(plaintext) {
+        mime::split_entity(plaintext)
+    } else {
+        (&plaintext[..0], plaintext)
+    };
+    let inner = headers::parse(&parser, header_block);
+    let tree = mime::tree(&parser, &inner, body_bytes)?;
+    let body = body::collect(&tree);
+    let subject = headers::text(&inner, "Subject")
+        .map(|s| clean::one_line(&s))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| outer.subject.clone());
+    Ok(Mail {
+        subject,
+        text: body.text,
+        from_html: body.from_html,
+        attachments: body.attachments,
+        // A message encrypted twice is not read further: its inner ciphertext stays attached.
+        encrypted: None,
+        signed: body.signed,
+        ..outer.clone()
+    })
+}
+
+/// The message `outer` with its inline-PGP block (RFC 4880 armour in a text body) replaced by
+/// the decrypted `plaintext` (UTF-8; invalid bytes replaced), cleaned as any body text.
+pub fn with_inline_plaintext(outer: &Mail, plaintext: &[u8]) -> Mail {
+    let mut mail = outer.clone();
+    if let Some(Encrypted::InlinePgp { armoured }) = &outer.encrypted {
+        let clear = clean::body_text(&String::from_utf8_lossy(plaintext));
+        mail.text = outer.text.replacen(armoured.as_str(), clear.trim(), 1);
+        mail.encrypted = None;
+    }
+    mail
 }

@@ -18,6 +18,9 @@ use crate::{DEPTH_MAX, PARTS_MAX, Unreadable};
 #[derive(Debug)]
 pub(crate) struct Part<'a> {
     pub info: PartInfo,
+    /// The whole entity as sent: its header section and its body (what a `multipart/signed`
+    /// signature covers).
+    pub raw: &'a [u8],
     pub body: &'a [u8],
     pub children: Vec<Part<'a>>,
     /// Whether this is a multipart whose delimiters were found (a multipart without them is
@@ -122,6 +125,7 @@ pub(crate) fn tree<'a>(
         parser,
         headers::part_info(top, "text/plain"),
         body,
+        body,
         0,
         &mut parts,
     )
@@ -130,12 +134,14 @@ pub(crate) fn tree<'a>(
 fn build<'a>(
     parser: &MessageParser,
     info: PartInfo,
+    raw: &'a [u8],
     body: &'a [u8],
     depth: usize,
     parts: &mut usize,
 ) -> Result<Part<'a>, Unreadable> {
     let mut part = Part {
         info,
+        raw,
         body,
         children: Vec::new(),
         split: false,
@@ -167,7 +173,7 @@ fn build<'a>(
         let child_headers = headers::parse(parser, header_block);
         let info = headers::part_info(&child_headers, default_type);
         part.children
-            .push(build(parser, info, child_body, depth + 1, parts)?);
+            .push(build(parser, info, piece, child_body, depth + 1, parts)?);
     }
     Ok(part)
 }

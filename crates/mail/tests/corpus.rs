@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use postern_mail::{
     Attachment, Automated, DEPTH_MAX, Encrypted, LINE_CHARS_MAX, MESSAGE_BYTES_MAX, Mail, Mailbox,
-    PARTS_MAX, Unreadable, read,
+    PARTS_MAX, Unreadable, read, read_decrypted, with_inline_plaintext,
 };
 use proptest::prelude::*;
 
@@ -221,6 +221,97 @@ fn pgp_mime_keeps_the_ciphertext_and_says_nothing_as_text() {
         )]
     );
     assert_eq!(m.attachments[0].bytes, armoured.as_bytes());
+}
+
+#[test]
+fn a_signed_message_keeps_the_signed_part_as_sent_and_its_signature() {
+    let m = mail("mutt-signed.eml");
+    let signed = m.signed.expect("multipart/signed is read");
+    assert!(
+        signed.content.starts_with(
+            b"Content-Type: text/plain; charset=us-ascii\r\nContent-Disposition: inline\r\n"
+        ),
+        "the signed part starts with its own header section"
+    );
+    assert!(
+        signed.content.ends_with(b"Priya\r\n"),
+        "the CRLF before the delimiter is not signed"
+    );
+    assert!(
+        signed
+            .signature
+            .starts_with("-----BEGIN PGP SIGNATURE-----")
+    );
+    // The same message stored with LF line ends is signed over CRLF all the same.
+    let lf = String::from_utf8(raw("mutt-signed.eml"))
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert_eq!(
+        read(lf.as_bytes()).unwrap().signed.unwrap().content,
+        signed.content
+    );
+    assert_eq!(mail("gmail-alternative.eml").signed, None);
+}
+
+#[test]
+fn a_decrypted_thunderbird_entity_reads_as_the_message_with_its_protected_subject() {
+    let outer = mail("pgp-mime-encrypted.eml");
+    let inner = read_decrypted(&outer, &raw("thunderbird-decrypted-entity.txt")).unwrap();
+    assert_eq!(inner.subject, "SQL injection in the search endpoint");
+    assert!(
+        inner.text.starts_with("Hello,\n\nthe search endpoint builds its query from the q parameter without escaping it"),
+        "{}",
+        inner.text
+    );
+    assert!(inner.text.ends_with("Lena – Grüße"), "{}", inner.text);
+    assert_eq!(
+        names(&inner.attachments),
+        [
+            ("poc.py", "text/x-python", 85, false),
+            (
+                "OpenPGP_0x1122334455667788.asc",
+                "application/pgp-keys",
+                149,
+                false
+            )
+        ]
+    );
+    assert_eq!(inner.encrypted, None);
+    // The envelope stays the outer message's.
+    assert_eq!(inner.from, outer.from);
+    assert_eq!(inner.message_id, outer.message_id);
+    assert_eq!(inner.recipients, outer.recipients);
+    // Plain text without a header section, as some clients encrypt it.
+    let plain = read_decrypted(&outer, b"Just text.\r\n").unwrap();
+    assert_eq!(
+        (plain.text.as_str(), plain.subject.as_str()),
+        ("Just text.", "Encrypted report")
+    );
+    // The same limits as a message.
+    let mut deep = String::new();
+    for i in 0..=DEPTH_MAX {
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n"
+        ));
+    }
+    assert_eq!(
+        read_decrypted(&outer, deep.as_bytes()),
+        Err(Unreadable::TooDeep)
+    );
+}
+
+#[test]
+fn inline_plaintext_takes_the_place_of_its_block() {
+    let m = mail("inline-pgp.eml");
+    let clear = with_inline_plaintext(&m, b"The token is compared with ==.\r\n\x1b[31m");
+    assert_eq!(clear.encrypted, None);
+    assert!(clear.text.starts_with("Hello, the report is encrypted"));
+    assert!(clear.text.contains("The token is compared with ==."));
+    assert!(!clear.text.contains("BEGIN PGP"));
+    assert!(
+        !clear.text.contains('\x1b'),
+        "control characters are cleaned"
+    );
 }
 
 #[test]

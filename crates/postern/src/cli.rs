@@ -594,6 +594,24 @@ pub enum UserCommand {
     Reset(UserEmailArgs),
     /// List the accounts.
     List(StorageArgs),
+    /// Set a member's OpenPGP public key (armoured or binary, from FILE): the notices of new
+    /// reports and messages then carry the report's contents, encrypted to it.
+    Key(UserKeyArgs),
+}
+
+/// Options of `postern user key`.
+#[derive(Debug, Args)]
+pub struct UserKeyArgs {
+    /// The account's email address.
+    pub email: String,
+    /// The public key (`gpg --armor --export KEY`), or `-` for standard input.
+    pub file: std::path::PathBuf,
+    /// Who does this, for the audit log.
+    #[arg(long = "as", env = "POSTERN_ACTOR")]
+    pub actor: Option<String>,
+    /// Where the data lives.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Options of `postern user add`.
@@ -991,6 +1009,62 @@ pub struct StorageArgs {
 pub enum KeyCommand {
     /// Re-wrap every report's key under a new master key, while servers keep running.
     Rotate(StorageArgs),
+    /// A project's OpenPGP key: reporters encrypt to it (found by Web Key Directory and
+    /// security.txt), Postern signs with it.
+    #[command(subcommand)]
+    Openpgp(OpenpgpCommand),
+}
+
+/// `postern key openpgp ...`
+#[derive(Debug, Subcommand)]
+pub enum OpenpgpCommand {
+    /// Make the project's first key (Ed25519 + Curve25519, for its security address).
+    Generate(OpenpgpArgs),
+    /// Bring in a key made elsewhere: `gpg --armor --export-secret-keys KEY` without a
+    /// passphrase, from FILE or standard input (`-`).
+    Import(OpenpgpImportArgs),
+    /// Print the project's current public key, armoured (`--secret`: its secret key, for a
+    /// backup kept elsewhere; audited).
+    Export(OpenpgpExportArgs),
+    /// Make a new key and retire the current one, which stays to decrypt what was sent to it.
+    Rotate(OpenpgpArgs),
+    /// List the project's keys: the current one and the retired ones.
+    List(OpenpgpArgs),
+}
+
+/// Options of `postern key openpgp generate|rotate|list`.
+#[derive(Debug, Args)]
+pub struct OpenpgpArgs {
+    /// The project (slug).
+    #[arg(long)]
+    pub project: String,
+    /// Storage, policies and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern key openpgp import`.
+#[derive(Debug, Args)]
+pub struct OpenpgpImportArgs {
+    /// The armoured (or binary) secret key, or `-` for standard input.
+    pub file: PathBuf,
+    /// Retire the project's current key (otherwise a project with a key refuses another).
+    #[arg(long)]
+    pub rotate: bool,
+    /// The project and the rest.
+    #[command(flatten)]
+    pub key: OpenpgpArgs,
+}
+
+/// Options of `postern key openpgp export`.
+#[derive(Debug, Args)]
+pub struct OpenpgpExportArgs {
+    /// Print the secret key instead (admins' backup; keep it offline).
+    #[arg(long)]
+    pub secret: bool,
+    /// The project and the rest.
+    #[command(flatten)]
+    pub key: OpenpgpArgs,
 }
 
 /// How `serve` writes its log.

@@ -1,12 +1,18 @@
 //! Email over SMTP: the server's address (`--smtp-url`, with its password never shown), and the
 //! transport that sends the notices (their words are in `notices`).
+//!
+//! A mail to a reader whose OpenPGP key Postern holds is sealed (RFC 3156 PGP/MIME): its words
+//! and its real subject, sender and recipient (protected headers, as Thunderbird reads them)
+//! form an inner text/plain entity; a [`Seal`] signs it with the project's key and encrypts it
+//! to the reader's; the outer mail is `multipart/encrypted` with the subject `...`. Threading
+//! and the headers that stop mail loops stay outside, where mail servers read them.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{self, ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Mailboxes, MessageBuilder, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -276,6 +282,109 @@ impl Header for ListUnsubscribePost {
     }
 }
 
+/// Whom a mail is sealed for: signed by the project's current OpenPGP key, encrypted to the
+/// reader's key.
+#[derive(Clone, Copy)]
+pub struct Seal<'a> {
+    /// The use cases, which hold the project's keys.
+    pub app: &'a postern_app::App,
+    /// The project whose key signs.
+    pub project: &'a str,
+    /// The reader's public key.
+    pub reader: &'a postern_openpgp::PublicKey,
+}
+
+impl Seal<'_> {
+    /// The armoured OpenPGP message of `entity`. A project without a key, or a reader's key
+    /// that cannot be used now, fails the job for good, saying why: what the reader asked to
+    /// be encrypted is never sent in the clear instead.
+    async fn seal(&self, entity: &[u8]) -> Result<String, Failure> {
+        match self
+            .app
+            .openpgp_encrypt_signed(self.project, entity, &[self.reader])
+            .await
+        {
+            Ok(armoured) => Ok(armoured),
+            Err(postern_app::Error::Store(e)) => Err(Failure::Transient(e.to_string())),
+            Err(e) => Err(Failure::Permanent(format!(
+                "cannot encrypt the mail to the reader's OpenPGP key {}: {e}",
+                self.reader.fingerprint()
+            ))),
+        }
+    }
+}
+
+/// The subject a sealed mail shows outside its encryption (the real one is inside).
+pub const SEALED_SUBJECT: &str = "...";
+
+/// The inner entity of a sealed mail: the text, with the real subject, sender and recipient as
+/// protected headers (`protected-headers="v1"`).
+pub fn protected_entity(subject: &str, from: &Mailbox, to: &Mailbox, text: &str) -> Vec<u8> {
+    let content_type = ContentType::parse("text/plain; charset=utf-8; protected-headers=\"v1\"")
+        .expect("a constant content type parses");
+    SinglePart::builder()
+        .header(content_type)
+        .header(header::Subject::from(subject.to_owned()))
+        .header(header::From::from(Mailboxes::from(from.clone())))
+        .header(header::To::from(Mailboxes::from(to.clone())))
+        .body(text.to_owned())
+        .formatted()
+}
+
+/// The RFC 3156 `multipart/encrypted` body that carries `armoured`: the version part, then the
+/// ciphertext as `encrypted.asc`.
+pub fn pgp_mime(armoured: String) -> MultiPart {
+    let control = SinglePart::builder()
+        .header(ContentType::parse("application/pgp-encrypted").expect("a constant content type"))
+        .body(String::from("Version: 1\r\n"));
+    let data = SinglePart::builder()
+        .header(
+            ContentType::parse("application/octet-stream; name=\"encrypted.asc\"")
+                .expect("a constant content type"),
+        )
+        .header(header::ContentDisposition::inline_with_name(
+            "encrypted.asc",
+        ))
+        .body(armoured);
+    MultiPart::encrypted("application/pgp-encrypted".to_owned())
+        .singlepart(control)
+        .singlepart(data)
+}
+
+/// `builder`'s mail with its words: plain text (and HTML when given) as they are, or, with a
+/// seal, sealed for the reader.
+async fn with_body(
+    builder: MessageBuilder,
+    subject: &str,
+    (from, to): (&Mailbox, &Mailbox),
+    (text, html): (&str, Option<&str>),
+    seal: Option<Seal<'_>>,
+) -> Result<Message, Failure> {
+    let built = match (seal, html.filter(|h| !h.is_empty())) {
+        (Some(seal), _) => {
+            let armoured = seal
+                .seal(&protected_entity(subject, from, to, text))
+                .await?;
+            builder
+                .subject(SEALED_SUBJECT)
+                .multipart(pgp_mime(armoured))
+        }
+        (None, Some(html)) => {
+            builder
+                .subject(subject.to_owned())
+                .multipart(MultiPart::alternative_plain_html(
+                    text.to_owned(),
+                    html.to_owned(),
+                ))
+        }
+        (None, None) => builder
+            .subject(subject.to_owned())
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.to_owned()),
+    };
+    built.map_err(|e| Failure::Permanent(format!("cannot build the mail: {e}")))
+}
+
 /// Sends mail through one SMTP server.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -344,6 +453,18 @@ impl Mailer {
         self.send_to_list(job_id, to, notice, None).await
     }
 
+    /// Sends one notice sealed for its reader (see [`Seal`]): its plain text only, inside the
+    /// encryption.
+    pub async fn send_sealed(
+        &self,
+        job_id: &str,
+        to: &str,
+        notice: &Notice,
+        seal: Seal<'_>,
+    ) -> Result<(), Failure> {
+        self.send_notice(job_id, to, notice, None, Some(seal)).await
+    }
+
     /// Sends one notice; with `unsubscribe`, a list mail with the RFC 2369 and RFC 8058
     /// headers that let the reader's mail client unsubscribe in one click.
     pub async fn send_to_list(
@@ -353,13 +474,24 @@ impl Mailer {
         notice: &Notice,
         unsubscribe: Option<&str>,
     ) -> Result<(), Failure> {
+        self.send_notice(job_id, to, notice, unsubscribe, None)
+            .await
+    }
+
+    async fn send_notice(
+        &self,
+        job_id: &str,
+        to: &str,
+        notice: &Notice,
+        unsubscribe: Option<&str>,
+        seal: Option<Seal<'_>>,
+    ) -> Result<(), Failure> {
         let to: Mailbox = to
             .parse()
             .map_err(|_| Failure::Permanent("the recipient address is not valid".into()))?;
         let mut builder = Message::builder()
             .from(self.from.clone())
-            .to(to)
-            .subject(notice.subject.clone())
+            .to(to.clone())
             .message_id(Some(format!("<{job_id}@{}>", self.domain)))
             .header(AutoSubmitted)
             .header(PosternMail("notice"));
@@ -368,18 +500,24 @@ impl Mailer {
                 .header(ListUnsubscribe(url.to_owned()))
                 .header(ListUnsubscribePost);
         }
-        let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                notice.text.clone(),
-                notice.html.clone(),
-            ))
-            .map_err(|e| Failure::Permanent(format!("cannot build the mail: {e}")))?;
+        let message = with_body(
+            builder,
+            &notice.subject,
+            (&self.from, &to),
+            (&notice.text, Some(&notice.html)),
+            seal,
+        )
+        .await?;
         self.deliver(message).await
     }
 
     /// Sends one mail of a conversation: from the project's address, threaded under the
     /// message it answers, its Message-ID carrying what finds the report again.
-    pub async fn send_conversation(&self, mail: &ConversationMail) -> Result<(), Failure> {
+    pub async fn send_conversation(
+        &self,
+        mail: &ConversationMail,
+        seal: Option<Seal<'_>>,
+    ) -> Result<(), Failure> {
         let to: Mailbox = mail
             .to
             .parse()
@@ -393,9 +531,8 @@ impl Mailer {
         let domain = from.email.domain().to_owned();
         let mut builder = Message::builder()
             .from(from.clone())
-            .reply_to(from)
-            .to(to)
-            .subject(mail.subject.clone())
+            .reply_to(from.clone())
+            .to(to.clone())
             .message_id(Some(format!("<{}@{domain}>", mail.message_id_local)))
             .header(PosternMail("conversation"));
         if let Some(parent) = &mail.in_reply_to {
@@ -406,10 +543,14 @@ impl Mailer {
         if mail.automatic {
             builder = builder.header(AutoReplied);
         }
-        let message = builder
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(mail.text.clone())
-            .map_err(|e| Failure::Permanent(format!("cannot build the mail: {e}")))?;
+        let message = with_body(
+            builder,
+            &mail.subject,
+            (&from, &to),
+            (&mail.text, None),
+            seal,
+        )
+        .await?;
         self.deliver(message).await
     }
 
@@ -468,6 +609,50 @@ mod tests {
         }
         let url: SmtpUrl = "smtp://mailer:s3cret%21@mail.example.org".parse().unwrap();
         assert_eq!(url.password.as_deref(), Some("s3cret!"));
+    }
+
+    #[test]
+    fn a_sealed_mail_is_rfc_3156_with_its_headers_protected_inside() {
+        let from: Mailbox = "Acme <security@example.org>".parse().unwrap();
+        let to: Mailbox = "ada@example.net".parse().unwrap();
+        let inner =
+            String::from_utf8(protected_entity("Re: XSS in login", &from, &to, "Words.")).unwrap();
+        assert!(
+            inner.starts_with(
+                "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\n"
+            ),
+            "{inner}"
+        );
+        for line in [
+            "Subject: Re: XSS in login\r\n",
+            "From: Acme <security@example.org>\r\n",
+            "To: ada@example.net\r\n",
+        ] {
+            assert!(inner.contains(line), "{line}: {inner}");
+        }
+        assert!(inner.ends_with("\r\n\r\nWords.\r\n"), "{inner}");
+        let outer =
+            String::from_utf8(pgp_mime("-----BEGIN PGP MESSAGE-----\r\n".into()).formatted())
+                .unwrap();
+        let unfolded = outer.replace("\r\n ", " ");
+        let head = unfolded.lines().next().unwrap();
+        assert!(
+            head.starts_with("Content-Type: multipart/encrypted;"),
+            "{outer}"
+        );
+        assert!(
+            head.contains("protocol=\"application/pgp-encrypted\""),
+            "{outer}"
+        );
+        let version = outer
+            .find("Content-Type: application/pgp-encrypted")
+            .unwrap();
+        let data = outer
+            .find("Content-Type: application/octet-stream")
+            .unwrap();
+        assert!(version < data, "the version part comes first: {outer}");
+        assert!(outer.contains("\r\n\r\nVersion: 1\r\n"), "{outer}");
+        assert!(outer.contains("-----BEGIN PGP MESSAGE-----"), "{outer}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! A notice about a report never carries its contents: it says that something happened and
 //! links to where a signed-in member (the team's report page) or the reporter (the tracking
-//! page, with the case key they keep, which is never in mail or a URL) reads it.
+//! page, with the case key they keep, which is never in mail or a URL) reads it. The one
+//! exception is [`contents_notice`], sent only sealed (OpenPGP) to a member who set a key.
 
 use askama::Template;
 use jiff::Timestamp;
@@ -141,6 +142,61 @@ pub fn conversation_text(
     }
     .render()?
         + "\n")
+}
+
+/// What a sealed notice to a member carries of a report (`mail/contents.txt`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// (label, value) of the report's fields, for a new report.
+    pub fields: Vec<(String, String)>,
+    /// The reporter's new messages, for a message.
+    pub messages: Vec<String>,
+    /// The names of the report's files (the files themselves stay on the report page).
+    pub attachments: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/contents.txt")]
+struct ContentsText<'a> {
+    notice: ReportNotice,
+    project: &'a str,
+    report_id: &'a str,
+    fields: &'a [(String, String)],
+    messages: &'a [String],
+    attachments: &'a [String],
+    link: &'a str,
+    fingerprint: &'a str,
+}
+
+/// A notice to a member that carries the report's contents: only ever sent encrypted to the
+/// member's key (`fingerprint`, as shown in the text). Plain text: it travels inside the
+/// encryption, where an HTML part would add nothing.
+pub fn contents_notice(
+    notice: ReportNotice,
+    project: &str,
+    report_id: &str,
+    contents: &Contents,
+    links: &Links,
+    fingerprint: &str,
+) -> Result<Notice, askama::Error> {
+    let link = format!("{}/team/reports/{report_id}", links.public_url);
+    let text = ContentsText {
+        notice,
+        project,
+        report_id,
+        fields: &contents.fields,
+        messages: &contents.messages,
+        attachments: &contents.attachments,
+        link: &link,
+        fingerprint,
+    }
+    .render()?
+        + "\n";
+    Ok(Notice {
+        subject: report_notice(notice, "", project, report_id, links)?.subject,
+        html: String::new(),
+        text,
+    })
 }
 
 /// Renders both parts; a template of plain fields cannot fail to render, but if it did, the

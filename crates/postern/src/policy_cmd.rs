@@ -95,6 +95,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|u| u.trim_end_matches('/').to_owned()),
         report_form: args.public_url.is_some(),
+        served_openpgp_key: None,
     };
     let output = match args.format {
         RenderFormat::SecurityMd => render::security_md(&policy, &ctx),

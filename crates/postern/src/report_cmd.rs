@@ -256,6 +256,21 @@ impl Context {
         for a in &view.attachments {
             println!("  attachment {} ({} bytes)", a.filename, a.size);
         }
+        let arrived = self.app.store().report_mail(id).await?;
+        if arrived.iter().any(|item| item.summary.openpgp.is_some()) {
+            println!("\nHow the mail arrived:");
+            for item in arrived {
+                if let Some(crypto) = item.summary.openpgp {
+                    println!(
+                        "  {} ({}): {} {}",
+                        human(policy, item.received_at),
+                        item.state.name(),
+                        crypto.encryption.describe(),
+                        crypto.signature.describe()
+                    );
+                }
+            }
+        }
         println!("\nConversation:");
         for m in &view.messages {
             let who = if m.author == Author::Team {

@@ -141,6 +141,7 @@ async fn serve(
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let runner = crate::outbox::Outbox {
         store: store.clone(),
+        app: state.app().clone(),
         mailer,
         project_names: state
             .projects()

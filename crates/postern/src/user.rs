@@ -1,4 +1,4 @@
-//! `postern user add|reset|list`: team accounts from the terminal. Setup codes are printed
+//! `postern user add|reset|list|key`: team accounts from the terminal. Setup codes are printed
 //! once and kept only as hashes; they are not part of the link, so that they never land in a
 //! browser history, a proxy log or a Referer header.
 
@@ -9,7 +9,7 @@ use postern_app::Actor;
 use postern_store::Store;
 use postern_store::team::{Role, SETUP_LINK_TTL};
 
-use crate::cli::{RoleArg, StorageArgs, UserAddArgs, UserEmailArgs};
+use crate::cli::{RoleArg, StorageArgs, UserAddArgs, UserEmailArgs, UserKeyArgs};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -82,6 +82,33 @@ pub fn reset(args: &UserEmailArgs) -> anyhow::Result<ExitCode> {
         match result {
             Ok(code) => {
                 print_setup(&args.email.trim().to_lowercase(), &args.public_url, &code);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => crate::open::refusal(e, &format!("account {}", args.email.trim())),
+        }
+    })
+}
+
+/// `postern user key EMAIL FILE`: the member's public key, checked and set (audited).
+pub fn key(args: &UserKeyArgs) -> anyhow::Result<ExitCode> {
+    let key =
+        crate::open::read_input(&args.file, postern_openpgp::KEY_BYTES_MAX, "the public key")?;
+    runtime()?.block_on(async {
+        let app = crate::open::open_app_with(&args.storage, &[]).await?;
+        let actor = Actor::operator(&default_actor(args.actor.as_deref()));
+        let result = match app.store().user_by_email(&args.email).await {
+            Ok(Some(user)) => app.set_member_key(&actor, &user.id, &key).await,
+            Ok(None) => Err(postern_app::Error::NotFound),
+            Err(e) => Err(e.into()),
+        };
+        app.store().close().await;
+        match result {
+            Ok(set) => {
+                println!(
+                    "Key {} set for {}: notices of new reports and messages reach them encrypted, with the contents.",
+                    set.fingerprint,
+                    args.email.trim()
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => crate::open::refusal(e, &format!("account {}", args.email.trim())),

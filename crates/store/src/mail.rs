@@ -21,6 +21,7 @@ use sqlx::Row;
 use zeroize::Zeroizing;
 
 use crate::jobs::{NewJob, ReportEvent};
+use crate::openpgp::EncryptedArrival;
 use crate::write::{EventParts, Stmt, TeamWrite, Value, event, opt_blob, opt_text, stmt, text};
 use crate::{
     ATTACHMENTS_PER_REPORT_MAX, Db, MESSAGES_PER_REPORT_MAX, NewAttachment, Store, StoreError,
@@ -88,6 +89,9 @@ pub struct MailSummary {
     pub attachments: Vec<(String, u64)>,
     /// What Postern noticed (an attachment over the limit, an encrypted body, ...).
     pub notes: Vec<String>,
+    /// What OpenPGP made of it (absent in rows stored before it was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openpgp: Option<postern_core::mail_crypto::MailCrypto>,
 }
 
 /// A message taken from the mailbox, ready to store.
@@ -148,6 +152,20 @@ pub struct MailThread {
     pub subject: String,
     /// The policy's address the reporter wrote to.
     pub address: Option<String>,
+}
+
+/// A report made from an item waiting in screening, for [`Store::report_from_screening`].
+pub struct FromScreening<'a> {
+    /// Its fields.
+    pub submission: &'a ValidSubmission,
+    /// Its files.
+    pub attachments: &'a [NewAttachment],
+    /// Its clocks, from the message's receipt.
+    pub clocks: &'a Clocks,
+    /// The message's summary as read now (decrypted since, say), sealed again over the old.
+    pub summary: Option<&'a MailSummary>,
+    /// How it arrived, when it came encrypted, and the reporter's key to keep.
+    pub arrival: Option<&'a (EncryptedArrival, Option<Vec<u8>>)>,
 }
 
 /// The number of characters of a thread tag (base32 of an HMAC): 80 bits.
@@ -286,20 +304,30 @@ impl Store {
         Ok((id, row, audit))
     }
 
-    /// Stores a report made from mail, with its message's row, in one transaction. The report's
-    /// case key is made and dropped: the reporter follows the case by mail.
+    /// Stores a report made from mail, with its message's row, in one transaction; a message
+    /// that came encrypted (or with the reporter's key) records how it arrived and keeps the
+    /// key (`report_openpgp`) in the same transaction. The report's case key is made and
+    /// dropped: the reporter follows the case by mail.
     pub async fn create_mail_report(
         &self,
         submission: &ValidSubmission,
         attachments: &[NewAttachment],
         clocks: &Clocks,
         inbound: &NewInbound,
+        arrival: Option<&(EncryptedArrival, Option<Vec<u8>>)>,
     ) -> Result<ReportId, StoreError> {
         let id = ReportId::from_random(vault::random_bytes::<
             { postern_core::report::REPORT_ID_BYTES },
         >()?);
         let (_, row, audit) =
             self.inbound_stmt(inbound, InboundState::Report, "", Some(id.as_str()))?;
+        let (mut stmts, mut events) = (vec![row], vec![audit]);
+        if let Some((arrival, key)) = arrival {
+            let (insert, event) =
+                self.arrival_write(id.as_str(), arrival, key.as_deref(), inbound.received_at)?;
+            stmts.push(insert);
+            events.push(event);
+        }
         self.insert_report(
             &id,
             &inbound.project,
@@ -308,8 +336,8 @@ impl Store {
             inbound.received_at,
             clocks,
             ChannelKind::Email,
-            vec![row],
-            vec![audit],
+            stmts,
+            events,
         )
         .await?;
         Ok(id)
@@ -520,21 +548,30 @@ impl Store {
     }
 
     /// Turns an item waiting in screening into a report received when the message was: the
-    /// report, its files and the item's new state in one transaction (a second decision is a
-    /// `Conflict`).
-    #[allow(clippy::too_many_arguments)]
+    /// report, its files, how it arrived (when it came encrypted) and the item's new state
+    /// (with its summary sealed again when it was read anew) in one transaction (a second
+    /// decision is a `Conflict`).
     pub async fn report_from_screening(
         &self,
         item: &ScreeningItem,
-        submission: &ValidSubmission,
-        attachments: &[NewAttachment],
-        clocks: &Clocks,
+        report: FromScreening<'_>,
         actor: &str,
         now: Timestamp,
     ) -> Result<ReportId, StoreError> {
         let id = ReportId::from_random(vault::random_bytes::<
             { postern_core::report::REPORT_ID_BYTES },
         >()?);
+        let mut stmts = Vec::new();
+        let mut events = Vec::new();
+        if let Some(summary) = report.summary {
+            stmts.push(self.summary_again(&item.id, summary).await?);
+        }
+        if let Some((arrival, key)) = report.arrival {
+            let (insert, event) =
+                self.arrival_write(id.as_str(), arrival, key.as_deref(), item.received_at)?;
+            stmts.push(insert);
+            events.push(event);
+        }
         let decide = Stmt {
             sql: "UPDATE inbound_mail SET state = 'report', report_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'screening'",
             args: vec![
@@ -545,26 +582,47 @@ impl Store {
             ],
             expect_one: Some("this message was already decided on"),
         };
-        let audit = event(
+        stmts.insert(0, decide);
+        events.push(event(
             now,
             actor,
             "mail.reported",
             Some(id.as_str()),
             format!("mail={}", item.id),
-        );
+        ));
         self.insert_report(
             &id,
             &item.project,
-            submission,
-            attachments,
+            report.submission,
+            report.attachments,
             item.received_at,
-            clocks,
+            report.clocks,
             ChannelKind::Email,
-            vec![decide],
-            vec![audit],
+            stmts,
+            events,
         )
         .await?;
         Ok(id)
+    }
+
+    /// The statement that seals a message's summary again, under the row's own key.
+    async fn summary_again(&self, id: &str, summary: &MailSummary) -> Result<Stmt, StoreError> {
+        let (key_id, wrapped): (String, Vec<u8>) = on_db!(&self.db, pool => {
+            let r = sqlx::query("SELECT key_id, wrapped_key FROM inbound_mail WHERE id = $1")
+                .bind(id).fetch_one(pool).await?;
+            (r.try_get("key_id")?, r.try_get("wrapped_key")?)
+        });
+        let key = self
+            .vault
+            .unwrap(&format!("mail:{id}"), &key_id, &wrapped)?;
+        let plain = Zeroizing::new(
+            serde_json::to_vec(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+        let content = vault::seal(&key, &aad_of(id, "summary"), &plain)?;
+        Ok(stmt(
+            "UPDATE inbound_mail SET content = $1 WHERE id = $2 AND key_id = $3",
+            vec![Value::Blob(content), text(id), text(key_id)],
+        ))
     }
 
     /// Files an item as not a security report, or discards it as spam, with the reply mail's
@@ -631,6 +689,20 @@ impl Store {
             subject: item.summary.subject,
             address: item.summary.to,
         }))
+    }
+
+    /// Every message taken for a report (the one it was made from, the replies, those about it
+    /// waiting in screening), oldest first, opened: what the report page shows of how each
+    /// arrived. At most `MESSAGES_PER_REPORT_MAX` + 1.
+    pub async fn report_mail(&self, report: &ReportId) -> Result<Vec<ScreeningItem>, StoreError> {
+        let rows = on_db!(&self.db, pool => {
+            sqlx::query("SELECT id, project, received_at, state, reason, report_id, key_id, wrapped_key, content, decided_by, decided_at FROM inbound_mail WHERE report_id = $1 ORDER BY received_at, id LIMIT $2")
+                .bind(report.as_str()).bind(MESSAGES_PER_REPORT_MAX as i64 + 1).fetch_all(pool).await?
+                .iter()
+                .map(raw_item)
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        rows.into_iter().map(|r| self.item_of(r)).collect()
     }
 
     /// The sender's keyed hash of the mail a report was made from.
@@ -782,6 +854,8 @@ impl Store {
                     summary.from = None;
                     summary.from_name = None;
                     summary.message_id = None;
+                    // The signer's fingerprint names the reporter as surely as an address.
+                    summary.openpgp = None;
                 }
                 Erasure::Contents => {
                     summary.subject = String::new();

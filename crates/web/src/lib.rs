@@ -16,6 +16,7 @@ mod logging;
 mod markdown;
 mod nav;
 mod openapi;
+mod openpgp_keys;
 mod ops;
 mod pages;
 mod policy_pages;
@@ -69,6 +70,7 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains
 fn all_routes() -> routes::Routes {
     let small = routes::Routes::new()
         .merge(policy_pages::router())
+        .merge(openpgp_keys::router())
         .merge(advisories::router())
         .merge(stats::router())
         .merge(privacy::router())

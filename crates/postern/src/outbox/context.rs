@@ -19,6 +19,9 @@ pub const NO_TRANSPORT: &str = "skipped: no mail transport configured (--smtp-ur
 pub struct Outbox {
     /// The store.
     pub store: Store,
+    /// The use cases: the OpenPGP keys that sign and the readers' keys that mail is sealed
+    /// to.
+    pub app: postern_app::App,
     /// The mail transport, if configured.
     pub mailer: Option<Arc<Mailer>>,
     /// Project slug -> name, for subjects.

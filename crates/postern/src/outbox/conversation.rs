@@ -13,7 +13,7 @@ use postern_core::report::ReportId;
 use postern_store::jobs::{Delivery, Failure, Job};
 
 use super::context::{NO_TRANSPORT, Outbox, Outcome, transient};
-use crate::mail::ConversationMail;
+use crate::mail::{ConversationMail, Seal};
 use crate::notices::{Conversation, ReportNotice, conversation_text};
 
 /// "Re: " before a subject, once.
@@ -131,7 +131,18 @@ pub async fn deliver(
         in_reply_to: thread.and_then(|t| t.message_id),
         automatic: matches!(conversation, Conversation::Receipt { .. }),
     };
-    mailer.send_conversation(&mail).await?;
+    // A reporter who gave a key gets every mail sealed to it, signed by the project's key.
+    let key = outbox
+        .app
+        .reporter_public_key(report)
+        .await
+        .map_err(transient)?;
+    let seal = key.as_ref().map(|reader| Seal {
+        app: &outbox.app,
+        project: &job.project,
+        reader,
+    });
+    mailer.send_conversation(&mail, seal).await?;
     Ok(Outcome::done())
 }
 
@@ -177,7 +188,7 @@ pub async fn screening_reply(outbox: &Outbox, job: &Job, item: &str) -> Result<O
         in_reply_to: found.summary.message_id.clone(),
         automatic: true,
     };
-    mailer.send_conversation(&mail).await?;
+    mailer.send_conversation(&mail, None).await?;
     Ok(Outcome::done())
 }
 

@@ -15,7 +15,8 @@ use postern_store::jobs::{Delivery, Failure, Job, JobKind, NewJob, Recipient, Re
 use postern_store::webhooks::Webhook;
 
 use super::context::{NO_TRANSPORT, Outbox, Outcome, transient};
-use crate::notices::{ReportNotice, report_notice};
+use crate::mail::Seal;
+use crate::notices::{Contents, ReportNotice, contents_notice, report_notice};
 
 /// Who is mailed about a report event: the team of its project and, for some, the reporter.
 pub fn recipients(event: ReportEvent, team: &[String]) -> Vec<Recipient> {
@@ -47,11 +48,9 @@ pub fn mail_fan_out(
                 job.report_id.as_deref(),
                 &Delivery {
                     event: event.name().to_owned(),
-                    // Only a reporter who wrote by mail is sent the messages themselves.
-                    messages: match recipient {
-                        Recipient::Reporter => messages.to_vec(),
-                        Recipient::Team { .. } => Vec::new(),
-                    },
+                    // Named by id: a reporter who wrote by mail is sent the messages
+                    // themselves, a member who set an OpenPGP key gets them encrypted.
+                    messages: messages.to_vec(),
                     recipient,
                     note: None,
                 },
@@ -176,6 +175,31 @@ pub async fn deliver(
     let Some(which) = ReportNotice::of(&delivery.event, to_team) else {
         return Ok(Outcome::skipped("skipped: no notice for this event"));
     };
+    if let Recipient::Team { email } = &delivery.recipient
+        && matches!(
+            which,
+            ReportNotice::NewReportToTeam | ReportNotice::ReporterMessageToTeam
+        )
+        && let Some(key) = member_key(outbox, email).await?
+    {
+        let contents = contents(outbox, job, report, which, delivery, now).await?;
+        let notice = contents_notice(
+            which,
+            outbox.project_name(&job.project),
+            report.as_str(),
+            &contents,
+            &outbox.links,
+            &postern_core::mail_crypto::spaced(key.fingerprint().as_str()),
+        )
+        .map_err(|e| Failure::Permanent(format!("cannot write the notice: {e}")))?;
+        let seal = Seal {
+            app: &outbox.app,
+            project: &job.project,
+            reader: &key,
+        };
+        mailer.send_sealed(&job.id, email, &notice, seal).await?;
+        return Ok(Outcome::done());
+    }
     let notice = report_notice(
         which,
         delivery.note.as_deref().unwrap_or_default(),
@@ -196,8 +220,92 @@ pub async fn deliver(
             None => return Ok(Outcome::skipped("skipped: the reporter left no address")),
         },
     };
-    mailer.send(&job.id, &to, &notice).await?;
+    // A reporter who gave a key gets every mail sealed to it, signed by the project's key.
+    let key = match delivery.recipient {
+        Recipient::Reporter => outbox
+            .app
+            .reporter_public_key(report)
+            .await
+            .map_err(transient)?,
+        Recipient::Team { .. } => None,
+    };
+    match &key {
+        Some(reader) => {
+            let seal = Seal {
+                app: &outbox.app,
+                project: &job.project,
+                reader,
+            };
+            mailer.send_sealed(&job.id, &to, &notice, seal).await?;
+        }
+        None => mailer.send(&job.id, &to, &notice).await?,
+    }
     Ok(Outcome::done())
+}
+
+/// The public key a member set, by their account's address, if it can be used now.
+async fn member_key(
+    outbox: &Outbox,
+    email: &str,
+) -> Result<Option<postern_openpgp::PublicKey>, Failure> {
+    let Some(user) = outbox.store.user_by_email(email).await.map_err(transient)? else {
+        return Ok(None);
+    };
+    outbox
+        .app
+        .member_public_key(&user.id)
+        .await
+        .map_err(transient)
+}
+
+/// What a sealed notice to a member carries: the report's fields (a new report) or the
+/// reporter's new messages, and the names of its files. Reading them is audited
+/// (`report.viewed` by `mailer`) before anything is read, like every view of contents.
+async fn contents(
+    outbox: &Outbox,
+    job: &Job,
+    report: &ReportId,
+    which: ReportNotice,
+    delivery: &Delivery,
+    now: Timestamp,
+) -> Result<Contents, Failure> {
+    let view = outbox
+        .store
+        .team_view(report, "mailer", now)
+        .await
+        .map_err(transient)?;
+    let policy = outbox.projects.get(&job.project).map(|p| &p.policy);
+    let label = |id: &str| {
+        policy
+            .and_then(|p| p.form.fields.iter().find(|f| f.id == id))
+            .map_or(id.to_owned(), |f| f.label.clone())
+    };
+    let mut contents = Contents {
+        attachments: view
+            .attachments
+            .iter()
+            .map(|a| a.filename.clone())
+            .collect(),
+        ..Contents::default()
+    };
+    if which == ReportNotice::NewReportToTeam {
+        contents.fields = view
+            .submission
+            .fields
+            .iter()
+            .map(|(id, value)| (label(id), value.clone()))
+            .collect();
+    } else {
+        for id in &delivery.messages {
+            match outbox.store.message_body(report, id).await {
+                Ok(body) => contents.messages.push(body.to_string()),
+                // Erased with the report's contents meanwhile.
+                Err(postern_store::StoreError::NotFound) => {}
+                Err(e) => return Err(transient(e)),
+            }
+        }
+    }
+    Ok(contents)
 }
 
 #[cfg(test)]

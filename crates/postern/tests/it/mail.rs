@@ -150,7 +150,7 @@ fn serve_with_mail(data: &Path, port: u16) -> Server {
 }
 
 /// `serve_with_mail` with more arguments.
-fn serve_with_mail_and(data: &Path, port: u16, extra: &[&str]) -> Server {
+pub(crate) fn serve_with_mail_and(data: &Path, port: u16, extra: &[&str]) -> Server {
     let url = format!("smtp://127.0.0.1:{port}?tls=none");
     let mut args = vec![
         "--smtp-url",

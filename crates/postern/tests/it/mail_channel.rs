@@ -42,7 +42,7 @@ fn mail_to(to: &str, subject: &str, id: &str, headers: &str, body: &str) -> Vec<
 }
 
 /// A header's value in a received mail (first occurrence, unfolded).
-fn header(mail: &str, name: &str) -> Option<String> {
+pub(crate) fn header(mail: &str, name: &str) -> Option<String> {
     let head = mail.split("\r\n\r\n").next()?;
     let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
     unfolded.lines().find_map(|l| {

@@ -10,11 +10,13 @@ mod demo_stats;
 /// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
 pub mod dovecot;
 mod durability;
+mod gpg;
 mod imap;
 mod key_cli;
 mod mail;
 mod mail_channel;
 mod mail_imap;
+mod openpgp_mail;
 mod ops;
 mod policy_cli;
 mod privacy_cli;

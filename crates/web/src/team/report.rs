@@ -167,6 +167,8 @@ struct ReportPage {
     fields: Vec<(String, String)>,
     attachments: Vec<AttachmentInfo>,
     messages: Vec<Line>,
+    /// How each message of the report that came by mail arrived: encrypted, signed.
+    mail_arrivals: Vec<MailArrival>,
     notes: Vec<Line>,
     can_act: bool,
     version: i64,
@@ -190,6 +192,8 @@ struct ReportPage {
     assignee: Option<String>,
     /// Whom it may be assigned to (the current one selected), for triagers.
     assignable: Vec<Choice>,
+    /// How it arrived when it came as an OpenPGP message (or with the reporter's key).
+    encryption: Option<String>,
     /// What of the report was erased, and when, in words.
     erased: Vec<String>,
     /// Its legal hold standing now, in words.
@@ -581,6 +585,44 @@ fn keep_typed(actions: &mut [ActionForm], failed: &ActForm, message: &str) {
     }
 }
 
+/// One message that came by mail, as OpenPGP found it (`core::mail_crypto`).
+struct MailArrival {
+    /// The report itself, a reply, or one waiting in screening.
+    what: &'static str,
+    at: String,
+    encryption: String,
+    signature: String,
+    /// Whether the signature is bad: said loudly.
+    bad: bool,
+}
+
+fn mail_arrivals(
+    policy: &Policy,
+    items: Vec<postern_store::mail::ScreeningItem>,
+) -> Vec<MailArrival> {
+    use postern_store::mail::InboundState;
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let crypto = item.summary.openpgp?;
+            Some(MailArrival {
+                what: match item.state {
+                    InboundState::Report => "The report",
+                    InboundState::Reply => "A reply",
+                    _ => "A message in screening",
+                },
+                at: human_time(policy, item.received_at),
+                encryption: crypto.encryption.describe(),
+                bad: matches!(
+                    crypto.signature,
+                    postern_core::mail_crypto::Signature::Bad { .. }
+                ),
+                signature: crypto.signature.describe(),
+            })
+        })
+        .collect()
+}
+
 async fn render_with(
     state: &AppState,
     member: &Member,
@@ -598,6 +640,7 @@ async fn render_with(
     let now = state.now();
     let store = state.store();
     let view = store.team_view(id, member.actor(), now).await?;
+    let arrivals = mail_arrivals(policy, store.report_mail(id).await?);
     let (events, history_cut) = store.recent_report_events(id, HISTORY_EVENTS_MAX).await?;
     let similar: Vec<(ReportId, f64)> = store
         .similar_reports(id)
@@ -788,6 +831,7 @@ async fn render_with(
                 },
             })
             .collect(),
+        mail_arrivals: arrivals,
         notes: view
             .notes
             .iter()
@@ -835,6 +879,18 @@ async fn render_with(
         advisories,
         can_draft,
         assignee,
+        encryption: store.encrypted_arrival(id).await?.map(|a| {
+            use postern_store::openpgp::ArrivalState;
+            match a.state {
+                ArrivalState::Decrypted => format!("arrived encrypted: {}", a.detail),
+                ArrivalState::Undecryptable => format!(
+                    "arrived encrypted and NOT decrypted: {}; kept sealed as it came (attachment {})",
+                    a.detail,
+                    postern_app::openpgp::UNREAD_MESSAGE_FILENAME
+                ),
+                ArrivalState::Plain => "sent in plain text; the reporter gave an OpenPGP key".into(),
+            }
+        }),
         assignable,
         erased: postern_core::privacy::Erasure::ALL
             .into_iter()

@@ -130,6 +130,7 @@ fn short_reason(reason: ScreenReason) -> &'static str {
         ScreenReason::Flood => "Flood",
         ScreenReason::Full => "Conversation full",
         ScreenReason::TooLarge => "Too large",
+        ScreenReason::Sealed => "Encrypted, not decrypted",
     }
 }
 
