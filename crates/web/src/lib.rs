@@ -9,6 +9,7 @@
 
 mod advisories;
 mod api;
+mod csaf;
 mod error;
 mod forms;
 mod intake;
@@ -70,6 +71,7 @@ fn all_routes() -> routes::Routes {
     let small = routes::Routes::new()
         .merge(policy_pages::router())
         .merge(advisories::router())
+        .merge(csaf::router())
         .merge(stats::router())
         .merge(privacy::router())
         .merge(pages::router())

@@ -74,6 +74,7 @@ struct Inner {
     mail_on: bool,
     halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
     csaf_index: std::sync::Mutex<Option<(PublishedStamp, Arc<CsafIndex>)>>,
+    rolie: std::sync::Mutex<Option<(PublishedStamp, Arc<crate::csaf::Rolie>)>>,
     /// Requests by route, status and latency, for `/metrics`.
     metrics: crate::ops::Metrics,
 }
@@ -118,6 +119,7 @@ impl AppState {
                 mail_on: false,
                 halls: std::sync::Mutex::new(HashMap::new()),
                 csaf_index: std::sync::Mutex::new(None),
+                rolie: std::sync::Mutex::new(None),
                 metrics: crate::ops::Metrics::default(),
             }),
         }
@@ -230,6 +232,22 @@ impl AppState {
             *kept = Some((stamp, index.clone()));
         }
         Ok(index)
+    }
+
+    /// The CSAF ROLIE documents made when the published advisories were as `stamp` says, if
+    /// they were kept.
+    pub(crate) fn cached_rolie(&self, stamp: PublishedStamp) -> Option<Arc<crate::csaf::Rolie>> {
+        let kept = self.inner.rolie.lock().ok()?;
+        kept.as_ref()
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, rolie)| rolie.clone())
+    }
+
+    /// Keeps the CSAF ROLIE documents until the published advisories change.
+    pub(crate) fn keep_rolie(&self, stamp: PublishedStamp, rolie: Arc<crate::csaf::Rolie>) {
+        if let Ok(mut kept) = self.inner.rolie.lock() {
+            *kept = Some((stamp, rolie));
+        }
     }
 
     /// Keeps a hall of fame until the published advisories change (one per project).

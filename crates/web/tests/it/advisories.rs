@@ -2,6 +2,7 @@
 //! three documents; a draft is a 404 everywhere.
 
 use crate::support;
+use sha2::Digest as _;
 
 use axum::http::StatusCode;
 use postern_core::advisory::{Advisory, AdvisoryId, Affected, Credit, CreditRole, VersionRange};
@@ -155,11 +156,70 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             .await
             .json();
         assert_eq!(doc["document"]["tracking"]["id"], "ACME-2026-0003");
+        let url = "https://sec.example.org/.well-known/csaf/white/2026/acme-2026-0003.json";
+        assert_eq!(doc["document"]["references"][0]["url"], url);
         assert_eq!(
             app.get("/.well-known/csaf/white/2025/acme-2026-0003.json")
                 .await
                 .status,
             StatusCode::NOT_FOUND
+        );
+        // Its hashes, over the very bytes served (made again at each request, alike).
+        let body = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json")
+            .await
+            .body;
+        let sha256 = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json.sha256")
+            .await
+            .text();
+        let digest: String = sha2::Sha256::digest(&body[..])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(sha256, format!("{digest}  acme-2026-0003.json\n"));
+        let sha512 = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json.sha512")
+            .await
+            .text();
+        assert_eq!(sha512.split_once("  ").unwrap().0.len(), 128);
+        // The folders are listed; a year without documents is not there.
+        let year = app.get("/.well-known/csaf/white/2026/").await.text();
+        for file in [".json\"", ".json.sha256\"", ".json.sha512\""] {
+            assert!(
+                year.contains(&format!(
+                    "/.well-known/csaf/white/2026/acme-2026-0003{file}"
+                )),
+                "{year}"
+            );
+        }
+        assert_eq!(
+            app.get("/.well-known/csaf/white/2025/").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let white = app.get("/.well-known/csaf/white/").await.text();
+        assert!(
+            white.contains("href=\"/.well-known/csaf/white/2026/\""),
+            "{white}"
+        );
+        // The ROLIE feed names the document, its hash files and its categories.
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        let entry = &feed["feed"]["entry"][0];
+        assert_eq!(entry["id"], "ACME-2026-0003");
+        assert_eq!(entry["title"], "Stored XSS in widget titles");
+        assert_eq!(entry["content"]["src"], url);
+        assert_eq!(entry["link"][1]["href"], format!("{url}.sha256"));
+        assert_eq!(feed["feed"]["category"][0]["term"], "csaf");
+        let categories = app
+            .get("/.well-known/csaf/category-white.json")
+            .await
+            .json();
+        assert_eq!(
+            categories["categories"]["category"][1]["term"],
+            "acme-widgets"
         );
         let feed = app.get("/advisories.atom").await;
         assert_eq!(
