@@ -243,7 +243,7 @@ fn listing(path: &str, parent: Option<&str>, entries: Vec<ListingEntry>) -> Resp
             .map(|e| {
                 let modified = e
                     .modified
-                    .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+                    .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
                 (e.name, modified)
             })
