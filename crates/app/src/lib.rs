@@ -17,6 +17,7 @@ mod clock;
 mod error;
 pub mod intake;
 pub mod mail;
+pub mod openpgp;
 pub mod privacy;
 pub mod recorded;
 pub mod reporter;

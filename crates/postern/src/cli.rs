@@ -978,6 +978,62 @@ pub struct StorageArgs {
 pub enum KeyCommand {
     /// Re-wrap every report's key under a new master key, while servers keep running.
     Rotate(StorageArgs),
+    /// A project's OpenPGP key: reporters encrypt to it (found by Web Key Directory and
+    /// security.txt), Postern signs with it.
+    #[command(subcommand)]
+    Openpgp(OpenpgpCommand),
+}
+
+/// `postern key openpgp ...`
+#[derive(Debug, Subcommand)]
+pub enum OpenpgpCommand {
+    /// Make the project's first key (Ed25519 + Curve25519, for its security address).
+    Generate(OpenpgpArgs),
+    /// Bring in a key made elsewhere: `gpg --armor --export-secret-keys KEY` without a
+    /// passphrase, from FILE or standard input (`-`).
+    Import(OpenpgpImportArgs),
+    /// Print the project's current public key, armoured (`--secret`: its secret key, for a
+    /// backup kept elsewhere; audited).
+    Export(OpenpgpExportArgs),
+    /// Make a new key and retire the current one, which stays to decrypt what was sent to it.
+    Rotate(OpenpgpArgs),
+    /// List the project's keys: the current one and the retired ones.
+    List(OpenpgpArgs),
+}
+
+/// Options of `postern key openpgp generate|rotate|list`.
+#[derive(Debug, Args)]
+pub struct OpenpgpArgs {
+    /// The project (slug).
+    #[arg(long)]
+    pub project: String,
+    /// Storage, policies and who acts.
+    #[command(flatten)]
+    pub context: ReportContext,
+}
+
+/// Options of `postern key openpgp import`.
+#[derive(Debug, Args)]
+pub struct OpenpgpImportArgs {
+    /// The armoured (or binary) secret key, or `-` for standard input.
+    pub file: PathBuf,
+    /// Retire the project's current key (otherwise a project with a key refuses another).
+    #[arg(long)]
+    pub rotate: bool,
+    /// The project and the rest.
+    #[command(flatten)]
+    pub key: OpenpgpArgs,
+}
+
+/// Options of `postern key openpgp export`.
+#[derive(Debug, Args)]
+pub struct OpenpgpExportArgs {
+    /// Print the secret key instead (admins' backup; keep it offline).
+    #[arg(long)]
+    pub secret: bool,
+    /// The project and the rest.
+    #[command(flatten)]
+    pub key: OpenpgpArgs,
 }
 
 /// How `serve` writes its log.

@@ -19,6 +19,7 @@ mod mail_cmd;
 pub mod mail_in;
 mod notices;
 mod open;
+mod openpgp_cmd;
 mod outbox;
 mod policy_cmd;
 mod report_cmd;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Render(args)) => policy_cmd::render(&args),
         cli::Command::Init(args) => init::run(&args),
         cli::Command::Key(cli::KeyCommand::Rotate(args)) => key::rotate(&args),
+        cli::Command::Key(cli::KeyCommand::Openpgp(command)) => openpgp_cmd::run(command),
         cli::Command::Audit(cli::AuditCommand::Verify(args)) => audit::verify(&args),
         cli::Command::Audit(cli::AuditCommand::Checkpoint(args)) => audit::checkpoint(&args),
         cli::Command::Backup(args) => backup_cmd::backup(&args),

@@ -123,3 +123,24 @@ pub fn refusal(error: postern_app::Error, what: &str) -> anyhow::Result<std::pro
         }
     }
 }
+
+/// A file's bytes (`-`: standard input's), at most one byte over `limit` (so the use case says
+/// it is too large without the whole input in memory); `what` names it in errors.
+pub fn read_input(path: &std::path::Path, limit: usize, what: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let limit = limit as u64 + 1;
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {what} from standard input"))?;
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    Ok(bytes)
+}

@@ -1,7 +1,6 @@
 //! `postern scan import|list`: scanner reports from a terminal or a CI job that runs on the
 //! server, through the same use case as `POST /api/v1/projects/{slug}/scans`.
 
-use std::io::Read as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -26,28 +25,8 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The report's bytes, at most one byte over the limit (so the use case says it is too large
-/// without the whole file in memory).
-fn read_report(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let limit = REPORT_BYTES_MAX as u64 + 1;
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .context("cannot read the report from standard input")?;
-    } else {
-        std::fs::File::open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    Ok(bytes)
-}
-
 async fn import(args: ScanImportArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read_report(&args.file)?;
+    let bytes = crate::open::read_input(&args.file, REPORT_BYTES_MAX, "the report")?;
     let app = crate::open::open_app(&args.context).await?;
     let actor = Actor::operator(&default_actor(args.context.actor.as_deref()));
     let result = app

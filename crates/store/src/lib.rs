@@ -15,6 +15,7 @@ pub mod disclosure;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod openpgp;
 pub mod privacy;
 pub mod scans;
 pub mod stats;
@@ -629,8 +630,32 @@ impl Store {
         received_at: Timestamp,
         clocks: &postern_core::clock::Clocks,
     ) -> Result<(ReportId, CaseKey), StoreError> {
+        self.create_encrypted_report(project, submission, attachments, received_at, clocks, None)
+            .await
+    }
+
+    /// Stores a report like `create_case_report`; when it came as an OpenPGP message, with how
+    /// it arrived (`report_openpgp`, audited as `report.encrypted`) and the public key the
+    /// reporter gave (sealed), in the same transaction.
+    pub async fn create_encrypted_report(
+        &self,
+        project: &str,
+        submission: &ValidSubmission,
+        attachments: &[NewAttachment],
+        received_at: Timestamp,
+        clocks: &postern_core::clock::Clocks,
+        encrypted: Option<(&openpgp::EncryptedArrival, Option<&[u8]>)>,
+    ) -> Result<(ReportId, CaseKey), StoreError> {
         let id = ReportId::from_random(vault::random_bytes::<REPORT_ID_BYTES>()?);
         let case_key = CaseKey::from_random(vault::random_bytes::<CASE_KEY_BYTES>()?);
+        let (extra, events) = match encrypted {
+            Some((arrival, reporter_key)) => {
+                let (insert, audit) =
+                    self.arrival_write(id.as_str(), arrival, reporter_key, received_at)?;
+                (vec![insert], vec![audit])
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         self.insert_report_keyed(
             &id,
             &case_key,
@@ -640,8 +665,8 @@ impl Store {
             received_at,
             clocks,
             postern_core::policy::ChannelKind::WebForm,
-            Vec::new(),
-            Vec::new(),
+            extra,
+            events,
         )
         .await?;
         Ok((id, case_key))
@@ -1221,6 +1246,8 @@ impl Store {
         }
         // Webhooks' addresses and signing secrets as well.
         self.rewrap_webhooks(&new_id).await?;
+        // Projects' OpenPGP secret keys and reporters' public keys.
+        let openpgp_still_used = self.rewrap_project_keys(&new_id).await?;
         // So are the messages taken from the mailbox.
         let mail_still_used = self.rewrap_inbound_mail(&new_id).await?;
         // And the reporters' contact keys.
@@ -1231,7 +1258,12 @@ impl Store {
             sqlx::query("SELECT (SELECT COUNT(*) FROM reports WHERE key_id <> $1) + (SELECT COUNT(*) FROM users WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1) + (SELECT COUNT(*) FROM advisories WHERE key_id <> $1) + (SELECT COUNT(*) FROM webhooks WHERE key_id <> $1) AS n")
                 .bind(&new_id).fetch_one(pool).await?.try_get("n")?
         });
-        let removed = if still_used + lists_still_used + mail_still_used + contacts_still_used == 0
+        let removed = if still_used
+            + lists_still_used
+            + mail_still_used
+            + contacts_still_used
+            + openpgp_still_used
+            == 0
             && !superseded.is_empty()
         {
             self.vault.remove_master_keys(&superseded)?;

@@ -215,6 +215,12 @@ impl Store {
                         expect_one: Some(held),
                     });
                 }
+                // The public key the reporter gave names them too (migration 0018).
+                stmts.push(Stmt {
+                    sql: "UPDATE report_openpgp SET reporter_key_id = NULL, reporter_key = NULL, reporter_fingerprint = NULL WHERE report_id = $1",
+                    args: vec![text(id.as_str())],
+                    expect_one: None,
+                });
             }
             Erasure::Contents => {
                 let new_key = Zeroizing::new(vault::random_bytes::<{ vault::KEY_BYTES }>()?);

@@ -2,7 +2,7 @@
 //!
 //! Some libraries log once per oddity in their input: html5ever (under ammonia, which sanitizes
 //! every rendered Markdown text) writes a warning for every piece of text it has to move out of
-//! a `<table>`, so a 64 KiB description of `<table>x` repeated, drafted into an advisory, wrote
+//! a `<table>` (rPGP, under the OpenPGP channel, one per packet), so a 64 KiB description of `<table>x` repeated, drafted into an advisory, wrote
 //! some 2,000 lines at every view of the page. Input chosen by a stranger must never make the
 //! log grow with its size, so those targets are silenced here, in code, after the operator's
 //! directives (a later directive for the same target replaces an earlier one): no setting of
@@ -16,7 +16,9 @@ pub const LOG_DEFAULT: &str = "info";
 
 /// Libraries that log per element of their input (parse errors, repairs), never about
 /// Postern's own work: silenced entirely.
-pub const LOG_TARGETS_SILENCED: [&str; 2] = ["html5ever", "markup5ever"];
+/// rPGP (`pgp`) writes a debug record, with the packet's contents, for every packet and
+/// signature of a key or message a stranger sends.
+pub const LOG_TARGETS_SILENCED: [&str; 3] = ["html5ever", "markup5ever", "pgp"];
 
 /// The filter of every log Postern writes: `requested` (the operator's directives, as
 /// `POSTERN_LOG` gives them; the default level when absent or unreadable), then the

@@ -1,0 +1,334 @@
+//! OpenPGP: each project's keys (made, brought in, rotated, exported), signing with the
+//! current one, decrypting with any of them, and team members' own public keys.
+//!
+//! A project key's user id is the project's security address (its policy's first `email`
+//! channel), so that GnuPG finds it by that address through the Web Key Directory. The
+//! secret keys never leave the store unsealed except here, in memory, for one operation (and
+//! on `export --secret`, for an admin, audited).
+
+use postern_core::role::Role;
+use postern_openpgp::{Decrypted, PublicKey, SecretKey, Seed};
+use postern_store::openpgp::{MemberKey, NewProjectKey, ProjectKey};
+
+use crate::{Actor, App, Error};
+
+/// A project key as the terminal and the pages show it.
+#[derive(Debug, Clone)]
+pub struct ProjectKeyInfo {
+    /// The stored row (fingerprint, project, when, by whom, retired).
+    pub key: ProjectKey,
+    /// The user ids of the key.
+    pub user_ids: Vec<String>,
+}
+
+/// Why a message could not be decrypted with a project's keys.
+pub type DecryptError = postern_openpgp::Error;
+
+fn seed() -> Result<Seed, Error> {
+    Ok(Seed(postern_store::vault::random_bytes::<32>()?))
+}
+
+fn openpgp_refused(field: &str, e: postern_openpgp::Error) -> Error {
+    Error::field(field, e.to_string())
+}
+
+impl App {
+    /// The address a project's key is made for: the policy's first `email` channel, else
+    /// `security@` the public URL's host.
+    pub fn project_security_address(&self, slug: &str) -> Result<String, Error> {
+        let project = self.served(slug)?;
+        if let Some(email) = project.policy.channels.iter().find_map(|c| c.email.clone()) {
+            return Ok(email);
+        }
+        let host = url::Url::parse(self.public_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        Ok(format!("security@{host}"))
+    }
+
+    fn project_user_id(&self, slug: &str) -> Result<String, Error> {
+        let project = self.served(slug)?;
+        let name: String = project
+            .policy
+            .project
+            .name
+            .chars()
+            .filter(|c| !matches!(c, '<' | '>' | '\r' | '\n'))
+            .collect();
+        Ok(format!(
+            "{} security <{}>",
+            name.trim(),
+            self.project_security_address(slug)?
+        ))
+    }
+
+    /// Makes a project's first OpenPGP key (admins; the terminal's operator is one). Refused
+    /// when the project has a key already: rotate it instead.
+    pub async fn generate_project_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<ProjectKeyInfo, Error> {
+        self.add_generated_key(actor, slug, false).await
+    }
+
+    /// Makes a new key for a project and retires the current one, which stays to decrypt
+    /// what was encrypted to it; the new one is served from now on (admins). A project
+    /// without a key simply gets its first.
+    pub async fn rotate_project_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<ProjectKeyInfo, Error> {
+        self.add_generated_key(actor, slug, true).await
+    }
+
+    async fn add_generated_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        rotate: bool,
+    ) -> Result<ProjectKeyInfo, Error> {
+        actor.require(Role::Admin)?;
+        actor.check_sees(slug)?;
+        let user_id = self.project_user_id(slug)?;
+        let secret = postern_openpgp::generate(&user_id, seed()?)
+            .map_err(|e| Error::Refused(e.to_string()))?;
+        let how = if rotate { "rotated" } else { "generated" };
+        self.store_project_key(actor, slug, &secret, how, rotate)
+            .await
+    }
+
+    /// Brings in a project key made elsewhere (`gpg --armor --export-secret-keys`, no
+    /// passphrase), checked like any key; with `rotate`, the current key is retired (admins).
+    pub async fn import_project_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        secret_key: &[u8],
+        rotate: bool,
+    ) -> Result<ProjectKeyInfo, Error> {
+        actor.require(Role::Admin)?;
+        actor.check_sees(slug)?;
+        self.served(slug)?;
+        let secret =
+            SecretKey::parse(secret_key, self.now()).map_err(|e| openpgp_refused("key", e))?;
+        self.store_project_key(actor, slug, &secret, "imported", rotate)
+            .await
+    }
+
+    async fn store_project_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        secret: &SecretKey,
+        how: &'static str,
+        rotate: bool,
+    ) -> Result<ProjectKeyInfo, Error> {
+        let public = secret.public_key();
+        let key = self
+            .store()
+            .add_project_key(
+                &NewProjectKey {
+                    project: slug,
+                    fingerprint: secret.fingerprint().as_str(),
+                    public_key: &public.to_bytes(),
+                    secret_key: &secret.to_bytes(),
+                    how,
+                    retire_current: rotate,
+                },
+                actor.name(),
+                self.now(),
+            )
+            .await?;
+        Ok(ProjectKeyInfo {
+            key,
+            user_ids: public.user_ids(),
+        })
+    }
+
+    /// A project's keys, the current one first, then the retired ones newest first.
+    pub async fn project_keys(&self, slug: &str) -> Result<Vec<ProjectKeyInfo>, Error> {
+        self.served(slug)?;
+        let keys = self.store().project_keys(slug).await?;
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                let user_ids = PublicKey::parse(&key.public_key, self.now())
+                    .map(|k| k.user_ids())
+                    .unwrap_or_default();
+                ProjectKeyInfo { key, user_ids }
+            })
+            .collect())
+    }
+
+    /// The public key a project serves (its current key), if it has one. Read as stored,
+    /// without the checks of time: the key is the project's own.
+    pub async fn project_public_key(&self, slug: &str) -> Result<Option<PublicKey>, Error> {
+        self.served(slug)?;
+        let Some(key) = self.store().current_project_key(slug).await? else {
+            return Ok(None);
+        };
+        Ok(Some(stored_public_key(&key)?))
+    }
+
+    /// The armoured secret key of a project's current key, for a backup kept elsewhere
+    /// (admins; audited as `openpgp.secret_key_exported`).
+    pub async fn export_project_secret_key(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<zeroize::Zeroizing<String>, Error> {
+        actor.require(Role::Admin)?;
+        actor.check_sees(slug)?;
+        let keys = self.project_secret_keys(slug).await?;
+        let Some(current) = keys.first() else {
+            return Err(Error::Refused(format!(
+                "project {slug} has no OpenPGP key; make one with `postern key openpgp generate --project {slug}`"
+            )));
+        };
+        self.store()
+            .record_project_key_export(current.fingerprint().as_str(), actor.name(), self.now())
+            .await?;
+        Ok(zeroize::Zeroizing::new(current.armored_secret()))
+    }
+
+    /// A project's secret keys, the current one first (retired ones after it).
+    async fn project_secret_keys(&self, slug: &str) -> Result<Vec<SecretKey>, Error> {
+        let mut out = Vec::new();
+        for (key, secret) in self.store().project_secret_keys(slug).await? {
+            let retired = key.retired_at.is_some();
+            let secret = SecretKey::from_bytes(&secret).map_err(|e| {
+                Error::Store(postern_store::StoreError::Corrupt(format!(
+                    "OpenPGP key {}: {e}",
+                    key.fingerprint
+                )))
+            })?;
+            if retired {
+                out.push(secret);
+            } else {
+                out.insert(0, secret);
+            }
+        }
+        Ok(out)
+    }
+
+    /// An armoured detached signature of `bytes` by the project's current key (what the
+    /// CSAF provider signs its documents with). Refused when the project has no key.
+    pub async fn openpgp_sign_detached(&self, slug: &str, bytes: &[u8]) -> Result<String, Error> {
+        let keys = self.project_secret_keys(slug).await?;
+        let Some(current) = keys.first() else {
+            return Err(Error::Refused(format!(
+                "project {slug} has no OpenPGP key to sign with; make one with `postern key openpgp generate --project {slug}`"
+            )));
+        };
+        postern_openpgp::sign_detached(bytes, current, seed()?)
+            .map_err(|e| Error::Refused(e.to_string()))
+    }
+
+    /// Encrypts `bytes` to `recipients`, signed by the project's current key (mail to a
+    /// reporter or a member who gave a key). Refused when the project has no key or a
+    /// recipient's key cannot be used now.
+    pub async fn openpgp_encrypt_signed(
+        &self,
+        slug: &str,
+        bytes: &[u8],
+        recipients: &[&PublicKey],
+    ) -> Result<String, Error> {
+        let keys = self.project_secret_keys(slug).await?;
+        let Some(current) = keys.first() else {
+            return Err(Error::Refused(format!(
+                "project {slug} has no OpenPGP key to sign with"
+            )));
+        };
+        postern_openpgp::encrypt(bytes, recipients, Some(current), self.now(), seed()?)
+            .map_err(|e| Error::Refused(e.to_string()))
+    }
+
+    /// Decrypts a message sent to a project, with its current or any retired key, reading at
+    /// most `plaintext_bytes_max` bytes; the signature is checked against `sender` when given.
+    /// The outer `Result` is the store's; the inner one says why the message does not open
+    /// (no key of the project, damaged, too large), for the caller to keep it sealed.
+    pub async fn openpgp_decrypt(
+        &self,
+        slug: &str,
+        message: &[u8],
+        sender: Option<&PublicKey>,
+        plaintext_bytes_max: usize,
+    ) -> Result<Result<Decrypted, DecryptError>, Error> {
+        let keys = self.project_secret_keys(slug).await?;
+        let refs: Vec<&SecretKey> = keys.iter().collect();
+        Ok(postern_openpgp::decrypt(
+            message,
+            &refs,
+            sender,
+            plaintext_bytes_max,
+        ))
+    }
+
+    /// Reads a public key someone gives (a reporter, a member): armoured or binary, checked
+    /// at this moment (not expired, revoked or too weak; something to encrypt to). The error
+    /// names `field`.
+    pub fn check_public_key(&self, field: &str, key: &[u8]) -> Result<PublicKey, Error> {
+        PublicKey::parse(key, self.now()).map_err(|e| openpgp_refused(field, e))
+    }
+
+    /// Sets the acting member's own public key, for notices encrypted to them (audited).
+    pub async fn set_member_key(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        key: &[u8],
+    ) -> Result<MemberKey, Error> {
+        let public = self.check_public_key("openpgp_key", key)?;
+        let key = MemberKey {
+            user_id: user_id.to_owned(),
+            fingerprint: public.fingerprint().to_string(),
+            public_key: public.to_bytes(),
+            expires_at: public.expires_at(),
+            created_at: self.now(),
+        };
+        self.store()
+            .set_member_key(&key, actor.name(), self.now())
+            .await?;
+        Ok(key)
+    }
+
+    /// Removes the acting member's public key (audited); `NotFound` when they had none.
+    pub async fn remove_member_key(&self, actor: &Actor, user_id: &str) -> Result<(), Error> {
+        Ok(self
+            .store()
+            .remove_member_key(user_id, actor.name(), self.now())
+            .await?)
+    }
+
+    /// A member's public key, if they set one and it can still be used now.
+    pub async fn member_public_key(&self, user_id: &str) -> Result<Option<PublicKey>, Error> {
+        let Some(key) = self.store().member_key(user_id).await? else {
+            return Ok(None);
+        };
+        Ok(PublicKey::parse(&key.public_key, self.now()).ok())
+    }
+
+    /// The public key a reporter gave with their report, if any and still usable now (for
+    /// mail encrypted to them).
+    pub async fn reporter_public_key(
+        &self,
+        id: &postern_core::report::ReportId,
+    ) -> Result<Option<PublicKey>, Error> {
+        let Some(key) = self.store().reporter_key(id).await? else {
+            return Ok(None);
+        };
+        Ok(PublicKey::parse(&key, self.now()).ok())
+    }
+}
+
+fn stored_public_key(key: &ProjectKey) -> Result<PublicKey, Error> {
+    PublicKey::read(&key.public_key).map_err(|e| {
+        Error::Store(postern_store::StoreError::Corrupt(format!(
+            "OpenPGP key {}: {e}",
+            key.fingerprint
+        )))
+    })
+}
