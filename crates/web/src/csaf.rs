@@ -5,7 +5,9 @@
 //! `postern_core::export::csaf_directory`; this module finds the advisories and answers.
 //!
 //! Every file is made again from the records at each request (the documents are pure
-//! functions of them), so a document, its hashes and its signature always agree.
+//! functions of them), so a document, its hashes and its signature always agree. Each
+//! document is signed by its project's current OpenPGP key (`App::openpgp_sign_detached`);
+//! the keys' public parts are served beside the metadata, in `openpgp/`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use postern_core::export::ExportContext;
 use postern_core::export::csaf;
 use postern_core::export::csaf_directory::{
-    self as directory, FeedItem, Hash, Listed, ListingEntry,
+    self as directory, FeedItem, Hash, Listed, ListingEntry, SigningKey,
 };
 use postern_store::advisories::{IndexEntry, StoredAdvisory};
 
@@ -37,6 +39,8 @@ pub fn router() -> crate::routes::Routes {
         .get("/.well-known/csaf/feed-tlp-white.json", feed)
         .get("/.well-known/csaf/service.json", service)
         .get("/.well-known/csaf/category-white.json", categories)
+        .get("/.well-known/csaf/openpgp/", keys_folder)
+        .get("/.well-known/csaf/openpgp/{file}", key_file)
         .get("/.well-known/csaf/white/", white_folder)
         .get("/.well-known/csaf/white/index.txt", index)
         .get("/.well-known/csaf/white/changes.csv", changes)
@@ -76,6 +80,61 @@ fn json(value: &serde_json::Value) -> Response {
     text(value.to_string(), "application/json")
 }
 
+/// The current OpenPGP key of each project that has one (among those served and those with
+/// published documents): what signs the documents (CSAF 7.1.19) and what provider-metadata.json
+/// lists (7.1.20). A project without a key publishes unsigned documents, and then the provider
+/// claims the `csaf_provider` role only.
+pub(crate) struct Signers {
+    /// (project slug, fingerprint, armoured public key).
+    keys: Vec<(String, String, String)>,
+}
+
+impl Signers {
+    async fn read(state: &AppState, index: &[IndexEntry]) -> Result<Signers, ApiError> {
+        let mut slugs: Vec<&str> = state.projects().iter().map(|p| p.slug()).collect();
+        slugs.extend(index.iter().map(|e| e.project.as_str()));
+        slugs.sort_unstable();
+        slugs.dedup();
+        let mut keys = Vec::new();
+        for slug in slugs {
+            if let Some(key) = state.app().project_public_key(slug).await? {
+                keys.push((
+                    slug.to_owned(),
+                    key.fingerprint().as_str().to_owned(),
+                    key.armored(),
+                ));
+            }
+        }
+        Ok(Signers { keys })
+    }
+
+    /// Whether a project's documents are signed.
+    fn signs(&self, project: &str) -> bool {
+        self.keys.iter().any(|(slug, _, _)| slug == project)
+    }
+
+    /// Every key once, as provider-metadata.json lists them.
+    fn listed(&self) -> Vec<SigningKey> {
+        let mut keys: Vec<SigningKey> = Vec::new();
+        for (_, fingerprint, _) in &self.keys {
+            if !keys.iter().any(|k| &k.fingerprint == fingerprint) {
+                keys.push(SigningKey {
+                    fingerprint: fingerprint.clone(),
+                });
+            }
+        }
+        keys
+    }
+
+    /// What tells the kept ROLIE documents apart besides the published advisories: the keys.
+    fn stamp(&self) -> String {
+        self.keys
+            .iter()
+            .map(|(slug, fingerprint, _)| format!("{slug}={fingerprint};"))
+            .collect()
+    }
+}
+
 /// The provider's context: the default project publishes.
 fn provider_context(state: &AppState) -> ExportContext {
     let project = state.default_project();
@@ -97,13 +156,15 @@ fn last_updated(state: &AppState, listed: &[Listed]) -> jiff::Timestamp {
 }
 
 async fn provider_metadata(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let listed = all_listed(&state).await?;
+    let index = state.published_index().await?;
+    let signers = Signers::read(&state, &index).await?;
+    let listed: Vec<Listed> = index.iter().map(listed).collect();
     let context = provider_context(&state);
     Ok(json(&directory::provider_metadata(
         &context,
         last_updated(&state, &listed),
-        &[],
-        false,
+        &signers.listed(),
+        index.iter().all(|e| signers.signs(&e.project)),
     )))
 }
 
@@ -125,16 +186,21 @@ async fn changes(State(state): State<AppState>) -> Result<Response, ApiError> {
 
 /// The ROLIE documents, from the cache while the published advisories are unchanged.
 async fn rolie(state: &AppState) -> Result<Arc<Rolie>, ApiError> {
-    let stamp = state.store().published_stamp(None).await?;
-    if let Some(kept) = state.cached_rolie(stamp) {
+    let index = state.published_index().await?;
+    let signers = Signers::read(state, &index).await?;
+    let stamp = (state.store().published_stamp(None).await?, signers.stamp());
+    if let Some(kept) = state.cached_rolie(&stamp) {
         return Ok(kept);
     }
-    let index = state.published_index().await?;
     let stored = state.store().all_published(None).await?;
     let listed: Vec<Listed> = index.iter().map(listed).collect();
     let by_id: HashMap<&str, (&StoredAdvisory, ExportContext)> = stored
         .iter()
         .map(|s| (s.advisory.id.as_str(), (s, context(state, &s.advisory))))
+        .collect();
+    let projects: HashMap<&str, &str> = index
+        .iter()
+        .map(|e| (e.id.as_str(), e.project.as_str()))
         .collect();
     // An advisory published between the two reads is in the next feed.
     let items: Vec<FeedItem<'_>> = listed
@@ -145,7 +211,9 @@ async fn rolie(state: &AppState) -> Result<Arc<Rolie>, ApiError> {
                 advisory: &s.advisory,
                 listed: l,
                 vendor: &c.project_name,
-                signed: false,
+                signed: projects
+                    .get(l.id.as_str())
+                    .is_some_and(|p| signers.signs(p)),
             })
         })
         .collect();
@@ -218,8 +286,61 @@ async fn file(
             hash.file(bytes.as_bytes(), document),
             "text/plain; charset=utf-8",
         )),
-        Part::Signature => Err(ApiError::NotFound),
+        // Signed at each request, like the document is made: an OpenPGP signature carries its
+        // own time, and the key signs whatever the record says now.
+        // A project without a key has no signatures (and then no trusted provider role).
+        Part::Signature => {
+            if state
+                .app()
+                .project_public_key(&entry.project)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::NotFound);
+            }
+            let signature = state
+                .app()
+                .openpgp_sign_detached(&entry.project, bytes.as_bytes())
+                .await?;
+            Ok(text(signature, "application/pgp-signature"))
+        }
     }
+}
+
+/// The folder of the signing keys' public parts.
+async fn keys_folder(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let index = state.published_index().await?;
+    let signers = Signers::read(&state, &index).await?;
+    let listed: Vec<Listed> = index.iter().map(listed).collect();
+    let updated = last_updated(&state, &listed);
+    Ok(listing(
+        "/.well-known/csaf/openpgp/",
+        Some("/.well-known/csaf/"),
+        signers
+            .listed()
+            .into_iter()
+            .map(|k| ListingEntry {
+                name: format!("{}.asc", k.fingerprint),
+                modified: Some(updated),
+            })
+            .collect(),
+    ))
+}
+
+/// A signing key's public part, armoured, named by its fingerprint (CSAF 7.1.20).
+async fn key_file(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let index = state.published_index().await?;
+    let signers = Signers::read(&state, &index).await?;
+    let wanted = file.strip_suffix(".asc").ok_or(ApiError::NotFound)?;
+    let (_, _, armored) = signers
+        .keys
+        .into_iter()
+        .find(|(_, fingerprint, _)| fingerprint == wanted)
+        .ok_or(ApiError::NotFound)?;
+    Ok(text(armored, "application/pgp-keys"))
 }
 
 /// A folder's listing (CSAF 7.1.14): a plain page of links, like a web server's own.
@@ -253,11 +374,13 @@ fn listing(path: &str, parent: Option<&str>, entries: Vec<ListingEntry>) -> Resp
 }
 
 async fn provider_folder(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let listed = all_listed(&state).await?;
+    let index = state.published_index().await?;
+    let signers = Signers::read(&state, &index).await?;
+    let listed: Vec<Listed> = index.iter().map(listed).collect();
     Ok(listing(
         "/.well-known/csaf/",
         None,
-        directory::provider_listing(last_updated(&state, &listed), false),
+        directory::provider_listing(last_updated(&state, &listed), !signers.keys.is_empty()),
     ))
 }
 
@@ -275,8 +398,21 @@ async fn year_folder(
     Path(year): Path<String>,
 ) -> Result<Response, Error> {
     let year: i16 = year.parse().map_err(|_| Error::NotFound)?;
-    let listed = all_listed(&state).await.map_err(|_| Error::NotFound)?;
-    let entries = directory::year_listing(&listed, year, |_| false).ok_or(Error::NotFound)?;
+    let index = state.published_index().await?;
+    let signers = Signers::read(&state, &index)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let listed: Vec<Listed> = index.iter().map(listed).collect();
+    let projects: HashMap<&str, &str> = index
+        .iter()
+        .map(|e| (e.id.as_str(), e.project.as_str()))
+        .collect();
+    let entries = directory::year_listing(&listed, year, |l| {
+        projects
+            .get(l.id.as_str())
+            .is_some_and(|p| signers.signs(p))
+    })
+    .ok_or(Error::NotFound)?;
     Ok(listing(
         &format!("/.well-known/csaf/white/{year}/"),
         Some("/.well-known/csaf/white/"),

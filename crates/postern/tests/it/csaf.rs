@@ -1,5 +1,6 @@
 //! The demo's CSAF 2.0 provider directory, read as an aggregator reads it (provider metadata,
-//! both distributions, each document with its hashes), and every document checked by an
+//! both distributions, each document with its hashes and its signature, which GnuPG verifies
+//! with the keys the metadata lists), and every document checked by an
 //! independent implementation of the standard's tests: the BSI's csaf-validator-lib from the
 //! npm registry, run by `csaf_validate.mjs` (`.ci/run` installs it; without node or the
 //! library that part says so and is skipped).
@@ -57,7 +58,7 @@ fn the_demos_csaf_directory_is_complete_and_every_document_passes_the_bsi_valida
         &["--demo", "--public-url", PUBLIC],
         &data.path().join("demo"),
     );
-    server.wait_for("Seeded the demo");
+    server.wait_for("Made the demo's OpenPGP keys");
 
     // security.txt leads to the provider (7.1.8), which lists both distributions.
     let security_txt = get(&server, "/.well-known/security.txt");
@@ -171,7 +172,64 @@ fn the_demos_csaf_directory_is_complete_and_every_document_passes_the_bsi_valida
         std::fs::write(documents.path().join(file), &body).unwrap();
     }
 
+    // Signed (7.1.19) by keys the metadata lists (7.1.20): GnuPG itself checks every one.
+    assert_eq!(metadata["role"], "csaf_trusted_provider");
+    let keys = metadata["public_openpgp_keys"].as_array().unwrap();
+    assert!(!keys.is_empty());
+    let gnupg = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        gnupg.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    for key in keys {
+        let url = key["url"].as_str().unwrap();
+        let file = gnupg.path().join("key.asc");
+        std::fs::write(&file, get(&server, local(url))).unwrap();
+        gpg(gnupg.path(), &["--import"], &file);
+    }
+    let signatures = tempfile::tempdir().unwrap();
+    for path in &paths {
+        let file = path.split_once('/').unwrap().1;
+        let url = format!("{directory}{path}");
+        let entry = entries
+            .iter()
+            .find(|e| e["content"]["src"] == url.as_str())
+            .unwrap();
+        assert!(
+            entry["link"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["rel"] == "signature" && l["href"] == format!("{url}.asc")),
+            "the feed links {url}.asc"
+        );
+        let signature = signatures.path().join(format!("{file}.asc"));
+        std::fs::write(&signature, get(&server, &format!("{}.asc", local(&url)))).unwrap();
+        gpg(
+            gnupg.path(),
+            &["--verify", signature.to_str().unwrap()],
+            &documents.path().join(file),
+        );
+    }
+
     validate_independently(documents.path(), paths.len());
+}
+
+/// Runs GnuPG in its own home on one file, and expects it to succeed.
+fn gpg(home: &std::path::Path, args: &[&str], file: &std::path::Path) {
+    let output = Command::new("gpg")
+        .args(["--batch", "--no-tty", "--homedir"])
+        .arg(home)
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("gpg runs");
+    assert!(
+        output.status.success(),
+        "gpg {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs the BSI's validator library over every document: no finding of the mandatory or

@@ -221,6 +221,51 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             categories["categories"]["category"][1]["term"],
             "acme-widgets"
         );
+        // Without a project key: no signature, and only the provider role.
+        let asc = "/.well-known/csaf/white/2026/acme-2026-0003.json.asc";
+        assert_eq!(app.get(asc).await.status, StatusCode::NOT_FOUND);
+        assert!(metadata.get("public_openpgp_keys").is_none());
+        // With one, every document is signed: the listing, the feed and the metadata say so.
+        let key = app
+            .uses
+            .generate_project_key(&postern_app::Actor::operator("test"), "acme")
+            .await
+            .unwrap();
+        let fingerprint = key.key.fingerprint.clone();
+        let signature = app.get(asc).await;
+        assert_eq!(signature.status, StatusCode::OK);
+        assert!(
+            signature
+                .text()
+                .starts_with("-----BEGIN PGP SIGNATURE-----")
+        );
+        let metadata = app
+            .get("/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(metadata["role"], "csaf_trusted_provider");
+        assert_eq!(
+            metadata["public_openpgp_keys"][0]["fingerprint"],
+            fingerprint.as_str()
+        );
+        let public = app
+            .get(&format!("/.well-known/csaf/openpgp/{fingerprint}.asc"))
+            .await;
+        assert!(
+            public
+                .text()
+                .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        );
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        assert_eq!(
+            feed["feed"]["entry"][0]["link"][3]["href"],
+            format!("{url}.asc")
+        );
+        let year = app.get("/.well-known/csaf/white/2026/").await.text();
+        assert!(year.contains("acme-2026-0003.json.asc\""), "{year}");
         let feed = app.get("/advisories.atom").await;
         assert_eq!(
             feed.headers["content-type"],

@@ -53,6 +53,8 @@ const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/.well-known/csaf/", Public),
     ("GET", "/.well-known/csaf/category-white.json", Public),
     ("GET", "/.well-known/csaf/feed-tlp-white.json", Public),
+    ("GET", "/.well-known/csaf/openpgp/", Public),
+    ("GET", "/.well-known/csaf/openpgp/{file}", Public),
     ("GET", "/.well-known/csaf/provider-metadata.json", Public),
     ("GET", "/.well-known/csaf/service.json", Public),
     ("GET", "/.well-known/csaf/white/", Public),
