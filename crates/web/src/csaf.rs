@@ -80,8 +80,7 @@ fn json(value: &serde_json::Value) -> Response {
     text(value.to_string(), "application/json")
 }
 
-/// The current OpenPGP key of each project that has one (among those served and those with
-/// published documents): what signs the documents (CSAF 7.1.19) and what provider-metadata.json
+/// The current OpenPGP key of each served project that has one: what signs the documents (CSAF 7.1.19) and what provider-metadata.json
 /// lists (7.1.20). A project without a key publishes unsigned documents, and then the provider
 /// claims the `csaf_provider` role only.
 pub(crate) struct Signers {
@@ -90,13 +89,11 @@ pub(crate) struct Signers {
 }
 
 impl Signers {
-    async fn read(state: &AppState, index: &[IndexEntry]) -> Result<Signers, ApiError> {
-        let mut slugs: Vec<&str> = state.projects().iter().map(|p| p.slug()).collect();
-        slugs.extend(index.iter().map(|e| e.project.as_str()));
-        slugs.sort_unstable();
-        slugs.dedup();
+    /// The keys of the projects served: a project no longer served has none (its documents
+    /// stay, unsigned).
+    async fn read(state: &AppState) -> Result<Signers, ApiError> {
         let mut keys = Vec::new();
-        for slug in slugs {
+        for slug in state.projects().iter().map(|p| p.slug()) {
             if let Some(key) = state.app().project_public_key(slug).await? {
                 keys.push((
                     slug.to_owned(),
@@ -157,7 +154,7 @@ fn last_updated(state: &AppState, listed: &[Listed]) -> jiff::Timestamp {
 
 async fn provider_metadata(State(state): State<AppState>) -> Result<Response, ApiError> {
     let index = state.published_index().await?;
-    let signers = Signers::read(&state, &index).await?;
+    let signers = Signers::read(&state).await?;
     let listed: Vec<Listed> = index.iter().map(listed).collect();
     let context = provider_context(&state);
     Ok(json(&directory::provider_metadata(
@@ -187,7 +184,7 @@ async fn changes(State(state): State<AppState>) -> Result<Response, ApiError> {
 /// The ROLIE documents, from the cache while the published advisories are unchanged.
 async fn rolie(state: &AppState) -> Result<Arc<Rolie>, ApiError> {
     let index = state.published_index().await?;
-    let signers = Signers::read(state, &index).await?;
+    let signers = Signers::read(state).await?;
     let stamp = (state.store().published_stamp(None).await?, signers.stamp());
     if let Some(kept) = state.cached_rolie(&stamp) {
         return Ok(kept);
@@ -310,7 +307,7 @@ async fn file(
 /// The folder of the signing keys' public parts.
 async fn keys_folder(State(state): State<AppState>) -> Result<Response, ApiError> {
     let index = state.published_index().await?;
-    let signers = Signers::read(&state, &index).await?;
+    let signers = Signers::read(&state).await?;
     let listed: Vec<Listed> = index.iter().map(listed).collect();
     let updated = last_updated(&state, &listed);
     Ok(listing(
@@ -332,8 +329,7 @@ async fn key_file(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
-    let index = state.published_index().await?;
-    let signers = Signers::read(&state, &index).await?;
+    let signers = Signers::read(&state).await?;
     let wanted = file.strip_suffix(".asc").ok_or(ApiError::NotFound)?;
     let (_, _, armored) = signers
         .keys
@@ -375,7 +371,7 @@ fn listing(path: &str, parent: Option<&str>, entries: Vec<ListingEntry>) -> Resp
 
 async fn provider_folder(State(state): State<AppState>) -> Result<Response, ApiError> {
     let index = state.published_index().await?;
-    let signers = Signers::read(&state, &index).await?;
+    let signers = Signers::read(&state).await?;
     let listed: Vec<Listed> = index.iter().map(listed).collect();
     Ok(listing(
         "/.well-known/csaf/",
@@ -399,9 +395,7 @@ async fn year_folder(
 ) -> Result<Response, Error> {
     let year: i16 = year.parse().map_err(|_| Error::NotFound)?;
     let index = state.published_index().await?;
-    let signers = Signers::read(&state, &index)
-        .await
-        .map_err(|_| Error::NotFound)?;
+    let signers = Signers::read(&state).await.map_err(|_| Error::NotFound)?;
     let listed: Vec<Listed> = index.iter().map(listed).collect();
     let projects: HashMap<&str, &str> = index
         .iter()

@@ -285,6 +285,46 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             app.get(&format!("{base}/other.json")).await.status,
             StatusCode::NOT_FOUND
         );
+        // An advisory of a project no longer served stays in the directory, unsigned (its key
+        // is not served either), and the provider is then no longer a trusted one.
+        let mut gone = advisory();
+        gone.id = AdvisoryId::new("GONE", 2026, 1);
+        gone.project = "gone".into();
+        app.store
+            .save_advisory(&gone, None, "alice@example.org", now())
+            .await
+            .unwrap();
+        app.store
+            .publish_advisory(&gone.id, "alice@example.org", now())
+            .await
+            .unwrap();
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        let entries = feed["feed"]["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        let links = |id: &str| {
+            entries
+                .iter()
+                .find(|e| e["id"] == id)
+                .map(|e| e["link"].as_array().unwrap().len())
+        };
+        assert_eq!(
+            (links("ACME-2026-0003"), links("GONE-2026-0001")),
+            (Some(4), Some(3))
+        );
+        assert_eq!(
+            app.get("/.well-known/csaf/white/2026/gone-2026-0001.json.asc")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let metadata = app
+            .get("/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(metadata["role"], "csaf_provider");
     }
 }
 
