@@ -80,10 +80,10 @@ fn json(value: &serde_json::Value) -> Response {
     text(value.to_string(), "application/json")
 }
 
-/// The current OpenPGP key of each served project that has one: what signs the documents (CSAF 7.1.19) and what provider-metadata.json
-/// lists (7.1.20). A project without a key publishes unsigned documents, and then the provider
-/// claims the `csaf_provider` role only.
-pub(crate) struct Signers {
+/// The current OpenPGP key of each served project that has one: what signs the documents
+/// (CSAF 7.1.19) and what provider-metadata.json lists (7.1.20). A project without a key
+/// publishes unsigned documents, and then the provider claims the `csaf_provider` role only.
+struct Signers {
     /// (project slug, fingerprint, armoured public key).
     keys: Vec<(String, String, String)>,
 }
@@ -195,10 +195,6 @@ async fn rolie(state: &AppState) -> Result<Arc<Rolie>, ApiError> {
         .iter()
         .map(|s| (s.advisory.id.as_str(), (s, context(state, &s.advisory))))
         .collect();
-    let projects: HashMap<&str, &str> = index
-        .iter()
-        .map(|e| (e.id.as_str(), e.project.as_str()))
-        .collect();
     // An advisory published between the two reads is in the next feed.
     let items: Vec<FeedItem<'_>> = listed
         .iter()
@@ -208,9 +204,7 @@ async fn rolie(state: &AppState) -> Result<Arc<Rolie>, ApiError> {
                 advisory: &s.advisory,
                 listed: l,
                 vendor: &c.project_name,
-                signed: projects
-                    .get(l.id.as_str())
-                    .is_some_and(|p| signers.signs(p)),
+                signed: signers.signs(&s.advisory.project),
             })
         })
         .collect();
