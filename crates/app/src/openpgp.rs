@@ -6,9 +6,14 @@
 //! secret keys never leave the store unsealed except here, in memory, for one operation (and
 //! on `export --secret`, for an admin, audited).
 
+use postern_core::intake::{FIELD_TEXT_BYTES_MAX, FieldError, ValidSubmission};
+use postern_core::policy::Policy;
 use postern_core::role::Role;
-use postern_openpgp::{Decrypted, PublicKey, SecretKey, Seed};
-use postern_store::openpgp::{MemberKey, NewProjectKey, ProjectKey};
+use postern_openpgp::{Decrypted, PublicKey, SecretKey, Seed, Signature};
+use postern_store::NewAttachment;
+use postern_store::openpgp::{
+    ArrivalState, EncryptedArrival, MemberKey, NewProjectKey, ProjectKey,
+};
 
 use crate::{Actor, App, Error};
 
@@ -23,6 +28,110 @@ pub struct ProjectKeyInfo {
 
 /// Why a message could not be decrypted with a project's keys.
 pub type DecryptError = postern_openpgp::Error;
+
+/// Most bytes of an armoured OpenPGP message a reporter sends in a form or the API: a
+/// decrypted report is at most one text field (64 KiB), which its armour stays well under.
+pub const ENCRYPTED_MESSAGE_BYTES_MAX: usize = 1024 * 1024;
+/// The name of the attachment an encrypted report no key opens is kept as.
+pub const UNREAD_MESSAGE_FILENAME: &str = "encrypted-report.asc";
+
+/// What a reporter sent besides the plain fields: an encrypted message, their public key.
+pub(crate) struct EncryptedInput<'a> {
+    message: Option<&'a str>,
+    reporter_key: Option<&'a str>,
+}
+
+impl<'a> EncryptedInput<'a> {
+    /// `None` when neither was given (blank counts as not given).
+    pub(crate) fn given(
+        message: Option<&'a str>,
+        reporter_key: Option<&'a str>,
+    ) -> Option<EncryptedInput<'a>> {
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        let reporter_key = reporter_key.map(str::trim).filter(|k| !k.is_empty());
+        (message.is_some() || reporter_key.is_some()).then_some(EncryptedInput {
+            message,
+            reporter_key,
+        })
+    }
+
+    /// Whether a message carries the report (so no plain field is required).
+    pub(crate) fn has_message(&self) -> bool {
+        self.message.is_some()
+    }
+}
+
+/// An encrypted input, opened: how it arrived, the reporter's key, and what the report
+/// becomes (the plaintext, or the ciphertext kept as it came).
+pub(crate) struct Opened {
+    pub(crate) arrival: EncryptedArrival,
+    pub(crate) reporter_key: Option<Vec<u8>>,
+    plaintext: Option<zeroize::Zeroizing<String>>,
+    ciphertext: Option<String>,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn signature_name(signature: &Signature) -> (&'static str, Option<String>) {
+    match signature {
+        Signature::Unsigned => ("unsigned", None),
+        Signature::Verified(k) => ("verified", Some(k.to_string())),
+        Signature::Bad(k) => ("bad", Some(k.to_string())),
+        Signature::UnknownKey(k) => ("unknown_key", Some(k.to_string())),
+    }
+}
+
+impl Opened {
+    /// Puts what was opened into the report: the plaintext as the body field (after any plain
+    /// text the reporter typed there), or, for a message no key opened, the ciphertext as a
+    /// sealed attachment and a body that says so.
+    pub(crate) fn fill(
+        &self,
+        policy: &Policy,
+        valid: &mut ValidSubmission,
+        attachments: &mut Vec<NewAttachment>,
+    ) {
+        let body_field = postern_core::intake::encrypted_body_field(policy);
+        let body = match (&self.plaintext, &self.ciphertext) {
+            (Some(text), _) => text.replace("\r\n", "\n").trim().to_owned(),
+            (None, Some(armour)) => {
+                attachments.push(crate::intake::attachment(
+                    UNREAD_MESSAGE_FILENAME,
+                    Some("application/pgp-encrypted"),
+                    armour.as_bytes().to_vec(),
+                ));
+                format!(
+                    "(This report arrived encrypted and could not be decrypted: {}. The message is kept sealed as the attachment {UNREAD_MESSAGE_FILENAME}.)",
+                    self.arrival.detail
+                )
+            }
+            (None, None) => return,
+        };
+        let mut fields = std::mem::take(&mut valid.fields);
+        match fields.iter_mut().find(|(id, _)| id == body_field) {
+            Some((_, value)) => {
+                value.push_str("\n\n");
+                value.push_str(&body);
+            }
+            None => fields.push((body_field.to_owned(), body)),
+        }
+        // In the form's order, as a checked submission keeps them.
+        fields.sort_by_key(|(id, _)| {
+            policy
+                .form
+                .fields
+                .iter()
+                .position(|f| &f.id == id)
+                .unwrap_or(usize::MAX)
+        });
+        valid.fields = fields;
+    }
+}
 
 fn seed() -> Result<Seed, Error> {
     Ok(Seed(postern_store::vault::random_bytes::<32>()?))
@@ -265,6 +374,153 @@ impl App {
             sender,
             plaintext_bytes_max,
         ))
+    }
+
+    /// The key the Web Key Directory serves for a hashed local part (`hash`, z-base-32 of
+    /// the SHA-1 of the lower-cased local part): the current key of the project whose
+    /// security address it names. `domain` is the address's domain: required to match for the
+    /// advanced method (`/.well-known/openpgpkey/DOMAIN/hu/...`); for the direct method, the
+    /// request's host, preferred when several projects share a local part.
+    pub async fn wkd_key(
+        &self,
+        hash: &str,
+        domain: Option<&str>,
+        advanced: bool,
+    ) -> Result<Option<PublicKey>, Error> {
+        let mut found: Vec<(bool, String)> = Vec::new();
+        for project in self.projects().all() {
+            let address = self.project_security_address(project.slug())?;
+            let Some((local, address_domain)) = postern_openpgp::wkd::split_address(&address)
+            else {
+                continue;
+            };
+            if postern_openpgp::wkd::hashed_local_part(local) != hash {
+                continue;
+            }
+            let same_domain = domain.is_some_and(|d| d.eq_ignore_ascii_case(address_domain));
+            if advanced && !same_domain {
+                continue;
+            }
+            found.push((same_domain, project.slug().to_owned()));
+        }
+        found.sort_by_key(|(same, _)| !*same);
+        for (_, slug) in found {
+            if let Some(key) = self.project_public_key(&slug).await? {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Opens what a reporter sent encrypted: their key checked, the message's armour read
+    /// (refused by field when unreadable, or when what it decrypts to is over a text field's
+    /// limit), then decrypted with the project's keys. A message no key of the project opens
+    /// (or that is damaged inside) is not refused: it is kept as it came.
+    pub(crate) async fn open_encrypted(
+        &self,
+        slug: &str,
+        input: &EncryptedInput<'_>,
+    ) -> Result<Opened, Error> {
+        let mut errors = Vec::new();
+        let reporter = match input.reporter_key {
+            Some(key) => match self.check_public_key("openpgp_key", key.as_bytes()) {
+                Ok(k) => Some(k),
+                Err(Error::Invalid(e)) => {
+                    errors.extend(e);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        if let Some(message) = input.message {
+            if message.len() > ENCRYPTED_MESSAGE_BYTES_MAX {
+                errors.push(field_error(
+                    "encrypted_message",
+                    format!(
+                        "the encrypted message may be at most {} KiB; send long material (logs, a proof of concept) as attachments",
+                        ENCRYPTED_MESSAGE_BYTES_MAX / 1024
+                    ),
+                ));
+            } else if let Err(e) = postern_openpgp::recipients(message.as_bytes()) {
+                errors.push(field_error("encrypted_message", e.to_string()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let reporter_fingerprint = reporter.as_ref().map(|k| k.fingerprint().to_string());
+        let reporter_key = reporter.as_ref().map(|k| k.to_bytes());
+        let Some(message) = input.message else {
+            return Ok(Opened {
+                arrival: EncryptedArrival {
+                    state: ArrivalState::Plain,
+                    decrypted_with: None,
+                    signature: "unsigned".into(),
+                    signer: None,
+                    detail: "sent in plain text, with the reporter's OpenPGP key".into(),
+                    reporter_fingerprint,
+                },
+                reporter_key,
+                plaintext: None,
+                ciphertext: None,
+            });
+        };
+        let decrypted = self
+            .openpgp_decrypt(
+                slug,
+                message.as_bytes(),
+                reporter.as_ref(),
+                FIELD_TEXT_BYTES_MAX,
+            )
+            .await?;
+        match decrypted {
+            Ok(d) => {
+                let (signature, signer) = signature_name(&d.signature);
+                Ok(Opened {
+                    arrival: EncryptedArrival {
+                        state: ArrivalState::Decrypted,
+                        decrypted_with: Some(d.key.to_string()),
+                        signature: signature.into(),
+                        signer,
+                        detail: format!(
+                            "decrypted with the project's key {}; {}",
+                            d.key,
+                            d.signature.describe()
+                        ),
+                        reporter_fingerprint,
+                    },
+                    reporter_key,
+                    plaintext: Some(zeroize::Zeroizing::new(
+                        String::from_utf8_lossy(&d.plaintext).into_owned(),
+                    )),
+                    ciphertext: None,
+                })
+            }
+            Err(e @ (DecryptError::TooLarge { .. } | DecryptError::Malformed(_))) => {
+                let words = match e {
+                    DecryptError::TooLarge { .. } => format!(
+                        "the decrypted report is larger than {} KiB; put long material (logs, a proof of concept) in attachments",
+                        FIELD_TEXT_BYTES_MAX / 1024
+                    ),
+                    other => other.to_string(),
+                };
+                Err(Error::field("encrypted_message", words))
+            }
+            Err(e) => Ok(Opened {
+                arrival: EncryptedArrival {
+                    state: ArrivalState::Undecryptable,
+                    decrypted_with: None,
+                    signature: "unknown".into(),
+                    signer: None,
+                    detail: e.to_string(),
+                    reporter_fingerprint,
+                },
+                reporter_key,
+                plaintext: None,
+                ciphertext: Some(message.to_owned()),
+            }),
+        }
     }
 
     /// Reads a public key someone gives (a reporter, a member): armoured or binary, checked

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use postern_core::case::Case;
 use postern_core::clock::Clocks;
-use postern_core::intake::{Submission, validate, validate_message};
+use postern_core::intake::{Submission, validate, validate_encrypted, validate_message};
 use postern_core::project::Project;
 use postern_core::render::{RenderContext, no_report_form};
 use postern_core::report::{Author, CaseKey, ReportId};
@@ -24,6 +24,12 @@ pub struct NewReport {
     pub submission: Submission,
     /// Files sent with it.
     pub uploads: Vec<Upload>,
+    /// An ASCII-armoured OpenPGP message, encrypted on the reporter's machine to the
+    /// project's key, carrying the report (then no field is required).
+    pub encrypted_message: Option<String>,
+    /// The reporter's own OpenPGP public key (armoured), to encrypt mail to them and check
+    /// the message's signature.
+    pub reporter_key: Option<String>,
 }
 
 /// A stored report: what the reporter is shown once.
@@ -41,6 +47,8 @@ pub struct Submitted {
     pub clocks: Clocks,
     /// Whether the reporter gave an address to be told at.
     pub contact_given: bool,
+    /// How an encrypted report arrived (decrypted, or kept sealed), when it came encrypted.
+    pub encrypted: Option<postern_store::openpgp::EncryptedArrival>,
 }
 
 impl App {
@@ -66,6 +74,7 @@ impl App {
                 base_url: Some(self.project_url(project)),
                 report_form: false,
                 csaf_provider: None,
+                served_openpgp_key: None,
             };
             return Err(Error::NotOffered(no_report_form(&project.policy, &ctx)));
         }
@@ -76,24 +85,63 @@ impl App {
     /// starts at receipt; returns once it is durably committed. Every problem with the fields
     /// and the attachments is reported at once, each by its field. Refused as `NotOffered`
     /// when the policy lists no `web-form` channel.
+    ///
+    /// With an encrypted message, the plain fields are optional: the message is decrypted with
+    /// the project's keys (current or retired) and becomes the report's body
+    /// (`intake::encrypted_body_field`); one no key of the project opens is stored all the
+    /// same, sealed as it came (an attachment), for the team to see. Armour that cannot be
+    /// read, and a reporter's key that cannot be used, are refused by field.
     pub async fn submit_report(&self, report: NewReport) -> Result<Submitted, Error> {
         let project = self.report_form(report.project.as_deref())?;
         let policy = &project.policy;
         let mut errors = Vec::new();
-        let valid = validate(policy, report.submission)
-            .map_err(|e| errors.extend(e))
-            .ok();
+        let encrypted = crate::openpgp::EncryptedInput::given(
+            report.encrypted_message.as_deref(),
+            report.reporter_key.as_deref(),
+        );
+        let valid = if encrypted.as_ref().is_some_and(|e| e.has_message()) {
+            validate_encrypted(policy, report.submission)
+        } else {
+            validate(policy, report.submission)
+        }
+        .map_err(|e| errors.extend(e))
+        .ok();
         let attachments = crate::intake::attachments(report.uploads)
             .map_err(|e| errors.extend(e))
             .ok();
-        let (Some(valid), Some(attachments)) = (valid, attachments) else {
+        let opened = match &encrypted {
+            Some(input) => match self.open_encrypted(project.slug(), input).await {
+                Ok(opened) => Some(opened),
+                Err(Error::Invalid(e)) => {
+                    errors.extend(e);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        let (Some(mut valid), Some(mut attachments), true) =
+            (valid, attachments, errors.is_empty())
+        else {
             return Err(Error::Invalid(errors));
         };
         let received_at = self.now();
         let clocks = Case::received(policy, received_at).clocks;
+        if let Some(opened) = &opened {
+            opened.fill(policy, &mut valid, &mut attachments);
+        }
         let (id, case_key) = self
             .store()
-            .create_case_report(project.slug(), &valid, &attachments, received_at, &clocks)
+            .create_encrypted_report(
+                project.slug(),
+                &valid,
+                &attachments,
+                received_at,
+                &clocks,
+                opened
+                    .as_ref()
+                    .map(|o| (&o.arrival, o.reporter_key.as_deref())),
+            )
             .await?;
         Ok(Submitted {
             id,
@@ -102,6 +150,7 @@ impl App {
             received_at,
             clocks,
             contact_given: valid.contact_email.is_some(),
+            encrypted: opened.map(|o| o.arrival),
         })
     }
 

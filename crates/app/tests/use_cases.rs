@@ -59,6 +59,7 @@ fn report() -> NewReport {
             credit_name: None,
         },
         uploads: Vec::new(),
+        ..NewReport::default()
     }
 }
 

@@ -79,6 +79,27 @@ pub fn validate(
     check(policy, submission, true)
 }
 
+/// Checks the plain inputs given beside an encrypted message (an OpenPGP message that carries
+/// the report): the same limits, but no field is required, since the message holds them.
+pub fn validate_encrypted(
+    policy: &Policy,
+    submission: Submission,
+) -> Result<ValidSubmission, Vec<FieldError>> {
+    check(policy, submission, false)
+}
+
+/// The field a decrypted message becomes: `description` when the form has it, else its
+/// first multi-line field, else its first field.
+pub fn encrypted_body_field(policy: &Policy) -> &str {
+    let fields = &policy.form.fields;
+    fields
+        .iter()
+        .find(|f| f.id == "description")
+        .or_else(|| fields.iter().find(|f| f.kind == FieldKind::Text))
+        .or(fields.first())
+        .map_or("description", |f| f.id.as_str())
+}
+
 /// Checks a report a team member records from another channel (a chat, a pull request, a
 /// call) against the same form and limits, except that a field the form requires may be left
 /// out: the team records what the reporter wrote and cannot invent the rest. At least one field

@@ -343,6 +343,7 @@ mod tests {
                 base_url: None,
                 report_form: false,
                 csaf_provider: None,
+                served_openpgp_key: None,
             },
         );
         assert!(md.contains("## Your Personal Data"), "{md}");

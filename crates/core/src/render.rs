@@ -24,6 +24,30 @@ pub struct RenderContext {
     /// root, whichever project is rendered), for security.txt's `CSAF:` field; `None` when
     /// rendering a file to publish elsewhere.
     pub csaf_provider: Option<String>,
+    /// The project's OpenPGP key Postern serves, if it has one: named by security.txt's
+    /// `Encryption:` and by SECURITY.md, unless the policy lists an OpenPGP key of its own.
+    pub served_openpgp_key: Option<ServedKey>,
+}
+
+/// An OpenPGP key Postern serves for a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedKey {
+    /// The fingerprint, 40 hexadecimal digits.
+    pub fingerprint: String,
+    /// Where it is downloaded, armoured (`.../openpgp.asc`).
+    pub url: String,
+    /// The address it is made for, which GnuPG finds it by (Web Key Directory).
+    pub address: String,
+}
+
+impl RenderContext {
+    /// The served key, when the policy names no OpenPGP key itself (the policy's own word
+    /// comes first).
+    fn served_key<'a>(&'a self, policy: &Policy) -> Option<&'a ServedKey> {
+        self.served_openpgp_key
+            .as_ref()
+            .filter(|_| !policy.encryption.iter().any(|k| k.kind == KeyKind::Openpgp))
+    }
 }
 
 impl RenderContext {
@@ -34,6 +58,7 @@ impl RenderContext {
             base_url: None,
             report_form: false,
             csaf_provider: None,
+            served_openpgp_key: None,
         }
     }
 
@@ -214,6 +239,9 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
         if let Some(uri) = key.url.clone().or(fingerprint) {
             let _ = writeln!(out, "Encryption: {uri}");
         }
+    }
+    if let Some(key) = ctx.served_key(policy) {
+        let _ = writeln!(out, "Encryption: {}", key.url);
     }
     // Served by Postern, a policy that credits reporters in a hall of fame points to the one
     // Postern keeps, unless it names another.
@@ -565,6 +593,21 @@ fn reporting(md: &mut String, policy: &Policy, ctx: &RenderContext) {
                 let _ = writeln!(md, "```\n{}\n```\n", armored.trim());
             }
         }
+    }
+    if let Some(key) = ctx.served_key(policy) {
+        let _ = writeln!(md, "### Encrypting Sensitive Details\n");
+        let _ = writeln!(
+            md,
+            "You can encrypt your report to our OpenPGP key, with fingerprint `{}`. Download it from <{}>, or let GnuPG find it by our address: `gpg --locate-keys {}`.{}\n",
+            grouped_fingerprint(&key.fingerprint),
+            key.url,
+            key.address,
+            if ctx.report_form {
+                " The report form takes an encrypted message (`gpg --encrypt --armor`) in place of the fields."
+            } else {
+                ""
+            }
+        );
     }
     let _ = writeln!(md, "### What to Include in Your Report\n");
     let _ = writeln!(
@@ -954,4 +997,14 @@ fn updates(md: &mut String, policy: &Policy) {
         }
         let _ = writeln!(md, "{line}.\n");
     }
+}
+
+/// A fingerprint grouped by four digits, as GnuPG prints it for people to compare.
+pub fn grouped_fingerprint(fingerprint: &str) -> String {
+    let digits: Vec<char> = fingerprint.chars().filter(|c| !c.is_whitespace()).collect();
+    digits
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -44,17 +44,6 @@ impl Fingerprint {
         KeyId(self.0[self.0.len() - 16..].to_owned())
     }
 
-    /// Grouped by four, as GnuPG prints it for people to compare.
-    pub fn grouped(&self) -> String {
-        let groups: Vec<&str> = self
-            .0
-            .as_bytes()
-            .chunks(4)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        groups.join(" ")
-    }
-
     fn of(key: &impl pgp::types::KeyDetails) -> Fingerprint {
         Fingerprint(format!("{:X}", key.fingerprint()))
     }

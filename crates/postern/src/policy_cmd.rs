@@ -99,6 +99,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             .public_url
             .as_deref()
             .map(postern_core::export::csaf_directory::provider_metadata_url),
+        served_openpgp_key: None,
     };
     let output = match args.format {
         RenderFormat::SecurityMd => render::security_md(&policy, &ctx),

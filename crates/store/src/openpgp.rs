@@ -54,7 +54,8 @@ pub struct MemberKey {
 /// How a report that came as an OpenPGP message arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncryptedArrival {
-    /// `decrypted`, or `undecryptable` (kept sealed as it came).
+    /// `decrypted`, `undecryptable` (kept sealed as it came), or `plain` (a plain report
+    /// with the reporter's key).
     pub state: ArrivalState,
     /// The project key that decrypted it.
     pub decrypted_with: Option<String>,
@@ -71,6 +72,8 @@ pub struct EncryptedArrival {
 /// Whether an encrypted report could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArrivalState {
+    /// Sent in plain text; only the reporter's public key is kept.
+    Plain,
     /// Decrypted at intake; its contents are stored like any report's.
     Decrypted,
     /// Not decrypted (no key of the project opens it, or it is damaged); the ciphertext is a
@@ -82,6 +85,7 @@ impl ArrivalState {
     /// The stored name.
     pub fn name(self) -> &'static str {
         match self {
+            ArrivalState::Plain => "plain",
             ArrivalState::Decrypted => "decrypted",
             ArrivalState::Undecryptable => "undecryptable",
         }
@@ -89,6 +93,7 @@ impl ArrivalState {
 
     fn parse(name: &str) -> Result<ArrivalState, StoreError> {
         match name {
+            "plain" => Ok(ArrivalState::Plain),
             "decrypted" => Ok(ArrivalState::Decrypted),
             "undecryptable" => Ok(ArrivalState::Undecryptable),
             other => Err(StoreError::Corrupt(format!(

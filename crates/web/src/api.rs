@@ -54,6 +54,8 @@ struct NewReportBody {
     credit_name: Option<String>,
     #[serde(default)]
     attachments: Vec<AttachmentBody>,
+    encrypted_message: Option<String>,
+    openpgp_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +219,8 @@ async fn create_report(
             credit_name: body.credit_name,
         },
         uploads: decode_attachments(body.attachments)?,
+        encrypted_message: body.encrypted_message,
+        reporter_key: body.openpgp_key,
     };
     let done = state.app().submit_report(report).await?;
     let project = state.project(&done.project).ok_or(ApiError::NotFound)?;
@@ -229,6 +233,11 @@ async fn create_report(
         "received_at": moment(done.received_at),
         "deadlines": deadlines_json(project, &done.clocks, done.received_at),
         "track_url": format!("{}/track", state.public_url()),
+        "encryption": done.encrypted.as_ref().map(|e| json!({
+            "state": e.state.name(),
+            "signature": e.signature,
+            "detail": e.detail,
+        })),
     });
     Ok((
         StatusCode::CREATED,

@@ -17,6 +17,7 @@ mod logging;
 mod markdown;
 mod nav;
 mod openapi;
+mod openpgp_keys;
 mod ops;
 mod pages;
 mod policy_pages;
@@ -70,6 +71,7 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains
 fn all_routes() -> routes::Routes {
     let small = routes::Routes::new()
         .merge(policy_pages::router())
+        .merge(openpgp_keys::router())
         .merge(advisories::router())
         .merge(csaf::router())
         .merge(stats::router())

@@ -5,6 +5,7 @@
 //! served: each project with a form gets a schema of its own (its slug, its form's field ids
 //! with those it requires, its scope categories), so a client reads what the server checks.
 
+use postern_app::openpgp::ENCRYPTED_MESSAGE_BYTES_MAX;
 use postern_core::intake::{
     CREDIT_NAME_CHARS_MAX, FIELD_LINE_CHARS_MAX, FIELD_TEXT_BYTES_MAX, OTHER_CATEGORY,
 };
@@ -132,7 +133,9 @@ fn new_report_schema(project: &Project, is_default: bool) -> Value {
                 { "type": ["string", "null"], "pattern": "^\\s*$", "description": "Empty or null: no address (the case key is the way back)." }
             ] },
             "credit_name": { "type": ["string", "null"], "pattern": line_pattern(Some(CREDIT_NAME_CHARS_MAX), false), "description": "Name to credit, one line; leave out (or null) to stay anonymous." },
-            "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } }
+            "attachments": { "type": "array", "maxItems": 4, "items": { "$ref": "#/components/schemas/NewAttachment" } },
+            "encrypted_message": { "type": ["string", "null"], "maxLength": ENCRYPTED_MESSAGE_BYTES_MAX, "description": "The report as an ASCII-armoured OpenPGP message, encrypted on your machine to the project's key (security.txt's Encryption, or the Web Key Directory): `gpg --encrypt --armor -r ADDRESS`. With it, the form's fields are optional: the decrypted text becomes the description. Armour that cannot be read is refused (422, field encrypted_message); a message for a key this server does not hold is kept sealed as it came, and the answer's `encryption` says so." },
+            "openpgp_key": { "type": ["string", "null"], "maxLength": postern_openpgp::KEY_BYTES_MAX, "description": "Your OpenPGP public key, armoured (`gpg --armor --export`): the team's mail to you is encrypted to it, and a signed message is checked against it. Refused when expired, revoked, weaker than RSA 2048 bits, or without an encryption subkey." }
         }
     })
 }
@@ -376,7 +379,12 @@ pub fn document(projects: &[Project]) -> Value {
                     "status": { "type": "string" },
                     "received_at": { "type": "string", "format": "date-time" },
                     "deadlines": { "type": "array", "items": { "$ref": "#/components/schemas/Deadline" } },
-                    "track_url": { "type": "string" }
+                    "track_url": { "type": "string" },
+                    "encryption": { "type": ["object", "null"], "description": "How an encrypted report (or your key) arrived; null for a plain report.", "properties": {
+                        "state": { "type": "string", "enum": ["decrypted", "undecryptable", "plain"], "description": "undecryptable: no key of this server opens it now; it is kept sealed as it came, and the team sees it." },
+                        "signature": { "type": "string", "enum": ["unsigned", "verified", "bad", "unknown_key", "unknown"] },
+                        "detail": { "type": "string" }
+                    } }
                 } },
                 "Message": { "type": "object", "required": ["author", "at", "body"], "properties": {
                     "author": { "type": "string", "enum": ["reporter", "team"] },

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use postern_core::export::csaf_directory::provider_metadata_url;
-use postern_core::render::{RenderContext, security_md, security_txt};
+use postern_core::render::{RenderContext, ServedKey, security_md, security_txt};
 
 use crate::error::Error;
 use crate::markdown::policy_html;
@@ -39,13 +39,25 @@ struct Served<'a> {
 }
 
 impl Served<'_> {
-    fn context(&self, state: &AppState) -> RenderContext {
-        RenderContext {
+    /// The rendering's context: the moment, the address, and the project's served OpenPGP
+    /// key (named by `Encryption:` and SECURITY.md unless the policy names one itself).
+    async fn context(&self, state: &AppState) -> Result<RenderContext, Error> {
+        let slug = self.project.slug();
+        let served_openpgp_key = match state.app().project_public_key(slug).await? {
+            Some(key) => Some(ServedKey {
+                fingerprint: key.fingerprint().to_string(),
+                url: format!("{}/openpgp.asc", self.base_url),
+                address: state.app().project_security_address(slug)?,
+            }),
+            None => None,
+        };
+        Ok(RenderContext {
             now: state.now(),
             base_url: Some(self.base_url.clone()),
             report_form: true,
             csaf_provider: Some(provider_metadata_url(state.public_url())),
-        }
+            served_openpgp_key,
+        })
     }
 }
 
@@ -75,14 +87,14 @@ fn text(body: String, content_type: &'static str) -> Response {
         .into_response()
 }
 
-fn txt(state: &AppState, served: &Served) -> Response {
-    let body = security_txt(&served.project.policy, &served.context(state));
-    text(body, "text/plain; charset=utf-8")
+async fn txt(state: &AppState, served: &Served<'_>) -> Result<Response, Error> {
+    let body = security_txt(&served.project.policy, &served.context(state).await?);
+    Ok(text(body, "text/plain; charset=utf-8"))
 }
 
-fn md(state: &AppState, served: &Served) -> Response {
-    let body = security_md(&served.project.policy, &served.context(state));
-    text(body, "text/markdown; charset=utf-8")
+async fn md(state: &AppState, served: &Served<'_>) -> Result<Response, Error> {
+    let body = security_md(&served.project.policy, &served.context(state).await?);
+    Ok(text(body, "text/markdown; charset=utf-8"))
 }
 
 #[derive(Template, WebTemplate)]
@@ -95,9 +107,9 @@ struct PolicyPage {
     security_txt_url: String,
 }
 
-fn page(state: &AppState, served: &Served) -> PolicyPage {
-    let markdown = security_md(&served.project.policy, &served.context(state));
-    PolicyPage {
+async fn page(state: &AppState, served: &Served<'_>) -> Result<PolicyPage, Error> {
+    let markdown = security_md(&served.project.policy, &served.context(state).await?);
+    Ok(PolicyPage {
         title: format!("Security policy of {}", served.project.policy.project.name),
         nav: Nav::new(state, Section::Policy, Some(served.project.slug())),
         body_html: policy_html(
@@ -106,38 +118,38 @@ fn page(state: &AppState, served: &Served) -> PolicyPage {
         ),
         markdown_url: format!("{}/SECURITY.md", served.base_url),
         security_txt_url: format!("{}/.well-known/security.txt", served.base_url),
-    }
+    })
 }
 
-async fn default_security_txt(State(state): State<AppState>) -> Response {
-    txt(&state, &default_served(&state))
+async fn default_security_txt(State(state): State<AppState>) -> Result<Response, Error> {
+    txt(&state, &default_served(&state)).await
 }
 
-async fn default_security_md(State(state): State<AppState>) -> Response {
-    md(&state, &default_served(&state))
+async fn default_security_md(State(state): State<AppState>) -> Result<Response, Error> {
+    md(&state, &default_served(&state)).await
 }
 
-async fn default_policy_page(State(state): State<AppState>) -> PolicyPage {
-    page(&state, &default_served(&state))
+async fn default_policy_page(State(state): State<AppState>) -> Result<PolicyPage, Error> {
+    page(&state, &default_served(&state)).await
 }
 
 async fn project_security_txt(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    Ok(txt(&state, &project_served(&state, &slug)?))
+    txt(&state, &project_served(&state, &slug)?).await
 }
 
 async fn project_security_md(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    Ok(md(&state, &project_served(&state, &slug)?))
+    md(&state, &project_served(&state, &slug)?).await
 }
 
 async fn project_policy_page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<PolicyPage, Error> {
-    Ok(page(&state, &project_served(&state, &slug)?))
+    page(&state, &project_served(&state, &slug)?).await
 }

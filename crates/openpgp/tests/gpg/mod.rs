@@ -2,6 +2,8 @@
 //! passphrases (loopback pinentry), its agent stopped when the test ends. Tests skip with a
 //! visible note when `gpg` is not installed (Debian: `apt-get install gnupg`).
 
+#![allow(dead_code)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -65,6 +65,20 @@ struct ReportForm {
     attachments_max: usize,
     attachment_mib_max: usize,
     acknowledge: Option<String>,
+    /// The project's served OpenPGP key, when it has one: the form then takes an encrypted
+    /// report in place of the fields.
+    openpgp: Option<ServedKeyView>,
+    encrypted_message: String,
+    encrypted_message_error: Option<String>,
+    openpgp_key: String,
+    openpgp_key_error: Option<String>,
+}
+
+/// The key a reporter encrypts to, as the form names it.
+struct ServedKeyView {
+    fingerprint: String,
+    url: String,
+    address: String,
 }
 
 #[derive(Default)]
@@ -73,6 +87,21 @@ struct Entered {
     scope: String,
     contact_email: String,
     credit_name: String,
+    encrypted_message: String,
+    openpgp_key: String,
+}
+
+/// The project's served key for the form, if it has one.
+async fn served_key(state: &AppState, project: &Project) -> Result<Option<ServedKeyView>, Error> {
+    let slug = project.slug();
+    let Some(key) = state.app().project_public_key(slug).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ServedKeyView {
+        fingerprint: postern_core::render::grouped_fingerprint(key.fingerprint().as_str()),
+        url: format!("{}/openpgp.asc", project_path(state, project)),
+        address: state.app().project_security_address(slug)?,
+    }))
 }
 
 fn project_path(state: &AppState, project: &Project) -> String {
@@ -89,6 +118,7 @@ fn render_form(
     entered: &Entered,
     errors: &[FieldError],
     notice: Option<String>,
+    openpgp: Option<ServedKeyView>,
 ) -> ReportForm {
     let policy = &project.policy;
     let error_for = |id: &str| {
@@ -177,6 +207,11 @@ fn render_form(
         attachments_max: ATTACHMENTS_PER_REQUEST_MAX,
         attachment_mib_max: postern_store::ATTACHMENT_BYTES_MAX / 1024 / 1024,
         acknowledge,
+        openpgp,
+        encrypted_message: entered.encrypted_message.clone(),
+        encrypted_message_error: error_for("encrypted_message"),
+        openpgp_key: entered.openpgp_key.clone(),
+        openpgp_key_error: error_for("openpgp_key"),
     }
 }
 
@@ -192,19 +227,22 @@ fn form_project(state: &AppState, slug: Option<&str>) -> Result<Project, Error> 
 }
 
 pub(super) async fn default_form(State(state): State<AppState>) -> Result<Response, Error> {
-    let project = form_project(&state, None)?;
-    Ok(no_store(
-        render_form(&state, &project, &Entered::default(), &[], None).into_response(),
-    ))
+    empty_form(&state, None).await
 }
 
 pub(super) async fn project_form(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let project = form_project(&state, Some(&slug))?;
+    empty_form(&state, Some(&slug)).await
+}
+
+/// The form as first shown.
+async fn empty_form(state: &AppState, slug: Option<&str>) -> Result<Response, Error> {
+    let project = form_project(state, slug)?;
+    let key = served_key(state, &project).await?;
     Ok(no_store(
-        render_form(&state, &project, &Entered::default(), &[], None).into_response(),
+        render_form(state, &project, &Entered::default(), &[], None, key).into_response(),
     ))
 }
 
@@ -254,6 +292,18 @@ struct ReportDone {
     deadlines: Vec<super::DeadlineRow>,
     email_given: bool,
     mail_on: bool,
+    /// What became of an encrypted report, in words for the reporter.
+    encryption: Option<String>,
+}
+
+/// What the reporter is told of how their encrypted report (or their key) arrived.
+fn arrival_words(arrival: &postern_store::openpgp::EncryptedArrival) -> String {
+    use postern_store::openpgp::ArrivalState;
+    match arrival.state {
+        ArrivalState::Decrypted => format!("Your encrypted report was decrypted and is stored encrypted again here ({}).", arrival.detail),
+        ArrivalState::Undecryptable => format!("Your report arrived, but it could not be decrypted: {}. It is kept sealed as you sent it, and the team has been told; please send it again encrypted to the project's current key (on the report form) as a message on your case page.", arrival.detail),
+        ArrivalState::Plain => "Your OpenPGP key was kept with your report: mail from the team to you will be encrypted to it.".into(),
+    }
 }
 
 async fn submit(
@@ -302,6 +352,8 @@ async fn submit(
             "scope" => entered.scope = text,
             "contact_email" => entered.contact_email = text,
             "credit_name" => entered.credit_name = text,
+            "encrypted_message" => entered.encrypted_message = text,
+            "openpgp_key" => entered.openpgp_key = text,
             other => {
                 if let Some(id) = other.strip_prefix("field.") {
                     entered.fields.push((id.to_owned(), text));
@@ -334,7 +386,8 @@ async fn submit(
             Some(again) => format!("{message} {again}"),
             None => message,
         };
-        let page = render_form(&state, &project, &entered, &[], Some(message));
+        let key = served_key(&state, &project).await?;
+        let page = render_form(&state, &project, &entered, &[], Some(message), key);
         return Ok(no_store(
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         ));
@@ -353,11 +406,21 @@ async fn submit(
             credit_name: Some(entered.credit_name.clone()),
         },
         uploads,
+        encrypted_message: Some(entered.encrypted_message.clone()),
+        reporter_key: Some(entered.openpgp_key.clone()),
     };
     let done = match state.app().submit_report(report).await {
         Ok(done) => done,
         Err(postern_app::Error::Invalid(errors)) => {
-            let page = render_form(&state, &project, &entered, &errors, attach_again(&attached));
+            let key = served_key(&state, &project).await?;
+            let page = render_form(
+                &state,
+                &project,
+                &entered,
+                &errors,
+                attach_again(&attached),
+                key,
+            );
             return Ok(no_store(
                 (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
             ));
@@ -377,6 +440,7 @@ async fn submit(
         ),
         email_given: done.contact_given,
         mail_on: state.mail_on(),
+        encryption: done.encrypted.as_ref().map(arrival_words),
     };
     Ok(no_store((StatusCode::CREATED, page).into_response()))
 }

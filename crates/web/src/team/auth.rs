@@ -7,7 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit as _, Mac as _};
@@ -40,6 +40,8 @@ pub fn router() -> crate::routes::Routes {
         .get("/team/second-factor", enrol_page)
         .post("/team/second-factor", enrol)
         .get("/team/account", account)
+        .post("/team/account/openpgp-key", set_openpgp_key)
+        .post("/team/account/openpgp-key/remove", remove_openpgp_key)
         .post("/team/signout", signout)
         .post("/team/signout-everywhere", signout_everywhere)
 }
@@ -652,29 +654,144 @@ struct AccountPage {
     signed_in: String,
     /// Whether the administration links are shown.
     admin: bool,
+    /// The member's OpenPGP key: (fingerprint grouped, expiry in words).
+    openpgp_key: Option<(String, String)>,
+    /// Why the key given was refused, and what was pasted (kept).
+    key_error: Option<String>,
+    key_draft: String,
+    /// What the last key action did.
+    key_done: Option<&'static str>,
 }
 
-async fn account(State(state): State<AppState>, member: Member) -> Response {
+#[derive(Deserialize)]
+struct AccountQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    member: Member,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, Error> {
+    // Fixed words only: the query names which.
+    let done = match query.done.as_str() {
+        "key-set" => Some(
+            "Your OpenPGP key is set: notices with a report's contents can be encrypted to it.",
+        ),
+        "key-removed" => Some("Your OpenPGP key is removed."),
+        _ => None,
+    };
+    account_page(&state, &member, None, String::new(), done).await
+}
+
+/// The account page, with a refused key's reason and the pasted text kept, or what was done.
+async fn account_page(
+    state: &AppState,
+    member: &Member,
+    key_error: Option<String>,
+    key_draft: String,
+    key_done: Option<&'static str>,
+) -> Result<Response, Error> {
     let user = &member.session.user;
     let project = state.default_project();
-    private(
-        AccountPage {
-            title: "Your account".into(),
-            me: Some(user.email.clone()),
-            csrf: member.csrf.clone(),
-            email: user.email.clone(),
-            role: user.role.name(),
-            projects: if user.projects.is_empty() {
-                "all".into()
-            } else {
-                user.projects.join(", ")
+    let openpgp_key = state.store().member_key(&user.id).await?.map(|k| {
+        let expires = match k.expires_at {
+            Some(at) => format!("expires {}", crate::intake::human_time(&project.policy, at)),
+            None => "does not expire".into(),
+        };
+        (
+            postern_core::render::grouped_fingerprint(&k.fingerprint),
+            expires,
+        )
+    });
+    let status = if key_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(private(
+        (
+            status,
+            AccountPage {
+                title: "Your account".into(),
+                me: Some(user.email.clone()),
+                csrf: member.csrf.clone(),
+                email: user.email.clone(),
+                role: user.role.name(),
+                projects: if user.projects.is_empty() {
+                    "all".into()
+                } else {
+                    user.projects.join(", ")
+                },
+                totp: user.totp_enabled,
+                signed_in: crate::intake::human_time(&project.policy, member.session.created_at),
+                admin: user.role == postern_store::team::Role::Admin,
+                openpgp_key,
+                key_error,
+                key_draft,
+                key_done,
             },
-            totp: user.totp_enabled,
-            signed_in: crate::intake::human_time(&project.policy, member.session.created_at),
-            admin: user.role == postern_store::team::Role::Admin,
+        )
+            .into_response(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    openpgp_key: String,
+}
+
+/// A member sets their own OpenPGP public key (audited); a refused one is explained on the
+/// page with what was pasted kept.
+async fn set_openpgp_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    let user_id = member.session.user.id.clone();
+    match state
+        .app()
+        .set_member_key(&member.as_actor(), &user_id, form.openpgp_key.as_bytes())
+        .await
+    {
+        Ok(_) => Ok(see_other("/team/account?done=key-set#openpgp")),
+        Err(postern_app::Error::Invalid(errors)) => {
+            let why = errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            account_page(&state, &member, Some(why), form.openpgp_key, None).await
         }
-        .into_response(),
-    )
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A member removes their own OpenPGP key (audited).
+async fn remove_openpgp_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Member,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Error> {
+    check_post(&state, &headers, &member.csrf, &form.csrf)?;
+    let user_id = member.session.user.id.clone();
+    match state
+        .app()
+        .remove_member_key(&member.as_actor(), &user_id)
+        .await
+    {
+        Ok(()) | Err(postern_app::Error::NotFound) => {
+            Ok(see_other("/team/account?done=key-removed#openpgp"))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -190,6 +190,8 @@ struct ReportPage {
     assignee: Option<String>,
     /// Whom it may be assigned to (the current one selected), for triagers.
     assignable: Vec<Choice>,
+    /// How it arrived when it came as an OpenPGP message (or with the reporter's key).
+    encryption: Option<String>,
     /// What of the report was erased, and when, in words.
     erased: Vec<String>,
     /// Its legal hold standing now, in words.
@@ -835,6 +837,18 @@ async fn render_with(
         advisories,
         can_draft,
         assignee,
+        encryption: store.encrypted_arrival(id).await?.map(|a| {
+            use postern_store::openpgp::ArrivalState;
+            match a.state {
+                ArrivalState::Decrypted => format!("arrived encrypted: {}", a.detail),
+                ArrivalState::Undecryptable => format!(
+                    "arrived encrypted and NOT decrypted: {}; kept sealed as it came (attachment {})",
+                    a.detail,
+                    postern_app::openpgp::UNREAD_MESSAGE_FILENAME
+                ),
+                ArrivalState::Plain => "sent in plain text; the reporter gave an OpenPGP key".into(),
+            }
+        }),
         assignable,
         erased: postern_core::privacy::Erasure::ALL
             .into_iter()

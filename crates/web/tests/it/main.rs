@@ -9,6 +9,7 @@ mod logs;
 mod matrix;
 mod members;
 mod navigation;
+mod openpgp;
 mod ops;
 mod policy_pages;
 mod privacy;
