@@ -73,6 +73,7 @@ impl App {
                 now: self.now(),
                 base_url: Some(self.project_url(project)),
                 report_form: false,
+                csaf_provider: None,
                 served_openpgp_key: None,
             };
             return Err(Error::NotOffered(no_report_form(&project.policy, &ctx)));

@@ -364,6 +364,7 @@ mod tests {
                 now: at("2026-01-01T00:00:00Z"),
                 base_url: None,
                 report_form: false,
+                csaf_provider: None,
                 served_openpgp_key: None,
             },
         );

@@ -20,6 +20,10 @@ pub struct RenderContext {
     pub base_url: Option<String>,
     /// Whether Postern's report form is served under `base_url` (at `/report`).
     pub report_form: bool,
+    /// The address of the CSAF `provider-metadata.json` Postern serves for the instance (at its
+    /// root, whichever project is rendered), for security.txt's `CSAF:` field; `None` when
+    /// rendering a file to publish elsewhere.
+    pub csaf_provider: Option<String>,
     /// The project's OpenPGP key Postern serves, if it has one: named by security.txt's
     /// `Encryption:` and by SECURITY.md, unless the policy lists an OpenPGP key of its own.
     pub served_openpgp_key: Option<ServedKey>,
@@ -53,6 +57,7 @@ impl RenderContext {
             now,
             base_url: None,
             report_form: false,
+            csaf_provider: None,
             served_openpgp_key: None,
         }
     }
@@ -272,7 +277,14 @@ pub fn security_txt(policy: &Policy, ctx: &RenderContext) -> String {
     if let Some(url) = &policy.security_txt.hiring {
         let _ = writeln!(out, "Hiring: {url}");
     }
-    if let Some(url) = &policy.security_txt.csaf {
+    // CSAF 7.1.8: the provider the policy names, else the one Postern serves. One only: a
+    // second provider-metadata.json is for mergers, and the standard asks to avoid it.
+    if let Some(url) = policy
+        .security_txt
+        .csaf
+        .as_ref()
+        .or(ctx.csaf_provider.as_ref())
+    {
         let _ = writeln!(out, "CSAF: {url}");
     }
     out

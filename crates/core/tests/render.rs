@@ -55,6 +55,7 @@ fn security_txt_served_by_postern_carries_every_field() {
         now: now(),
         base_url: Some("https://sec.example.org".into()),
         report_form: true,
+        csaf_provider: None,
         served_openpgp_key: None,
     };
     let expected = "\
@@ -185,6 +186,7 @@ fn served() -> RenderContext {
         now: now(),
         base_url: Some("https://sec.example.org".into()),
         report_form: true,
+        csaf_provider: None,
         served_openpgp_key: None,
     }
 }
@@ -201,6 +203,35 @@ preferred = true
 kind = "pull-request"
 note = "mark it private"
 "#;
+
+#[test]
+fn security_txt_points_at_the_csaf_provider_postern_serves_unless_the_policy_names_one() {
+    let mut policy = with_channels(CHAT_AND_PULL_REQUESTS).policy.expect("valid");
+    let ctx = RenderContext {
+        csaf_provider: Some(
+            "https://sec.example.org/.well-known/csaf/provider-metadata.json".into(),
+        ),
+        ..served()
+    };
+    let text = security_txt(&policy, &ctx);
+    let csaf: Vec<&str> = text.lines().filter(|l| l.starts_with("CSAF:")).collect();
+    assert_eq!(
+        csaf,
+        ["CSAF: https://sec.example.org/.well-known/csaf/provider-metadata.json"]
+    );
+    // Offline there is no served provider to name.
+    let text = security_txt(&policy, &RenderContext::offline(now()));
+    assert!(!text.contains("CSAF:"), "{text}");
+    // The policy's own provider replaces it: one provider, as CSAF 7.1.8 asks.
+    policy.security_txt.csaf =
+        Some("https://chatty.example.org/csaf/provider-metadata.json".into());
+    let text = security_txt(&policy, &ctx);
+    let csaf: Vec<&str> = text.lines().filter(|l| l.starts_with("CSAF:")).collect();
+    assert_eq!(
+        csaf,
+        ["CSAF: https://chatty.example.org/csaf/provider-metadata.json"]
+    );
+}
 
 #[test]
 fn a_policy_of_only_chat_and_pull_requests_still_has_a_contact() {

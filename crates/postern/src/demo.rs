@@ -503,6 +503,31 @@ pub async fn seed_mail(app: &postern_app::App) -> anyhow::Result<String> {
 
 /// The demo's scanner findings: a small Trivy report of the default project's image, imported
 /// as `postern scan import` would (importing it again at the next start changes nothing).
+/// Gives every demo project an OpenPGP key (the same use case as `postern key openpgp generate`),
+/// so that the demo's CSAF documents are signed and its provider is a trusted one. A real
+/// instance makes its keys when its operator chooses to.
+pub async fn seed_keys(app: &postern_app::App) -> anyhow::Result<String> {
+    let operator = postern_app::Actor::operator("demo");
+    let mut made = Vec::new();
+    for project in app.projects().all() {
+        if app.project_public_key(project.slug()).await?.is_none() {
+            let key = app
+                .generate_project_key(&operator, project.slug())
+                .await
+                .with_context(|| format!("cannot make the demo key of {}", project.slug()))?;
+            made.push(format!("{} ({})", project.slug(), key.key.fingerprint));
+        }
+    }
+    Ok(if made.is_empty() {
+        "The demo's projects have OpenPGP keys already.".to_owned()
+    } else {
+        format!(
+            "Made the demo's OpenPGP keys, which sign its CSAF advisories: {}.",
+            made.join(", ")
+        )
+    })
+}
+
 pub async fn seed_scans(app: &postern_app::App) -> anyhow::Result<String> {
     let project = app.projects().default_project().slug().to_owned();
     let vulns = [

@@ -95,6 +95,10 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|u| u.trim_end_matches('/').to_owned()),
         report_form: args.public_url.is_some(),
+        csaf_provider: args
+            .public_url
+            .as_deref()
+            .map(postern_core::export::csaf_directory::provider_metadata_url),
         served_openpgp_key: None,
     };
     let output = match args.format {

@@ -119,6 +119,8 @@ async fn serve(
         println!("{said}");
         let said = crate::demo::seed_scans(state.app()).await?;
         println!("{said}");
+        let said = crate::demo::seed_keys(state.app()).await?;
+        println!("{said}");
     } else {
         first_admin(&store, &args.admin_email, &public_url).await?;
     }

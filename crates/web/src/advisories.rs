@@ -1,5 +1,5 @@
 //! Published advisories for the world: the list, each advisory's page, and its OSV, CSAF 2.0
-//! and CVE JSON 5 documents. A draft is not found here (404), exactly like a missing id.
+//! and CVE JSON 5 documents (the CSAF provider directory is `csaf.rs`). A draft is not found here (404), exactly like a missing id.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use postern_core::advisory::{Advisory, AdvisoryId};
 use postern_core::export::{ExportContext, csaf, cve, osv};
 use postern_core::policy::Severity;
-use postern_store::advisories::{IndexEntry, PublishedQuery, StoredAdvisory};
+use postern_store::advisories::{PublishedQuery, StoredAdvisory};
 use serde::Deserialize;
 
 use crate::error::{ApiError, Error};
@@ -27,13 +27,6 @@ pub fn router() -> crate::routes::Routes {
         .get("/advisories.atom", feed)
         .get("/hall-of-fame", hall_of_fame)
         .get("/projects/{slug}/hall-of-fame", project_hall_of_fame)
-        .get(
-            "/.well-known/csaf/provider-metadata.json",
-            provider_metadata,
-        )
-        .get("/.well-known/csaf/white/index.txt", csaf_index)
-        .get("/.well-known/csaf/white/changes.csv", csaf_changes)
-        .get("/.well-known/csaf/white/{year}/{file}", csaf_file)
         .get("/advisories/{id}", page)
         .get("/advisories/{id}/{format}", document)
 }
@@ -163,7 +156,7 @@ async fn list(
 }
 
 /// A published advisory, or 404.
-async fn published(state: &AppState, id: &str) -> Result<StoredAdvisory, Error> {
+pub(crate) async fn published(state: &AppState, id: &str) -> Result<StoredAdvisory, Error> {
     let id = AdvisoryId::parse(id).ok_or(Error::NotFound)?;
     match state.store().advisory(&id).await? {
         Some(stored) if stored.published_at.is_some() => Ok(stored),
@@ -172,7 +165,7 @@ async fn published(state: &AppState, id: &str) -> Result<StoredAdvisory, Error> 
 }
 
 /// What the exports need to know about the publisher, from the project's policy.
-fn context(state: &AppState, advisory: &Advisory) -> ExportContext {
+pub(crate) fn context(state: &AppState, advisory: &Advisory) -> ExportContext {
     ExportContext::for_project(
         state.project(&advisory.project).map(|p| &p.policy),
         &advisory.project,
@@ -338,90 +331,6 @@ async fn hall_page(state: &AppState, project: Option<&str>) -> Result<Response, 
         years,
     }
     .into_response())
-}
-
-/// The CSAF path of a published advisory below the provider directory ("2026/x.json"): the
-/// year of its publication.
-fn csaf_path(entry: &IndexEntry) -> String {
-    let year = entry.published_at.to_zoned(jiff::tz::TimeZone::UTC).year();
-    format!("{year}/{}", csaf::file_name(&entry.id))
-}
-
-fn text(body: String, content_type: &'static str) -> Response {
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
-
-/// The CSAF provider metadata of this instance (the default project publishes).
-async fn provider_metadata(State(state): State<AppState>) -> Result<Response, Error> {
-    let entries = state.published_index().await?;
-    let last_updated = entries
-        .iter()
-        .map(|e| e.modified_at)
-        .max()
-        .unwrap_or_else(|| state.now());
-    let project = state.default_project();
-    let context = ExportContext::for_project(
-        Some(&project.policy),
-        project.slug(),
-        state.public_url(),
-        state.now(),
-    );
-    Ok(text(
-        csaf::provider_metadata(&context, last_updated).to_string(),
-        "application/json",
-    ))
-}
-
-/// `index.txt`: every document's path, one a line.
-async fn csaf_index(State(state): State<AppState>) -> Result<Response, Error> {
-    let lines: String = state
-        .published_index()
-        .await?
-        .iter()
-        .map(|e| format!("{}\n", csaf_path(e)))
-        .collect();
-    Ok(text(lines, "text/plain; charset=utf-8"))
-}
-
-/// `changes.csv`: every document's path and last change, newest first.
-async fn csaf_changes(State(state): State<AppState>) -> Result<Response, Error> {
-    let mut entries: Vec<&IndexEntry> = Vec::new();
-    let index = state.published_index().await?;
-    entries.extend(index.iter());
-    entries.sort_by_key(|e| std::cmp::Reverse(e.modified_at));
-    let lines: String = entries
-        .iter()
-        .map(|e| format!("\"{}\",\"{}\"\n", csaf_path(e), e.modified_at))
-        .collect();
-    Ok(text(lines, "text/csv; charset=utf-8"))
-}
-
-/// One document of the provider directory.
-async fn csaf_file(
-    State(state): State<AppState>,
-    Path((year, file)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let wanted = format!("{year}/{file}");
-    let entries = state
-        .published_index()
-        .await
-        .map_err(|_| ApiError::NotFound)?;
-    let entry = entries
-        .iter()
-        .find(|e| csaf_path(e) == wanted)
-        .ok_or(ApiError::NotFound)?;
-    let stored = published(&state, entry.id.as_str())
-        .await
-        .map_err(|_| ApiError::NotFound)?;
-    let context = context(&state, &stored.advisory);
-    Ok(text(
-        csaf::csaf(&stored.advisory, &context).to_string(),
-        "application/json",
-    ))
 }
 
 /// Entries in the Atom feed.

@@ -9,6 +9,7 @@
 
 mod advisories;
 mod api;
+mod csaf;
 mod error;
 mod forms;
 mod intake;
@@ -72,6 +73,7 @@ fn all_routes() -> routes::Routes {
         .merge(policy_pages::router())
         .merge(openpgp_keys::router())
         .merge(advisories::router())
+        .merge(csaf::router())
         .merge(stats::router())
         .merge(privacy::router())
         .merge(pages::router())

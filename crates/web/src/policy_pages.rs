@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use postern_core::export::csaf_directory::provider_metadata_url;
 use postern_core::render::{RenderContext, ServedKey, security_md, security_txt};
 
 use crate::error::Error;
@@ -54,6 +55,7 @@ impl Served<'_> {
             now: state.now(),
             base_url: Some(self.base_url.clone()),
             report_form: true,
+            csaf_provider: Some(provider_metadata_url(state.public_url())),
             served_openpgp_key,
         })
     }

@@ -74,6 +74,7 @@ struct Inner {
     mail_on: bool,
     halls: std::sync::Mutex<HashMap<String, (PublishedStamp, Arc<HallYears>)>>,
     csaf_index: std::sync::Mutex<Option<(PublishedStamp, Arc<CsafIndex>)>>,
+    rolie: std::sync::Mutex<Option<(RolieStamp, Arc<crate::csaf::Rolie>)>>,
     /// Requests by route, status and latency, for `/metrics`.
     metrics: crate::ops::Metrics,
 }
@@ -85,6 +86,9 @@ pub(crate) type CsafIndex = Vec<postern_store::advisories::IndexEntry>;
 pub(crate) type HallYears = Vec<(i16, Vec<(String, Vec<String>)>)>;
 /// What changes whenever the published advisories do: (how many, latest change).
 pub(crate) type PublishedStamp = (i64, i64);
+/// What the CSAF ROLIE documents were made from: the published advisories' stamp and the
+/// signing keys (a key made or rotated changes which entries link a signature).
+pub(crate) type RolieStamp = (PublishedStamp, String);
 
 impl AppState {
     /// State for the given projects (the first is the default one), store, public address
@@ -118,6 +122,7 @@ impl AppState {
                 mail_on: false,
                 halls: std::sync::Mutex::new(HashMap::new()),
                 csaf_index: std::sync::Mutex::new(None),
+                rolie: std::sync::Mutex::new(None),
                 metrics: crate::ops::Metrics::default(),
             }),
         }
@@ -230,6 +235,22 @@ impl AppState {
             *kept = Some((stamp, index.clone()));
         }
         Ok(index)
+    }
+
+    /// The CSAF ROLIE documents made when the published advisories were as `stamp` says, if
+    /// they were kept.
+    pub(crate) fn cached_rolie(&self, stamp: &RolieStamp) -> Option<Arc<crate::csaf::Rolie>> {
+        let kept = self.inner.rolie.lock().ok()?;
+        kept.as_ref()
+            .filter(|(at, _)| at == stamp)
+            .map(|(_, rolie)| rolie.clone())
+    }
+
+    /// Keeps the CSAF ROLIE documents until the published advisories change.
+    pub(crate) fn keep_rolie(&self, stamp: RolieStamp, rolie: Arc<crate::csaf::Rolie>) {
+        if let Ok(mut kept) = self.inner.rolie.lock() {
+            *kept = Some((stamp, rolie));
+        }
     }
 
     /// Keeps a hall of fame until the published advisories change (one per project).

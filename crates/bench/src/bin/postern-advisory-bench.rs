@@ -1,7 +1,8 @@
 //! Advisory benchmark: with 10,000 published advisories (three projects, three years), the
 //! public list page (first page, filtered, and a deep page), the Atom feed, the hall of fame and
-//! the CSAF index through HTTP on a real `postern serve` process, and the bulk OSV export
-//! (`postern advisory export-osv`) as a process. See BENCHMARKS.md.
+//! the CSAF directory (index, changes, ROLIE feed, a document's hash) through HTTP on a real
+//! `postern serve` process, every CSAF document made and hashed in process, and the bulk OSV
+//! export (`postern advisory export-osv`) as a process. See BENCHMARKS.md.
 //!
 //! Usage: `cargo run --release --bin postern-advisory-bench -- [--advisories 10000]
 //! [--requests 300]`
@@ -134,6 +135,67 @@ fn run_export(data: &std::path::Path, out: &std::path::Path) -> anyhow::Result<(
     Ok(())
 }
 
+/// Makes every published advisory's CSAF document with its two hash files, as the provider
+/// directory serves them, in this process: documents per second (after reading and opening
+/// them all, which is timed apart); then again with each document's detached OpenPGP
+/// signature by a project key (Ed25519, what `postern key openpgp generate` makes).
+async fn hash_all(data: &std::path::Path, now: Timestamp) -> anyhow::Result<()> {
+    use postern_core::export::csaf_directory::Hash;
+    use postern_core::export::{ExportContext, csaf};
+    let store = Store::open(
+        &StoreConfig {
+            database_url: None,
+            postgres_schema: None,
+        },
+        data,
+    )
+    .await?;
+    let started = Instant::now();
+    let all = store.all_published(None).await?;
+    let read = started.elapsed();
+    // One document as the directory serves it: made, hashed both ways; its bytes and all
+    // three files' sizes.
+    let make = |stored: &postern_store::advisories::StoredAdvisory| {
+        let a = &stored.advisory;
+        let context = ExportContext::for_project(None, &a.project, "https://sec.example.org", now);
+        let document = csaf::csaf(a, &context).to_string();
+        let name = csaf::file_name(&a.id);
+        let hashes: usize = Hash::ALL
+            .iter()
+            .map(|h| h.file(document.as_bytes(), &name).len())
+            .sum();
+        let bytes = document.len() + hashes;
+        (document, bytes)
+    };
+    let started = Instant::now();
+    let bytes: usize = all.iter().map(|s| make(s).1).sum();
+    let made = started.elapsed();
+    println!(
+        "CSAF documents with .sha256 and .sha512, in process: {} documents ({:.1} MiB) in {:.2} s ({:.0} documents/s), after reading and opening them in {:.2} s",
+        all.len(),
+        bytes as f64 / 1048576.0,
+        made.as_secs_f64(),
+        all.len() as f64 / made.as_secs_f64(),
+        read.as_secs_f64()
+    );
+    let seed = || postern_store::vault::random_bytes::<32>().map(postern_openpgp::Seed);
+    let key = postern_openpgp::generate("Bench security <security@example.org>", seed()?)?;
+    let started = Instant::now();
+    for stored in &all {
+        let (document, _) = make(stored);
+        postern_openpgp::sign_detached(document.as_bytes(), &key, seed()?)?;
+    }
+    let signed = started.elapsed();
+    println!(
+        "... and signed (detached, Ed25519, SHA-512): {} documents in {:.2} s ({:.0} documents/s)",
+        all.len(),
+        signed.as_secs_f64(),
+        all.len() as f64 / signed.as_secs_f64()
+    );
+    store.close().await;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let options = options()?;
     let dir = tempfile::tempdir()?;
@@ -159,6 +221,15 @@ fn main() -> anyhow::Result<()> {
     })?;
     let half = options.advisories / 2;
     let middle = advisory(half, published_at(half, options.advisories, now)).id;
+    let middle_document = format!(
+        "{}/{}.sha512",
+        postern_core::export::csaf::PROVIDER_DIRECTORY,
+        postern_core::export::csaf::document_path(
+            &middle,
+            published_at(half, options.advisories, now)
+        )
+    );
+    runtime.block_on(hash_all(&data, now))?;
     let server = start_server(&data, &[])?;
     println!(
         "\n{} published advisories, SQLite, {} requests per page, one keep-alive client:",
@@ -203,6 +274,21 @@ fn main() -> anyhow::Result<()> {
         (
             "/.well-known/csaf/white/index.txt (all)",
             "/.well-known/csaf/white/index.txt",
+            options.requests,
+        ),
+        (
+            "/.well-known/csaf/feed-tlp-white.json (all; kept until the next publication)",
+            "/.well-known/csaf/feed-tlp-white.json",
+            options.requests,
+        ),
+        (
+            "/.well-known/csaf/white/changes.csv (all)",
+            "/.well-known/csaf/white/changes.csv",
+            options.requests,
+        ),
+        (
+            "/.well-known/csaf/white/YEAR/ID.json.sha512 (one document, made and hashed)",
+            &middle_document,
             options.requests,
         ),
         (

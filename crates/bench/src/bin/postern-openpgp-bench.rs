@@ -71,6 +71,7 @@ fn documents(count: usize) -> Vec<Vec<u8>> {
                 publisher: "Acme security team".into(),
                 publisher_url: "https://security.example.org".into(),
                 now,
+                lang: "en".into(),
             };
             postern_core::export::csaf::csaf(&a, &context)
                 .to_string()

@@ -50,6 +50,7 @@ fn document(advisory: &Advisory, context: &ExportContext) -> Value {
     let mut doc = Map::new();
     doc.insert("category".into(), json!("csaf_security_advisory"));
     doc.insert("csaf_version".into(), json!("2.0"));
+    doc.insert("lang".into(), json!(context.lang));
     doc.insert("title".into(), json!(advisory.title));
     doc.insert(
         "publisher".into(),
@@ -72,9 +73,12 @@ fn document(advisory: &Advisory, context: &ExportContext) -> Value {
             }],
             "initial_release_date": initial.to_string(),
             "current_release_date": current.to_string(),
+            // The document is made again from the record at each request, so it is dated
+            // by its last change: the same record gives the same bytes, which its hashes and
+            // signature in the provider directory cover.
             "generator": {
                 "engine": { "name": "Postern", "version": env!("CARGO_PKG_VERSION") },
-                "date": context.now.to_string(),
+                "date": current.to_string(),
             },
         }),
     );
@@ -94,14 +98,25 @@ fn document(advisory: &Advisory, context: &ExportContext) -> Value {
         );
     }
     doc.insert("notes".into(), Value::Array(notes));
-    doc.insert(
-        "references".into(),
-        json!([{
-            "category": "self",
-            "summary": format!("{} on {}", advisory.id, context.project_name),
-            "url": context.page_url(&advisory.id),
-        }]),
-    );
+    // Published, the document's canonical address is its place in the provider directory
+    // (CSAF 6.2.11); the page for people is another reference. A draft has no place there yet.
+    let page = json!({
+        "category": if published.is_some() { "external" } else { "self" },
+        "summary": format!("{} on {}", advisory.id, context.project_name),
+        "url": context.page_url(&advisory.id),
+    });
+    let references = match published {
+        Some(published) => json!([
+            {
+                "category": "self",
+                "summary": format!("{} as CSAF 2.0", advisory.id),
+                "url": document_url(context, &advisory.id, published),
+            },
+            page,
+        ]),
+        None => json!([page]),
+    };
+    doc.insert("references".into(), references);
     let acknowledgments: Vec<Value> = advisory
         .credits
         .iter()
@@ -164,7 +179,17 @@ impl Products {
         let mut package_branches = Vec::new();
         let mut packages = Vec::new();
         for (ecosystem, package, entries) in groups {
-            let product = |version: &str, id: &str| json!({ "name": format!("{package} {version} ({ecosystem})"), "product_id": id });
+            // Every product names its package by a purl (CSAF 6.2.16): with the version for
+            // a listed or fixed version, without one for a range of them.
+            let product = |version: &str, id: &str, exact: bool| {
+                json!({
+                    "name": format!("{package} {version} ({ecosystem})"),
+                    "product_id": id,
+                    "product_identification_helper": {
+                        "purl": purl(ecosystem, package, exact.then_some(version)),
+                    },
+                })
+            };
             let mut branches = Vec::new();
             let mut affected = Vec::new();
 
@@ -180,7 +205,7 @@ impl Products {
                 branches.push(json!({
                     "category": "product_version_range",
                     "name": vers,
-                    "product": product(&vers, &id),
+                    "product": product(&vers, &id, false),
                 }));
                 affected.push(id);
             }
@@ -196,7 +221,7 @@ impl Products {
                 branches.push(json!({
                     "category": "product_version",
                     "name": version,
-                    "product": product(version, &id),
+                    "product": product(version, &id, true),
                 }));
                 affected.push(id);
             }
@@ -214,7 +239,7 @@ impl Products {
                     branches.push(json!({
                         "category": "product_version",
                         "name": v,
-                        "product": product(v, &id),
+                        "product": product(v, &id, true),
                     }));
                     fixed.push((v.to_owned(), id));
                 }
@@ -416,12 +441,75 @@ fn vers(ecosystem: &str, range: &VersionRange) -> String {
     } else {
         constraints.join("|")
     };
-    format!("vers:{}/{constraints}", vers_scheme(ecosystem))
+    format!("vers:{}/{constraints}", purl_type(ecosystem))
 }
 
-/// The `vers` versioning scheme (a package-URL type) of an OSV ecosystem; `generic` when
-/// there is none, so the string stays well-formed.
-fn vers_scheme(ecosystem: &str) -> &'static str {
+/// A package URL (purl) for a package of an OSV ecosystem, with a version or without:
+/// `pkg:pypi/django@4.2.1`, `pkg:npm/%40acme/widgets`, `pkg:maven/org.acme/widgets@1.0`,
+/// `pkg:deb/debian/openssl`. Names are normalised as the purl types ask (PyPI's lower case
+/// with `-`); a name's `/` (npm scopes, Go modules, Composer, GitHub) and Maven's `:` separate
+/// the namespace; every segment is percent-encoded.
+fn purl(ecosystem: &str, package: &str, version: Option<&str>) -> String {
+    let kind = purl_type(ecosystem);
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    let mut name = match kind {
+        "pypi" => package.to_lowercase().replace(['_', '.'], "-"),
+        "composer" | "github" | "deb" | "apk" => package.to_lowercase(),
+        _ => package.to_owned(),
+    };
+    // Distributions name their vendor as the namespace.
+    let vendor = match base {
+        "Debian" => Some("debian"),
+        "Ubuntu" => Some("ubuntu"),
+        "Alpine" => Some("alpine"),
+        "Red Hat" => Some("redhat"),
+        "Rocky Linux" => Some("rocky"),
+        "AlmaLinux" => Some("almalinux"),
+        "openSUSE" => Some("opensuse"),
+        "SUSE" => Some("suse"),
+        _ => None,
+    };
+    let mut namespace: Vec<String> = vendor.map(str::to_owned).into_iter().collect();
+    if kind == "maven"
+        && let Some((group, artifact)) = name.split_once(':')
+    {
+        namespace.push(group.to_owned());
+        name = artifact.to_owned();
+    } else if matches!(kind, "npm" | "golang" | "composer" | "github" | "swift")
+        && let Some((path, last)) = name.rsplit_once('/')
+    {
+        namespace.extend(path.split('/').filter(|s| !s.is_empty()).map(str::to_owned));
+        name = last.to_owned();
+    }
+    let mut out = format!("pkg:{kind}/");
+    for segment in &namespace {
+        out.push_str(&purl_encode(segment));
+        out.push('/');
+    }
+    out.push_str(&purl_encode(&name));
+    if let Some(version) = version {
+        out.push('@');
+        out.push_str(&purl_encode(version));
+    }
+    out
+}
+
+/// A purl segment percent-encoded: everything but ASCII letters, digits and `.-_~`.
+fn purl_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The package-URL type of an OSV ecosystem, which is also its `vers` versioning scheme;
+/// `generic` when there is none, so the strings stay well-formed.
+fn purl_type(ecosystem: &str) -> &'static str {
     // OSV qualifies some ecosystems with a release, as in `Debian:12` or `Alpine:v3.19`.
     let base = ecosystem.split(':').next().unwrap_or(ecosystem);
     match base {
@@ -586,42 +674,35 @@ fn reference_text(kind: ReferenceKind) -> &'static str {
 pub const PROVIDER_DIRECTORY: &str = "/.well-known/csaf/white";
 
 /// The file name of an advisory's document in a provider directory (CSAF 2.0, 5.1): the
-/// tracking id in lower case, with every character other than letters, digits, `+` and `-`
-/// replaced by `_`, and `.json`.
+/// tracking id in lower case, with every run of characters other than letters, digits, `+` and
+/// `-` replaced by one `_`, and `.json`.
 pub fn file_name(id: &AdvisoryId) -> String {
-    let stem: String = id
-        .as_str()
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '+' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{stem}.json")
+    let mut stem = String::with_capacity(id.as_str().len() + 5);
+    for c in id.as_str().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() || c == '+' || c == '-' {
+            stem.push(c);
+        } else if !stem.ends_with('_') {
+            stem.push('_');
+        }
+    }
+    stem.push_str(".json");
+    stem
 }
 
-/// `provider-metadata.json` (CSAF 2.0, 7.1.7) for a directory distribution at
-/// `PROVIDER_DIRECTORY`. The role is `csaf_provider`: a trusted provider must also sign its
-/// documents with OpenPGP, which Postern does not do yet.
-pub fn provider_metadata(context: &ExportContext, last_updated: Timestamp) -> Value {
-    json!({
-        "canonical_url": format!("{}/.well-known/csaf/provider-metadata.json", context.base_url),
-        "distributions": [{ "directory_url": format!("{}{PROVIDER_DIRECTORY}/", context.base_url) }],
-        "last_updated": last_updated.to_string(),
-        "list_on_CSAF_aggregators": true,
-        "metadata_version": "2.0",
-        "mirror_on_CSAF_aggregators": true,
-        "publisher": {
-            "category": "vendor",
-            "name": context.publisher,
-            "namespace": context.publisher_url,
-        },
-        "role": "csaf_provider",
-    })
+/// The path of a published advisory's document below `PROVIDER_DIRECTORY` (CSAF 2.0,
+/// 7.1.11): the year of its initial release, then its file name, as `2026/acme-2026-0007.json`.
+pub fn document_path(id: &AdvisoryId, published: Timestamp) -> String {
+    let year = published.to_zoned(jiff::tz::TimeZone::UTC).year();
+    format!("{year}/{}", file_name(id))
+}
+
+/// The canonical address of a published advisory's document in the provider directory.
+pub fn document_url(context: &ExportContext, id: &AdvisoryId, published: Timestamp) -> String {
+    format!(
+        "{}{PROVIDER_DIRECTORY}/{}",
+        context.base_url,
+        document_path(id, published)
+    )
 }
 
 #[cfg(test)]
@@ -632,11 +713,13 @@ mod tests {
     use jiff::Timestamp;
     use serde_json::Value;
 
-    use super::{csaf, file_name, provider_metadata};
+    use super::{csaf, file_name};
     use crate::advisory::tests::full;
     use crate::advisory::{
         Advisory, AdvisoryId, Affected, Credit, CreditRole, Reference, ReferenceKind, VersionRange,
     };
+    use crate::export::ExportContext;
+    use crate::export::csaf_directory::{SigningKey, provider_metadata};
     use crate::export::tests::{context, read_json, schemas_dir};
     use serde_json::json;
 
@@ -1034,11 +1117,24 @@ mod tests {
         assert_eq!(document["notes"][0]["category"], "summary");
         assert_eq!(document["notes"][1]["category"], "description");
         assert_eq!(document["notes"][1]["text"], a.details.as_str());
+        assert_eq!(document["lang"], "en");
         assert_eq!(document["references"][0]["category"], "self");
         assert_eq!(
             document["references"][0]["url"],
+            "https://security.acme.example/.well-known/csaf/white/2026/acme-2026-0007.json"
+        );
+        assert_eq!(document["references"][1]["category"], "external");
+        assert_eq!(
+            document["references"][1]["url"],
             "https://security.acme.example/advisories/ACME-2026-0007"
         );
+        // Dated by its last change, not the moment of export: the same record, the same bytes.
+        assert_eq!(tracking["generator"]["date"], "2026-11-21T08:30:00Z");
+        let later = ExportContext {
+            now: "2027-01-01T00:00:00Z".parse().unwrap(),
+            ..ctx.clone()
+        };
+        assert_eq!(csaf(&a, &later).to_string(), doc.to_string());
 
         // vendor → package → ranges, then fixed versions, numbered in that order.
         let vendor = &doc["product_tree"]["branches"][0];
@@ -1205,6 +1301,34 @@ mod tests {
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         assert_eq!(packages.len(), 7);
+        // Every product names its package by a purl (CSAF 6.2.16): ranges without a version.
+        let purls: Vec<(&str, &str)> = doc["product_tree"]["branches"][0]["branches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["branches"].as_array().unwrap())
+            .map(|b| {
+                (
+                    b["name"].as_str().unwrap(),
+                    b["product"]["product_identification_helper"]["purl"]
+                        .as_str()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        for expected in [
+            ("vers:pypi/>=2.0.0|<2.4.1", "pkg:pypi/acme-widgets"),
+            ("1.0.0.post1", "pkg:pypi/acme-widgets@1.0.0.post1"),
+            ("vers:npm/*", "pkg:npm/%40acme/widgets"),
+            ("5.0.3", "pkg:npm/%40acme/widgets@5.0.3"),
+            ("0.3.7", "pkg:cargo/acme-widgets@0.3.7"),
+            ("1.1.9", "pkg:golang/github.com/acme/widgets@1.1.9"),
+            ("4.2", "pkg:maven/com.acme/widgets@4.2"),
+            ("1:2.4.1-1", "pkg:deb/debian/acme-widgets@1%3A2.4.1-1"),
+            ("1!3", "pkg:generic/acme%7Cwidgets@1%213"),
+        ] {
+            assert!(purls.contains(&expected), "{expected:?} in {purls:#?}");
+        }
 
         let v = &doc["vulnerabilities"][0];
         assert_eq!(v["cve"], "CVE-2026-99999");
@@ -1301,9 +1425,29 @@ mod tests {
             .should_validate_formats(true)
             .build(&schema)
             .unwrap_or_else(|e| panic!("the provider schema does not build: {e}"));
-        let metadata = provider_metadata(&context(), "2026-11-27T12:00:00Z".parse().unwrap());
-        let errors = schema_errors(&validator, &metadata);
-        assert!(errors.is_empty(), "{errors:#?}\n{metadata:#}");
+        let at: Timestamp = "2026-11-27T12:00:00Z".parse().unwrap();
+        let key = SigningKey {
+            fingerprint: "8F5F267907B2C4559DB360DB2294BA7D2B2298B1".into(),
+        };
+        for (keys, signed, role) in [
+            (vec![], true, "csaf_provider"),
+            (vec![key.clone()], false, "csaf_provider"),
+            (vec![key.clone()], true, "csaf_trusted_provider"),
+        ] {
+            let metadata = provider_metadata(&context(), at, &keys, signed);
+            let errors = schema_errors(&validator, &metadata);
+            assert!(errors.is_empty(), "{errors:#?}\n{metadata:#}");
+            assert_eq!(metadata["role"], role);
+        }
+        let metadata = provider_metadata(&context(), at, &[key], true);
+        assert_eq!(
+            metadata["public_openpgp_keys"][0]["url"],
+            "https://security.acme.example/.well-known/csaf/openpgp/8F5F267907B2C4559DB360DB2294BA7D2B2298B1.asc"
+        );
+        assert_eq!(
+            metadata["distributions"][1]["rolie"]["feeds"][0]["url"],
+            "https://security.acme.example/.well-known/csaf/feed-tlp-white.json"
+        );
         // The validator does check: a wrong role is refused.
         let mut wrong = metadata.clone();
         wrong["role"] = json!("csaf_reseller");

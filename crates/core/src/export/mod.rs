@@ -4,6 +4,7 @@
 //! `../shared/schemas`.
 
 pub mod csaf;
+pub mod csaf_directory;
 pub mod cve;
 pub mod osv;
 
@@ -23,6 +24,8 @@ pub struct ExportContext {
     pub publisher_url: String,
     /// The moment of export (CSAF's current release date when not yet published).
     pub now: Timestamp,
+    /// The language the advisories are written in (a BCP 47 tag, CSAF's `document.lang`).
+    pub lang: String,
 }
 
 impl ExportContext {
@@ -45,6 +48,11 @@ impl ExportContext {
             base_url,
             project_name: name,
             now,
+            lang: policy
+                .and_then(|p| p.terms.languages.first())
+                .filter(|tag| is_public_language(tag))
+                .cloned()
+                .unwrap_or_else(|| "en".to_owned()),
         }
     }
 
@@ -52,6 +60,19 @@ impl ExportContext {
     pub fn page_url(&self, id: &crate::advisory::AdvisoryId) -> String {
         format!("{}/advisories/{id}", self.base_url)
     }
+}
+
+/// Whether a (valid) language tag names a language readers share: not private use (`x-...`,
+/// `qaa`-`qtz`) nor a grandfathered `i-` tag such as `i-default`, which CSAF's tests 6.2.14 and
+/// 6.2.15 warn about. The team writes advisories in the policy's first preferred language.
+fn is_public_language(tag: &str) -> bool {
+    let primary = tag
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let private_range = primary.len() == 3 && ("qaa"..="qtz").contains(&primary.as_str());
+    primary.len() >= 2 && !private_range && !tag.to_ascii_lowercase().contains("-x-")
 }
 
 #[cfg(test)]
@@ -94,6 +115,16 @@ pub(crate) mod tests {
             publisher: "Acme Widgets security team".into(),
             publisher_url: "https://acme.example".into(),
             now: "2026-11-27T12:00:00Z".parse().unwrap(),
+            lang: "en".into(),
+        }
+    }
+
+    #[test]
+    fn only_a_shared_language_is_the_documents_language() {
+        assert!(super::is_public_language("en") && super::is_public_language("pt-BR"));
+        assert!(super::is_public_language("de-CH-1996"));
+        for tag in ["x-klingon", "i-default", "qaa", "en-x-private", "i"] {
+            assert!(!super::is_public_language(tag), "{tag}");
         }
     }
 }

@@ -660,15 +660,7 @@ pub(crate) fn sign_in(driver: &Driver, base: &str, password: &str) {
 /// axe-core's script: `POSTERN_AXE_CORE` (a path to axe.min.js), else the one npm installed
 /// globally (`npm install -g axe-core`, as `.ci/run` does).
 fn axe_core() -> Option<String> {
-    let global = Command::new("npm")
-        .args(["root", "-g"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| {
-            std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
-                .join("axe-core/axe.min.js")
-        });
+    let global = crate::support::npm_global("axe-core/axe.min.js");
     std::env::var_os("POSTERN_AXE_CORE")
         .map(std::path::PathBuf::from)
         .into_iter()

@@ -3,7 +3,6 @@
 //! the page writes its figures. Both must agree to the minute, project by project.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Row as _;
@@ -294,15 +293,7 @@ fn the_demos_stats_are_what_a_plain_recount_of_its_events_and_clocks_gives() {
     let demo = data.path().join("demo");
     let mut server = start(&["--demo"], &demo);
     // Wait until the demo's mail, the last thing seeded, is in.
-    loop {
-        let line = server
-            .lines
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the demo seeds and takes its mail");
-        if line.starts_with("Took the demo's mail") {
-            break;
-        }
-    }
+    server.wait_for("Took the demo's mail");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -6,6 +6,7 @@ mod architecture;
 mod audit_cli;
 mod backup;
 mod browser;
+mod csaf;
 mod demo_stats;
 /// `pub`: its helpers are for every test, and some are used only by the fetcher's own tests.
 pub mod dovecot;

@@ -63,6 +63,29 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Waits (without sleeping) up to a minute for an output line that starts with `prefix`.
+    pub fn wait_for(&self, prefix: &str) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("the server printed no line starting {prefix:?}"));
+            if line.starts_with(prefix) {
+                return;
+            }
+        }
+    }
+}
+
+/// A file of a package npm installed globally (`npm install -g`, as `.ci/run` does), if it is
+/// there: `relative` below `npm root -g`.
+pub fn npm_global(relative: &str) -> Option<PathBuf> {
+    let output = Command::new("npm").args(["root", "-g"]).output().ok()?;
+    let root = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    output.status.success().then(|| root.join(relative))
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -2,6 +2,7 @@
 //! three documents; a draft is a 404 everywhere.
 
 use crate::support;
+use sha2::Digest as _;
 
 use axum::http::StatusCode;
 use postern_core::advisory::{Advisory, AdvisoryId, Affected, Credit, CreditRole, VersionRange};
@@ -155,12 +156,116 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             .await
             .json();
         assert_eq!(doc["document"]["tracking"]["id"], "ACME-2026-0003");
+        let url = "https://sec.example.org/.well-known/csaf/white/2026/acme-2026-0003.json";
+        assert_eq!(doc["document"]["references"][0]["url"], url);
         assert_eq!(
             app.get("/.well-known/csaf/white/2025/acme-2026-0003.json")
                 .await
                 .status,
             StatusCode::NOT_FOUND
         );
+        // Its hashes, over the very bytes served (made again at each request, alike).
+        let body = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json")
+            .await
+            .body;
+        let sha256 = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json.sha256")
+            .await
+            .text();
+        let digest: String = sha2::Sha256::digest(&body[..])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(sha256, format!("{digest}  acme-2026-0003.json\n"));
+        let sha512 = app
+            .get("/.well-known/csaf/white/2026/acme-2026-0003.json.sha512")
+            .await
+            .text();
+        assert_eq!(sha512.split_once("  ").unwrap().0.len(), 128);
+        // The folders are listed; a year without documents is not there.
+        let year = app.get("/.well-known/csaf/white/2026/").await.text();
+        for file in [".json\"", ".json.sha256\"", ".json.sha512\""] {
+            assert!(
+                year.contains(&format!(
+                    "/.well-known/csaf/white/2026/acme-2026-0003{file}"
+                )),
+                "{year}"
+            );
+        }
+        assert_eq!(
+            app.get("/.well-known/csaf/white/2025/").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let white = app.get("/.well-known/csaf/white/").await.text();
+        assert!(
+            white.contains("href=\"/.well-known/csaf/white/2026/\""),
+            "{white}"
+        );
+        // The ROLIE feed names the document, its hash files and its categories.
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        let entry = &feed["feed"]["entry"][0];
+        assert_eq!(entry["id"], "ACME-2026-0003");
+        assert_eq!(entry["title"], "Stored XSS in widget titles");
+        assert_eq!(entry["content"]["src"], url);
+        assert_eq!(entry["link"][1]["href"], format!("{url}.sha256"));
+        assert_eq!(feed["feed"]["category"][0]["term"], "csaf");
+        let categories = app
+            .get("/.well-known/csaf/category-white.json")
+            .await
+            .json();
+        assert_eq!(
+            categories["categories"]["category"][1]["term"],
+            "acme-widgets"
+        );
+        // Without a project key: no signature, and only the provider role.
+        let asc = "/.well-known/csaf/white/2026/acme-2026-0003.json.asc";
+        assert_eq!(app.get(asc).await.status, StatusCode::NOT_FOUND);
+        assert!(metadata.get("public_openpgp_keys").is_none());
+        // With one, every document is signed: the listing, the feed and the metadata say so.
+        let key = app
+            .uses
+            .generate_project_key(&postern_app::Actor::operator("test"), "acme")
+            .await
+            .unwrap();
+        let fingerprint = key.key.fingerprint.clone();
+        let signature = app.get(asc).await;
+        assert_eq!(signature.status, StatusCode::OK);
+        assert!(
+            signature
+                .text()
+                .starts_with("-----BEGIN PGP SIGNATURE-----")
+        );
+        let metadata = app
+            .get("/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(metadata["role"], "csaf_trusted_provider");
+        assert_eq!(
+            metadata["public_openpgp_keys"][0]["fingerprint"],
+            fingerprint.as_str()
+        );
+        let public = app
+            .get(&format!("/.well-known/csaf/openpgp/{fingerprint}.asc"))
+            .await;
+        assert!(
+            public
+                .text()
+                .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        );
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        assert_eq!(
+            feed["feed"]["entry"][0]["link"][3]["href"],
+            format!("{url}.asc")
+        );
+        let year = app.get("/.well-known/csaf/white/2026/").await.text();
+        assert!(year.contains("acme-2026-0003.json.asc\""), "{year}");
         let feed = app.get("/advisories.atom").await;
         assert_eq!(
             feed.headers["content-type"],
@@ -180,6 +285,46 @@ async fn a_published_advisory_is_served_as_a_page_and_three_documents() {
             app.get(&format!("{base}/other.json")).await.status,
             StatusCode::NOT_FOUND
         );
+        // An advisory of a project no longer served stays in the directory, unsigned (its key
+        // is not served either), and the provider is then no longer a trusted one.
+        let mut gone = advisory();
+        gone.id = AdvisoryId::new("GONE", 2026, 1);
+        gone.project = "gone".into();
+        app.store
+            .save_advisory(&gone, None, "alice@example.org", now())
+            .await
+            .unwrap();
+        app.store
+            .publish_advisory(&gone.id, "alice@example.org", now())
+            .await
+            .unwrap();
+        let feed = app
+            .get("/.well-known/csaf/feed-tlp-white.json")
+            .await
+            .json();
+        let entries = feed["feed"]["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        let links = |id: &str| {
+            entries
+                .iter()
+                .find(|e| e["id"] == id)
+                .map(|e| e["link"].as_array().unwrap().len())
+        };
+        assert_eq!(
+            (links("ACME-2026-0003"), links("GONE-2026-0001")),
+            (Some(4), Some(3))
+        );
+        assert_eq!(
+            app.get("/.well-known/csaf/white/2026/gone-2026-0001.json.asc")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let metadata = app
+            .get("/.well-known/csaf/provider-metadata.json")
+            .await
+            .json();
+        assert_eq!(metadata["role"], "csaf_provider");
     }
 }
 

@@ -50,9 +50,17 @@ const fn team(role: Role, scoped: bool) -> Access {
 /// Every route and who may use it.
 const ACCESS: &[(&str, &str, Access)] = &[
     ("GET", "/", Public),
+    ("GET", "/.well-known/csaf/", Public),
+    ("GET", "/.well-known/csaf/category-white.json", Public),
+    ("GET", "/.well-known/csaf/feed-tlp-white.json", Public),
+    ("GET", "/.well-known/csaf/openpgp/", Public),
+    ("GET", "/.well-known/csaf/openpgp/{file}", Public),
     ("GET", "/.well-known/csaf/provider-metadata.json", Public),
+    ("GET", "/.well-known/csaf/service.json", Public),
+    ("GET", "/.well-known/csaf/white/", Public),
     ("GET", "/.well-known/csaf/white/changes.csv", Public),
     ("GET", "/.well-known/csaf/white/index.txt", Public),
+    ("GET", "/.well-known/csaf/white/{year}/", Public),
     ("GET", "/.well-known/csaf/white/{year}/{file}", Public),
     ("GET", "/.well-known/openpgpkey/hu/{hash}", Public),
     ("GET", "/.well-known/openpgpkey/policy", Public),
