@@ -15,6 +15,7 @@ mod key_cli;
 mod mail;
 mod mail_channel;
 mod mail_imap;
+mod openpgp_cli;
 mod ops;
 mod policy_cli;
 mod privacy_cli;
