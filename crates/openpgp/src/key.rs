@@ -142,9 +142,10 @@ fn expect_key(input: &[u8], expected: &str, wrong: impl Fn(&str) -> String) -> R
     }
 }
 
-fn malformed_key(what: &str, e: impl std::fmt::Display) -> Error {
+/// rPGP's own words name its internals (byte lists, parser states): not for a reporter.
+fn malformed_key(what: &str, _: impl std::fmt::Display) -> Error {
     Error::Malformed(format!(
-        "this is not a readable OpenPGP {what} ({e}); give it as exported, armoured (`gpg --armor --export` ...) or binary, complete from its BEGIN line to its END line"
+        "this is not a readable OpenPGP {what}: its armour is damaged or cut short, or it holds something else; give it as exported, armoured (`gpg --armor --export` ...) or binary, complete from its BEGIN line to its END line"
     ))
 }
 

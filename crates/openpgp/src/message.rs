@@ -79,10 +79,11 @@ fn armoured(input: &[u8]) -> bool {
     input[start..].starts_with(b"-----BEGIN PGP")
 }
 
-fn malformed_message(e: impl std::fmt::Display) -> Error {
-    Error::Malformed(format!(
-        "this is not a readable OpenPGP message ({e}); paste the whole output of `gpg --encrypt --armor`, from `-----BEGIN PGP MESSAGE-----` to `-----END PGP MESSAGE-----`"
-    ))
+/// rPGP's own words name its internals (byte lists, parser states): not for a reporter.
+fn malformed_message(_: impl std::fmt::Display) -> Error {
+    Error::Malformed(
+        "this is not a readable OpenPGP message: its armour is damaged or cut short; paste the whole output of `gpg --encrypt --armor`, from `-----BEGIN PGP MESSAGE-----` to `-----END PGP MESSAGE-----`".into(),
+    )
 }
 
 /// Reads a message (armoured or binary) as far as its encryption layer.
@@ -168,7 +169,6 @@ pub fn decrypt(
         let mut found = None;
         // A try consumes the message: each key reads it afresh (more than one only when
         // several of the keys are named, or the recipient is hidden).
-        let mut last_error = String::new();
         for key in &candidates {
             let attempt = parse(input)?;
             match attempt.decrypt(&Password::empty(), &key.key) {
@@ -176,29 +176,29 @@ pub fn decrypt(
                     found = Some((m, key.fingerprint().clone()));
                     break;
                 }
-                Err(e) => last_error = e.to_string(),
+                Err(_) => continue,
             }
         }
         found.ok_or_else(|| {
-            Error::Corrupt(format!(
-                "the message names this server's key but does not decrypt ({last_error}); it may have been damaged: send it again"
-            ))
+            Error::Corrupt(
+                "the message names this server's key but does not decrypt; it may have been damaged: send it again".into(),
+            )
         })?
     };
     while message.is_compressed() {
-        message = message
-            .decompress()
-            .map_err(|e| Error::Corrupt(format!("the compressed data is damaged ({e})")))?;
+        message = message.decompress().map_err(|_| {
+            Error::Corrupt("the compressed data inside the message is damaged".into())
+        })?;
     }
     let mut plaintext = zeroize::Zeroizing::new(Vec::new());
     let limit = u64::try_from(plaintext_bytes_max).unwrap_or(u64::MAX);
     (&mut message)
         .take(limit.saturating_add(1))
         .read_to_end(&mut plaintext)
-        .map_err(|e| {
-            Error::Corrupt(format!(
-                "the message does not decrypt cleanly ({e}); it may have been altered or cut short: send it again"
-            ))
+        .map_err(|_| {
+            Error::Corrupt(
+                "the message does not decrypt cleanly (its integrity check fails): it was altered or cut short; send it again".into(),
+            )
         })?;
     if plaintext.len() > plaintext_bytes_max {
         return Err(Error::TooLarge {
@@ -345,7 +345,7 @@ pub fn verify_detached(data: &[u8], signature: &[u8], key: &PublicKey) -> Result
     } else {
         DetachedSignature::from_bytes(Cursor::new(signature))
     }
-    .map_err(|e| Error::Malformed(format!("this is not a readable OpenPGP signature ({e})")))?;
+    .map_err(|_| Error::Malformed("this is not a readable OpenPGP signature".into()))?;
     let primary = &key.key.primary_key;
     let ok = sig.verify(primary, data).is_ok()
         || key

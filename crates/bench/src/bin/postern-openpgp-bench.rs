@@ -125,6 +125,10 @@ fn report(n: usize, encrypted: Option<String>) -> NewReport {
                 "steps_to_reproduce".into(),
                 "Save a widget named <script>".into(),
             ),
+            (
+                "proof_of_concept".into(),
+                "<script>alert(1)</script>".into(),
+            ),
         ],
     };
     NewReport {

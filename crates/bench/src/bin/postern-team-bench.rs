@@ -104,7 +104,7 @@ fn submission(n: usize) -> ValidSubmission {
                     n % 9,
                     n % 17,
                     // One report in 400 names a word no other does: the search's middle case.
-                    if n % PARTNER_EVERY == 0 {
+                    if n.is_multiple_of(PARTNER_EVERY) {
                         " Found through the partner programme."
                     } else {
                         ""

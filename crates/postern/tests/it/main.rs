@@ -17,6 +17,7 @@ mod key_cli;
 mod mail;
 mod mail_channel;
 mod mail_imap;
+mod openpgp_cli;
 mod openpgp_mail;
 mod ops;
 mod policy_cli;
