@@ -567,6 +567,65 @@ impl App {
         Ok(PublicKey::parse(&key.public_key, self.now()).ok())
     }
 
+    /// A reporter's follow-up message (on /track or through the API) that is an
+    /// ASCII-armoured OpenPGP message, opened with the project's keys: the plaintext, headed
+    /// by a line saying how it came and what its signature (checked against the key the
+    /// reporter gave) says. One no key of the project opens is kept as it came, sealed at rest
+    /// like every message, headed so: the team can read it once the right key is back.
+    /// Damaged or cut armour, a message that does not decrypt with the key it names, and a
+    /// plaintext over a message's limit are the reporter's to fix.
+    /// Any other message is returned as typed.
+    pub(crate) async fn open_reporter_message(
+        &self,
+        id: &postern_core::report::ReportId,
+        slug: &str,
+        body: &str,
+    ) -> Result<String, Error> {
+        let armoured = body.trim();
+        if !is_armoured_message(armoured) {
+            return Ok(body.to_owned());
+        }
+        if armoured.len() > ENCRYPTED_MESSAGE_BYTES_MAX {
+            return Err(Error::field(
+                "body",
+                format!(
+                    "the encrypted message may be at most {} KiB",
+                    ENCRYPTED_MESSAGE_BYTES_MAX / 1024
+                ),
+            ));
+        }
+        let sender = self.reporter_public_key(id).await?;
+        let decrypted = self
+            .openpgp_decrypt(
+                slug,
+                armoured.as_bytes(),
+                sender.as_ref(),
+                postern_core::intake::MESSAGE_BYTES_MAX,
+            )
+            .await?;
+        match decrypted {
+            Ok(d) => Ok(format!(
+                "[Sent encrypted with OpenPGP: decrypted with the project's key {}; {}.]\n\n{}",
+                d.key,
+                d.signature.describe(),
+                String::from_utf8_lossy(&d.plaintext)
+            )),
+            Err(DecryptError::TooLarge { .. }) => Err(Error::field(
+                "body",
+                format!(
+                    "the decrypted message is longer than {} KiB; send long material as attachments",
+                    postern_core::intake::MESSAGE_BYTES_MAX / 1024
+                ),
+            )),
+            Err(e @ (DecryptError::Malformed(_) | DecryptError::Corrupt(_))) => {
+                Err(Error::field("body", e.to_string()))
+            }
+            Err(e) => Ok(format!(
+                "[Sent encrypted with OpenPGP and not decrypted: {e}. Kept as it came.]\n\n{armoured}"
+            )),
+        }
+    }
+
     /// The public key a reporter gave with their report, if any and still usable now (for
     /// mail encrypted to them).
     pub async fn reporter_public_key(
@@ -587,4 +646,10 @@ fn stored_public_key(key: &ProjectKey) -> Result<PublicKey, Error> {
             key.fingerprint
         )))
     })
+}
+
+/// Whether a text is one ASCII-armoured OpenPGP message (as pasted: its first line the
+/// armour's header).
+fn is_armoured_message(text: &str) -> bool {
+    text.starts_with("-----BEGIN PGP MESSAGE-----")
 }

@@ -163,13 +163,24 @@ impl App {
         Ok(self.store().reporter_view(id, key).await?)
     }
 
-    /// The reporter writes to the team.
+    /// The reporter writes to the team. A message that is an armoured OpenPGP message is
+    /// decrypted with the project's keys first (`open_reporter_message`).
     pub async fn reporter_message(
         &self,
         id: Option<&ReportId>,
         key: &CaseKey,
         body: &str,
     ) -> Result<Message, Error> {
+        let opened;
+        let body = if body.contains("-----BEGIN PGP MESSAGE-----") {
+            let view = self.reporter_view(id, key).await?;
+            opened = self
+                .open_reporter_message(&view.id, &view.project, body)
+                .await?;
+            opened.as_str()
+        } else {
+            body
+        };
         let body = validate_message(body).map_err(|e| Error::Invalid(vec![e]))?;
         let at = self.now();
         self.store()

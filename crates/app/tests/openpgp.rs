@@ -201,3 +201,103 @@ async fn only_admins_manage_project_keys_and_members_set_their_own() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn a_follow_up_encrypted_to_the_project_is_decrypted_and_one_no_key_opens_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir).await;
+    let operator = Actor::operator("cli:test");
+    app.generate_project_key(&operator, SLUG).await.unwrap();
+    let served = app.project_public_key(SLUG).await.unwrap().unwrap();
+    let reporter = postern_openpgp::generate("Rita <rita@example.org>", Seed([21; 32])).unwrap();
+    let fields = [
+        ("title", "RCE in the renderer"),
+        ("description", "A crafted widget runs code."),
+        ("impact", "Code execution"),
+        ("steps_to_reproduce", "Render poc.widget"),
+        ("proof_of_concept", "poc.widget"),
+    ];
+    let submitted = app
+        .submit_report(postern_app::reporter::NewReport {
+            submission: postern_core::intake::Submission {
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+                scope_category: Some("rce".into()),
+                contact_email: None,
+                credit_name: None,
+            },
+            reporter_key: Some(reporter.public_key().armored()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (id, key) = (submitted.id, submitted.case_key);
+
+    // Encrypted to the served key and signed by the key the reporter gave: opened, and
+    // the team reads how it came.
+    let follow_up = postern_openpgp::encrypt(
+        b"The second payload also works on 2.1.",
+        &[&served],
+        Some(&reporter),
+        Timestamp::now(),
+        Seed([22; 32]),
+    )
+    .unwrap();
+    let message = app
+        .reporter_message(Some(&id), &key, &follow_up)
+        .await
+        .unwrap();
+    assert!(
+        message
+            .body
+            .starts_with("[Sent encrypted with OpenPGP: decrypted with the project's key")
+            && message.body.contains("signature verified")
+            && message
+                .body
+                .ends_with("The second payload also works on 2.1."),
+        "{}",
+        message.body
+    );
+
+    // Encrypted to a key the project never had: kept as it came, said so, nothing lost.
+    let stranger = postern_openpgp::generate("S <s@example.org>", Seed([23; 32])).unwrap();
+    let elsewhere = postern_openpgp::encrypt(
+        b"for someone else",
+        &[stranger.public_key()],
+        None,
+        Timestamp::now(),
+        Seed([24; 32]),
+    )
+    .unwrap();
+    let kept = app
+        .reporter_message(Some(&id), &key, &elsewhere)
+        .await
+        .unwrap();
+    assert!(
+        kept.body
+            .starts_with("[Sent encrypted with OpenPGP and not decrypted")
+            && kept.body.contains(elsewhere.trim()),
+        "{}",
+        kept.body
+    );
+
+    // Armour cut short: the reporter is told, at the message's field; nothing is stored.
+    let lines: Vec<&str> = follow_up.lines().collect();
+    let damaged = format!(
+        "{}\n\n{}\n-----END PGP MESSAGE-----\n",
+        lines[0],
+        &lines[2][..20]
+    );
+    assert!(matches!(
+        app.reporter_message(Some(&id), &key, &damaged).await,
+        Err(Error::Invalid(errors)) if errors[0].field == "body"
+    ));
+    let view = app.reporter_view(Some(&id), &key).await.unwrap();
+    assert_eq!(
+        view.messages.len(),
+        2,
+        "the two readable messages, not the damaged one"
+    );
+}

@@ -213,7 +213,7 @@ pub fn document(projects: &[Project]) -> Value {
                     "operationId": "addMessage",
                     "security": bearer,
                     "parameters": [id_param],
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536, "pattern": message_pattern } } } } } },
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 65536, "pattern": message_pattern, "description": "The message. One that is an ASCII-armoured OpenPGP message (`gpg --encrypt --armor` to the project's key) is decrypted on arrival and its signature checked against the key you gave; one for a key this server does not hold is kept as it came; damaged armour is refused (422, field body)." } } } } } },
                     "responses": {
                         "201": { "description": "Stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Message" } } } },
                         "400": error_response("Malformed JSON."),
