@@ -581,10 +581,10 @@ impl App {
         slug: &str,
         body: &str,
     ) -> Result<String, Error> {
-        let armoured = body.trim();
-        if !is_armoured_message(armoured) {
+        if !is_armoured_message(body) {
             return Ok(body.to_owned());
         }
+        let armoured = body.trim();
         if armoured.len() > ENCRYPTED_MESSAGE_BYTES_MAX {
             return Err(Error::field(
                 "body",
@@ -648,8 +648,8 @@ fn stored_public_key(key: &ProjectKey) -> Result<PublicKey, Error> {
     })
 }
 
-/// Whether a text is one ASCII-armoured OpenPGP message (as pasted: its first line the
-/// armour's header).
-fn is_armoured_message(text: &str) -> bool {
-    text.starts_with("-----BEGIN PGP MESSAGE-----")
+/// Whether a text is one ASCII-armoured OpenPGP message (as pasted: its first line, after
+/// any blank space, the armour's header).
+pub(crate) fn is_armoured_message(text: &str) -> bool {
+    text.trim_start().starts_with("-----BEGIN PGP MESSAGE-----")
 }

@@ -171,17 +171,16 @@ impl App {
         key: &CaseKey,
         body: &str,
     ) -> Result<Message, Error> {
-        let opened;
-        let body = if body.contains("-----BEGIN PGP MESSAGE-----") {
+        let body = if crate::openpgp::is_armoured_message(body) {
             let view = self.reporter_view(id, key).await?;
-            opened = self
-                .open_reporter_message(&view.id, &view.project, body)
-                .await?;
-            opened.as_str()
+            std::borrow::Cow::Owned(
+                self.open_reporter_message(&view.id, &view.project, body)
+                    .await?,
+            )
         } else {
-            body
+            std::borrow::Cow::Borrowed(body)
         };
-        let body = validate_message(body).map_err(|e| Error::Invalid(vec![e]))?;
+        let body = validate_message(&body).map_err(|e| Error::Invalid(vec![e]))?;
         let at = self.now();
         self.store()
             .add_reporter_message(id, key, &body, at)
