@@ -8,7 +8,7 @@
 //!
 //! What the table reveals without the keyring: which reports share a term (the same token),
 //! how many terms each report has, and how many reports each token has (a common word's token
-//! is recognisable by its count). It names no word: a token cannot be computed or inverted
+//! is recognisable by its count); the receipt times beside them are in `reports` already. It names no word: a token cannot be computed or inverted
 //! without the key, which never reaches the database. Anyone who can make searches (the team)
 //! can confirm a guessed word, as search is meant to.
 //!
@@ -80,7 +80,7 @@ impl Store {
         )];
         stmts.extend(self.search_tokens(fields, credit_name).into_iter().map(|t| {
             stmt(
-                "INSERT INTO search_tokens (token, report_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                "INSERT INTO search_tokens (token, received_at, report_id) SELECT $1, received_at, id FROM reports WHERE id = $2 ON CONFLICT DO NOTHING",
                 vec![Value::Int(t), text(id.as_str())],
             )
         }));
@@ -149,15 +149,20 @@ impl SearchConnection for sqlx::SqliteConnection {
         &mut self,
         reports: &[&crate::ReportRow],
     ) -> Result<(), sqlx::Error> {
-        let rows: Vec<(i64, &str)> = reports
+        let rows: Vec<(i64, i64, &str)> = reports
             .iter()
-            .flat_map(|r| r.search_tokens.iter().map(|t| (*t, r.id.as_str())))
+            .flat_map(|r| {
+                r.search_tokens
+                    .iter()
+                    .map(|t| (*t, r.received_at, r.id.as_str()))
+            })
             .collect();
         for chunk in rows.chunks(crate::writer::ROWS_PER_STATEMENT) {
-            let mut insert =
-                sqlx::QueryBuilder::new("INSERT INTO search_tokens (token, report_id) ");
-            insert.push_values(chunk, |mut row, (token, id)| {
-                row.push_bind(*token).push_bind(*id);
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO search_tokens (token, received_at, report_id) ",
+            );
+            insert.push_values(chunk, |mut row, (token, received_at, id)| {
+                row.push_bind(*token).push_bind(*received_at).push_bind(*id);
             });
             insert.push(" ON CONFLICT DO NOTHING");
             insert.build().execute(&mut *self).await?;
@@ -173,8 +178,9 @@ impl SearchConnection for sqlx::PgConnection {
     ) -> Result<(), sqlx::Error> {
         // One statement per report, its tokens as an array: small messages (see `apply!`).
         for r in reports.iter().filter(|r| !r.search_tokens.is_empty()) {
-            sqlx::query("INSERT INTO search_tokens (token, report_id) SELECT UNNEST($1::bigint[]), $2 ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO search_tokens (token, received_at, report_id) SELECT UNNEST($1::bigint[]), $2, $3 ON CONFLICT DO NOTHING")
                 .bind(&r.search_tokens)
+                .bind(r.received_at)
                 .bind(&r.id)
                 .execute(&mut *self)
                 .await?;

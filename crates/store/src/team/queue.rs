@@ -229,7 +229,7 @@ impl Store {
                     if let Some((low, high)) = &id_range {
                         sql.push_str(&format!("(id >= {low} AND id < {high}) OR "));
                     }
-                    sql.push_str(&format!("EXISTS (SELECT 1 FROM search_tokens s WHERE s.token = {t} AND s.report_id = reports.id))"));
+                    sql.push_str(&format!("EXISTS (SELECT 1 FROM search_tokens s WHERE s.token = {t} AND s.received_at = reports.received_at AND s.report_id = reports.id))"));
                 }
             }
         }

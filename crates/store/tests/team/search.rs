@@ -60,24 +60,7 @@ async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters()
                 .unwrap();
             ids.push(id);
         }
-        let find = |text: &'static str, state: QueueState| async move {
-            let mut found: Vec<ReportId> = s
-                .queue(
-                    &QueueFilter {
-                        state,
-                        search: Some(SearchQuery::parse(text).unwrap()),
-                        ..QueueFilter::default()
-                    },
-                    50,
-                )
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-            found.sort();
-            found
-        };
+        let find = |text: &'static str, state: QueueState| found(s, text, state);
         let these = |which: &[usize]| {
             let mut v: Vec<ReportId> = which.iter().map(|i| ids[*i].clone()).collect();
             v.sort();
@@ -241,4 +224,112 @@ async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters()
         assert_eq!(again.indexed, 0, "once");
         b.drop_schema().await;
     }
+}
+
+/// A database whose tokens were written in migration 0022's layout (clustered by report id)
+/// finds the same reports after 0023 orders them by receipt time: the upgrade copies every
+/// token with its report's receipt time, and reports written afterwards are found with them.
+#[tokio::test]
+async fn tokens_written_before_they_were_ordered_by_time_still_find_their_reports() {
+    let policy = postern_core::policy::parse_str(
+        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
+        at("2026-11-01T00:00:00Z"),
+    )
+    .policy
+    .unwrap();
+    for mut b in backends().await {
+        let old = submit(&b.store, &policy, "Heap overflow in the image decoder", 10).await;
+        let tokens = super::count_rows(&b, "search_tokens").await;
+        // Back to 0022's table, as a database migrated before 0023 has it.
+        let integer = if b.name == "postgres" {
+            "BIGINT"
+        } else {
+            "INTEGER"
+        };
+        let without_rowid = if b.name == "postgres" {
+            ""
+        } else {
+            " WITHOUT ROWID"
+        };
+        super::execute(
+            &b,
+            &format!(
+                "CREATE TABLE search_tokens_0022 (token {integer} NOT NULL, report_id TEXT NOT NULL REFERENCES reports (id), PRIMARY KEY (token, report_id)){without_rowid}; \
+                 INSERT INTO search_tokens_0022 SELECT token, report_id FROM search_tokens; \
+                 DROP TABLE search_tokens; \
+                 ALTER TABLE search_tokens_0022 RENAME TO search_tokens; \
+                 CREATE INDEX search_tokens_report ON search_tokens (report_id); \
+                 DELETE FROM _sqlx_migrations WHERE version = 23"
+            ),
+        )
+        .await;
+        let config = postern_store::StoreConfig {
+            database_url: b
+                .schema
+                .as_ref()
+                .map(|_| std::env::var("POSTERN_TEST_POSTGRES").unwrap()),
+            postgres_schema: b.schema.as_ref().map(|(schema, _)| schema.clone()),
+        };
+        b.store.close().await;
+        b.store = postern_store::Store::open(&config, b.dir.path())
+            .await
+            .unwrap();
+        assert_eq!(
+            super::count_rows(&b, "search_tokens").await,
+            tokens,
+            "{}: every token is kept",
+            b.name
+        );
+        let new = submit(&b.store, &policy, "Heap exhaustion in the font parser", 20).await;
+        let found = |text: &'static str| found(&b.store, text, QueueState::All);
+        let mut both = vec![old.clone(), new.clone()];
+        both.sort();
+        assert_eq!(found("heap").await, both, "{}", b.name);
+        assert_eq!(found("decoder").await, vec![old.clone()], "{}", b.name);
+        assert_eq!(found("font").await, vec![new.clone()], "{}", b.name);
+        // Two words: the second is checked row by row, by receipt time and id.
+        assert_eq!(found("heap fuzzer decod").await, vec![old], "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
+async fn submit(
+    store: &postern_store::Store,
+    policy: &postern_core::policy::Policy,
+    title: &str,
+    day: u32,
+) -> ReportId {
+    let received = at(&format!("2026-11-{day:02}T10:00:00Z"));
+    let case = Case::received(policy, received);
+    store
+        .create_case_report(
+            "acme",
+            &report(title, "Found with a fuzzer.", None),
+            &[],
+            received,
+            &case.clocks,
+        )
+        .await
+        .unwrap()
+        .0
+}
+
+/// The reports a search finds in a state, in id order.
+async fn found(store: &postern_store::Store, text: &str, state: QueueState) -> Vec<ReportId> {
+    let mut ids: Vec<ReportId> = store
+        .queue(
+            &QueueFilter {
+                state,
+                search: Some(SearchQuery::parse(text).unwrap()),
+                ..QueueFilter::default()
+            },
+            50,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    ids.sort();
+    ids
 }
