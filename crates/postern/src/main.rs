@@ -32,6 +32,12 @@ mod webhook_cmd;
 
 use std::process::ExitCode;
 
+/// jemalloc instead of the system's malloc, built to give freed memory back at once
+/// (`.cargo/config.toml`): glibc's malloc kept an arena per worker thread, and two scan imports
+/// on two threads held both imports' memory.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::Parser as _;
 
 fn main() -> ExitCode {
