@@ -123,10 +123,21 @@ impl Store {
             return Ok(None);
         }
         if at - last_seen_at >= SESSION_TOUCH_EVERY.as_millis() as i64 {
-            on_db!(&self.db, pool => {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-                    .bind(at).bind(&hash).execute(pool).await?;
-            });
+            // Through the writer, like every write: on SQLite a write beside it waits for the
+            // database's lock and fails after the busy timeout while the writer is busy (a page
+            // answered 500 so behind a job runner's long claims at a million reports).
+            self.write(crate::WriteOp::Team(crate::write::TeamWrite {
+                stmts: vec![stmt(
+                    "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+                    vec![
+                        crate::write::Value::Int(at),
+                        crate::write::Value::Blob(hash.clone()),
+                    ],
+                )],
+                events: Vec::new(),
+                jobs: Vec::new(),
+            }))
+            .await?;
         }
         Ok(Some(Session {
             user,
