@@ -131,6 +131,15 @@ impl Lane {
             .collect();
         format!("kind IN ({})", names.join(", "))
     }
+
+    /// The names of the lane's known kinds.
+    pub(crate) fn kind_names(self) -> Vec<&'static str> {
+        JobKind::ALL
+            .into_iter()
+            .filter(|k| k.lane() == self)
+            .map(|k| k.name())
+            .collect()
+    }
 }
 
 /// The SQL condition on `kind` that selects every kind this version knows (fixed text).
