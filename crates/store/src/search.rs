@@ -8,9 +8,10 @@
 //!
 //! What the table reveals without the keyring: which reports share a term (the same token),
 //! how many terms each report has, and how many reports each token has (a common word's token
-//! is recognisable by its count); the receipt times beside them are in `reports` already. It names no word: a token cannot be computed or inverted
-//! without the key, which never reaches the database. Anyone who can make searches (the team)
-//! can confirm a guessed word, as search is meant to.
+//! is recognisable by its count); the receipt times beside them are in `reports` already. It
+//! names no word: a token cannot be computed or inverted without the key, which never reaches
+//! the database. Anyone who can make searches (the team) can confirm a guessed word, as search
+//! is meant to.
 //!
 //! Tokens are written in the report's own transaction (`ReportRow::search_tokens`), rewritten
 //! by an erasure from what is left (`erasure_tokens`), and computed once in the background for

@@ -124,10 +124,10 @@ pub enum Lane {
 impl Lane {
     /// The SQL condition on `kind` that selects the lane's known kinds (fixed text).
     pub(crate) fn condition(self) -> String {
-        let names: Vec<String> = JobKind::ALL
+        let names: Vec<String> = self
+            .kind_names()
             .into_iter()
-            .filter(|k| k.lane() == self)
-            .map(|k| format!("'{}'", k.name()))
+            .map(|name| format!("'{name}'"))
             .collect();
         format!("kind IN ({})", names.join(", "))
     }
