@@ -226,10 +226,23 @@ impl App {
 
     async fn retention_schedule(&self) -> Result<Vec<DueErasure>, Error> {
         let now = self.now();
+        // The projects whose policy keeps a reporter's contact or a report's contents for a
+        // set time: the only ones whose closed reports can come due.
+        let projects: Vec<String> = self
+            .projects()
+            .all()
+            .iter()
+            .filter(|p| {
+                p.policy.privacy.as_ref().is_some_and(|privacy| {
+                    privacy.contact_kept.is_some() || privacy.contents_kept.is_some()
+                })
+            })
+            .map(|p| p.slug().to_owned())
+            .collect();
         let mut out = Vec::new();
         let mut after = String::new();
         loop {
-            let rows = self.store().retention_candidates(&after).await?;
+            let rows = self.store().retention_candidates(&projects, &after).await?;
             let Some(last) = rows.last() else { break };
             after = last.id.to_string();
             for row in rows {

@@ -21,7 +21,11 @@ pub const QUEUE_PAGE_MAX: usize = 200;
 /// against the filters and sorted (`search`); a word found in more is checked row by row while
 /// the queue is read in its order, which fills a page after a few hundred rows. The slowest
 /// words sit near this count either way (BENCHMARKS.md).
-pub const SEARCH_READ_FIRST_MAX: i64 = 2_000;
+pub const SEARCH_READ_FIRST_MAX: i64 = 5_000;
+/// In the newest- and oldest-first orders, a word found in fewer reports than this drives the
+/// read: its tokens are kept in receipt order (`search_tokens`' key), so its reports are read
+/// in the page's order and the read stops once the page is full.
+pub const SEARCH_DRIVE_MAX: i64 = 20_000;
 
 /// Which states the queue lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -152,9 +156,34 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<QueueRow>, StoreError> {
         let limit = limit.min(QUEUE_PAGE_MAX) as i64;
+        let order = filter.order.unwrap_or(filter.state.order());
+        let words = match &filter.search {
+            Some(search) => self.search_words(search).await?,
+            None => Vec::new(),
+        };
+        // With a rare word, the order must not make the database walk the reports in it
+        // (`+` keeps an index from serving it); the word's few reports are read instead. In
+        // receipt order, a word that begins no id drives the read through its tokens instead,
+        // joined to their reports (so `reports.received_at` is named in full).
+        let rarest = words.iter().enumerate().min_by_key(|(_, w)| w.found);
+        let drive = rarest
+            .filter(|(_, w)| {
+                matches!(order, QueueOrder::Newest | QueueOrder::Oldest)
+                    && w.ids_found == 0
+                    && w.found < SEARCH_DRIVE_MAX
+            })
+            .map(|(i, _)| i);
+        let read_first = rarest
+            .filter(|(_, w)| drive.is_none() && w.found < SEARCH_READ_FIRST_MAX)
+            .map(|(i, _)| i);
+        let from = if drive.is_some() {
+            "search_tokens d JOIN reports ON reports.id = d.report_id AND reports.received_at = d.received_at"
+        } else {
+            "reports"
+        };
         // Conditions are fixed text with numbered parameters; values are always bound.
         let mut sql = format!(
-            "SELECT id, project, status, severity, received_at, next_due_at, assignee, {TITLE_COLUMNS} FROM reports WHERE 1 = 1"
+            "SELECT id, project, status, severity, reports.received_at AS received_at, next_due_at, assignee, {TITLE_COLUMNS} FROM {from} WHERE 1 = 1"
         );
         let mut args: Vec<Value> = Vec::new();
         let param = |args: &mut Vec<Value>, v: Value| {
@@ -192,50 +221,49 @@ impl Store {
             Some(None) => sql.push_str(" AND assignee IS NULL"),
             None => {}
         }
-        // With a rare word, the order must not make the database walk the reports in it
-        // (`+` keeps an index from serving it); the word's few reports are read instead.
-        let mut read_first = false;
-        if let Some(search) = &filter.search {
-            let words = self.search_words(search).await?;
-            let rarest = words
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, w)| w.found)
-                .filter(|(_, w)| w.found < SEARCH_READ_FIRST_MAX)
-                .map(|(i, _)| i);
-            for (i, word) in words.iter().enumerate() {
-                let t = param(&mut args, Value::Int(word.token));
-                let id_range = match &word.id_range {
-                    Some((low, high)) => {
-                        let low = param(&mut args, text(low));
-                        let high = param(&mut args, text(high));
-                        Some((low, high))
-                    }
-                    None => None,
-                };
-                if Some(i) == rarest {
-                    read_first = true;
-                    sql.push_str(&format!(
-                        " AND id IN (SELECT report_id FROM search_tokens WHERE token = {t}"
-                    ));
-                    if let Some((low, high)) = &id_range {
-                        sql.push_str(&format!(
-                            " UNION SELECT id FROM reports WHERE id >= {low} AND id < {high}"
-                        ));
-                    }
-                    sql.push(')');
-                } else {
-                    sql.push_str(" AND (");
-                    if let Some((low, high)) = &id_range {
-                        sql.push_str(&format!("(id >= {low} AND id < {high}) OR "));
-                    }
-                    sql.push_str(&format!("EXISTS (SELECT 1 FROM search_tokens s WHERE s.token = {t} AND s.received_at = reports.received_at AND s.report_id = reports.id))"));
+        for (i, word) in words.iter().enumerate() {
+            let t = param(&mut args, Value::Int(word.token));
+            if Some(i) == drive {
+                // Its tokens, joined above, are its only reports.
+                sql.push_str(&format!(" AND d.token = {t}"));
+                continue;
+            }
+            let id_range = match &word.id_range {
+                Some((low, high)) => {
+                    let low = param(&mut args, text(low));
+                    let high = param(&mut args, text(high));
+                    Some((low, high))
                 }
+                None => None,
+            };
+            if Some(i) == read_first {
+                sql.push_str(&format!(
+                    " AND id IN (SELECT report_id FROM search_tokens WHERE token = {t}"
+                ));
+                if let Some((low, high)) = &id_range {
+                    sql.push_str(&format!(
+                        " UNION SELECT id FROM reports WHERE id >= {low} AND id < {high}"
+                    ));
+                }
+                sql.push(')');
+            } else {
+                sql.push_str(" AND (");
+                if let Some((low, high)) = &id_range {
+                    sql.push_str(&format!("(id >= {low} AND id < {high}) OR "));
+                }
+                sql.push_str(&format!("EXISTS (SELECT 1 FROM search_tokens s WHERE s.token = {t} AND s.received_at = reports.received_at AND s.report_id = reports.id))"));
             }
         }
-        let first = if read_first { "+" } else { "" };
+        let first = if read_first.is_some() { "+" } else { "" };
         let p = param(&mut args, Value::Int(limit));
-        sql.push_str(&match filter.order.unwrap_or(filter.state.order()) {
+        sql.push_str(&match order {
+            // The token's key order, which is the reports' (same times, same ids).
+            QueueOrder::Newest if drive.is_some() => {
+                " ORDER BY d.received_at DESC, d.report_id DESC".to_owned()
+            }
+            QueueOrder::Oldest if drive.is_some() => {
+                " ORDER BY d.received_at, d.report_id".to_owned()
+            }
             QueueOrder::NextDeadline => format!(" ORDER BY {first}next_due_at, id"),
             QueueOrder::Newest => format!(" ORDER BY {first}received_at DESC, id DESC"),
             QueueOrder::Oldest => format!(" ORDER BY {first}received_at, id"),
@@ -296,8 +324,10 @@ struct WordToRead {
     token: i64,
     /// The ids beginning with the word: from it (inclusive) to the next prefix (exclusive).
     id_range: Option<(String, String)>,
-    /// In how many reports it is found, counted up to `SEARCH_READ_FIRST_MAX`.
+    /// In how many reports it is found, counted up to `SEARCH_DRIVE_MAX`.
     found: i64,
+    /// How many of those are reports whose id begins with it.
+    ids_found: i64,
 }
 
 /// The first text after every id beginning with `prefix`, in the order both databases agree on
@@ -326,20 +356,21 @@ impl Store {
             let token = self.search_token(&word.term);
             let id_range = (word.id_prefix && word.term.len() <= REPORT_ID_CHARS)
                 .then(|| (word.term.clone(), after_prefix(&word.term)));
-            let found: i64 = on_db!(&self.db, pool => {
+            let (tokens, ids_found): (i64, i64) = on_db!(&self.db, pool => {
                 let tokens: i64 = sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM search_tokens WHERE token = $1 LIMIT $2) t")
-                    .bind(token).bind(SEARCH_READ_FIRST_MAX).fetch_one(pool).await?.try_get("n")?;
+                    .bind(token).bind(SEARCH_DRIVE_MAX).fetch_one(pool).await?.try_get("n")?;
                 let ids: i64 = match &id_range {
                     Some((low, high)) => sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports WHERE id >= $1 AND id < $2 LIMIT $3) t")
-                        .bind(low).bind(high).bind(SEARCH_READ_FIRST_MAX).fetch_one(pool).await?.try_get("n")?,
+                        .bind(low).bind(high).bind(SEARCH_DRIVE_MAX).fetch_one(pool).await?.try_get("n")?,
                     None => 0,
                 };
-                tokens + ids
+                (tokens, ids)
             });
             words.push(WordToRead {
                 token,
                 id_range,
-                found,
+                found: tokens + ids_found,
+                ids_found,
             });
         }
         Ok(words)

@@ -7,7 +7,7 @@ use postern_core::intake::ValidSubmission;
 use postern_core::privacy::Erasure;
 use postern_core::report::ReportId;
 use postern_core::search::SearchQuery;
-use postern_store::team::{QueueFilter, QueueState};
+use postern_store::team::{QueueFilter, QueueOrder, QueueState};
 
 use super::{at, backends};
 
@@ -289,6 +289,102 @@ async fn tokens_written_before_they_were_ordered_by_time_still_find_their_report
         assert_eq!(found("font").await, vec![new.clone()], "{}", b.name);
         // Two words: the second is checked row by row, by receipt time and id.
         assert_eq!(found("heap fuzzer decod").await, vec![old], "{}", b.name);
+        b.drop_schema().await;
+    }
+}
+
+/// In receipt order, a searched word's tokens drive the read (they are kept in that order): the
+/// page holds the newest (or oldest) matching reports in order, stops at its limit, and keeps
+/// the state filter and a second word.
+#[tokio::test]
+async fn a_search_newest_or_oldest_first_reads_the_words_reports_in_that_order() {
+    let policy = postern_core::policy::parse_str(
+        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
+        at("2026-11-01T00:00:00Z"),
+    )
+    .policy
+    .unwrap();
+    for b in backends().await {
+        let s = &b.store;
+        let mut by_day = Vec::new();
+        for day in 1..=6u32 {
+            let title = if day % 2 == 0 {
+                "Heap overflow in the image decoder"
+            } else {
+                "Stack overflow in the parser"
+            };
+            by_day.push(submit(s, &policy, title, day).await);
+        }
+        // Close the report of day 5, so that the state filter has something to leave out.
+        let row = s.case_row(&by_day[4]).await.unwrap();
+        let applied = apply(
+            &row.case,
+            &Action::Close(postern_core::case::Closing {
+                closure: postern_core::lifecycle::Closure::Informative,
+                duplicate_of: None,
+                scope_category: None,
+            }),
+            &policy,
+            at("2026-11-06T12:00:00Z"),
+        )
+        .unwrap();
+        s.record_case_change(
+            &by_day[4],
+            row.version,
+            &applied,
+            None,
+            "t",
+            at("2026-11-06T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+        let page = |text: &'static str, state: QueueState, order: QueueOrder, limit: usize| {
+            let filter = QueueFilter {
+                state,
+                order: Some(order),
+                search: Some(SearchQuery::parse(text).unwrap()),
+                ..QueueFilter::default()
+            };
+            async move {
+                s.queue(&filter, limit)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let day = |d: usize| by_day[d - 1].clone();
+        assert_eq!(
+            page("fuzzer", QueueState::All, QueueOrder::Newest, 3).await,
+            vec![day(6), day(5), day(4)],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            page("fuzzer", QueueState::All, QueueOrder::Oldest, 2).await,
+            vec![day(1), day(2)],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            page("overflow parser", QueueState::All, QueueOrder::Newest, 10).await,
+            vec![day(5), day(3), day(1)],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            page(
+                "parser",
+                QueueState::Only(postern_core::report::ReportStatus::Received),
+                QueueOrder::Oldest,
+                10
+            )
+            .await,
+            vec![day(1), day(3)],
+            "{}",
+            b.name
+        );
         b.drop_schema().await;
     }
 }

@@ -430,6 +430,31 @@ async fn a_retention_period_passing_erases_exactly_what_it_should() {
         )
         .await
         .unwrap();
+        // Retention reads the closed reports of the projects it names, and none without one.
+        let listed = |rows: Vec<postern_store::privacy::RetentionRow>| {
+            rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        };
+        let mut both = vec![closed.clone(), held.clone()];
+        both.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        assert_eq!(
+            listed(
+                app.store
+                    .retention_candidates(&["acme".into()], "")
+                    .await
+                    .unwrap()
+            ),
+            both
+        );
+        for projects in [vec![], vec!["another".to_owned()]] {
+            assert!(
+                app.store
+                    .retention_candidates(&projects, "")
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "{projects:?}"
+            );
+        }
         let mut alice = Browser::new(&app);
         set_up(&mut alice, "alice@example.org", Role::Admin, &[]).await;
         assert!(
