@@ -233,9 +233,10 @@ impl App {
             .all()
             .iter()
             .filter(|p| {
-                p.policy.privacy.as_ref().is_some_and(|privacy| {
-                    privacy.contact_kept.is_some() || privacy.contents_kept.is_some()
-                })
+                p.policy
+                    .privacy
+                    .as_ref()
+                    .is_some_and(postern_core::privacy::keeps_for_a_set_time)
             })
             .map(|p| p.slug().to_owned())
             .collect();

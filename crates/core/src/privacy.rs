@@ -152,6 +152,12 @@ pub struct RetentionFacts {
     pub state: PrivacyState,
 }
 
+/// Whether the policy keeps anything for a set time: without it, `retention_due` is empty for
+/// every report, so its closed reports need not be read.
+pub fn keeps_for_a_set_time(privacy: &crate::policy::Privacy) -> bool {
+    privacy.contact_kept.is_some() || privacy.contents_kept.is_some()
+}
+
 /// When retention erases each group of a report (the groups not erased yet whose time the
 /// policy sets), as (group, moment). Nothing while the report is open: the policy's periods
 /// count from closure (and the advisory's publication). A business day counts as a day here.
@@ -380,6 +386,25 @@ mod tests {
             !privacy("").ip_addresses,
             "IP addresses are not stored by default"
         );
+    }
+
+    /// A policy that keeps nothing for a set time erases nothing, whatever the report.
+    #[test]
+    fn only_a_set_time_makes_retention_due() {
+        let facts = RetentionFacts {
+            closed_at: Some(at("2026-01-01T00:00:00Z")),
+            advisory_published_at: None,
+            state: PrivacyState::default(),
+        };
+        for (text, keeps) in [
+            ("ip_addresses = true", false),
+            ("contact_kept = \"180 days\"", true),
+            ("contents_kept = \"365 days\"", true),
+        ] {
+            let p = privacy(text);
+            assert_eq!(keeps_for_a_set_time(&p), keeps, "{text}");
+            assert_eq!(!retention_due(&p, &facts).is_empty(), keeps, "{text}");
+        }
     }
 
     #[test]

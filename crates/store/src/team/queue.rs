@@ -156,6 +156,9 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<QueueRow>, StoreError> {
         let limit = limit.min(QUEUE_PAGE_MAX) as i64;
+        if filter.projects.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
         let order = filter.order.unwrap_or(filter.state.order());
         let words = match &filter.search {
             Some(search) => self.search_words(search).await?,
@@ -191,9 +194,6 @@ impl Store {
             format!("${}", args.len())
         };
         if let Some(projects) = &filter.projects {
-            if projects.is_empty() {
-                return Ok(Vec::new());
-            }
             let list: Vec<String> = projects.iter().map(|p| param(&mut args, text(p))).collect();
             sql.push_str(&format!(" AND project IN ({})", list.join(", ")));
         }

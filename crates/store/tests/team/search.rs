@@ -25,12 +25,7 @@ fn report(title: &str, text: &str, credit: Option<&str>) -> ValidSubmission {
 
 #[tokio::test]
 async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters() {
-    let policy = postern_core::policy::parse_str(
-        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
-        at("2026-11-01T00:00:00Z"),
-    )
-    .policy
-    .unwrap();
+    let policy = acme();
     for b in backends().await {
         let s = &b.store;
         let reports = [
@@ -118,28 +113,7 @@ async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters()
         );
 
         // Combined with the state filter: a closed report is not open, but is among all.
-        let row = s.case_row(&ids[2]).await.unwrap();
-        let applied = apply(
-            &row.case,
-            &Action::Close(postern_core::case::Closing {
-                closure: postern_core::lifecycle::Closure::Informative,
-                duplicate_of: None,
-                scope_category: None,
-            }),
-            &policy,
-            at("2026-11-25T10:00:00Z"),
-        )
-        .unwrap();
-        s.record_case_change(
-            &ids[2],
-            row.version,
-            &applied,
-            None,
-            "alice",
-            at("2026-11-25T10:00:00Z"),
-        )
-        .await
-        .unwrap();
+        close(s, &policy, &ids[2], "2026-11-25T10:00:00Z").await;
         assert_eq!(find("parameter", open).await, these(&[0]));
         assert_eq!(find("parameter", QueueState::All).await, these(&[0, 2]));
 
@@ -231,12 +205,7 @@ async fn reports_are_found_by_title_text_credit_and_id_with_the_queues_filters()
 /// token with its report's receipt time, and reports written afterwards are found with them.
 #[tokio::test]
 async fn tokens_written_before_they_were_ordered_by_time_still_find_their_reports() {
-    let policy = postern_core::policy::parse_str(
-        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
-        at("2026-11-01T00:00:00Z"),
-    )
-    .policy
-    .unwrap();
+    let policy = acme();
     for mut b in backends().await {
         let old = submit(&b.store, &policy, "Heap overflow in the image decoder", 10).await;
         let tokens = super::count_rows(&b, "search_tokens").await;
@@ -298,12 +267,7 @@ async fn tokens_written_before_they_were_ordered_by_time_still_find_their_report
 /// the state filter and a second word.
 #[tokio::test]
 async fn a_search_newest_or_oldest_first_reads_the_words_reports_in_that_order() {
-    let policy = postern_core::policy::parse_str(
-        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
-        at("2026-11-01T00:00:00Z"),
-    )
-    .policy
-    .unwrap();
+    let policy = acme();
     for b in backends().await {
         let s = &b.store;
         let mut by_day = Vec::new();
@@ -316,28 +280,7 @@ async fn a_search_newest_or_oldest_first_reads_the_words_reports_in_that_order()
             by_day.push(submit(s, &policy, title, day).await);
         }
         // Close the report of day 5, so that the state filter has something to leave out.
-        let row = s.case_row(&by_day[4]).await.unwrap();
-        let applied = apply(
-            &row.case,
-            &Action::Close(postern_core::case::Closing {
-                closure: postern_core::lifecycle::Closure::Informative,
-                duplicate_of: None,
-                scope_category: None,
-            }),
-            &policy,
-            at("2026-11-06T12:00:00Z"),
-        )
-        .unwrap();
-        s.record_case_change(
-            &by_day[4],
-            row.version,
-            &applied,
-            None,
-            "t",
-            at("2026-11-06T12:00:00Z"),
-        )
-        .await
-        .unwrap();
+        close(s, &policy, &by_day[4], "2026-11-06T12:00:00Z").await;
         let page = |text: &'static str, state: QueueState, order: QueueOrder, limit: usize| {
             let filter = QueueFilter {
                 state,
@@ -387,6 +330,41 @@ async fn a_search_newest_or_oldest_first_reads_the_words_reports_in_that_order()
         );
         b.drop_schema().await;
     }
+}
+
+/// The project these tests submit to.
+fn acme() -> postern_core::policy::Policy {
+    postern_core::policy::parse_str(
+        "[project]\nname = \"Acme\"\nslug = \"acme\"\n[[channels]]\nkind = \"web-form\"\n[response]\ntime_zone = \"UTC\"\nacknowledge = \"48 hours\"\n",
+        at("2026-11-01T00:00:00Z"),
+    )
+    .policy
+    .unwrap()
+}
+
+/// Closes a report as informative at `when`, by alice.
+async fn close(
+    store: &postern_store::Store,
+    policy: &postern_core::policy::Policy,
+    id: &ReportId,
+    when: &str,
+) {
+    let row = store.case_row(id).await.unwrap();
+    let applied = apply(
+        &row.case,
+        &Action::Close(postern_core::case::Closing {
+            closure: postern_core::lifecycle::Closure::Informative,
+            duplicate_of: None,
+            scope_category: None,
+        }),
+        policy,
+        at(when),
+    )
+    .unwrap();
+    store
+        .record_case_change(id, row.version, &applied, None, "alice", at(when))
+        .await
+        .unwrap();
 }
 
 async fn submit(
